@@ -1,0 +1,20 @@
+//! Database schema of ketnoi, one file per change, identical on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_catalogue_core;
+mod m20261128_000002_places;
+mod m20261128_000003_categories;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_catalogue_core::Migration),
+            Box::new(m20261128_000002_places::Migration),
+            Box::new(m20261128_000003_categories::Migration),
+        ]
+    }
+}

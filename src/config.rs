@@ -1,0 +1,137 @@
+//! Configuration: command-line flags and environment variables, each documented once here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ketnoi",
+    version,
+    about = "Producer catalogue and market-linkage marketplace",
+    long_about = "ketnoi runs a provincial producer catalogue and market-linkage marketplace.\n\
+        With no configuration it keeps everything under one data directory (SQLite database, \
+        files); set DATABASE_URL to run on PostgreSQL."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the embedded database and files; created if missing.
+    #[arg(long, env = "KETNOI_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite:PATH` or `postgres://USER@HOST/DB`. Default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+}
+
+impl GlobalArgs {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("ketnoi.db").display()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default command).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Fill an empty database with a demo catalogue and print a staff login.
+    Demo,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KETNOI_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Public base URL, used in share previews and to accept same-site form posts behind a proxy.
+    #[arg(long, env = "KETNOI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Load the demo catalogue first if the database has no enterprises.
+    #[arg(long, env = "KETNOI_DEMO")]
+    pub demo: bool,
+    /// Mark cookies `Secure` (serve over HTTPS). Defaults to on when the public URL is https.
+    #[arg(long, env = "KETNOI_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            demo: false,
+            secure_cookies: None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        /// producer, buyer, staff or admin.
+        #[arg(long)]
+        role: String,
+        /// Full name shown to others.
+        #[arg(long)]
+        name: String,
+        #[arg(long, required_unless_present = "phone")]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+/// What the running application needs to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub public_url: Option<String>,
+    pub secure_cookies: bool,
+    /// Failed sign-ins allowed per sign-in name (and per address) in [`Config::login_window`].
+    pub login_attempts: u32,
+    pub login_window: chrono::Duration,
+    pub session_ttl: chrono::Duration,
+}
+
+impl Config {
+    pub fn from_serve(args: &ServeArgs) -> Self {
+        let https = args
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+        Config {
+            public_url: args
+                .public_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            secure_cookies: args.secure_cookies.unwrap_or(https),
+            ..Config::default()
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_url: None,
+            secure_cookies: false,
+            login_attempts: 5,
+            login_window: chrono::Duration::minutes(15),
+            session_ttl: chrono::Duration::days(30),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Table mappings. Behaviour lives in `services`; these are rows.
+
+macro_rules! entity {
+    ($module:ident, $table:literal, { $($body:tt)* }) => {
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model { $($body)* }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+entity!(province, "provinces", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: i32,
+    pub name: String,
+    pub kind: String,
+});
+
+entity!(commune, "communes", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: i32,
+    pub province_code: i32,
+    pub name: String,
+    pub kind: String,
+});
+
+entity!(category, "categories", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub slug: String,
+    pub parent_id: Option<i32>,
+    pub name_vi: String,
+    pub name_en: String,
+    pub position: i32,
+});
+
+entity!(user, "users", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub full_name: String,
+    pub role: String,
+    pub created_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+});
+
+entity!(session, "sessions", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub user_id: i32,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+});
+
+entity!(login_attempt, "login_attempts", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub login: String,
+    pub ip: String,
+    pub attempted_at: DateTimeUtc,
+});
+
+entity!(enterprise, "enterprises", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub legal_form: String,
+    pub tax_code: Option<String>,
+    pub commune_code: i32,
+    pub address: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub founded_year: Option<i32>,
+    pub workforce: Option<i32>,
+    pub certifications: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub created_by: Option<i32>,
+});
+
+entity!(enterprise_member, "enterprise_members", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub enterprise_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i32,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(product, "products", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub enterprise_id: i32,
+    pub slug: String,
+    pub status: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rejection_reason: Option<String>,
+    pub name: String,
+    pub category_id: i32,
+    pub brand: Option<String>,
+    pub packaging_status: String,
+    pub tm_status: String,
+    pub tm_kind: Option<String>,
+    pub tm_number: Option<String>,
+    pub tm_filed_on: Option<Date>,
+    pub tm_granted_on: Option<Date>,
+    pub tm_expires_on: Option<Date>,
+    pub ocop_stars: Option<i16>,
+    pub ocop_year: Option<i32>,
+    pub certifications: String,
+    pub unit: String,
+    pub price_min_vnd: Option<i64>,
+    pub price_max_vnd: Option<i64>,
+    pub min_order: Option<i64>,
+    pub monthly_capacity: Option<i64>,
+    pub season_months: String,
+    pub shelf_life_days: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    /// A producer's edit of a published product, waiting for review (JSON of `ProductInput`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pending: Option<String>,
+    pub pending_status: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pending_reason: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub submitted_at: Option<DateTimeUtc>,
+    pub published_at: Option<DateTimeUtc>,
+});
+
+entity!(audit, "audit_log", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub at: DateTimeUtc,
+    pub actor_id: Option<i32>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: i32,
+    #[sea_orm(column_type = "Text")]
+    pub details: String,
+});

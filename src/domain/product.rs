@@ -1,0 +1,576 @@
+//! Products: what a producer sells, with the centre's concerns (brand, packaging, trademark,
+//! OCOP) and trade terms, and the vetting states a listing goes through.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{
+    Certification, Invalid, Num, long_text, optional_text, required_text, string_enum, today,
+};
+
+string_enum! {
+    /// Packaging (bao bì, nhãn mác): sold loose, simple bag or label, or designed.
+    PackagingStatus {
+        None => "none",
+        Basic => "basic",
+        Designed => "designed",
+    }
+}
+
+string_enum! {
+    /// Trademark registration with the national IP office.
+    TrademarkStatus {
+        Unregistered => "unregistered",
+        Filed => "filed",
+        Registered => "registered",
+        Expired => "expired",
+    }
+}
+
+string_enum! {
+    TrademarkKind {
+        Individual => "individual",
+        Collective => "collective",
+        Certification => "certification",
+        GeographicalIndication => "geographical_indication",
+    }
+}
+
+string_enum! {
+    /// Where a listing stands in vetting. Only `published` products are seen by buyers.
+    ProductStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+        Published => "published",
+        Rejected => "rejected",
+        Unpublished => "unpublished",
+    }
+}
+
+impl ProductStatus {
+    /// A producer may send the product (back) to the centre for review.
+    pub fn can_submit(self) -> bool {
+        matches!(
+            self,
+            ProductStatus::Draft | ProductStatus::Rejected | ProductStatus::Unpublished
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct TrademarkInput {
+    /// `unregistered`, `filed`, `registered` or `expired`.
+    pub status: Option<String>,
+    /// `individual`, `collective`, `certification` or `geographical_indication`.
+    pub kind: Option<String>,
+    /// Application number when filed; certificate number when registered.
+    pub number: Option<String>,
+    /// `YYYY-MM-DD` (or `dd/mm/yyyy`).
+    pub filed_on: Option<String>,
+    pub granted_on: Option<String>,
+    /// Defaults to ten years after filing for a registered mark.
+    pub expires_on: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trademark {
+    pub status: TrademarkStatus,
+    pub kind: Option<TrademarkKind>,
+    pub number: Option<String>,
+    pub filed_on: Option<NaiveDate>,
+    pub granted_on: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+fn parse_date(value: Option<&str>, field: &'static str) -> Result<Option<NaiveDate>, Invalid> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .map(Some)
+        .map_err(|_| Invalid::one(field, "date.invalid"))
+}
+
+impl Trademark {
+    pub fn unregistered() -> Self {
+        Trademark {
+            status: TrademarkStatus::Unregistered,
+            kind: None,
+            number: None,
+            filed_on: None,
+            granted_on: None,
+            expires_on: None,
+        }
+    }
+
+    pub fn parse(input: Option<&TrademarkInput>) -> Result<Self, Invalid> {
+        let Some(input) = input else {
+            return Ok(Self::unregistered());
+        };
+        let mut errors = Invalid::default();
+        let status = match input.status.as_deref().map(str::trim) {
+            None | Some("") => TrademarkStatus::Unregistered,
+            Some(s) => match TrademarkStatus::parse(s) {
+                Some(s) => s,
+                None => return Err(Invalid::one("trademark.status", "trademark.status_unknown")),
+            },
+        };
+        if status == TrademarkStatus::Unregistered {
+            // Leftover details of an unregistered mark mean nothing; drop them.
+            return Ok(Self::unregistered());
+        }
+        let kind = match input.kind.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push("trademark.kind", "trademark.kind_required");
+                None
+            }
+            Some(k) => TrademarkKind::parse(k).or_else(|| {
+                errors.push("trademark.kind", "trademark.kind_unknown");
+                None
+            }),
+        };
+        let number = errors
+            .take(optional_text(
+                input.number.as_deref(),
+                "trademark.number",
+                50,
+            ))
+            .flatten();
+        let filed_on = errors
+            .take(parse_date(input.filed_on.as_deref(), "trademark.filed_on"))
+            .flatten();
+        let mut granted_on = errors
+            .take(parse_date(
+                input.granted_on.as_deref(),
+                "trademark.granted_on",
+            ))
+            .flatten();
+        let mut expires_on = errors
+            .take(parse_date(
+                input.expires_on.as_deref(),
+                "trademark.expires_on",
+            ))
+            .flatten();
+        let today = today();
+        if filed_on.is_some_and(|d| d > today) {
+            errors.push("trademark.filed_on", "date.in_future");
+        }
+        if granted_on.is_some_and(|d| d > today) {
+            errors.push("trademark.granted_on", "date.in_future");
+        }
+        match status {
+            TrademarkStatus::Filed => {
+                if number.is_none() {
+                    errors.push("trademark.number", "trademark.application_number_required");
+                }
+                if filed_on.is_none() && !errors.has("trademark.filed_on") {
+                    errors.push("trademark.filed_on", "trademark.filed_on_required");
+                }
+                granted_on = None;
+                expires_on = None;
+            }
+            TrademarkStatus::Registered | TrademarkStatus::Expired => {
+                if status == TrademarkStatus::Registered {
+                    if number.is_none() {
+                        errors.push("trademark.number", "trademark.certificate_number_required");
+                    }
+                    if granted_on.is_none() && !errors.has("trademark.granted_on") {
+                        errors.push("trademark.granted_on", "trademark.granted_on_required");
+                    }
+                }
+                // A mark is protected for ten years from filing.
+                if expires_on.is_none() {
+                    expires_on = filed_on.and_then(|d| d.checked_add_months(Months::new(120)));
+                }
+                if let (Some(f), Some(g)) = (filed_on, granted_on)
+                    && g < f
+                {
+                    errors.push("trademark.granted_on", "trademark.granted_before_filed");
+                }
+                if let (Some(g), Some(e)) = (granted_on.or(filed_on), expires_on)
+                    && e <= g
+                {
+                    errors.push("trademark.expires_on", "trademark.expires_before_granted");
+                }
+            }
+            TrademarkStatus::Unregistered => {}
+        }
+        errors.into_result(|| Trademark {
+            status,
+            kind,
+            number,
+            filed_on,
+            granted_on,
+            expires_on,
+        })
+    }
+
+    pub fn to_input(&self) -> TrademarkInput {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        TrademarkInput {
+            status: Some(self.status.as_str().into()),
+            kind: self.kind.map(|k| k.as_str().into()),
+            number: self.number.clone(),
+            filed_on: date(self.filed_on),
+            granted_on: date(self.granted_on),
+            expires_on: date(self.expires_on),
+        }
+    }
+}
+
+/// An OCOP rating: 3 to 5 stars, valid 36 months from the certificate's year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ocop {
+    pub stars: u8,
+    pub year: i32,
+}
+
+impl Ocop {
+    fn parse(stars: Option<&Num>, year: Option<&Num>) -> Result<Option<Self>, Invalid> {
+        let this_year = i64::from(today().year());
+        let stars = Num::parse(stars, "ocop_stars", 3, 5)
+            .map_err(|_| Invalid::one("ocop_stars", "ocop.stars"))?;
+        let year = Num::parse(year, "ocop_year", 2018, this_year)
+            .map_err(|_| Invalid::one("ocop_year", "ocop.year"))?;
+        match (stars, year) {
+            (None, None) => Ok(None),
+            (Some(stars), Some(year)) => Ok(Some(Ocop {
+                stars: stars as u8,
+                year: year as i32,
+            })),
+            (Some(_), None) => Err(Invalid::one("ocop_year", "ocop.year_required")),
+            (None, Some(_)) => Err(Invalid::one("ocop_stars", "ocop.stars_required")),
+        }
+    }
+
+    /// Whether the rating is still within its 36 months (counted from the end of its year,
+    /// since only the year is recorded).
+    pub fn is_current(&self) -> bool {
+        today().year() <= self.year + 3
+    }
+}
+
+/// A price range in whole đồng; either end may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PriceRange {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+/// A product as submitted by a form or the API, before it is checked.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ProductInput {
+    pub name: Option<String>,
+    /// A category slug from `GET /api/v1/categories`.
+    pub category: Option<String>,
+    pub brand: Option<String>,
+    /// `none`, `basic` or `designed`.
+    pub packaging_status: Option<String>,
+    pub trademark: Option<TrademarkInput>,
+    /// 3, 4 or 5.
+    #[schema(value_type = Option<i64>)]
+    pub ocop_stars: Option<Num>,
+    #[schema(value_type = Option<i64>)]
+    pub ocop_year: Option<Num>,
+    pub certifications: Option<Vec<String>>,
+    /// kg, hộp, chai, bao, viên, m³, tấn…
+    pub unit: Option<String>,
+    /// Whole đồng.
+    #[schema(value_type = Option<i64>)]
+    pub price_min_vnd: Option<Num>,
+    #[schema(value_type = Option<i64>)]
+    pub price_max_vnd: Option<Num>,
+    /// In `unit`.
+    #[schema(value_type = Option<i64>)]
+    pub min_order: Option<Num>,
+    /// In `unit` per month.
+    #[schema(value_type = Option<i64>)]
+    pub monthly_capacity: Option<Num>,
+    /// Months (1–12) in which the product is made or harvested; empty means all year.
+    #[schema(value_type = Option<Vec<i64>>)]
+    pub season_months: Option<Vec<Num>>,
+    #[schema(value_type = Option<i64>)]
+    pub shelf_life_days: Option<Num>,
+    pub description: Option<String>,
+}
+
+/// A checked product.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductFields {
+    pub name: String,
+    pub category: String,
+    pub brand: Option<String>,
+    pub packaging_status: PackagingStatus,
+    pub trademark: Trademark,
+    pub ocop: Option<Ocop>,
+    pub certifications: Vec<Certification>,
+    pub unit: String,
+    pub price: PriceRange,
+    pub min_order: Option<i64>,
+    pub monthly_capacity: Option<i64>,
+    pub season_months: Vec<u8>,
+    pub shelf_life_days: Option<i32>,
+    pub description: String,
+}
+
+const MAX_VND: i64 = 1_000_000_000_000;
+
+impl ProductFields {
+    pub fn parse(input: &ProductInput) -> Result<Self, Invalid> {
+        let mut errors = Invalid::default();
+        let name = errors.take(required_text(input.name.as_deref(), "name", 2, 200));
+        let category = match input.category.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push("category", "category.required");
+                None
+            }
+            Some(slug) => Some(slug.to_string()),
+        };
+        let brand = errors.take(optional_text(input.brand.as_deref(), "brand", 100));
+        let packaging_status = match input.packaging_status.as_deref().map(str::trim) {
+            None | Some("") => Some(PackagingStatus::None),
+            Some(p) => PackagingStatus::parse(p).or_else(|| {
+                errors.push("packaging_status", "packaging.unknown");
+                None
+            }),
+        };
+        let trademark = errors.take(Trademark::parse(input.trademark.as_ref()));
+        let ocop = errors.take(Ocop::parse(
+            input.ocop_stars.as_ref(),
+            input.ocop_year.as_ref(),
+        ));
+        let certifications = errors.take(Certification::parse_list(
+            input.certifications.as_deref().unwrap_or_default(),
+            "certifications",
+        ));
+        let unit = errors.take(required_text(input.unit.as_deref(), "unit", 1, 20));
+        let price_min = errors.take(Num::parse(
+            input.price_min_vnd.as_ref(),
+            "price_min_vnd",
+            0,
+            MAX_VND,
+        ));
+        let price_max = errors.take(Num::parse(
+            input.price_max_vnd.as_ref(),
+            "price_max_vnd",
+            0,
+            MAX_VND,
+        ));
+        if let (Some(Some(min)), Some(Some(max))) = (price_min, price_max)
+            && min > max
+        {
+            errors.push("price_max_vnd", "price.max_below_min");
+        }
+        let min_order = errors.take(Num::parse(
+            input.min_order.as_ref(),
+            "min_order",
+            1,
+            MAX_VND,
+        ));
+        let monthly_capacity = errors.take(Num::parse(
+            input.monthly_capacity.as_ref(),
+            "monthly_capacity",
+            1,
+            MAX_VND,
+        ));
+        let mut season_months = Vec::new();
+        for m in input.season_months.as_deref().unwrap_or_default() {
+            match Num::parse(Some(m), "season_months", 1, 12) {
+                Ok(Some(m)) => season_months.push(m as u8),
+                Ok(None) => {}
+                Err(_) => {
+                    errors.push("season_months", "season.month");
+                    break;
+                }
+            }
+        }
+        season_months.sort_unstable();
+        season_months.dedup();
+        if season_months.len() == 12 {
+            season_months.clear();
+        }
+        let shelf_life_days = errors
+            .take(Num::parse(
+                input.shelf_life_days.as_ref(),
+                "shelf_life_days",
+                1,
+                36_500,
+            ))
+            .map(|d| d.map(|d| d as i32));
+        let description = errors.take(long_text(input.description.as_deref(), "description", 5000));
+        match (
+            name,
+            category,
+            brand,
+            packaging_status,
+            trademark,
+            ocop,
+            certifications,
+            unit,
+        ) {
+            (
+                Some(name),
+                Some(category),
+                Some(brand),
+                Some(packaging_status),
+                Some(trademark),
+                Some(ocop),
+                Some(certifications),
+                Some(unit),
+            ) if errors.0.is_empty() => Ok(ProductFields {
+                name,
+                category,
+                brand,
+                packaging_status,
+                trademark,
+                ocop,
+                certifications,
+                unit,
+                price: PriceRange {
+                    min: price_min.flatten(),
+                    max: price_max.flatten(),
+                },
+                min_order: min_order.flatten(),
+                monthly_capacity: monthly_capacity.flatten(),
+                season_months,
+                shelf_life_days: shelf_life_days.flatten(),
+                description: description.unwrap_or_default(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn to_input(&self) -> ProductInput {
+        let num = |v: Option<i64>| v.map(Num::Int);
+        ProductInput {
+            name: Some(self.name.clone()),
+            category: Some(self.category.clone()),
+            brand: self.brand.clone(),
+            packaging_status: Some(self.packaging_status.as_str().into()),
+            trademark: Some(self.trademark.to_input()),
+            ocop_stars: self.ocop.map(|o| Num::Int(o.stars.into())),
+            ocop_year: self.ocop.map(|o| Num::Int(o.year.into())),
+            certifications: Some(
+                self.certifications
+                    .iter()
+                    .map(|c| c.as_str().into())
+                    .collect(),
+            ),
+            unit: Some(self.unit.clone()),
+            price_min_vnd: num(self.price.min),
+            price_max_vnd: num(self.price.max),
+            min_order: num(self.min_order),
+            monthly_capacity: num(self.monthly_capacity),
+            season_months: Some(
+                self.season_months
+                    .iter()
+                    .map(|m| Num::Int((*m).into()))
+                    .collect(),
+            ),
+            shelf_life_days: self.shelf_life_days.map(|d| Num::Int(d.into())),
+            description: Some(self.description.clone()),
+        }
+    }
+}
+
+/// Season months are stored as `1,2,12`.
+pub fn join_months(months: &[u8]) -> String {
+    months
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn split_months(stored: &str) -> Vec<u8> {
+    stored
+        .split(',')
+        .filter_map(|m| m.trim().parse().ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> ProductInput {
+        ProductInput {
+            name: Some("Miến dong Na Rì".into()),
+            category: Some("mien-dong".into()),
+            unit: Some("kg".into()),
+            price_min_vnd: Some(Num::Text("80.000".into())),
+            price_max_vnd: Some(Num::Text("120.000 ₫".into())),
+            season_months: Some(vec![Num::Int(12), Num::Text("1".into()), Num::Int(12)]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn parses_vietnamese_numbers_and_defaults() {
+        let p = ProductFields::parse(&valid()).unwrap();
+        assert_eq!(
+            p.price,
+            PriceRange {
+                min: Some(80_000),
+                max: Some(120_000)
+            }
+        );
+        assert_eq!(p.season_months, vec![1, 12]);
+        assert_eq!(p.packaging_status, PackagingStatus::None);
+        assert_eq!(p.trademark.status, TrademarkStatus::Unregistered);
+        assert_eq!(ProductFields::parse(&p.to_input()).unwrap(), p);
+    }
+
+    #[test]
+    fn registered_mark_needs_number_and_grant_and_expires_after_ten_years() {
+        let mut input = valid();
+        input.trademark = Some(TrademarkInput {
+            status: Some("registered".into()),
+            kind: Some("collective".into()),
+            ..Default::default()
+        });
+        let err = ProductFields::parse(&input).unwrap_err();
+        let codes: Vec<_> = err.0.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "trademark.certificate_number_required",
+                "trademark.granted_on_required"
+            ]
+        );
+        input.trademark = Some(TrademarkInput {
+            status: Some("registered".into()),
+            kind: Some("collective".into()),
+            number: Some("312345".into()),
+            filed_on: Some("10/03/2016".into()),
+            granted_on: Some("2018-05-02".into()),
+            expires_on: None,
+        });
+        let p = ProductFields::parse(&input).unwrap();
+        assert_eq!(p.trademark.expires_on, NaiveDate::from_ymd_opt(2026, 3, 10));
+    }
+
+    #[test]
+    fn price_range_and_ocop_are_consistent() {
+        let mut input = valid();
+        input.price_min_vnd = Some(Num::Int(200_000));
+        input.ocop_stars = Some(Num::Int(6));
+        let err = ProductFields::parse(&input).unwrap_err();
+        let codes: Vec<_> = err.0.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("ocop_stars", "ocop.stars"),
+                ("price_max_vnd", "price.max_below_min")
+            ]
+        );
+        let mut input = valid();
+        input.ocop_stars = Some(Num::Int(4));
+        assert_eq!(
+            ProductFields::parse(&input).unwrap_err().0[0].code,
+            "ocop.year_required"
+        );
+    }
+}

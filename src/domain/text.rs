@@ -1,0 +1,78 @@
+//! Vietnamese text: normalisation, diacritic folding and readable URL slugs.
+
+use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+
+/// NFC-normalises and trims; collapses runs of whitespace to one space.
+pub fn clean(input: &str) -> String {
+    input
+        .nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Lower-cases and removes diacritics, `đ` included (it has no decomposition of its own).
+pub fn fold(input: &str) -> String {
+    input
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `Miến dong Na Rì` → `mien-dong-na-ri`. Never empty: falls back to `san-pham`.
+pub fn slugify(input: &str) -> String {
+    let folded = fold(input);
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let mut slug = slug.trim_end_matches('-').to_string();
+    if slug.len() > 80 {
+        slug.truncate(80);
+        slug = slug.trim_end_matches('-').to_string();
+    }
+    if slug.is_empty() {
+        "san-pham".to_string()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_read_like_the_name() {
+        assert_eq!(slugify("Miến dong Na Rì"), "mien-dong-na-ri");
+        assert_eq!(slugify("  Đũa tre — Bạch Thông!! "), "dua-tre-bach-thong");
+        assert_eq!(
+            slugify("Chè Shan tuyết 100% (loại 1)"),
+            "che-shan-tuyet-100-loai-1"
+        );
+        assert_eq!(slugify("!!!"), "san-pham");
+    }
+
+    #[test]
+    fn nfd_and_nfc_fold_alike() {
+        let nfd: String = "Miến dong".nfd().collect();
+        assert_eq!(fold(&nfd), fold("Miến dong"));
+        assert_eq!(fold("ĐŨA TRE"), "dua tre");
+    }
+
+    #[test]
+    fn clean_normalises_and_collapses_spaces() {
+        let nfd: String = "Hồng  không\thạt ".nfd().collect();
+        assert_eq!(clean(&nfd), "Hồng không hạt");
+    }
+}

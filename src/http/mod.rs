@@ -1,0 +1,6 @@
+//! HTTP: extractors, middleware, the JSON API and the server-rendered pages.
+
+pub mod api;
+pub mod pages;
+pub mod session;
+pub mod statics;

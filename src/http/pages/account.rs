@@ -1,0 +1,218 @@
+//! Sign-in, registration, sign-out and the language switch.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::forms::FormValues;
+use super::{Errors, PageCtx, PageResult, render, see_other};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::api::auth::ClientIp;
+use crate::http::session::{LANG_COOKIE, expired_session_cookie, session_cookie, session_token};
+use crate::i18n::Lang;
+use crate::services::{Actor, auth};
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+/// Only local paths: never send someone to another site after a switch or a sign-in.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
+}
+
+pub async fn switch_lang(
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+    jar: CookieJar,
+) -> impl IntoResponse {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(365))
+        .build();
+    (jar.add(cookie), see_other(local_path(q.next.as_deref())))
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    ctx: PageCtx,
+    form: FormValues,
+    errors: Errors,
+    message: Option<&'static str>,
+    next: String,
+}
+
+pub async fn sign_in_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> PageResult {
+    if ctx.signed_in() {
+        return Ok(see_other("/dashboard"));
+    }
+    let next = local_path(q.next.as_deref()).to_string();
+    Ok(render(&SignInPage {
+        ctx,
+        form: FormValues::default(),
+        errors: Errors::default(),
+        message: None,
+        next,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    login: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    axum::Form(form): axum::Form<SignInForm>,
+) -> PageResult {
+    let next = local_path(form.next.as_deref()).to_string();
+    match auth::sign_in(&state.db, &state.config, &form.login, &form.password, &ip).await {
+        Ok((token, user)) => {
+            let jar = jar.add(session_cookie(
+                token,
+                state.config.secure_cookies,
+                state.config.session_ttl,
+            ));
+            let dest = if next == "/" {
+                if user.role == "buyer" {
+                    "/".to_string()
+                } else {
+                    "/dashboard".to_string()
+                }
+            } else {
+                next
+            };
+            Ok((jar, see_other(&dest)).into_response())
+        }
+        Err(
+            err
+            @ (AppError::WrongCredentials | AppError::RateLimited { .. } | AppError::Invalid(_)),
+        ) => {
+            let mut values = FormValues::default();
+            values.set("login", form.login.clone());
+            let (errors, message) = match &err {
+                AppError::Invalid(_) => {
+                    (Errors::from_app(ctx.lang, &err).unwrap_or_default(), None)
+                }
+                _ => (
+                    Errors::default(),
+                    Some(ctx.t(&format!("error.{}", err.code()))),
+                ),
+            };
+            let status = err.status();
+            let mut response = render(&SignInPage {
+                ctx,
+                form: values,
+                errors,
+                message,
+                next,
+            });
+            *response.status_mut() = status;
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    ctx: PageCtx,
+    form: FormValues,
+    errors: Errors,
+}
+
+pub async fn register_page(ctx: PageCtx) -> PageResult {
+    let mut form = FormValues::default();
+    form.set("role", "producer");
+    Ok(render(&RegisterPage {
+        ctx,
+        form,
+        errors: Errors::default(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    login: String,
+    password: String,
+    full_name: String,
+    role: String,
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+    axum::Form(form): axum::Form<RegisterForm>,
+) -> PageResult {
+    let result = match auth::NewAccount::parse_registration(
+        &form.login,
+        &form.password,
+        &form.full_name,
+        &form.role,
+    ) {
+        Ok(account) => auth::create_account(&state.db, &Actor::Visitor, account).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(user) => {
+            let token = auth::open_session(&state.db, &state.config, user.id).await?;
+            let jar = jar.add(session_cookie(
+                token,
+                state.config.secure_cookies,
+                state.config.session_ttl,
+            ));
+            let dest = if user.role == "producer" {
+                "/dashboard"
+            } else {
+                "/"
+            };
+            Ok((jar, see_other(dest)).into_response())
+        }
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => {
+                let mut values = FormValues::default();
+                values.set("login", form.login);
+                values.set("full_name", form.full_name);
+                values.set("role", form.role);
+                let mut response = render(&RegisterPage {
+                    ctx,
+                    form: values,
+                    errors,
+                });
+                *response.status_mut() = err.status();
+                Ok(response)
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> PageResult {
+    if let Some(token) = session_token(&headers) {
+        auth::sign_out(&state.db, &token).await?;
+    }
+    Ok((jar.add(expired_session_cookie()), see_other("/")).into_response())
+}

@@ -1,0 +1,202 @@
+//! Public pages: home, browsing, product and enterprise pages.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+
+use super::{PageCtx, PageResult, render};
+use crate::app::AppState;
+use crate::services::catalogue::{self, EnterpriseView, Page, ProductFilter, ProductView};
+use crate::services::reference::{Category, Commune, Province};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    tree: Vec<Category>,
+    counts: HashMap<String, u64>,
+    newest: Vec<ProductView>,
+}
+
+impl HomePage {
+    fn count(&self, slug: &str) -> u64 {
+        self.counts.get(slug).copied().unwrap_or(0)
+    }
+}
+
+pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    let newest = catalogue::newest_products(&state.db, &state.reference, 12).await?;
+    let counts = catalogue::category_counts(&state.db, &state.reference).await?;
+    Ok(render(&HomePage {
+        ctx,
+        tree: state.reference.tree.clone(),
+        counts,
+        newest,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BrowseQuery {
+    pub category: Option<String>,
+    pub province: Option<String>,
+    pub commune: Option<String>,
+    pub page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "browse.html")]
+struct BrowsePage {
+    ctx: PageCtx,
+    tree: Vec<Category>,
+    provinces: Vec<Province>,
+    communes: Vec<Commune>,
+    category: String,
+    province: Option<i32>,
+    commune: Option<i32>,
+    results: Page<ProductView>,
+    heading: String,
+}
+
+impl BrowsePage {
+    /// The link to another page of the same results.
+    fn page_url(&self, page: &u64) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if !self.category.is_empty() {
+            q.append_pair("category", &self.category);
+        }
+        if let Some(p) = self.province {
+            q.append_pair("province", &p.to_string());
+        }
+        if let Some(c) = self.commune {
+            q.append_pair("commune", &c.to_string());
+        }
+        q.append_pair("page", &page.to_string());
+        format!("/san-pham?{}", q.finish())
+    }
+}
+
+fn int(s: &Option<String>) -> Option<i32> {
+    s.as_deref().and_then(|s| s.trim().parse().ok())
+}
+
+pub async fn browse(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<BrowseQuery>,
+) -> PageResult {
+    let reference = &state.reference;
+    let category = q
+        .category
+        .clone()
+        .filter(|c| reference.category_by_slug(c).is_some())
+        .unwrap_or_default();
+    let province = int(&q.province).filter(|p| reference.province(*p).is_some());
+    // A commune only counts inside the chosen province.
+    let commune = int(&q.commune).filter(|c| {
+        reference
+            .commune(*c)
+            .is_some_and(|c| Some(c.province_code) == province)
+    });
+    let page = q.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let filter = ProductFilter {
+        category: Some(category.clone()).filter(|c| !c.is_empty()),
+        province,
+        commune,
+        page: Some(page),
+        per_page: Some(24),
+        ..Default::default()
+    };
+    let results = catalogue::list_products(&state.db, reference, &ctx.actor, &filter).await?;
+    let heading = reference.category_by_slug(&category).map_or_else(
+        || ctx.t("browse.all").to_string(),
+        |c| c.name(ctx.lang).to_string(),
+    );
+    let communes = province
+        .map(|p| reference.communes_of(p).into_iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(render(&BrowsePage {
+        ctx,
+        tree: reference.tree.clone(),
+        provinces: reference.provinces.clone(),
+        communes,
+        category,
+        province,
+        commune,
+        results,
+        heading,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    ctx: PageCtx,
+    p: ProductView,
+    manages: bool,
+    more: Vec<ProductView>,
+}
+
+pub async fn product_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let p = catalogue::get_product_by_slug(&state.db, &state.reference, &ctx.actor, &slug).await?;
+    let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
+    let filter = ProductFilter {
+        enterprise_id: Some(p.enterprise_id),
+        per_page: Some(7),
+        ..Default::default()
+    };
+    let more = catalogue::list_products(
+        &state.db,
+        &state.reference,
+        &crate::services::Actor::Visitor,
+        &filter,
+    )
+    .await?
+    .items
+    .into_iter()
+    .filter(|o| o.id != p.id)
+    .take(6)
+    .collect();
+    Ok(render(&ProductPage {
+        ctx,
+        p,
+        manages,
+        more,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterprisePage {
+    ctx: PageCtx,
+    e: EnterpriseView,
+    products: Vec<ProductView>,
+}
+
+pub async fn enterprise_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let e =
+        catalogue::get_enterprise_by_slug(&state.db, &state.reference, &ctx.actor, &slug).await?;
+    let filter = ProductFilter {
+        enterprise_id: Some(e.id),
+        per_page: Some(100),
+        ..Default::default()
+    };
+    let products = catalogue::list_products(
+        &state.db,
+        &state.reference,
+        &crate::services::Actor::Visitor,
+        &filter,
+    )
+    .await?
+    .items;
+    Ok(render(&EnterprisePage { ctx, e, products }))
+}

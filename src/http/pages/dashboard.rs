@@ -1,0 +1,551 @@
+//! The producer's dashboard: their enterprises and products, and the forms to edit them.
+//! Staff use the same forms to act for a producer.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::forms::{EnterpriseForm, FormValues, ProductForm};
+use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use crate::app::AppState;
+use crate::domain::{
+    Certification, LegalForm, PackagingStatus, ProductInput, TrademarkKind, TrademarkStatus,
+};
+use crate::error::AppError;
+use crate::services::catalogue::{
+    self, EnterpriseScope, EnterpriseView, ProductFilter, ProductView,
+};
+use crate::services::reference::{Category, Commune, Province};
+
+fn require_signed_in(ctx: &PageCtx) -> Result<(), PageError> {
+    if ctx.signed_in() {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Unauthenticated))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+    pub enterprise: Option<i32>,
+}
+
+/// Messages a redirect may announce, by key (anything else is ignored).
+fn done_message(ctx: &PageCtx, done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        k @ ("product_saved" | "product_submitted" | "product_deleted" | "enterprise_saved"
+        | "changes_saved") => Some(ctx.t(&format!("done.{k}"))),
+        _ => None,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/index.html")]
+struct DashboardPage {
+    ctx: PageCtx,
+    enterprises: Vec<EnterpriseView>,
+    products: Vec<ProductView>,
+    message: Option<&'static str>,
+    review_count: u64,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let enterprises = if ctx.can_publish() {
+        catalogue::list_enterprises(
+            &state.db,
+            &state.reference,
+            &ctx.actor,
+            EnterpriseScope::Mine,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let products = if ctx.can_publish() && !ctx.is_staff() {
+        let filter = ProductFilter {
+            mine: Some(true),
+            per_page: Some(100),
+            ..Default::default()
+        };
+        catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
+            .await?
+            .items
+    } else {
+        Vec::new()
+    };
+    let review_count = if ctx.is_staff() {
+        let filter = ProductFilter {
+            status: Some("review".into()),
+            per_page: Some(1),
+            ..Default::default()
+        };
+        catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
+            .await?
+            .total
+    } else {
+        0
+    };
+    let message = done_message(&ctx, q.done.as_deref());
+    Ok(render(&DashboardPage {
+        ctx,
+        enterprises,
+        products,
+        message,
+        review_count,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enterprise form
+
+#[derive(Template)]
+#[template(path = "dashboard/enterprise_form.html")]
+pub(super) struct EnterpriseFormPage {
+    pub ctx: PageCtx,
+    pub title: &'static str,
+    pub action: String,
+    pub form: FormValues,
+    pub errors: Errors,
+    pub provinces: Vec<Province>,
+    pub communes: Vec<Commune>,
+}
+
+impl EnterpriseFormPage {
+    fn legal_forms(&self) -> &'static [LegalForm] {
+        LegalForm::ALL
+    }
+
+    fn certifications(&self) -> &'static [Certification] {
+        Certification::ALL
+    }
+}
+
+pub(super) fn enterprise_form_page(
+    state: &AppState,
+    ctx: PageCtx,
+    title: &'static str,
+    action: String,
+    mut form: FormValues,
+    errors: Errors,
+) -> Response {
+    // The commune decides the province; a chosen province shows its communes.
+    let commune_province = form
+        .get("commune_code")
+        .parse::<i32>()
+        .ok()
+        .and_then(|c| state.reference.commune(c))
+        .map(|c| c.province_code);
+    if form.get("province_code").is_empty()
+        && let Some(p) = commune_province
+    {
+        form.set("province_code", p.to_string());
+    }
+    let communes = form
+        .get("province_code")
+        .parse::<i32>()
+        .ok()
+        .map(|p| {
+            state
+                .reference
+                .communes_of(p)
+                .into_iter()
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = if errors.any() {
+        Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        None
+    };
+    let mut response = render(&EnterpriseFormPage {
+        ctx,
+        title,
+        action,
+        form,
+        errors,
+        provinces: state.reference.provinces.clone(),
+        communes,
+    });
+    if let Some(s) = status {
+        *response.status_mut() = s;
+    }
+    response
+}
+
+fn values_of_enterprise_form(form: &EnterpriseForm) -> FormValues {
+    let mut values = FormValues::from_input(&form.to_input());
+    if let Some(p) = &form.province_code {
+        values.set("province_code", p.clone());
+    }
+    values
+}
+
+pub async fn new_enterprise(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_signed_in(&ctx)?;
+    if !ctx.can_publish() {
+        return Err(AppError::Forbidden.into());
+    }
+    let title = ctx.t("enterprise.new");
+    Ok(enterprise_form_page(
+        &state,
+        ctx,
+        title,
+        "/dashboard/enterprises/new".into(),
+        FormValues::default(),
+        Errors::default(),
+    ))
+}
+
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<EnterpriseForm>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let title = ctx.t("enterprise.new");
+    let action = "/dashboard/enterprises/new".to_string();
+    if form.pick_province.is_some() {
+        return Ok(enterprise_form_page(
+            &state,
+            ctx,
+            title,
+            action,
+            values_of_enterprise_form(&form),
+            Errors::default(),
+        ));
+    }
+    match catalogue::create_enterprise(
+        &state.db,
+        &state.reference,
+        &ctx.actor,
+        &form.to_input(),
+        None,
+    )
+    .await
+    {
+        Ok(e) => Ok(see_other(&format!(
+            "/dashboard/products/new?enterprise={}&done=enterprise_saved",
+            e.id
+        ))),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => Ok(enterprise_form_page(
+                &state,
+                ctx,
+                title,
+                action,
+                values_of_enterprise_form(&form),
+                errors,
+            )),
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub async fn edit_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let e = catalogue::enterprise_for_edit(&state.db, &ctx.actor, id).await?;
+    let title = ctx.t("enterprise.edit");
+    let values = FormValues::from_input(&catalogue::enterprise_input(&e));
+    Ok(enterprise_form_page(
+        &state,
+        ctx,
+        title,
+        format!("/dashboard/enterprises/{id}/edit"),
+        values,
+        Errors::default(),
+    ))
+}
+
+pub async fn update_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<EnterpriseForm>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let title = ctx.t("enterprise.edit");
+    let action = format!("/dashboard/enterprises/{id}/edit");
+    if form.pick_province.is_some() {
+        return Ok(enterprise_form_page(
+            &state,
+            ctx,
+            title,
+            action,
+            values_of_enterprise_form(&form),
+            Errors::default(),
+        ));
+    }
+    let patch = serde_json::to_value(form.to_input()).map_err(anyhow::Error::new)?;
+    match catalogue::update_enterprise(&state.db, &state.reference, &ctx.actor, id, &patch).await {
+        Ok(_) => Ok(see_other("/dashboard?done=enterprise_saved")),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => Ok(enterprise_form_page(
+                &state,
+                ctx,
+                title,
+                action,
+                values_of_enterprise_form(&form),
+                errors,
+            )),
+            None => Err(err.into()),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product form
+
+#[derive(Template)]
+#[template(path = "dashboard/product_form.html")]
+struct ProductFormPage {
+    ctx: PageCtx,
+    title: &'static str,
+    action: String,
+    form: FormValues,
+    errors: Errors,
+    tree: Vec<Category>,
+    enterprises: Vec<EnterpriseView>,
+    /// The product being edited, with its vetting state.
+    product: Option<ProductView>,
+    message: Option<&'static str>,
+}
+
+impl ProductFormPage {
+    fn packaging(&self) -> &'static [PackagingStatus] {
+        PackagingStatus::ALL
+    }
+    fn tm_statuses(&self) -> &'static [TrademarkStatus] {
+        TrademarkStatus::ALL
+    }
+    fn tm_kinds(&self) -> &'static [TrademarkKind] {
+        TrademarkKind::ALL
+    }
+    fn certifications(&self) -> &'static [Certification] {
+        Certification::ALL
+    }
+    fn months(&self) -> Vec<u8> {
+        (1..=12).collect()
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site per form action; a struct would only rename them"
+)]
+async fn product_form_page(
+    state: &AppState,
+    ctx: PageCtx,
+    title: &'static str,
+    action: String,
+    form: FormValues,
+    errors: Errors,
+    product: Option<ProductView>,
+    message: Option<&'static str>,
+) -> PageResult {
+    let enterprises = catalogue::list_enterprises(
+        &state.db,
+        &state.reference,
+        &ctx.actor,
+        EnterpriseScope::Mine,
+    )
+    .await?;
+    let status = if errors.any() {
+        Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        None
+    };
+    let mut response = render(&ProductFormPage {
+        ctx,
+        title,
+        action,
+        form,
+        errors,
+        tree: state.reference.tree.clone(),
+        enterprises,
+        product,
+        message,
+    });
+    if let Some(s) = status {
+        *response.status_mut() = s;
+    }
+    Ok(response)
+}
+
+fn product_values(input: &ProductInput, enterprise_id: Option<i32>) -> FormValues {
+    let mut values = FormValues::from_input(input);
+    if let Some(id) = enterprise_id {
+        values.set("enterprise_id", id.to_string());
+    }
+    values
+}
+
+pub async fn new_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    if !ctx.can_publish() {
+        return Err(AppError::Forbidden.into());
+    }
+    let title = ctx.t("product.new");
+    let mut values = product_values(&ProductInput::default(), q.enterprise);
+    values.set("unit", "kg");
+    let message = done_message(&ctx, q.done.as_deref());
+    product_form_page(
+        &state,
+        ctx,
+        title,
+        "/dashboard/products/new".into(),
+        values,
+        Errors::default(),
+        None,
+        message,
+    )
+    .await
+}
+
+pub async fn create_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<ProductForm>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let input = form.to_input();
+    let result = match form.enterprise_id {
+        Some(eid) => {
+            catalogue::create_product(&state.db, &state.reference, &ctx.actor, eid, &input).await
+        }
+        None => Err(crate::domain::Invalid::one("enterprise_id", "enterprise.required").into()),
+    };
+    match result {
+        Ok(p) => {
+            if form.submit() {
+                catalogue::submit_product(&state.db, &state.reference, &ctx.actor, p.id).await?;
+                Ok(see_other("/dashboard?done=product_submitted"))
+            } else {
+                Ok(see_other("/dashboard?done=product_saved"))
+            }
+        }
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => {
+                let title = ctx.t("product.new");
+                product_form_page(
+                    &state,
+                    ctx,
+                    title,
+                    "/dashboard/products/new".into(),
+                    product_values(&input, form.enterprise_id),
+                    errors,
+                    None,
+                    None,
+                )
+                .await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub async fn edit_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let (view, input) =
+        catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
+    let title = ctx.t("product.edit");
+    let values = product_values(&input, Some(view.enterprise_id));
+    product_form_page(
+        &state,
+        ctx,
+        title,
+        format!("/dashboard/products/{id}/edit"),
+        values,
+        Errors::default(),
+        Some(view),
+        None,
+    )
+    .await
+}
+
+pub async fn update_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ProductForm>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let input = form.to_input();
+    let patch = serde_json::to_value(&input).map_err(anyhow::Error::new)?;
+    match catalogue::update_product(&state.db, &state.reference, &ctx.actor, id, &patch).await {
+        Ok(p) => {
+            let waiting =
+                p.pending_changes.is_some() || p.status != crate::domain::ProductStatus::Published;
+            if form.submit() && waiting && !p.in_review() {
+                catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
+                return Ok(see_other("/dashboard?done=product_submitted"));
+            }
+            Ok(see_other(if p.pending_changes.is_some() {
+                "/dashboard?done=changes_saved"
+            } else {
+                "/dashboard?done=product_saved"
+            }))
+        }
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => {
+                let (view, _) =
+                    catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id)
+                        .await?;
+                let title = ctx.t("product.edit");
+                let values = product_values(&input, Some(view.enterprise_id));
+                product_form_page(
+                    &state,
+                    ctx,
+                    title,
+                    format!("/dashboard/products/{id}/edit"),
+                    values,
+                    errors,
+                    Some(view),
+                    None,
+                )
+                .await
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub async fn submit_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
+    Ok(see_other("/dashboard?done=product_submitted"))
+}
+
+pub async fn delete_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    catalogue::delete_product(&state.db, &ctx.actor, id).await?;
+    Ok(see_other("/dashboard?done=product_deleted"))
+}

@@ -1,0 +1,188 @@
+//! HTML forms: flat fields in, domain inputs out, and the values to show again on error.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::{EnterpriseInput, Num, ProductInput, TrademarkInput};
+
+/// The values a form shows, by input name (`trademark_status`, `certifications`, …).
+#[derive(Clone, Debug, Default)]
+pub struct FormValues(HashMap<String, Vec<String>>);
+
+impl FormValues {
+    /// Flattens a domain input (`trademark.status` → `trademark_status`).
+    pub fn from_input(input: &impl serde::Serialize) -> Self {
+        let mut values = FormValues::default();
+        if let Ok(Value::Object(map)) = serde_json::to_value(input) {
+            values.add_object("", &map);
+        }
+        values
+    }
+
+    fn add_object(&mut self, prefix: &str, map: &serde_json::Map<String, Value>) {
+        for (k, v) in map {
+            let key = format!("{prefix}{k}");
+            match v {
+                Value::Object(inner) => self.add_object(&format!("{key}_"), inner),
+                Value::Array(items) => {
+                    self.0
+                        .insert(key, items.iter().filter_map(scalar).collect());
+                }
+                other => {
+                    if let Some(s) = scalar(other) {
+                        self.0.insert(key, vec![s]);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.0.insert(key.to_string(), vec![value.into()]);
+    }
+
+    pub fn get(&self, key: &str) -> &str {
+        self.0
+            .get(key)
+            .and_then(|v| v.first())
+            .map_or("", String::as_str)
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.get(key).cloned().unwrap_or_default()
+    }
+
+    /// For checkboxes and selects: is `value` among the values of `key`?
+    pub fn has(&self, key: &str, value: &str) -> bool {
+        self.0
+            .get(key)
+            .is_some_and(|v| v.iter().any(|x| x == value))
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn text(v: &Option<String>) -> Option<String> {
+    v.clone()
+}
+
+fn num(v: &Option<String>) -> Option<Num> {
+    v.as_ref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Num::Text(s.clone()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductForm {
+    pub enterprise_id: Option<i32>,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub brand: Option<String>,
+    pub packaging_status: Option<String>,
+    pub trademark_status: Option<String>,
+    pub trademark_kind: Option<String>,
+    pub trademark_number: Option<String>,
+    pub trademark_filed_on: Option<String>,
+    pub trademark_granted_on: Option<String>,
+    pub trademark_expires_on: Option<String>,
+    pub ocop_stars: Option<String>,
+    pub ocop_year: Option<String>,
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    pub unit: Option<String>,
+    pub price_min_vnd: Option<String>,
+    pub price_max_vnd: Option<String>,
+    pub min_order: Option<String>,
+    pub monthly_capacity: Option<String>,
+    #[serde(default)]
+    pub season_months: Vec<String>,
+    pub shelf_life_days: Option<String>,
+    pub description: Option<String>,
+    /// `save` or `submit` (save and send for review).
+    pub action: Option<String>,
+}
+
+impl ProductForm {
+    pub fn to_input(&self) -> ProductInput {
+        ProductInput {
+            name: text(&self.name),
+            category: text(&self.category),
+            brand: text(&self.brand),
+            packaging_status: text(&self.packaging_status),
+            trademark: Some(TrademarkInput {
+                status: text(&self.trademark_status),
+                kind: text(&self.trademark_kind),
+                number: text(&self.trademark_number),
+                filed_on: text(&self.trademark_filed_on),
+                granted_on: text(&self.trademark_granted_on),
+                expires_on: text(&self.trademark_expires_on),
+            }),
+            ocop_stars: num(&self.ocop_stars),
+            ocop_year: num(&self.ocop_year),
+            certifications: Some(self.certifications.clone()),
+            unit: text(&self.unit),
+            price_min_vnd: num(&self.price_min_vnd),
+            price_max_vnd: num(&self.price_max_vnd),
+            min_order: num(&self.min_order),
+            monthly_capacity: num(&self.monthly_capacity),
+            season_months: Some(
+                self.season_months
+                    .iter()
+                    .map(|m| Num::Text(m.clone()))
+                    .collect(),
+            ),
+            shelf_life_days: num(&self.shelf_life_days),
+            description: text(&self.description),
+        }
+    }
+
+    pub fn submit(&self) -> bool {
+        self.action.as_deref() == Some("submit")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EnterpriseForm {
+    pub name: Option<String>,
+    pub legal_form: Option<String>,
+    pub tax_code: Option<String>,
+    pub province_code: Option<String>,
+    pub commune_code: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    pub founded_year: Option<String>,
+    pub workforce: Option<String>,
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    /// Set by the "choose province" button of the no-JavaScript form: show its communes.
+    pub pick_province: Option<String>,
+}
+
+impl EnterpriseForm {
+    pub fn to_input(&self) -> EnterpriseInput {
+        EnterpriseInput {
+            name: text(&self.name),
+            legal_form: text(&self.legal_form),
+            tax_code: text(&self.tax_code),
+            commune_code: num(&self.commune_code),
+            address: text(&self.address),
+            phone: text(&self.phone),
+            email: text(&self.email),
+            description: text(&self.description),
+            founded_year: num(&self.founded_year),
+            workforce: num(&self.workforce),
+            certifications: Some(self.certifications.clone()),
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Server-rendered pages (askama): Vietnamese by default, English by a switch that sticks,
+//! small enough for a cheap phone on 3G, and complete without JavaScript.
+
+pub mod account;
+pub mod catalogue;
+pub mod dashboard;
+pub mod forms;
+pub mod staff;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{FromRef, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use crate::app::AppState;
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::http::session::{CsrfToken, CurrentActor};
+use crate::i18n::{self, Lang};
+use crate::services::Actor;
+use crate::services::catalogue::ProductView;
+use crate::services::reference::Category;
+
+/// What every page needs: language, who is signed in, the form token, where we are.
+#[derive(Clone, Debug)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub actor: Actor,
+    pub csrf: String,
+    /// Path and query of this page, to come back to after switching language.
+    pub here: String,
+    pub public_url: String,
+}
+
+impl<S> FromRequestParts<S> for PageCtx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let CurrentActor(actor) = CurrentActor::from_request_parts(parts, state)
+            .await
+            .map_err(|e| PageError(e.0))?;
+        let app = AppState::from_ref(state);
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        Ok(PageCtx {
+            lang,
+            actor,
+            csrf,
+            here: parts
+                .uri
+                .path_and_query()
+                .map_or("/".into(), |p| p.as_str().to_string()),
+            public_url: app
+                .config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{host}")),
+        })
+    }
+}
+
+impl PageCtx {
+    pub fn t(&self, key: &str) -> &'static str {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.lang.other().code()
+    }
+
+    pub fn lang_switch_url(&self) -> String {
+        format!(
+            "/lang/{}?next={}",
+            self.lang.other().code(),
+            urlencode(&self.here)
+        )
+    }
+
+    pub fn asset(&self, path: &str) -> String {
+        crate::http::statics::asset_url(path)
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.actor.user().map_or("", |u| u.full_name.as_str())
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.actor.user().is_some()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.actor.is_staff()
+    }
+
+    pub fn can_publish(&self) -> bool {
+        matches!(self.actor.role(), Some(crate::domain::Role::Producer)) || self.actor.is_staff()
+    }
+
+    /// `1.290.000 ₫`
+    pub fn vnd(&self, amount: i64) -> String {
+        format!("{} ₫", group_thousands(amount))
+    }
+
+    /// `80.000 – 120.000 ₫/kg`, or "price on request".
+    pub fn price(&self, p: &ProductView) -> String {
+        let range = match (p.price_min_vnd, p.price_max_vnd) {
+            (Some(a), Some(b)) if a == b => self.vnd(a),
+            (Some(a), Some(b)) => format!("{} – {}", group_thousands(a), self.vnd(b)),
+            (Some(a), None) => format!("{} {}", self.t("price.from"), self.vnd(a)),
+            (None, Some(b)) => format!("{} {}", self.t("price.up_to"), self.vnd(b)),
+            (None, None) => return self.t("price.on_request").to_string(),
+        };
+        format!("{range}/{}", p.unit)
+    }
+
+    pub fn quantity(&self, n: &i64, unit: &str) -> String {
+        format!("{} {unit}", group_thousands(*n))
+    }
+
+    /// `dd/mm/yyyy`
+    pub fn date(&self, d: &Option<NaiveDate>) -> String {
+        d.map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn datetime(&self, d: &chrono::DateTime<chrono::Utc>) -> String {
+        let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
+        d.with_timezone(&vn).format("%d/%m/%Y %H:%M").to_string()
+    }
+
+    pub fn months(&self, months: &[u8]) -> String {
+        if months.is_empty() {
+            return self.t("season.all_year").to_string();
+        }
+        let list = months
+            .iter()
+            .map(u8::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{} {list}", self.t("season.months"))
+    }
+
+    pub fn category_name(&self, p: &ProductView) -> String {
+        match self.lang {
+            Lang::Vi => p.category_name_vi.clone(),
+            Lang::En => p.category_name_en.clone(),
+        }
+    }
+
+    pub fn cat(&self, c: &Category) -> String {
+        c.name(self.lang).to_string()
+    }
+
+    /// The label of a code in a closed list, e.g. `code("packaging", "designed")`.
+    pub fn code(&self, group: &str, value: &str) -> &'static str {
+        self.t(&format!("{group}.{value}"))
+    }
+
+    pub fn stars(&self, n: &Option<u8>) -> String {
+        "★".repeat(usize::from(n.unwrap_or(0)))
+    }
+
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    pub fn excerpt(&self, text: &str, max: &usize) -> String {
+        let mut out: String = text.chars().take(*max).collect();
+        if text.chars().count() > *max {
+            out = out.trim_end().to_string();
+            out.push('…');
+        }
+        out
+    }
+}
+
+/// `1290000` → `1.290.000`, as Vietnamese write it.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Field errors of a form, as messages in the page's language, by input name.
+#[derive(Clone, Debug, Default)]
+pub struct Errors(pub HashMap<String, &'static str>);
+
+impl Errors {
+    pub fn new(lang: Lang, errors: &[FieldError]) -> Self {
+        let mut map = HashMap::new();
+        for e in errors {
+            map.entry(e.field.replace('.', "_"))
+                .or_insert_with(|| i18n::t(lang, &format!("error.{}", e.code)));
+        }
+        Errors(map)
+    }
+
+    pub fn from_app(lang: Lang, err: &AppError) -> Option<Self> {
+        match err {
+            AppError::Invalid(inv) => Some(Errors::new(lang, &inv.0)),
+            AppError::Conflict {
+                field: Some(f),
+                code,
+            } => Some(Errors::new(lang, &[FieldError { field: f, code }])),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, field: &str) -> Option<&'static str> {
+        self.0.get(field).copied()
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    title: &'static str,
+    message: &'static str,
+}
+
+/// An error shown as a page, in the request's language.
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        if let AppError::Internal(e) = &err {
+            tracing::error!(error = ?e, "internal error");
+        }
+        if matches!(err, AppError::Unauthenticated) {
+            return see_other("/dang-nhap");
+        }
+        let lang = i18n::current();
+        let ctx = PageCtx {
+            lang,
+            actor: Actor::Visitor,
+            csrf: String::new(),
+            here: "/".into(),
+            public_url: String::new(),
+        };
+        let key = format!("error.{}", err.code());
+        let page = ErrorPage {
+            title: ctx.t(&format!("error.title.{}", err.status().as_u16())),
+            message: ctx.t(&key),
+            ctx,
+        };
+        let mut response = render(&page);
+        *response.status_mut() = err.status();
+        response
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+pub async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+/// The page shown when a form's token does not match (an old tab, or a forged post).
+pub fn csrf_failure_page(lang: Lang) -> Response {
+    let ctx = PageCtx {
+        lang,
+        actor: Actor::Visitor,
+        csrf: String::new(),
+        here: "/".into(),
+        public_url: String::new(),
+    };
+    let page = ErrorPage {
+        title: ctx.t("error.title.403"),
+        message: ctx.t("error.csrf"),
+        ctx,
+    };
+    let mut response = render(&page);
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+/// 200 when the database answers.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            "ok",
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Centre staff: the review queue, reviewing one listing, acting for a producer, the audit trail.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::dashboard::enterprise_form_page;
+use super::forms::{EnterpriseForm, FormValues};
+use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use crate::app::AppState;
+use crate::domain::{Invalid, Login, ProductInput, Role};
+use crate::error::AppError;
+use crate::services::audit::{self, AuditEntry};
+use crate::services::auth;
+use crate::services::catalogue::{self, Decision, ProductFilter, ProductView};
+
+fn require_staff(ctx: &PageCtx) -> Result<(), PageError> {
+    match ctx.actor.user() {
+        None => Err(PageError(AppError::Unauthenticated)),
+        Some(u) if u.role.is_staff() => Ok(()),
+        Some(_) => Err(PageError(AppError::Forbidden)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/queue.html")]
+struct QueuePage {
+    ctx: PageCtx,
+    items: Vec<ProductView>,
+    message: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn review_queue(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let filter = ProductFilter {
+        status: Some("review".into()),
+        per_page: Some(100),
+        ..Default::default()
+    };
+    let items = catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
+        .await?
+        .items;
+    let message = match q.done.as_deref() {
+        Some(k @ ("approved" | "rejected" | "unpublished")) => Some(ctx.t(&format!("done.{k}"))),
+        _ => None,
+    };
+    Ok(render(&QueuePage {
+        ctx,
+        items,
+        message,
+    }))
+}
+
+/// One line of the comparison between what buyers see and what the producer proposes.
+struct Change {
+    label: &'static str,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/review.html")]
+struct ReviewPage {
+    ctx: PageCtx,
+    p: ProductView,
+    changes: Vec<Change>,
+    errors: Errors,
+    history: Vec<AuditEntry>,
+}
+
+fn describe_changes(ctx: &PageCtx, live: &ProductInput, proposed: &ProductInput) -> Vec<Change> {
+    let before = FormValues::from_input(live);
+    let after = FormValues::from_input(proposed);
+    let keys = [
+        "name",
+        "category",
+        "brand",
+        "packaging_status",
+        "trademark_status",
+        "trademark_kind",
+        "trademark_number",
+        "trademark_filed_on",
+        "trademark_granted_on",
+        "trademark_expires_on",
+        "ocop_stars",
+        "ocop_year",
+        "certifications",
+        "unit",
+        "price_min_vnd",
+        "price_max_vnd",
+        "min_order",
+        "monthly_capacity",
+        "season_months",
+        "shelf_life_days",
+        "description",
+    ];
+    keys.iter()
+        .filter_map(|k| {
+            let b = before.all(k).join(", ");
+            let a = after.all(k).join(", ");
+            (a != b).then(|| Change {
+                label: ctx.t(&format!("field.{k}")),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
+async fn review_page_for(state: &AppState, ctx: PageCtx, id: i32, errors: Errors) -> PageResult {
+    require_staff(&ctx)?;
+    let (p, _) = catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
+    let changes = match &p.pending_changes {
+        Some(proposed) => {
+            let live = catalogue::live_input(&state.db, &state.reference, id).await?;
+            describe_changes(&ctx, &live, proposed)
+        }
+        None => Vec::new(),
+    };
+    let history = audit::list(&state.db, &ctx.actor, Some(("product", id)), 50).await?;
+    let status = if errors.any() {
+        Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        None
+    };
+    let mut response = render(&ReviewPage {
+        ctx,
+        p,
+        changes,
+        errors,
+        history,
+    });
+    if let Some(s) = status {
+        *response.status_mut() = s;
+    }
+    Ok(response)
+}
+
+pub async fn review_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    review_page_for(&state, ctx, id, Errors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    reason: Option<String>,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let decision = match form.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        _ => return Err(AppError::BadRequest("request.malformed").into()),
+    };
+    match catalogue::review_product(
+        &state.db,
+        &state.reference,
+        &ctx.actor,
+        id,
+        decision,
+        form.reason.as_deref(),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(match decision {
+            Decision::Approve => "/staff/review?done=approved",
+            Decision::Reject => "/staff/review?done=rejected",
+        })),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => review_page_for(&state, ctx, id, errors).await,
+            None => Err(err.into()),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UnpublishForm {
+    reason: Option<String>,
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<UnpublishForm>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    match catalogue::unpublish_product(
+        &state.db,
+        &state.reference,
+        &ctx.actor,
+        id,
+        form.reason.as_deref(),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other("/staff/review?done=unpublished")),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => review_page_for(&state, ctx, id, errors).await,
+            None => Err(err.into()),
+        },
+    }
+}
+
+/// Staff register a producer who has no account yet, with their enterprise, in one form.
+pub async fn new_producer(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_staff(&ctx)?;
+    let title = ctx.t("staff.new_producer");
+    Ok(enterprise_form_page(
+        &state,
+        ctx,
+        title,
+        "/staff/producers/new".into(),
+        FormValues::default(),
+        Errors::default(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ProducerForm {
+    producer_name: Option<String>,
+    producer_login: Option<String>,
+    producer_password: Option<String>,
+    #[serde(flatten)]
+    enterprise: EnterpriseForm,
+}
+
+pub async fn create_producer(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<ProducerForm>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let title = ctx.t("staff.new_producer");
+    let action = "/staff/producers/new".to_string();
+    let mut values = FormValues::from_input(&form.enterprise.to_input());
+    if let Some(p) = &form.enterprise.province_code {
+        values.set("province_code", p.clone());
+    }
+    values.set(
+        "producer_name",
+        form.producer_name.clone().unwrap_or_default(),
+    );
+    values.set(
+        "producer_login",
+        form.producer_login.clone().unwrap_or_default(),
+    );
+    if form.enterprise.pick_province.is_some() {
+        return Ok(enterprise_form_page(
+            &state,
+            ctx,
+            title,
+            action,
+            values,
+            Errors::default(),
+        ));
+    }
+    let result = async {
+        // Check everything before writing anything, so a mistake leaves no account behind.
+        let input = form.enterprise.to_input();
+        let mut errors = Invalid::default();
+        let login = errors.take(
+            Login::parse(form.producer_login.as_deref().unwrap_or_default())
+                .map_err(|e| rename(e, "producer_login")),
+        );
+        let existing = match &login {
+            Some(l) => auth::find_by_login(&state.db, l).await?,
+            None => None,
+        };
+        if let Some(u) = &existing
+            && u.role != Role::Producer.as_str()
+        {
+            errors.push("producer_login", "member.not_producer");
+        }
+        if existing.is_none() {
+            errors.take(crate::domain::required_text(
+                form.producer_name.as_deref(),
+                "producer_name",
+                2,
+                100,
+            ));
+            errors.take(
+                crate::domain::Password::parse(
+                    form.producer_password.as_deref().unwrap_or_default(),
+                )
+                .map_err(|e| rename(e, "producer_password")),
+            );
+        }
+        if let Err(AppError::Invalid(inv)) =
+            catalogue::validate_enterprise(&state.db, &state.reference, &input).await
+        {
+            errors.0.extend(inv.0);
+        }
+        if !errors.0.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let user = match existing {
+            Some(u) => u,
+            None => {
+                crate::http::api::auth::create_user_for(
+                    &state,
+                    &ctx.actor,
+                    form.producer_login.as_deref().unwrap_or_default(),
+                    form.producer_password.as_deref().unwrap_or_default(),
+                    form.producer_name.as_deref().unwrap_or_default(),
+                    "producer",
+                )
+                .await?
+            }
+        };
+        catalogue::create_enterprise(
+            &state.db,
+            &state.reference,
+            &ctx.actor,
+            &input,
+            Some(user.id),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(e) => Ok(see_other(&format!(
+            "/dashboard/products/new?enterprise={}&done=enterprise_saved",
+            e.id
+        ))),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => Ok(enterprise_form_page(
+                &state, ctx, title, action, values, errors,
+            )),
+            None => Err(err.into()),
+        },
+    }
+}
+
+fn rename(mut e: Invalid, field: &'static str) -> Invalid {
+    for fe in &mut e.0 {
+        fe.field = field;
+    }
+    e
+}
+
+#[derive(Template)]
+#[template(path = "staff/audit.html")]
+struct AuditPage {
+    ctx: PageCtx,
+    entries: Vec<AuditEntry>,
+}
+
+pub async fn audit_log(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_staff(&ctx)?;
+    let entries = audit::list(&state.db, &ctx.actor, None, 200).await?;
+    Ok(render(&AuditPage { ctx, entries }))
+}

@@ -1,0 +1,189 @@
+//! Who is asking, in which language, and whether a state-changing request is same-site.
+
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use crate::app::AppState;
+use crate::error::{ApiError, AppError};
+use crate::i18n::{self, Lang};
+use crate::services::{Actor, auth};
+
+pub const SESSION_COOKIE: &str = "ketnoi_session";
+pub const CSRF_COOKIE: &str = "ketnoi_csrf";
+pub const LANG_COOKIE: &str = "lang";
+/// Hidden field every HTML form carries.
+pub const CSRF_FIELD: &str = "csrf";
+
+/// The signed-in user (or a visitor), resolved once per request.
+#[derive(Clone, Debug)]
+pub struct CurrentActor(pub Actor);
+
+impl<S> FromRequestParts<S> for CurrentActor
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(actor) = parts.extensions.get::<CurrentActor>() {
+            return Ok(actor.clone());
+        }
+        let state = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        let actor = match jar.get(SESSION_COOKIE) {
+            Some(c) => match auth::session_user(&state.db, c.value())
+                .await
+                .map_err(ApiError)?
+            {
+                Some(user) => Actor::User(user),
+                None => Actor::Visitor,
+            },
+            None => Actor::Visitor,
+        };
+        let actor = CurrentActor(actor);
+        parts.extensions.insert(actor.clone());
+        Ok(actor)
+    }
+}
+
+/// The session token from the cookie, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+pub fn session_cookie(token: String, secure: bool, max_age: chrono::Duration) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time_duration(max_age))
+        .build()
+}
+
+pub fn expired_session_cookie() -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .max_age(time_duration(chrono::Duration::zero()))
+        .build()
+}
+
+fn time_duration(d: chrono::Duration) -> time::Duration {
+    time::Duration::seconds(d.num_seconds())
+}
+
+/// The request's language: the `lang` cookie (set by the switch), else `Accept-Language`,
+/// else Vietnamese.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    let jar = CookieJar::from_headers(headers);
+    jar.get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// The form token of this browser, as sent in its cookie or just issued.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// Sets the language for the request, issues the form token cookie, and refuses
+/// state-changing requests from other sites.
+///
+/// Cross-site refusal follows the browser's own signals (`Sec-Fetch-Site`, `Origin`);
+/// HTML forms additionally carry a token that must match their cookie, so a request
+/// forged without the browser's headers still fails.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !same_site(req.headers(), state.config.public_url.as_deref()) {
+        return i18n::REQUEST_LANG
+            .scope(lang, async {
+                ApiError(AppError::Forbidden).into_response()
+            })
+            .await;
+    }
+    let jar = CookieJar::from_headers(req.headers());
+    let (token, issued) = match jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() >= 32)
+    {
+        Some(t) => (t, false),
+        None => match auth::new_secret() {
+            Ok(t) => (t, true),
+            Err(e) => return ApiError(e).into_response(),
+        },
+    };
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if unsafe_method && is_form {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
+            Ok(b) => b,
+            Err(_) => return ApiError(AppError::TooLarge).into_response(),
+        };
+        let sent = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.into_owned());
+        if issued || sent.as_deref() != Some(token.as_str()) {
+            let mut response = i18n::REQUEST_LANG
+                .scope(lang, async { super::pages::csrf_failure_page(lang) })
+                .await;
+            set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
+            return response;
+        }
+        req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    req.extensions_mut().insert(lang);
+    let mut response = i18n::REQUEST_LANG.scope(lang, next.run(req)).await;
+    if issued {
+        set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
+    }
+    response
+}
+
+fn set_csrf_cookie(response: &mut Response, token: &str, secure: bool) {
+    let cookie = Cookie::build((CSRF_COOKIE, token.to_string()))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .build();
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// True unless the browser says the request comes from another site.
+fn same_site(headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Not a browser, or an old one: no cross-site signal to act on.
+        return true;
+    };
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    host == Some(origin_host)
+        || public_url.is_some_and(|u| u.trim_end_matches('/') == origin.trim_end_matches('/'))
+}

@@ -1,0 +1,15 @@
+//! ketnoi: the producer catalogue and market-linkage marketplace of a provincial
+//! Industrial and Trade Promotion Centre.
+//!
+//! `app::build_app` assembles the whole application from a database connection and a
+//! configuration; the binary in `main.rs` and the integration tests both go through it.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod router;
+pub mod services;

@@ -1,0 +1,291 @@
+//! Accounts and sessions: registration, sign-in with rate limiting, sign-out.
+//!
+//! Sessions live in the database (a restart or a second app instance keeps them); the
+//! cookie carries a random token and the database keeps only its SHA-256.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+use sha2::{Digest, Sha256};
+
+use super::{Actor, SignedIn, audit, now, unique_violation};
+use crate::config::Config;
+use crate::db::entities::{login_attempt, session, user};
+use crate::domain::{Email, Invalid, Login, Password, PhoneNumber, Role, required_text};
+use crate::error::{AppError, AppResult};
+
+/// What a new account is made from.
+pub struct NewAccount {
+    pub login: Login,
+    pub password: Password,
+    pub full_name: String,
+    pub role: Role,
+}
+
+impl NewAccount {
+    /// Parses a self-service registration: only producers and buyers sign themselves up.
+    pub fn parse_registration(
+        login: &str,
+        password: &str,
+        full_name: &str,
+        role: &str,
+    ) -> Result<Self, Invalid> {
+        let mut errors = Invalid::default();
+        let login = errors.take(Login::parse(login));
+        let password = errors.take(Password::parse(password));
+        let full_name = errors.take(required_text(Some(full_name), "full_name", 2, 100));
+        let role = match Role::parse(role) {
+            Some(r @ (Role::Producer | Role::Buyer)) => Some(r),
+            _ => {
+                errors.push("role", "role.self_service");
+                None
+            }
+        };
+        match (login, password, full_name, role) {
+            (Some(login), Some(password), Some(full_name), Some(role)) if errors.0.is_empty() => {
+                Ok(NewAccount {
+                    login,
+                    password,
+                    full_name,
+                    role,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn random_token() -> AppResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+/// A random token for forms (CSRF) and similar one-off secrets.
+pub fn new_secret() -> AppResult<String> {
+    random_token()
+}
+
+/// Argon2id hashing is deliberately slow; keep it off the async worker threads.
+pub async fn hash_password(password: &Password) -> AppResult<String> {
+    let password = password.expose().to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut salt_bytes = [0u8; 16];
+        getrandom::fill(&mut salt_bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+    .map_err(AppError::Internal)
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the account does not exist so that
+/// a wrong name and a wrong password take the same time.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Cs4eNbS3c6yDxQcKRYK4+r+vj4Xg6rOqrNO3x3mRkU8";
+
+/// Creates an account. Staff and admins may create any role; others only register themselves.
+pub async fn create_account(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    account: NewAccount,
+) -> AppResult<user::Model> {
+    if account.role.is_staff() && actor.role() != Some(Role::Admin) && actor != &Actor::Visitor {
+        return Err(AppError::Forbidden);
+    }
+    let (email, phone) = match &account.login {
+        Login::Email(e) => (Some(e.as_str().to_string()), None),
+        Login::Phone(p) => (None, Some(p.as_str().to_string())),
+    };
+    let password_hash = hash_password(&account.password).await?;
+    let model = user::ActiveModel {
+        email: Set(email),
+        phone: Set(phone),
+        password_hash: Set(password_hash),
+        full_name: Set(account.full_name),
+        role: Set(account.role.as_str().to_string()),
+        created_at: Set(now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if unique_violation(&e) {
+            AppError::conflict("login", "login.taken")
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        db,
+        actor,
+        "user.create",
+        "user",
+        model.id,
+        serde_json::json!({"role": model.role, "full_name": model.full_name}),
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Checks a sign-in and opens a session; returns the session token for the cookie.
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    config: &Config,
+    login: &str,
+    password: &str,
+    ip: &str,
+) -> AppResult<(String, user::Model)> {
+    let login = Login::parse(login)?;
+    let since = now() - config.login_window;
+    let recent = |col: login_attempt::Column, value: String| {
+        login_attempt::Entity::find()
+            .filter(col.eq(value))
+            .filter(login_attempt::Column::AttemptedAt.gt(since))
+            .count(db)
+    };
+    let by_login = recent(login_attempt::Column::Login, login.key().to_string()).await?;
+    let by_ip = recent(login_attempt::Column::Ip, ip.to_string()).await?;
+    if by_login >= u64::from(config.login_attempts) || by_ip >= 4 * u64::from(config.login_attempts)
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: config.login_window.num_seconds().max(1) as u64,
+        });
+    }
+    let found = user::Entity::find()
+        .filter(match &login {
+            Login::Email(e) => user::Column::Email.eq(e.as_str()),
+            Login::Phone(p) => user::Column::Phone.eq(p.as_str()),
+        })
+        .one(db)
+        .await?;
+    let hash = found
+        .as_ref()
+        .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let ok = verify_password(password.to_string(), hash).await;
+    let Some(user) = found.filter(|_| ok) else {
+        login_attempt::ActiveModel {
+            login: Set(login.key().to_string()),
+            ip: Set(ip.to_string()),
+            attempted_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        return Err(AppError::WrongCredentials);
+    };
+    let token = random_token()?;
+    session::ActiveModel {
+        id: Set(hash_token(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now()),
+        expires_at: Set(now() + config.session_ttl),
+    }
+    .insert(db)
+    .await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.last_login_at = Set(Some(now()));
+    let user = active.update(db).await?;
+    Ok((token, user))
+}
+
+/// Opens a session without a password check, right after registration.
+pub async fn open_session(
+    db: &DatabaseConnection,
+    config: &Config,
+    user_id: i32,
+) -> AppResult<String> {
+    let token = random_token()?;
+    session::ActiveModel {
+        id: Set(hash_token(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now()),
+        expires_at: Set(now() + config.session_ttl),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+    session::Entity::delete_by_id(hash_token(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The user behind a session token, if the session is still valid.
+pub async fn session_user(db: &DatabaseConnection, token: &str) -> AppResult<Option<SignedIn>> {
+    let Some(session) = session::Entity::find_by_id(hash_token(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if session.expires_at < now() {
+        session::Entity::delete_by_id(session.id).exec(db).await?;
+        return Ok(None);
+    }
+    Ok(user::Entity::find_by_id(session.user_id)
+        .one(db)
+        .await?
+        .and_then(|u| signed_in(&u)))
+}
+
+pub fn signed_in(u: &user::Model) -> Option<SignedIn> {
+    Some(SignedIn {
+        id: u.id,
+        role: Role::parse(&u.role)?,
+        full_name: u.full_name.clone(),
+        email: u.email.clone(),
+        phone: u.phone.clone(),
+    })
+}
+
+/// Finds an account by e-mail or phone, for staff linking a producer to an enterprise.
+pub async fn find_by_login(
+    db: &DatabaseConnection,
+    login: &Login,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(match login {
+            Login::Email(e) => user::Column::Email.eq(e.as_str()),
+            Login::Phone(p) => user::Column::Phone.eq(p.as_str()),
+        })
+        .one(db)
+        .await?)
+}
+
+/// Builds the login of the `user create` command from its flags.
+pub fn cli_login(email: Option<&str>, phone: Option<&str>) -> Result<Login, Invalid> {
+    match (email, phone) {
+        (Some(e), _) => Email::parse(e).map(Login::Email),
+        (None, Some(p)) => PhoneNumber::parse(p).map(Login::Phone),
+        (None, None) => Err(Invalid::one("login", "login.required")),
+    }
+}

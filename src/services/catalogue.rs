@@ -1,0 +1,1395 @@
+//! Enterprises and products: publishing, editing for a producer, and vetting.
+//!
+//! Permissions are checked here, once per use case: producers act on the enterprises they
+//! belong to; staff and admins act on all; buyers and visitors only read what is published.
+//! Every change is written with its audit entry in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::reference::Reference;
+use super::{Actor, audit, now, unique_violation};
+use crate::db::entities::{enterprise, enterprise_member, product, user};
+use crate::domain::product::{join_months, split_months};
+use crate::domain::{
+    Certification, EnterpriseFields, EnterpriseInput, Invalid, LegalForm, Ocop, PackagingStatus,
+    PriceRange, ProductFields, ProductInput, ProductStatus, Role, Trademark, TrademarkKind,
+    TrademarkStatus, text,
+};
+use crate::error::{AppError, AppResult};
+
+// ---------------------------------------------------------------------------------------------
+// Permissions
+
+/// Staff, or a member of the enterprise.
+pub async fn can_manage(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<bool> {
+    match actor {
+        Actor::Visitor => Ok(false),
+        Actor::User(u) if u.role.is_staff() => Ok(true),
+        Actor::User(u) => Ok(enterprise_member::Entity::find_by_id((enterprise_id, u.id))
+            .one(db)
+            .await?
+            .is_some()),
+    }
+}
+
+async fn require_manage(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<()> {
+    match actor {
+        Actor::Visitor => Err(AppError::Unauthenticated),
+        _ if can_manage(db, actor, enterprise_id).await? => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+fn require_staff(actor: &Actor) -> AppResult<()> {
+    match actor {
+        Actor::Visitor => Err(AppError::Unauthenticated),
+        a if a.is_staff() => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EnterpriseView {
+    pub id: i32,
+    pub slug: String,
+    /// Path of the public page.
+    pub url: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub legal_form: LegalForm,
+    pub tax_code: Option<String>,
+    pub commune_code: i32,
+    pub commune: Option<String>,
+    pub province_code: Option<i32>,
+    pub province: Option<String>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub description: String,
+    pub founded_year: Option<i32>,
+    pub workforce: Option<i32>,
+    #[schema(value_type = Vec<String>)]
+    pub certifications: Vec<Certification>,
+    /// `published` once a product of it is published; `unlisted` before.
+    pub status: String,
+    pub published_products: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl EnterpriseView {
+    fn new(m: &enterprise::Model, reference: &Reference, published_products: u64) -> Self {
+        let (commune, province) = reference.place(m.commune_code);
+        EnterpriseView {
+            id: m.id,
+            slug: m.slug.clone(),
+            url: format!("/co-so/{}", m.slug),
+            name: m.name.clone(),
+            legal_form: LegalForm::parse(&m.legal_form).unwrap_or(LegalForm::HouseholdBusiness),
+            tax_code: m.tax_code.clone(),
+            commune_code: m.commune_code,
+            commune: commune.map(|c| c.name.clone()),
+            province_code: province.map(|p| p.code),
+            province: province.map(|p| p.name.clone()),
+            address: m.address.clone(),
+            phone: m.phone.clone(),
+            email: m.email.clone(),
+            description: m.description.clone(),
+            founded_year: m.founded_year,
+            workforce: m.workforce,
+            certifications: Certification::split(&m.certifications),
+            status: if published_products > 0 {
+                "published"
+            } else {
+                "unlisted"
+            }
+            .into(),
+            published_products,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+
+    pub fn place(&self) -> String {
+        [self.commune.as_deref(), self.province.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn phone_display(&self) -> Option<String> {
+        self.phone
+            .as_deref()
+            .and_then(|p| crate::domain::PhoneNumber::parse(p).ok())
+            .map(|p| p.display())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TrademarkView {
+    #[schema(value_type = String)]
+    pub status: TrademarkStatus,
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<TrademarkKind>,
+    pub number: Option<String>,
+    pub filed_on: Option<NaiveDate>,
+    pub granted_on: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EnterpriseRef {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    pub id: i32,
+    pub slug: String,
+    /// Path of the public page.
+    pub url: String,
+    /// Vetting state: `draft`, `submitted`, `published`, `rejected`, `unpublished`.
+    #[schema(value_type = String)]
+    pub status: ProductStatus,
+    /// Why the centre rejected or unpublished it.
+    pub rejection_reason: Option<String>,
+    pub enterprise_id: i32,
+    pub enterprise: EnterpriseRef,
+    pub name: String,
+    /// Category slug.
+    pub category: String,
+    pub category_name_vi: String,
+    pub category_name_en: String,
+    pub brand: Option<String>,
+    #[schema(value_type = String)]
+    pub packaging_status: PackagingStatus,
+    pub trademark: TrademarkView,
+    pub ocop_stars: Option<u8>,
+    pub ocop_year: Option<i32>,
+    #[schema(value_type = Vec<String>)]
+    pub certifications: Vec<Certification>,
+    pub unit: String,
+    pub price_min_vnd: Option<i64>,
+    pub price_max_vnd: Option<i64>,
+    pub min_order: Option<i64>,
+    pub monthly_capacity: Option<i64>,
+    pub season_months: Vec<u8>,
+    pub shelf_life_days: Option<i32>,
+    pub description: String,
+    pub commune_code: i32,
+    pub commune: Option<String>,
+    pub province_code: Option<i32>,
+    pub province: Option<String>,
+    /// A producer's edit of a published product, waiting for the centre; only shown to
+    /// the enterprise's members and staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_changes: Option<ProductInput>,
+    /// `draft`, `submitted` or `rejected`, when there are pending changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl ProductView {
+    fn new(
+        m: &product::Model,
+        e: &enterprise::Model,
+        reference: &Reference,
+        show_pending: bool,
+    ) -> Self {
+        let category = reference.category(m.category_id);
+        let (commune, province) = reference.place(e.commune_code);
+        ProductView {
+            id: m.id,
+            slug: m.slug.clone(),
+            url: format!("/san-pham/{}", m.slug),
+            status: ProductStatus::parse(&m.status).unwrap_or(ProductStatus::Draft),
+            rejection_reason: if show_pending {
+                m.rejection_reason.clone()
+            } else {
+                None
+            },
+            enterprise_id: e.id,
+            enterprise: EnterpriseRef {
+                id: e.id,
+                slug: e.slug.clone(),
+                name: e.name.clone(),
+                url: format!("/co-so/{}", e.slug),
+            },
+            name: m.name.clone(),
+            category: category.map(|c| c.slug.clone()).unwrap_or_default(),
+            category_name_vi: category.map(|c| c.name_vi.clone()).unwrap_or_default(),
+            category_name_en: category.map(|c| c.name_en.clone()).unwrap_or_default(),
+            brand: m.brand.clone(),
+            packaging_status: PackagingStatus::parse(&m.packaging_status)
+                .unwrap_or(PackagingStatus::None),
+            trademark: TrademarkView {
+                status: TrademarkStatus::parse(&m.tm_status)
+                    .unwrap_or(TrademarkStatus::Unregistered),
+                kind: m.tm_kind.as_deref().and_then(TrademarkKind::parse),
+                number: m.tm_number.clone(),
+                filed_on: m.tm_filed_on,
+                granted_on: m.tm_granted_on,
+                expires_on: m.tm_expires_on,
+            },
+            ocop_stars: m.ocop_stars.map(|s| s as u8),
+            ocop_year: m.ocop_year,
+            certifications: Certification::split(&m.certifications),
+            unit: m.unit.clone(),
+            price_min_vnd: m.price_min_vnd,
+            price_max_vnd: m.price_max_vnd,
+            min_order: m.min_order,
+            monthly_capacity: m.monthly_capacity,
+            season_months: split_months(&m.season_months),
+            shelf_life_days: m.shelf_life_days,
+            description: m.description.clone(),
+            commune_code: e.commune_code,
+            commune: commune.map(|c| c.name.clone()),
+            province_code: province.map(|p| p.code),
+            province: province.map(|p| p.name.clone()),
+            pending_changes: if show_pending {
+                m.pending
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+            } else {
+                None
+            },
+            pending_status: if show_pending {
+                m.pending_status.clone()
+            } else {
+                None
+            },
+            pending_reason: if show_pending {
+                m.pending_reason.clone()
+            } else {
+                None
+            },
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            published_at: m.published_at,
+        }
+    }
+
+    pub fn place(&self) -> String {
+        [self.commune.as_deref(), self.province.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn ocop_current(&self) -> bool {
+        match (self.ocop_stars, self.ocop_year) {
+            (Some(stars), Some(year)) => Ocop { stars, year }.is_current(),
+            _ => false,
+        }
+    }
+
+    pub fn in_review(&self) -> bool {
+        self.status == ProductStatus::Submitted
+            || self.pending_status.as_deref() == Some("submitted")
+    }
+}
+
+/// The checked fields of a stored product, for editing and merging.
+pub fn fields_of(m: &product::Model, reference: &Reference) -> ProductFields {
+    ProductFields {
+        name: m.name.clone(),
+        category: reference
+            .category(m.category_id)
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
+        brand: m.brand.clone(),
+        packaging_status: PackagingStatus::parse(&m.packaging_status)
+            .unwrap_or(PackagingStatus::None),
+        trademark: Trademark {
+            status: TrademarkStatus::parse(&m.tm_status).unwrap_or(TrademarkStatus::Unregistered),
+            kind: m.tm_kind.as_deref().and_then(TrademarkKind::parse),
+            number: m.tm_number.clone(),
+            filed_on: m.tm_filed_on,
+            granted_on: m.tm_granted_on,
+            expires_on: m.tm_expires_on,
+        },
+        ocop: m.ocop_stars.zip(m.ocop_year).map(|(s, y)| Ocop {
+            stars: s as u8,
+            year: y,
+        }),
+        certifications: Certification::split(&m.certifications),
+        unit: m.unit.clone(),
+        price: PriceRange {
+            min: m.price_min_vnd,
+            max: m.price_max_vnd,
+        },
+        min_order: m.min_order,
+        monthly_capacity: m.monthly_capacity,
+        season_months: split_months(&m.season_months),
+        shelf_life_days: m.shelf_life_days,
+        description: m.description.clone(),
+    }
+}
+
+fn enterprise_fields_of(m: &enterprise::Model) -> EnterpriseInput {
+    EnterpriseInput {
+        name: Some(m.name.clone()),
+        legal_form: Some(m.legal_form.clone()),
+        tax_code: m.tax_code.clone(),
+        commune_code: Some(crate::domain::Num::Int(m.commune_code.into())),
+        address: Some(m.address.clone()),
+        phone: m.phone.clone(),
+        email: m.email.clone(),
+        description: Some(m.description.clone()),
+        founded_year: m.founded_year.map(|y| crate::domain::Num::Int(y.into())),
+        workforce: m.workforce.map(|w| crate::domain::Num::Int(w.into())),
+        certifications: Some(
+            Certification::split(&m.certifications)
+                .iter()
+                .map(|c| c.as_str().into())
+                .collect(),
+        ),
+    }
+}
+
+/// The stored enterprise as editable input (for forms).
+pub fn enterprise_input(m: &enterprise::Model) -> EnterpriseInput {
+    enterprise_fields_of(m)
+}
+
+/// Applies a JSON merge patch (RFC 7396) to `current`.
+fn merge(current: &mut Value, patch: &Value) {
+    match (current, patch) {
+        (Value::Object(cur), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    cur.insert(k.clone(), Value::Null);
+                } else {
+                    merge(cur.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (cur, p) => *cur = p.clone(),
+    }
+}
+
+fn patched<T: Serialize + for<'de> Deserialize<'de>>(current: &T, patch: &Value) -> AppResult<T> {
+    if !patch.is_object() {
+        return Err(AppError::BadRequest("request.malformed"));
+    }
+    let mut value = serde_json::to_value(current).map_err(anyhow::Error::new)?;
+    merge(&mut value, patch);
+    serde_json::from_value(value).map_err(|_| AppError::BadRequest("request.malformed"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slugs
+
+/// A slug not yet used in `table`: `mien-dong-na-ri`, then `mien-dong-na-ri-2`, …
+async fn free_slug<E>(
+    db: &impl ConnectionTrait,
+    name: &str,
+    slug_col: E::Column,
+) -> AppResult<String>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let base = text::slugify(name);
+    let taken: Vec<String> = E::find()
+        .select_only()
+        .column(slug_col)
+        .filter(
+            Condition::any()
+                .add(slug_col.eq(base.clone()))
+                .add(slug_col.starts_with(format!("{base}-"))),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    if !taken.contains(&base) {
+        return Ok(base);
+    }
+    Ok((2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|s| !taken.contains(s))
+        .unwrap_or(base))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enterprises
+
+async fn published_count(db: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<u64> {
+    Ok(product::Entity::find()
+        .filter(product::Column::EnterpriseId.eq(enterprise_id))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Checks an enterprise input completely (fields, commune, free tax code) without saving.
+pub async fn validate_enterprise(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    input: &EnterpriseInput,
+) -> AppResult<EnterpriseFields> {
+    let fields = EnterpriseFields::parse(input)?;
+    check_enterprise_refs(db, reference, &fields, None).await?;
+    Ok(fields)
+}
+
+async fn check_enterprise_refs(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    fields: &EnterpriseFields,
+    except: Option<i32>,
+) -> AppResult<()> {
+    if reference.commune(fields.commune_code).is_none() {
+        return Err(Invalid::one("commune_code", "commune.unknown").into());
+    }
+    if let Some(tax) = &fields.tax_code {
+        let mut q = enterprise::Entity::find().filter(enterprise::Column::TaxCode.eq(tax.as_str()));
+        if let Some(id) = except {
+            q = q.filter(enterprise::Column::Id.ne(id));
+        }
+        if q.count(db).await? > 0 {
+            return Err(AppError::conflict("tax_code", "tax_code.taken"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates an enterprise. A producer becomes its member; staff may name a producer member.
+pub async fn create_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    input: &EnterpriseInput,
+    member_user_id: Option<i32>,
+) -> AppResult<EnterpriseView> {
+    let me = actor.user().ok_or(AppError::Unauthenticated)?;
+    if !matches!(me.role, Role::Producer | Role::Staff | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let fields = EnterpriseFields::parse(input)?;
+    check_enterprise_refs(db, reference, &fields, None).await?;
+    let member = if me.role == Role::Producer {
+        Some(me.id)
+    } else if let Some(uid) = member_user_id {
+        let u = user::Entity::find_by_id(uid).one(db).await?;
+        match u {
+            Some(u) if u.role == Role::Producer.as_str() => Some(uid),
+            _ => return Err(Invalid::one("member_user_id", "member.not_producer").into()),
+        }
+    } else {
+        None
+    };
+    let txn = db.begin().await?;
+    let slug =
+        free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
+    let at = now();
+    let model = enterprise::ActiveModel {
+        slug: Set(slug),
+        name: Set(fields.name.clone()),
+        legal_form: Set(fields.legal_form.as_str().into()),
+        tax_code: Set(fields.tax_code.as_ref().map(|t| t.as_str().into())),
+        commune_code: Set(fields.commune_code),
+        address: Set(fields.address.clone()),
+        phone: Set(Some(fields.phone.as_str().into())),
+        email: Set(fields.email.as_ref().map(|e| e.as_str().into())),
+        description: Set(fields.description.clone()),
+        founded_year: Set(fields.founded_year),
+        workforce: Set(fields.workforce),
+        certifications: Set(Certification::join(&fields.certifications)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(Some(me.id)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if unique_violation(&e) {
+            AppError::conflict("tax_code", "tax_code.taken")
+        } else {
+            e.into()
+        }
+    })?;
+    if let Some(uid) = member {
+        enterprise_member::ActiveModel {
+            enterprise_id: Set(model.id),
+            user_id: Set(uid),
+            created_at: Set(at),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.create",
+        "enterprise",
+        model.id,
+        json!({"name": model.name, "member": member}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(EnterpriseView::new(&model, reference, 0))
+}
+
+/// Applies a partial update (JSON merge patch) to an enterprise.
+pub async fn update_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    patch: &Value,
+) -> AppResult<EnterpriseView> {
+    let current = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !can_manage(db, actor, id).await? {
+        return Err(if actor.user().is_none() {
+            AppError::Unauthenticated
+        } else if published_count(db, id).await? > 0 {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
+    }
+    let input: EnterpriseInput = patched(&enterprise_fields_of(&current), patch)?;
+    let fields = EnterpriseFields::parse(&input)?;
+    check_enterprise_refs(db, reference, &fields, Some(id)).await?;
+    let txn = db.begin().await?;
+    let mut active: enterprise::ActiveModel = current.into();
+    active.name = Set(fields.name.clone());
+    active.legal_form = Set(fields.legal_form.as_str().into());
+    active.tax_code = Set(fields.tax_code.as_ref().map(|t| t.as_str().into()));
+    active.commune_code = Set(fields.commune_code);
+    active.address = Set(fields.address.clone());
+    active.phone = Set(Some(fields.phone.as_str().into()));
+    active.email = Set(fields.email.as_ref().map(|e| e.as_str().into()));
+    active.description = Set(fields.description.clone());
+    active.founded_year = Set(fields.founded_year);
+    active.workforce = Set(fields.workforce);
+    active.certifications = Set(Certification::join(&fields.certifications));
+    active.updated_at = Set(now());
+    let model = active.update(&txn).await.map_err(|e| {
+        if unique_violation(&e) {
+            AppError::conflict("tax_code", "tax_code.taken")
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.update",
+        "enterprise",
+        id,
+        json!({"changes": patch}),
+    )
+    .await?;
+    txn.commit().await?;
+    let count = published_count(db, id).await?;
+    Ok(EnterpriseView::new(&model, reference, count))
+}
+
+/// An enterprise is public once one of its products is published; before that only its
+/// members and staff see it.
+pub async fn get_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<EnterpriseView> {
+    let m = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let count = published_count(db, id).await?;
+    if count == 0 && !can_manage(db, actor, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(EnterpriseView::new(&m, reference, count))
+}
+
+pub async fn get_enterprise_by_slug(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    slug: &str,
+) -> AppResult<EnterpriseView> {
+    let m = enterprise::Entity::find()
+        .filter(enterprise::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    get_enterprise(db, reference, actor, m.id).await
+}
+
+/// The stored row, for edit forms; same visibility as editing.
+pub async fn enterprise_for_edit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<enterprise::Model> {
+    let m = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require_manage(db, actor, id).await?;
+    Ok(m)
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseScope {
+    /// Enterprises with at least one published product.
+    #[default]
+    Public,
+    /// Enterprises the signed-in producer belongs to (all, for staff).
+    Mine,
+}
+
+pub async fn list_enterprises(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    scope: EnterpriseScope,
+) -> AppResult<Vec<EnterpriseView>> {
+    let mut query = enterprise::Entity::find().order_by_asc(enterprise::Column::Name);
+    match scope {
+        EnterpriseScope::Public => {
+            query = query.filter(
+                enterprise::Column::Id.in_subquery(
+                    Query::select()
+                        .column(product::Column::EnterpriseId)
+                        .from(product::Entity)
+                        .and_where(
+                            Expr::col(product::Column::Status)
+                                .eq(ProductStatus::Published.as_str()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        EnterpriseScope::Mine => {
+            let me = actor.user().ok_or(AppError::Unauthenticated)?;
+            if !me.role.is_staff() {
+                query = query.filter(
+                    enterprise::Column::Id.in_subquery(
+                        Query::select()
+                            .column(enterprise_member::Column::EnterpriseId)
+                            .from(enterprise_member::Entity)
+                            .and_where(Expr::col(enterprise_member::Column::UserId).eq(me.id))
+                            .to_owned(),
+                    ),
+                );
+            }
+        }
+    }
+    let rows = query.all(db).await?;
+    let counts = published_counts(db, rows.iter().map(|e| e.id).collect()).await?;
+    Ok(rows
+        .iter()
+        .map(|e| EnterpriseView::new(e, reference, counts.get(&e.id).copied().unwrap_or(0)))
+        .collect())
+}
+
+async fn published_counts(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> AppResult<std::collections::HashMap<i32, u64>> {
+    let rows: Vec<(i32, i64)> = product::Entity::find()
+        .select_only()
+        .column(product::Column::EnterpriseId)
+        .column_as(product::Column::Id.count(), "n")
+        .filter(product::Column::EnterpriseId.is_in(ids))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .group_by(product::Column::EnterpriseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// Adds a producer account to an enterprise (staff).
+pub async fn add_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enterprise_id: i32,
+    user_id: i32,
+) -> AppResult<()> {
+    require_staff(actor)?;
+    enterprise::Entity::find_by_id(enterprise_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if u.role != Role::Producer.as_str() {
+        return Err(Invalid::one("user_id", "member.not_producer").into());
+    }
+    if enterprise_member::Entity::find_by_id((enterprise_id, user_id))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    enterprise_member::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        user_id: Set(user_id),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.add_member",
+        "enterprise",
+        enterprise_id,
+        json!({"user_id": user_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Products
+
+fn apply_fields(active: &mut product::ActiveModel, fields: &ProductFields, category_id: i32) {
+    let tm = &fields.trademark;
+    active.name = Set(fields.name.clone());
+    active.category_id = Set(category_id);
+    active.brand = Set(fields.brand.clone());
+    active.packaging_status = Set(fields.packaging_status.as_str().into());
+    active.tm_status = Set(tm.status.as_str().into());
+    active.tm_kind = Set(tm.kind.map(|k| k.as_str().into()));
+    active.tm_number = Set(tm.number.clone());
+    active.tm_filed_on = Set(tm.filed_on);
+    active.tm_granted_on = Set(tm.granted_on);
+    active.tm_expires_on = Set(tm.expires_on);
+    active.ocop_stars = Set(fields.ocop.map(|o| i16::from(o.stars)));
+    active.ocop_year = Set(fields.ocop.map(|o| o.year));
+    active.certifications = Set(Certification::join(&fields.certifications));
+    active.unit = Set(fields.unit.clone());
+    active.price_min_vnd = Set(fields.price.min);
+    active.price_max_vnd = Set(fields.price.max);
+    active.min_order = Set(fields.min_order);
+    active.monthly_capacity = Set(fields.monthly_capacity);
+    active.season_months = Set(join_months(&fields.season_months));
+    active.shelf_life_days = Set(fields.shelf_life_days);
+    active.description = Set(fields.description.clone());
+}
+
+fn category_id(reference: &Reference, fields: &ProductFields) -> AppResult<i32> {
+    reference
+        .category_by_slug(&fields.category)
+        .map(|c| c.id)
+        .ok_or_else(|| Invalid::one("category", "category.unknown").into())
+}
+
+async fn load_product(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> AppResult<(product::Model, enterprise::Model)> {
+    let p = product::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let e = enterprise::Entity::find_by_id(p.enterprise_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((p, e))
+}
+
+/// Loads a product the actor may change. Unpublished products of others are 404, published
+/// ones 403: no one learns of a draft that is not theirs.
+async fn product_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(product::Model, enterprise::Model)> {
+    let (p, e) = load_product(db, id).await?;
+    if !can_manage(db, actor, e.id).await? {
+        if p.status != ProductStatus::Published.as_str() {
+            return Err(AppError::NotFound);
+        }
+        return Err(if actor.user().is_none() {
+            AppError::Unauthenticated
+        } else {
+            AppError::Forbidden
+        });
+    }
+    Ok((p, e))
+}
+
+pub async fn create_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    enterprise_id: i32,
+    input: &ProductInput,
+) -> AppResult<ProductView> {
+    if actor.user().is_none() {
+        return Err(AppError::Unauthenticated);
+    }
+    let e = enterprise::Entity::find_by_id(enterprise_id)
+        .one(db)
+        .await?;
+    let Some(e) = e.filter(|_| true) else {
+        return Err(Invalid::one("enterprise_id", "enterprise.unknown").into());
+    };
+    if !can_manage(db, actor, e.id).await? {
+        return Err(AppError::Forbidden);
+    }
+    let fields = ProductFields::parse(input)?;
+    let category_id = category_id(reference, &fields)?;
+    let txn = db.begin().await?;
+    let slug = free_slug::<product::Entity>(&txn, &fields.name, product::Column::Slug).await?;
+    let at = now();
+    let mut active = product::ActiveModel {
+        enterprise_id: Set(e.id),
+        slug: Set(slug),
+        status: Set(ProductStatus::Draft.as_str().into()),
+        rejection_reason: Set(None),
+        pending: Set(None),
+        pending_status: Set(None),
+        pending_reason: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        submitted_at: Set(None),
+        published_at: Set(None),
+        ..Default::default()
+    };
+    apply_fields(&mut active, &fields, category_id);
+    let model = active.insert(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "product.create",
+        "product",
+        model.id,
+        json!({"name": model.name, "enterprise_id": e.id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ProductView::new(&model, &e, reference, true))
+}
+
+/// Edits a product. A draft, rejected or unpublished product changes at once; a published
+/// one keeps what buyers see and holds the edit as pending changes until staff approve.
+pub async fn update_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    patch: &Value,
+) -> AppResult<ProductView> {
+    let (p, e) = product_for_change(db, actor, id).await?;
+    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let live = fields_of(&p, reference);
+    // Edits build on the pending version when there is one.
+    let base: ProductInput = match (&p.pending, status) {
+        (Some(pending), ProductStatus::Published) => {
+            serde_json::from_str(pending).unwrap_or_else(|_| live.to_input())
+        }
+        _ => live.to_input(),
+    };
+    let input: ProductInput = patched(&base, patch)?;
+    let fields = ProductFields::parse(&input)?;
+    let category_id = category_id(reference, &fields)?;
+    let txn = db.begin().await?;
+    let mut active: product::ActiveModel = p.clone().into();
+    if status == ProductStatus::Published {
+        if fields == live {
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+            active.pending_reason = Set(None);
+        } else {
+            let keep_submitted = p.pending_status.as_deref() == Some("submitted");
+            active.pending = Set(Some(
+                serde_json::to_string(&fields.to_input()).map_err(anyhow::Error::new)?,
+            ));
+            active.pending_status = Set(Some(
+                if keep_submitted { "submitted" } else { "draft" }.into(),
+            ));
+            active.pending_reason = Set(None);
+        }
+    } else {
+        apply_fields(&mut active, &fields, category_id);
+    }
+    active.updated_at = Set(now());
+    let model = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "product.update",
+        "product",
+        id,
+        json!({"changes": patch}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ProductView::new(&model, &e, reference, true))
+}
+
+pub async fn delete_product(db: &DatabaseConnection, actor: &Actor, id: i32) -> AppResult<()> {
+    let (p, _) = product_for_change(db, actor, id).await?;
+    let txn = db.begin().await?;
+    product::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "product.delete",
+        "product",
+        id,
+        json!({"name": p.name, "enterprise_id": p.enterprise_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sends a product, or a published product's pending changes, to the centre for review.
+pub async fn submit_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<ProductView> {
+    let (p, e) = product_for_change(db, actor, id).await?;
+    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let mut active: product::ActiveModel = p.clone().into();
+    let what = if status.can_submit() {
+        active.status = Set(ProductStatus::Submitted.as_str().into());
+        "product"
+    } else if status == ProductStatus::Published
+        && p.pending.is_some()
+        && p.pending_status.as_deref() != Some("submitted")
+    {
+        active.pending_status = Set(Some("submitted".into()));
+        active.pending_reason = Set(None);
+        "changes"
+    } else {
+        return Err(AppError::state(match status {
+            ProductStatus::Submitted => "product.already_submitted",
+            _ if p.pending_status.as_deref() == Some("submitted") => "product.already_submitted",
+            _ => "product.nothing_to_submit",
+        }));
+    };
+    active.submitted_at = Set(Some(now()));
+    let txn = db.begin().await?;
+    let model = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "product.submit",
+        "product",
+        id,
+        json!({"what": what}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ProductView::new(&model, &e, reference, true))
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Staff approve or reject what is waiting: a new listing or a published product's changes.
+pub async fn review_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    decision: Decision,
+    reason: Option<&str>,
+) -> AppResult<ProductView> {
+    require_staff(actor)?;
+    let (p, e) = load_product(db, id).await?;
+    let reason = crate::domain::optional_text(reason, "reason", 1000)?;
+    if decision == Decision::Reject && reason.is_none() {
+        return Err(Invalid::one("reason", "review.reason_required").into());
+    }
+    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let changes_waiting =
+        status == ProductStatus::Published && p.pending_status.as_deref() == Some("submitted");
+    if status != ProductStatus::Submitted && !changes_waiting {
+        return Err(AppError::state("product.nothing_to_review"));
+    }
+    let mut active: product::ActiveModel = p.clone().into();
+    match (decision, changes_waiting) {
+        (Decision::Approve, false) => {
+            active.status = Set(ProductStatus::Published.as_str().into());
+            active.rejection_reason = Set(None);
+            active.published_at = Set(Some(now()));
+        }
+        (Decision::Reject, false) => {
+            active.status = Set(ProductStatus::Rejected.as_str().into());
+            active.rejection_reason = Set(reason.clone());
+        }
+        (Decision::Approve, true) => {
+            let input: ProductInput = p
+                .pending
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .ok_or(AppError::state("product.nothing_to_review"))?;
+            let fields = ProductFields::parse(&input)?;
+            let category_id = category_id(reference, &fields)?;
+            apply_fields(&mut active, &fields, category_id);
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+            active.pending_reason = Set(None);
+        }
+        (Decision::Reject, true) => {
+            active.pending_status = Set(Some("rejected".into()));
+            active.pending_reason = Set(reason.clone());
+        }
+    }
+    active.updated_at = Set(now());
+    let txn = db.begin().await?;
+    let model = active.update(&txn).await?;
+    let action = match decision {
+        Decision::Approve => "product.approve",
+        Decision::Reject => "product.reject",
+    };
+    audit::record(
+        &txn,
+        actor,
+        action,
+        "product",
+        id,
+        json!({"reason": reason, "changes": changes_waiting}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ProductView::new(&model, &e, reference, true))
+}
+
+/// Staff take a published product off the catalogue, with a reason the producer sees.
+pub async fn unpublish_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    reason: Option<&str>,
+) -> AppResult<ProductView> {
+    require_staff(actor)?;
+    let (p, e) = load_product(db, id).await?;
+    let Some(reason) = crate::domain::optional_text(reason, "reason", 1000)? else {
+        return Err(Invalid::one("reason", "review.reason_required").into());
+    };
+    if p.status != ProductStatus::Published.as_str() {
+        return Err(AppError::state("product.not_published"));
+    }
+    let mut active: product::ActiveModel = p.into();
+    active.status = Set(ProductStatus::Unpublished.as_str().into());
+    active.rejection_reason = Set(Some(reason.clone()));
+    active.updated_at = Set(now());
+    let txn = db.begin().await?;
+    let model = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "product.unpublish",
+        "product",
+        id,
+        json!({"reason": reason}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ProductView::new(&model, &e, reference, true))
+}
+
+/// A product as the actor may see it: published for everyone, otherwise only for its
+/// enterprise's members and staff (404 for anyone else).
+pub async fn get_product(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<ProductView> {
+    let (p, e) = load_product(db, id).await?;
+    let manages = can_manage(db, actor, e.id).await?;
+    if p.status != ProductStatus::Published.as_str() && !manages {
+        return Err(AppError::NotFound);
+    }
+    Ok(ProductView::new(&p, &e, reference, manages))
+}
+
+pub async fn get_product_by_slug(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    slug: &str,
+) -> AppResult<ProductView> {
+    let p = product::Entity::find()
+        .filter(product::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    get_product(db, reference, actor, p.id).await
+}
+
+/// The stored fields of a product for its edit form: the pending version when there is one.
+pub async fn product_for_edit(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(ProductView, ProductInput)> {
+    let (p, e) = product_for_change(db, actor, id).await?;
+    let input = match &p.pending {
+        Some(pending) => {
+            serde_json::from_str(pending).unwrap_or_else(|_| fields_of(&p, reference).to_input())
+        }
+        None => fields_of(&p, reference).to_input(),
+    };
+    Ok((ProductView::new(&p, &e, reference, true), input))
+}
+
+/// What buyers currently see of a product, as input (to compare with pending changes).
+pub async fn live_input(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    id: i32,
+) -> AppResult<ProductInput> {
+    let (p, _) = load_product(db, id).await?;
+    Ok(fields_of(&p, reference).to_input())
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+pub struct ProductFilter {
+    /// A category slug; a parent category includes its sub-categories.
+    pub category: Option<String>,
+    pub province: Option<i32>,
+    pub commune: Option<i32>,
+    pub enterprise_id: Option<i32>,
+    /// Only for members and staff: a vetting state; `review` lists what waits for review.
+    pub status: Option<String>,
+    /// `true`: the products of the signed-in producer's enterprises.
+    pub mine: Option<bool>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub pages: u64,
+}
+
+/// Lists products. Visitors and buyers see published products; `mine`, `status` and the
+/// review queue need membership or staff rights.
+pub async fn list_products(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    filter: &ProductFilter,
+) -> AppResult<Page<ProductView>> {
+    let per_page = filter.per_page.unwrap_or(24).clamp(1, 100);
+    let page = std::cmp::max(filter.page.unwrap_or(1), 1);
+    let mut query = product::Entity::find();
+    let mut show_pending = false;
+    let mine = filter.mine.unwrap_or(false);
+    let review = filter.status.as_deref() == Some("review");
+    if review {
+        require_staff(actor)?;
+        show_pending = true;
+        query = query
+            .filter(
+                Condition::any()
+                    .add(product::Column::Status.eq(ProductStatus::Submitted.as_str()))
+                    .add(product::Column::PendingStatus.eq("submitted")),
+            )
+            .order_by_asc(product::Column::SubmittedAt);
+    } else if mine || filter.status.is_some() {
+        let me = actor.user().ok_or(AppError::Unauthenticated)?;
+        show_pending = true;
+        if let Some(status) = &filter.status {
+            let s = ProductStatus::parse(status).ok_or(Invalid::one("status", "status.unknown"))?;
+            query = query.filter(product::Column::Status.eq(s.as_str()));
+        }
+        if !me.role.is_staff() || mine {
+            query = query.filter(
+                product::Column::EnterpriseId.in_subquery(
+                    Query::select()
+                        .column(enterprise_member::Column::EnterpriseId)
+                        .from(enterprise_member::Entity)
+                        .and_where(Expr::col(enterprise_member::Column::UserId).eq(me.id))
+                        .to_owned(),
+                ),
+            );
+        }
+        query = query.order_by_desc(product::Column::UpdatedAt);
+    } else {
+        query = query
+            .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+            .order_by_desc(product::Column::PublishedAt);
+    }
+    if let Some(slug) = filter.category.as_deref().filter(|s| !s.is_empty()) {
+        let ids = reference.category_and_descendants(slug);
+        if ids.is_empty() {
+            return Err(Invalid::one("category", "category.unknown").into());
+        }
+        query = query.filter(product::Column::CategoryId.is_in(ids));
+    }
+    let communes: Option<Vec<i32>> = match (filter.commune, filter.province) {
+        (Some(c), _) => Some(vec![c]),
+        (None, Some(p)) => Some(reference.communes_of(p).iter().map(|c| c.code).collect()),
+        (None, None) => None,
+    };
+    if let Some(codes) = communes {
+        query = query.filter(
+            product::Column::EnterpriseId.in_subquery(
+                Query::select()
+                    .column(enterprise::Column::Id)
+                    .from(enterprise::Entity)
+                    .and_where(Expr::col(enterprise::Column::CommuneCode).is_in(codes))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(eid) = filter.enterprise_id {
+        query = query.filter(product::Column::EnterpriseId.eq(eid));
+    }
+    let query = query.order_by_desc(product::Column::Id);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    let items = views(db, reference, rows, show_pending).await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+        pages: total.div_ceil(per_page),
+    })
+}
+
+async fn views(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    rows: Vec<product::Model>,
+    show_pending: bool,
+) -> AppResult<Vec<ProductView>> {
+    let mut ids: Vec<i32> = rows.iter().map(|p| p.enterprise_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let enterprises: std::collections::HashMap<i32, enterprise::Model> = enterprise::Entity::find()
+        .filter(enterprise::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    Ok(rows
+        .iter()
+        .filter_map(|p| {
+            enterprises
+                .get(&p.enterprise_id)
+                .map(|e| ProductView::new(p, e, reference, show_pending))
+        })
+        .collect())
+}
+
+/// Newest published products, for the home page.
+pub async fn newest_products(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    limit: u64,
+) -> AppResult<Vec<ProductView>> {
+    let rows = product::Entity::find()
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .order_by_desc(product::Column::PublishedAt)
+        .order_by_desc(product::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    views(db, reference, rows, false).await
+}
+
+/// Published product counts per category id (parents include their children).
+pub async fn category_counts(
+    db: &DatabaseConnection,
+    reference: &Reference,
+) -> AppResult<std::collections::HashMap<String, u64>> {
+    let rows: Vec<(i32, i64)> = product::Entity::find()
+        .select_only()
+        .column(product::Column::CategoryId)
+        .column_as(product::Column::Id.count(), "n")
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .group_by(product::Column::CategoryId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts = std::collections::HashMap::new();
+    for (id, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        if let Some(c) = reference.category(id) {
+            *counts.entry(c.slug.clone()).or_insert(0) += n;
+        }
+        if let Some(parent) = reference.parent_of(id) {
+            *counts.entry(parent.slug.clone()).or_insert(0) += n;
+        }
+    }
+    Ok(counts)
+}
+
+/// The enterprise ids a producer belongs to.
+pub async fn memberships(db: &DatabaseConnection, user_id: i32) -> AppResult<Vec<i32>> {
+    Ok(enterprise_member::Entity::find()
+        .filter(enterprise_member::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.enterprise_id)
+        .collect())
+}

@@ -1,0 +1,148 @@
+//! The demo catalogue: a dozen enterprises and about fifty products from the midlands and
+//! mountains, in every vetting state, plus a staff and a producer account to try them with.
+
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+
+use super::catalogue::{self, Decision};
+use super::reference::Reference;
+use super::{Actor, auth};
+use crate::db::entities::enterprise;
+use crate::domain::{Email, EnterpriseInput, Login, Password, PhoneNumber, ProductInput, Role};
+
+const CATALOGUE: &str = include_str!("../demo/catalogue.json");
+
+/// The demo accounts' shared password, printed when the demo is loaded.
+pub const DEMO_PASSWORD: &str = "ketnoi-demo";
+
+#[derive(Deserialize)]
+struct DemoCatalogue {
+    enterprises: Vec<DemoEnterprise>,
+}
+
+#[derive(Deserialize)]
+struct DemoEnterprise {
+    #[serde(flatten)]
+    input: EnterpriseInput,
+    products: Vec<DemoProduct>,
+}
+
+#[derive(Deserialize)]
+struct DemoProduct {
+    #[serde(flatten)]
+    input: ProductInput,
+    status: String,
+    rejection_reason: Option<String>,
+}
+
+pub struct DemoLogins {
+    pub login: String,
+    pub producer_login: String,
+    pub password: String,
+}
+
+/// Loads the demo into an empty catalogue; does nothing (returns `None`) otherwise.
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>> {
+    if enterprise::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let reference = Reference::load(db).await?;
+    let catalogue: DemoCatalogue = serde_json::from_str(CATALOGUE)?;
+    let password = || Password::parse(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"));
+    let staff_login = "canbo@ketnoi.vn";
+    let staff = match auth::find_by_login(
+        db,
+        &Login::Email(Email::parse(staff_login).map_err(|e| anyhow::anyhow!("{e}"))?),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        Some(u) => u,
+        None => auth::create_account(
+            db,
+            &Actor::Visitor,
+            auth::NewAccount {
+                login: Login::Email(Email::parse(staff_login).map_err(|e| anyhow::anyhow!("{e}"))?),
+                password: password()?,
+                full_name: "Nguyễn Thị Hoa (cán bộ khuyến công)".into(),
+                role: Role::Staff,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?,
+    };
+    let staff =
+        Actor::User(auth::signed_in(&staff).ok_or_else(|| anyhow::anyhow!("bad staff role"))?);
+    let producer_phone = "0912000001";
+    let producer = auth::create_account(
+        db,
+        &Actor::Visitor,
+        auth::NewAccount {
+            login: Login::Phone(
+                PhoneNumber::parse(producer_phone).map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            password: password()?,
+            full_name: "Hoàng Văn Minh".into(),
+            role: Role::Producer,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    for (i, e) in catalogue.enterprises.iter().enumerate() {
+        let member = (i == 0).then_some(producer.id);
+        let created = catalogue::create_enterprise(db, &reference, &staff, &e.input, member)
+            .await
+            .map_err(|err| anyhow::anyhow!("demo enterprise {:?}: {err}", e.input.name))?;
+        for p in &e.products {
+            let made = catalogue::create_product(db, &reference, &staff, created.id, &p.input)
+                .await
+                .map_err(|err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name))?;
+            let fail = |err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name);
+            match p.status.as_str() {
+                "published" | "submitted" | "rejected" => {
+                    catalogue::submit_product(db, &reference, &staff, made.id)
+                        .await
+                        .map_err(fail)?;
+                }
+                _ => {}
+            }
+            match p.status.as_str() {
+                "published" => {
+                    catalogue::review_product(
+                        db,
+                        &reference,
+                        &staff,
+                        made.id,
+                        Decision::Approve,
+                        None,
+                    )
+                    .await
+                    .map_err(fail)?;
+                }
+                "rejected" => {
+                    let reason = p
+                        .rejection_reason
+                        .as_deref()
+                        .unwrap_or("Thiếu thông tin, vui lòng bổ sung.");
+                    catalogue::review_product(
+                        db,
+                        &reference,
+                        &staff,
+                        made.id,
+                        Decision::Reject,
+                        Some(reason),
+                    )
+                    .await
+                    .map_err(fail)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(Some(DemoLogins {
+        login: staff_login.into(),
+        producer_login: producer_phone.into(),
+        password: DEMO_PASSWORD.into(),
+    }))
+}

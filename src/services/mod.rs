@@ -1,0 +1,60 @@
+//! Use cases: each combines the database and the permission rules for one thing a person does.
+
+pub mod audit;
+pub mod auth;
+pub mod catalogue;
+pub mod demo;
+pub mod reference;
+
+use crate::domain::Role;
+
+/// Who is acting: a signed-in user or a visitor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Visitor,
+    User(SignedIn),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub id: i32,
+    pub role: Role,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Actor {
+    pub fn user(&self) -> Option<&SignedIn> {
+        match self {
+            Actor::User(u) => Some(u),
+            Actor::Visitor => None,
+        }
+    }
+
+    pub fn id(&self) -> Option<i32> {
+        self.user().map(|u| u.id)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user().map(|u| u.role)
+    }
+}
+
+/// The current time, truncated to whole microseconds so that both databases store it alike.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Translates a unique-constraint violation into a 409 naming the field.
+pub fn unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

@@ -1,0 +1,499 @@
+//! The JSON API through the real router: accounts, catalogue, vetting, errors.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{NA_RI, TestApp, enterprise_body, product_body};
+use serde_json::json;
+
+#[tokio::test]
+async fn register_login_me_logout() {
+    let mut app = TestApp::new().await;
+    let r = app
+        .post_json("/api/v1/auth/register", json!({"login": "+84 912 345 678", "password": "mat-khau-123", "full_name": "Lò Thị Mai", "role": "producer"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["phone"], "0912345678");
+    let me = app.get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["user"]["full_name"], "Lò Thị Mai");
+
+    // The same number written differently is the same account.
+    let dup = app
+        .post_json("/api/v1/auth/register", json!({"login": "0912.345.678", "password": "mat-khau-123", "full_name": "Ai đó", "role": "buyer"}))
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.error_code(), "login.taken");
+
+    let out = app.post_json("/api/v1/auth/logout", json!({})).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "0912 345 678", "password": "mat-khau-123"}),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(app.get("/api/v1/me").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn registration_cannot_make_staff_and_explains_in_vietnamese() {
+    let mut app = TestApp::new().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/register",
+            json!({"login": "x@y.vn", "password": "short", "full_name": "A", "role": "staff"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
+    assert_eq!(body["error"]["code"], "password.too_short");
+    assert_eq!(body["error"]["field"], "password");
+    assert_eq!(body["error"]["message"], "Mật khẩu cần ít nhất 8 ký tự.");
+    let codes: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["password.too_short", "text.too_short", "role.self_service"]
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_rate_limited() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("buyer", "buyer@example.vn").await;
+    app.clear_cookies();
+    for _ in 0..5 {
+        let r = app
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": "buyer@example.vn", "password": "wrong-password"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.error_code(), "auth.wrong_credentials");
+    }
+    // Even the right password waits now.
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "buyer@example.vn", "password": "mat-khau-123"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.error_code(), "auth.rate_limited");
+    assert!(r.headers.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn english_messages_on_request() {
+    let mut app = TestApp::new().await;
+    let request = axum::http::Request::post("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .body(axum::body::Body::from(
+            r#"{"login":"nobody@example.vn","password":"whatever1"}"#,
+        ))
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(
+        r.json()["error"]["message"],
+        "Wrong email/phone number or password."
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_gets_the_error_format() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "p@example.vn").await;
+    let request = axum::http::Request::post("/api/v1/enterprises")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{not json"))
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "request.malformed");
+    assert_eq!(
+        app.get("/api/v1/nothing-here").await.error_code(),
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn categories_and_places() {
+    let mut app = TestApp::new().await;
+    let cats = app.get("/api/v1/categories").await.json();
+    let tops: Vec<&str> = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tops,
+        [
+            "che-bien-nong-lam-san",
+            "vat-lieu-xay-dung",
+            "thu-cong-my-nghe"
+        ]
+    );
+    assert_eq!(cats[0]["children"][0]["name_vi"], "Miến dong");
+    assert_eq!(cats[0]["children"][0]["name_en"], "Arrowroot vermicelli");
+    let provinces = app.get("/api/v1/provinces").await.json();
+    assert_eq!(provinces.as_array().unwrap().len(), 34);
+    let communes = app.get("/api/v1/provinces/19/communes").await.json();
+    assert!(
+        communes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "Xã Na Rì" && c["code"] == NA_RI)
+    );
+    assert_eq!(
+        app.get("/api/v1/provinces/999/communes").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn enterprise_validation_names_each_field() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "p@example.vn").await;
+    let r = app
+        .post_json(
+            "/api/v1/enterprises",
+            json!({"name": "HTX Miến dong", "legal_form": "cooperative", "tax_code": "0100047517", "commune_code": NA_RI, "phone": "12345"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.json();
+    assert_eq!(body["error"]["code"], "tax_code.check_digit");
+    assert_eq!(body["error"]["field"], "tax_code");
+    assert_eq!(body["error"]["details"][1]["code"], "phone.invalid");
+
+    let unknown_commune = app.post_json("/api/v1/enterprises", json!({"name": "HTX A", "legal_form": "cooperative", "commune_code": 999999, "phone": "0912345678"})).await;
+    assert_eq!(unknown_commune.error_code(), "commune.unknown");
+}
+
+#[tokio::test]
+async fn enterprises_get_readable_unique_urls_and_tax_codes_are_unique() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "p@example.vn").await;
+    let mut body = enterprise_body("Hợp tác xã Miến dong Côn Minh");
+    body["tax_code"] = json!("0100047516");
+    let a = app
+        .post_json("/api/v1/enterprises", body.clone())
+        .await
+        .json();
+    assert_eq!(a["slug"], "hop-tac-xa-mien-dong-con-minh");
+    assert_eq!(a["url"], "/co-so/hop-tac-xa-mien-dong-con-minh");
+    assert_eq!(a["phone"], "0912345678");
+    assert_eq!(a["province"], "Thái Nguyên");
+    let dup = app.post_json("/api/v1/enterprises", body).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    assert_eq!(dup.error_code(), "tax_code.taken");
+    let b = app
+        .post_json(
+            "/api/v1/enterprises",
+            enterprise_body("Hợp tác xã Miến dong Côn Minh"),
+        )
+        .await
+        .json();
+    assert_eq!(b["slug"], "hop-tac-xa-mien-dong-con-minh-2");
+}
+
+#[tokio::test]
+async fn product_lifecycle_from_draft_to_published() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let pid = app.create_product(eid, "Miến dong Na Rì").await;
+    let draft = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["slug"], "mien-dong-na-ri");
+    assert_eq!(draft["url"], "/san-pham/mien-dong-na-ri");
+    assert_eq!(draft["trademark"]["expires_on"], "2026-03-10");
+    assert_eq!(draft["category"], "mien-dong");
+
+    // Nobody else sees a draft.
+    app.clear_cookies();
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{pid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get("/api/v1/products").await.json()["total"], 0);
+
+    app.sign_in("p@example.vn").await;
+    let submitted = app
+        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await;
+    assert_eq!(submitted.json()["status"], "submitted");
+    let again = app
+        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.error_code(), "product.already_submitted");
+    // A producer cannot approve their own product.
+    let self_review = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(self_review.status, StatusCode::FORBIDDEN);
+
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let queue = app.get("/api/v1/products?status=review").await.json();
+    assert_eq!(queue["items"][0]["id"], pid);
+    let no_reason = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/review"),
+            json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_reason.error_code(), "review.reason_required");
+    let rejected = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/review"),
+            json!({"decision": "reject", "reason": "Thiếu ảnh sản phẩm"}),
+        )
+        .await
+        .json();
+    assert_eq!(rejected["status"], "rejected");
+
+    app.sign_in("p@example.vn").await;
+    let seen = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(seen["rejection_reason"], "Thiếu ảnh sản phẩm");
+    app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await;
+
+    app.sign_in("canbo@example.vn").await;
+    let approved = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .json();
+    assert_eq!(approved["status"], "published");
+
+    app.clear_cookies();
+    let public = app.get(&format!("/api/v1/products/{pid}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public
+            .json()
+            .get("rejection_reason")
+            .is_none_or(|v| v.is_null())
+    );
+    let list = app
+        .get("/api/v1/products?category=che-bien-nong-lam-san&province=19")
+        .await
+        .json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["enterprise"]["name"], "HTX Côn Minh");
+    assert_eq!(
+        app.get("/api/v1/products?province=1").await.json()["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/products?category=vat-lieu-xay-dung")
+            .await
+            .json()["total"],
+        0
+    );
+    let enterprise = app.get(&format!("/api/v1/enterprises/{eid}")).await.json();
+    assert_eq!(enterprise["status"], "published");
+}
+
+#[tokio::test]
+async fn edits_to_a_published_product_wait_for_approval() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let pid = app.create_product(eid, "Miến dong Na Rì").await;
+    app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    app.post_json(
+        &format!("/api/v1/products/{pid}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+
+    app.sign_in("p@example.vn").await;
+    let edited = app
+        .patch_json(
+            &format!("/api/v1/products/{pid}"),
+            json!({"price_min_vnd": 95000, "name": "Miến dong Na Rì loại 1"}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let edited = edited.json();
+    assert_eq!(edited["status"], "published");
+    assert_eq!(edited["name"], "Miến dong Na Rì");
+    assert_eq!(edited["pending_changes"]["name"], "Miến dong Na Rì loại 1");
+    assert_eq!(edited["pending_status"], "draft");
+
+    // Buyers still see the approved version.
+    app.clear_cookies();
+    let public = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(public["price_min_vnd"], 80000);
+    assert!(public.get("pending_changes").is_none());
+
+    app.sign_in("p@example.vn").await;
+    let sent = app
+        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await
+        .json();
+    assert_eq!(sent["pending_status"], "submitted");
+    app.sign_in("canbo@example.vn").await;
+    let approved = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/review"),
+            json!({"decision": "approve"}),
+        )
+        .await
+        .json();
+    assert_eq!(approved["name"], "Miến dong Na Rì loại 1");
+    assert_eq!(approved["price_min_vnd"], 95000);
+    assert!(approved.get("pending_changes").is_none());
+    // The URL stays stable after a rename.
+    assert_eq!(approved["slug"], "mien-dong-na-ri");
+
+    let gone = app
+        .post_json(
+            &format!("/api/v1/products/{pid}/unpublish"),
+            json!({"reason": "Hết hàng dài ngày"}),
+        )
+        .await
+        .json();
+    assert_eq!(gone["status"], "unpublished");
+    app.clear_cookies();
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{pid}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn partial_updates_validate_and_lose_nothing() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let pid = app.create_product(eid, "Miến dong Na Rì").await;
+    let bad = app
+        .patch_json(
+            &format!("/api/v1/products/{pid}"),
+            json!({"price_max_vnd": 1000, "ocop_stars": 7}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unchanged = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(unchanged["price_max_vnd"], 120000);
+    assert_eq!(unchanged["ocop_stars"], 4);
+    let ok = app
+        .patch_json(
+            &format!("/api/v1/products/{pid}"),
+            json!({"ocop_stars": null, "ocop_year": null}),
+        )
+        .await
+        .json();
+    assert!(ok["ocop_stars"].is_null());
+    assert_eq!(ok["brand"], "Côn Minh");
+    let e = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"phone": "+84 98 765 4321"}),
+        )
+        .await
+        .json();
+    assert_eq!(e["phone"], "0987654321");
+    assert_eq!(e["name"], "HTX Côn Minh");
+}
+
+#[tokio::test]
+async fn staff_act_for_a_producer_and_the_audit_trail_says_who() {
+    let mut app = TestApp::new().await;
+    let producer = app.sign_in_new("producer", "0977000111").await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let mut body = enterprise_body("Tổ hợp tác Đũa tre Bạch Thông");
+    body["member_user_id"] = json!(producer);
+    let e = app.post_json("/api/v1/enterprises", body).await;
+    assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
+    let eid = e.json()["id"].as_i64().unwrap();
+    let pid = app.create_product(eid, "Đũa tre Bạch Thông").await;
+
+    app.sign_in("0977000111").await;
+    let me = app.get("/api/v1/me").await.json();
+    assert_eq!(me["enterprise_ids"], json!([eid]));
+    let mine = app.get("/api/v1/products?mine=true").await.json();
+    assert_eq!(mine["items"][0]["slug"], "dua-tre-bach-thong");
+    assert_eq!(app.get("/api/v1/audit").await.status, StatusCode::FORBIDDEN);
+
+    app.sign_in("canbo@example.vn").await;
+    let trail = app
+        .get(&format!("/api/v1/audit?entity=product&entity_id={pid}"))
+        .await
+        .json();
+    assert_eq!(trail[0]["action"], "product.create");
+    assert_eq!(trail[0]["actor_name"], "Người dùng canbo@example.vn");
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_api() {
+    let mut app = TestApp::new().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/products/{id}/review",
+        "/api/v1/enterprises/{id}",
+        "/api/v1/categories",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    let docs = app.get("/api/docs").await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(docs.body.contains("/api/v1/openapi.json") || docs.body.contains("openapi"));
+}
+
+#[tokio::test]
+async fn health_check_answers_when_the_database_does() {
+    let mut app = TestApp::new().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "ok");
+    eprintln!("database backend: {}", common::backend());
+}
+
+#[tokio::test]
+async fn product_validation_in_the_api() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let mut body = product_body("Miến");
+    body["enterprise_id"] = json!(eid);
+    body["category"] = json!("khong-co");
+    let r = app.post_json("/api/v1/products", body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "category.unknown");
+    let mut body = product_body("Miến dong");
+    body["enterprise_id"] = json!(eid);
+    body["trademark"] = json!({"status": "filed", "kind": "individual"});
+    let r = app.post_json("/api/v1/products", body).await.json();
+    assert_eq!(r["error"]["code"], "trademark.application_number_required");
+    assert_eq!(r["error"]["field"], "trademark.number");
+}

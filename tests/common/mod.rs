@@ -1,0 +1,302 @@
+//! The test harness: the real router over a fresh database for every test.
+//!
+//! SQLite (a file in a temporary directory) always; PostgreSQL when
+//! `KETNOI_TEST_DATABASE_URL` names a server (each test gets its own new database there).
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use ketnoi::config::Config;
+use ketnoi::services::{Actor, auth};
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: sea_orm::DatabaseConnection,
+    cookies: HashMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// Which database the suite runs on, for messages.
+pub fn backend() -> &'static str {
+    if std::env::var("KETNOI_TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("KETNOI_TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            use sea_orm::ConnectionTrait;
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).expect("randomness");
+            let name = format!("ketnoi_test_{}", hex::encode(bytes));
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut url = url::Url::parse(&admin_url).expect("KETNOI_TEST_DATABASE_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            url.to_string()
+        }
+        Err(_) => format!("sqlite:{}", dir.join("test.db").display()),
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = fresh_database(dir.path()).await;
+        let db = ketnoi::db::connect(&url).await.expect("connect");
+        ketnoi::db::migrate(&db).await.expect("migrate");
+        let router = ketnoi::app::build_app(db.clone(), config)
+            .await
+            .expect("build app");
+        TestApp {
+            router,
+            db,
+            cookies: HashMap::new(),
+            _dir: dir,
+        }
+    }
+
+    /// Forgets the session and form cookies: a new visitor in the same database.
+    pub fn clear_cookies(&mut self) {
+        self.cookies.clear();
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn send(&mut self, request: Request<Body>) -> TestResponse {
+        let mut request = request;
+        if !self.cookies.is_empty() {
+            let value = self.cookie_header().parse().expect("cookie header");
+            request.headers_mut().insert(header::COOKIE, value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        for set in response.headers().get_all(header::SET_COOKIE) {
+            let set = set.to_str().expect("cookie is text");
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || set.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut builder = Request::get(path);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.send(builder.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn json(&mut self, method: &str, path: &str, body: Value) -> TestResponse {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn post_json(&mut self, path: &str, body: Value) -> TestResponse {
+        self.json("POST", path, body).await
+    }
+
+    pub async fn patch_json(&mut self, path: &str, body: Value) -> TestResponse {
+        self.json("PATCH", path, body).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> TestResponse {
+        self.send(Request::delete(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// The form token this browser holds, fetching a page first if it has none.
+    pub async fn csrf(&mut self) -> String {
+        if !self.cookies.contains_key("ketnoi_csrf") {
+            self.get("/").await;
+        }
+        self.cookies
+            .get("ketnoi_csrf")
+            .cloned()
+            .expect("form token cookie")
+    }
+
+    /// Posts an HTML form with its token, as a browser does.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let token = self.csrf().await;
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        body.append_pair("csrf", &token);
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        self.post_raw_form(path, body.finish()).await
+    }
+
+    pub async fn post_raw_form(&mut self, path: &str, body: String) -> TestResponse {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// Creates an account directly (as the command line does) and signs in through the API.
+    pub async fn sign_in_new(&mut self, role: &str, login: &str) -> i32 {
+        let account = auth::NewAccount {
+            login: ketnoi::domain::Login::parse(login).expect("valid login"),
+            password: ketnoi::domain::Password::parse("mat-khau-123").expect("valid password"),
+            full_name: format!("Người dùng {login}"),
+            role: ketnoi::domain::Role::parse(role).expect("role"),
+        };
+        let user = auth::create_account(&self.db, &Actor::Visitor, account)
+            .await
+            .expect("account");
+        self.sign_in(login).await;
+        user.id
+    }
+
+    pub async fn sign_in(&mut self, login: &str) {
+        self.clear_cookies();
+        let r = self
+            .post_json(
+                "/api/v1/auth/login",
+                json!({"login": login, "password": "mat-khau-123"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in of {login}: {}", r.body);
+    }
+
+    /// A producer with one enterprise; returns (user id, enterprise id).
+    pub async fn producer_with_enterprise(&mut self, login: &str, name: &str) -> (i32, i64) {
+        let uid = self.sign_in_new("producer", login).await;
+        let r = self
+            .post_json("/api/v1/enterprises", enterprise_body(name))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        (uid, r.json()["id"].as_i64().expect("id"))
+    }
+
+    pub async fn create_product(&mut self, enterprise_id: i64, name: &str) -> i64 {
+        let mut body = product_body(name);
+        body["enterprise_id"] = json!(enterprise_id);
+        let r = self.post_json("/api/v1/products", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().expect("id")
+    }
+}
+
+/// Xã Na Rì, Thái Nguyên (formerly Bắc Kạn).
+pub const NA_RI: i64 = 2155;
+
+pub fn enterprise_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "legal_form": "cooperative",
+        "commune_code": NA_RI,
+        "address": "Thôn Nà Pài",
+        "phone": "0912.345.678",
+        "certifications": ["food_safety"],
+    })
+}
+
+pub fn product_body(name: &str) -> Value {
+    json!({
+        "name": name,
+        "category": "mien-dong",
+        "brand": "Côn Minh",
+        "packaging_status": "designed",
+        "trademark": {"status": "registered", "kind": "collective", "number": "312345", "filed_on": "2016-03-10", "granted_on": "2018-05-02"},
+        "ocop_stars": 4,
+        "ocop_year": 2023,
+        "certifications": ["food_safety"],
+        "unit": "kg",
+        "price_min_vnd": 80000,
+        "price_max_vnd": 120000,
+        "min_order": 50,
+        "monthly_capacity": 3000,
+        "season_months": [10, 11, 12, 1],
+        "shelf_life_days": 365,
+        "description": "Miến dong làm từ củ dong riềng Na Rì, phơi nắng tự nhiên.",
+    })
+}
