@@ -1,0 +1,293 @@
+//! The server-rendered pages through the real router: forms, language, vetting by staff.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{NA_RI, TestApp};
+
+/// Registers a producer through the form and creates an enterprise and a submitted product.
+async fn producer_flow(app: &mut TestApp) -> String {
+    let r = app
+        .post_form(
+            "/dang-ky",
+            &[
+                ("full_name", "Hoàng Văn Minh"),
+                ("login", "0912 345 678"),
+                ("password", "mat-khau-123"),
+                ("role", "producer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/dashboard");
+    let dash = app.get("/dashboard").await;
+    assert!(dash.body.contains("Hoàng Văn Minh"));
+
+    let commune = NA_RI.to_string();
+    let mut fields = vec![
+        ("name", "Hợp tác xã Miến dong Côn Minh"),
+        ("legal_form", "cooperative"),
+        ("tax_code", "0100047517"),
+        ("province_code", "19"),
+        ("commune_code", commune.as_str()),
+        ("phone", "0912.345.678"),
+        ("certifications", "food_safety"),
+        ("certifications", "vietgap"),
+    ];
+    let bad = app.post_form("/dashboard/enterprises/new", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("chữ số kiểm tra"),
+        "the tax code error is explained"
+    );
+    assert!(
+        bad.body.contains("value=\"Hợp tác xã Miến dong Côn Minh\""),
+        "typed values are kept"
+    );
+    assert!(
+        bad.body.contains("value=\"vietgap\" checked"),
+        "checked boxes stay checked"
+    );
+    fields[2] = ("tax_code", "0100047516");
+    let ok = app.post_form("/dashboard/enterprises/new", &fields).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let new_product = ok.location().to_string();
+    assert!(new_product.starts_with("/dashboard/products/new?enterprise="));
+    let enterprise_id = new_product
+        .split("enterprise=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("the redirect names the enterprise")
+        .to_string();
+    let form = app.get(&new_product).await;
+    assert!(form.body.contains("Đã lưu thông tin cơ sở."));
+
+    let product = [
+        ("enterprise_id", enterprise_id.as_str()),
+        ("name", "Miến dong Na Rì"),
+        ("category", "mien-dong"),
+        ("packaging_status", "basic"),
+        ("trademark_status", "unregistered"),
+        ("unit", "kg"),
+        ("price_min_vnd", "80.000"),
+        ("price_max_vnd", "120.000 ₫"),
+        ("season_months", "10"),
+        ("season_months", "11"),
+        ("description", "Miến dong phơi nắng."),
+        ("action", "submit"),
+    ];
+    let created = app.post_form("/dashboard/products/new", &product).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let location = created.location().to_string();
+    let dash = app.get(&location).await;
+    assert!(dash.body.contains("Đã gửi sản phẩm cho Trung tâm duyệt."));
+    assert!(dash.body.contains("Đang chờ duyệt"));
+    enterprise_id
+}
+
+#[tokio::test]
+async fn producer_publishes_through_the_forms_and_staff_approve() {
+    let mut app = TestApp::new().await;
+    producer_flow(&mut app).await;
+
+    // Not public yet.
+    app.clear_cookies();
+    assert_eq!(
+        app.get("/san-pham/mien-dong-na-ri").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!app.get("/").await.body.contains("Miến dong Na Rì"));
+
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let queue = app.get("/staff/review").await;
+    assert!(queue.body.contains("Miến dong Na Rì"));
+    let id = queue
+        .body
+        .split("/staff/review/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let review = app.get(&format!("/staff/review/{id}")).await;
+    assert_eq!(review.status, StatusCode::OK);
+    let no_reason = app
+        .post_form(
+            &format!("/staff/review/{id}"),
+            &[("decision", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("Vui lòng ghi lý do"));
+    let approved = app
+        .post_form(&format!("/staff/review/{id}"), &[("decision", "approve")])
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+
+    app.clear_cookies();
+    let home = app.get("/").await;
+    assert!(home.body.contains("Miến dong Na Rì"));
+    let page = app.get("/san-pham/mien-dong-na-ri").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("80.000 – 120.000 ₫/kg"));
+    assert!(
+        page.body
+            .contains(r#"<meta property="og:title" content="Miến dong Na Rì">"#)
+    );
+    assert!(page.body.contains("Tháng 10, 11"));
+    let enterprise = app.get("/co-so/hop-tac-xa-mien-dong-con-minh").await;
+    assert_eq!(enterprise.status, StatusCode::OK);
+    assert!(enterprise.body.contains("Xã Na Rì, Thái Nguyên"));
+    assert!(enterprise.body.contains("og:description"));
+    let browse = app
+        .get("/san-pham?category=che-bien-nong-lam-san&province=19")
+        .await;
+    assert!(browse.body.contains("Miến dong Na Rì"));
+    let elsewhere = app.get("/san-pham?province=1").await;
+    assert!(!elsewhere.body.contains("Miến dong Na Rì"));
+}
+
+#[tokio::test]
+async fn forms_without_their_token_or_from_another_site_are_refused() {
+    let mut app = TestApp::new().await;
+    app.csrf().await;
+    let forged = app
+        .post_raw_form(
+            "/dang-ky",
+            "full_name=Ai&login=a%40b.vn&password=mat-khau-123&role=buyer".into(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Biểu mẫu đã hết hạn"));
+    // Nothing was created: the same login registers fine afterwards.
+    let token = app.csrf().await;
+    let cross_site = axum::http::Request::post("/dang-ky")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::from(format!(
+            "csrf={token}&full_name=Ai+%C4%91%C3%B3&login=a%40b.vn&password=mat-khau-123&role=buyer"
+        )))
+        .unwrap();
+    assert_eq!(app.send(cross_site).await.status, StatusCode::FORBIDDEN);
+    let evil_origin = axum::http::Request::post("/api/v1/auth/logout")
+        .header("origin", "https://evil.example")
+        .header("host", "ketnoi.example")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(app.send(evil_origin).await.status, StatusCode::FORBIDDEN);
+    let ok = app
+        .post_form(
+            "/dang-ky",
+            &[
+                ("full_name", "Ai đó"),
+                ("login", "a@b.vn"),
+                ("password", "mat-khau-123"),
+                ("role", "buyer"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn the_language_switch_sticks() {
+    let mut app = TestApp::new().await;
+    assert!(app.get("/").await.body.contains("<html lang=\"vi\">"));
+    let switch = app.get("/lang/en?next=/san-pham").await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.location(), "/san-pham");
+    let page = app.get("/").await;
+    assert!(page.body.contains("<html lang=\"en\">"));
+    assert!(page.body.contains("Arrowroot vermicelli"));
+    assert!(page.body.contains("Tiếng Việt"));
+    // Never redirect off-site.
+    assert_eq!(
+        app.get("/lang/vi?next=//evil.example").await.location(),
+        "/"
+    );
+    assert!(app.get("/").await.body.contains("Miến dong"));
+}
+
+#[tokio::test]
+async fn sign_in_page_explains_mistakes() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "p@example.vn").await;
+    app.clear_cookies();
+    let wrong = app
+        .post_form(
+            "/dang-nhap",
+            &[("login", "p@example.vn"), ("password", "sai-mat-khau")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("mật khẩu không đúng"));
+    assert!(wrong.body.contains("value=\"p@example.vn\""));
+    let right = app
+        .post_form(
+            "/dang-nhap",
+            &[("login", "p@example.vn"), ("password", "mat-khau-123")],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    assert_eq!(right.location(), "/dashboard");
+    let out = app.post_form("/dang-xuat", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/dashboard").await.location(), "/dang-nhap");
+}
+
+#[tokio::test]
+async fn staff_create_a_producer_and_enterprise_in_one_form() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let commune = NA_RI.to_string();
+    let base = [
+        ("producer_name", "Triệu Thị Lan"),
+        ("producer_login", "0978111222"),
+        ("producer_password", "mat-khau-123"),
+        ("name", "Hộ kinh doanh Mật ong Ba Bể"),
+        ("legal_form", "household_business"),
+        ("province_code", "19"),
+        ("commune_code", commune.as_str()),
+        ("phone", "0978111222"),
+    ];
+    // A mistake in the enterprise leaves no account behind.
+    let mut bad = base.to_vec();
+    bad[7] = ("phone", "12");
+    let r = app.post_form("/staff/producers/new", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Số điện thoại không đúng"));
+    let r = app.post_form("/staff/producers/new", &base).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    app.sign_in("0978111222").await;
+    let dash = app.get("/dashboard").await;
+    assert!(dash.body.contains("Hộ kinh doanh Mật ong Ba Bể"));
+    let audit = {
+        app.sign_in("canbo@example.vn").await;
+        app.get("/staff/audit").await
+    };
+    assert!(audit.body.contains("Tạo tài khoản"));
+    assert!(audit.body.contains("Tạo cơ sở"));
+}
+
+#[tokio::test]
+async fn unknown_pages_and_forbidden_pages_say_so() {
+    let mut app = TestApp::new().await;
+    let missing = app.get("/san-pham/khong-co").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Không tìm thấy"));
+    app.sign_in_new("buyer", "b@example.vn").await;
+    let staff = app.get("/staff/review").await;
+    assert_eq!(staff.status, StatusCode::FORBIDDEN);
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+}
