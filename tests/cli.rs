@@ -1,0 +1,119 @@
+//! The `ketnoi` command itself: migrate, user create (password on standard input), demo.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use ketnoi::db::entities::{enterprise, product, user};
+
+fn ketnoi(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("the binary ends");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn migrate_create_a_user_and_load_the_demo() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, out) = ketnoi(dir.path(), &["migrate"], "");
+    assert!(ok, "{out}");
+    assert!(out.contains("database is up to date"));
+    assert!(dir.path().join("ketnoi.db").exists());
+
+    let (ok, out) = ketnoi(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "Nguyễn Văn An",
+            "--email",
+            "An@Example.vn",
+        ],
+        "mat-khau-dai-123\n",
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("created admin account"), "{out}");
+    let (ok, out) = ketnoi(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--role",
+            "staff",
+            "--name",
+            "Ngắn",
+            "--phone",
+            "0912 000 111",
+        ],
+        "short\n",
+    );
+    assert!(!ok);
+    assert!(out.contains("at least 8 characters"), "{out}");
+    let (ok, out) = ketnoi(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--role",
+            "chief",
+            "--name",
+            "Ai",
+            "--phone",
+            "0912000111",
+        ],
+        "mat-khau-dai-123\n",
+    );
+    assert!(!ok);
+    assert!(out.contains("role must be"), "{out}");
+
+    let (ok, out) = ketnoi(dir.path(), &["demo"], "");
+    assert!(ok, "{out}");
+    assert!(out.contains("Staff sign-in: canbo@ketnoi.vn"), "{out}");
+    let (ok, out) = ketnoi(dir.path(), &["demo"], "");
+    assert!(ok, "{out}");
+    assert!(out.contains("already has enterprises"), "{out}");
+
+    let url = format!("sqlite:{}", dir.path().join("ketnoi.db").display());
+    let db = ketnoi::db::connect(&url).await.expect("connect");
+    assert_eq!(enterprise::Entity::find().count(&db).await.unwrap(), 12);
+    assert_eq!(product::Entity::find().count(&db).await.unwrap(), 50);
+    for status in ["published", "submitted", "draft", "rejected"] {
+        let n = product::Entity::find()
+            .filter(product::Column::Status.eq(status))
+            .count(&db)
+            .await
+            .unwrap();
+        assert!(n > 0, "the demo has {status} products");
+    }
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq("an@example.vn"))
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(admin.map(|u| u.role), Some("admin".to_string()));
+}
