@@ -4,10 +4,7 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::app::AppState;
 use crate::http::api::{auth, catalogue, docs};
@@ -109,13 +106,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .nest("/api/v1", api)
-        .merge(Scalar::with_url("/api/docs", docs::ApiDoc::openapi()))
+        .route("/api/docs", get(docs::api_docs))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::guard,
         ))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,13 +1,17 @@
-//! The OpenAPI document and its reading page.
+//! The OpenAPI document and a readable reference page rendered from it on the server
+//! (no script or CDN needed, so it reads on any phone and offline).
 
+use askama::Template;
+use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{auth, catalogue};
+use crate::http::pages::{PageCtx, render};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ketnoi API", version = "1",
-         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; messages follow `Accept-Language` (Vietnamese by default). Sessions are cookies set by `/auth/login`."),
+         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie. Partial updates (PATCH) are JSON merge patches."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::create_user,
         catalogue::list_categories, catalogue::list_provinces, catalogue::list_communes,
@@ -26,4 +30,144 @@ pub struct ApiDoc;
 
 pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
+}
+
+struct Operation {
+    method: String,
+    path: String,
+    summary: String,
+    description: String,
+    params: Vec<(String, String, String, bool, String)>,
+    body: String,
+    responses: Vec<(String, String, String)>,
+}
+
+struct Schema {
+    name: String,
+    fields: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    ctx: PageCtx,
+    description: String,
+    operations: Vec<Operation>,
+    schemas: Vec<Schema>,
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// `ProductView`, `string`, `array of Category`, …
+fn type_name(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_string();
+    }
+    if let Some(items) = schema.get("items") {
+        return format!("array of {}", type_name(items));
+    }
+    for key in ["oneOf", "allOf", "anyOf"] {
+        if let Some(list) = schema.get(key).and_then(Value::as_array) {
+            return list
+                .iter()
+                .map(type_name)
+                .filter(|t| t != "null")
+                .collect::<Vec<_>>()
+                .join(" | ");
+        }
+    }
+    match schema.get("type") {
+        Some(Value::Array(types)) => types
+            .iter()
+            .map(text)
+            .filter(|t| t != "null")
+            .collect::<Vec<_>>()
+            .join(" | "),
+        Some(t) => text(t),
+        None => "object".into(),
+    }
+}
+
+fn json_schema_of(content: &Value) -> String {
+    content
+        .get("content")
+        .and_then(|c| c.get("application/json"))
+        .and_then(|c| c.get("schema"))
+        .map(type_name)
+        .unwrap_or_default()
+}
+
+pub async fn api_docs(ctx: PageCtx) -> axum::response::Response {
+    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in ["get", "post", "patch", "put", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                operations.push(Operation {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: text(&op["summary"]),
+                    description: text(&op["description"]),
+                    params: op["parameters"]
+                        .as_array()
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| {
+                                    (
+                                        text(&p["name"]),
+                                        text(&p["in"]),
+                                        type_name(&p["schema"]),
+                                        p["required"].as_bool().unwrap_or(false),
+                                        text(&p["description"]),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    body: op
+                        .get("requestBody")
+                        .map(json_schema_of)
+                        .unwrap_or_default(),
+                    responses: op["responses"]
+                        .as_object()
+                        .map(|rs| {
+                            rs.iter()
+                                .map(|(status, r)| {
+                                    (status.clone(), text(&r["description"]), json_schema_of(r))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    let schemas = doc["components"]["schemas"]
+        .as_object()
+        .map(|all| {
+            all.iter()
+                .map(|(name, s)| Schema {
+                    name: name.clone(),
+                    fields: s["properties"]
+                        .as_object()
+                        .map(|props| {
+                            props
+                                .iter()
+                                .map(|(f, p)| (f.clone(), type_name(p), text(&p["description"])))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&DocsPage {
+        ctx,
+        description: text(&doc["info"]["description"]),
+        operations,
+        schemas,
+    })
 }
