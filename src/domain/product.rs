@@ -180,8 +180,9 @@ impl Trademark {
                         errors.push("trademark.granted_on", "trademark.granted_on_required");
                     }
                 }
-                // A mark is protected for ten years from filing.
-                if expires_on.is_none() {
+                // A mark is protected for ten years from filing (renewable); a geographical
+                // indication has no term.
+                if expires_on.is_none() && kind != Some(TrademarkKind::GeographicalIndication) {
                     expires_on = filed_on.and_then(|d| d.checked_add_months(Months::new(120)));
                 }
                 if let (Some(f), Some(g)) = (filed_on, granted_on)
@@ -550,6 +551,23 @@ mod tests {
         });
         let p = ProductFields::parse(&input).unwrap();
         assert_eq!(p.trademark.expires_on, NaiveDate::from_ymd_opt(2026, 3, 10));
+    }
+
+    #[test]
+    fn geographical_indications_do_not_expire_by_default() {
+        let mut input = valid();
+        input.trademark = Some(TrademarkInput {
+            status: Some("registered".into()),
+            kind: Some("geographical_indication".into()),
+            number: Some("00045".into()),
+            filed_on: Some("2010-01-05".into()),
+            granted_on: Some("2011-06-20".into()),
+            expires_on: None,
+        });
+        assert_eq!(
+            ProductFields::parse(&input).unwrap().trademark.expires_on,
+            None
+        );
     }
 
     #[test]
