@@ -49,6 +49,12 @@ async fn producer_flow(app: &mut TestApp) -> String {
         "checked boxes stay checked"
     );
     fields[2] = ("tax_code", "0100047516");
+    // Without scripts the province can change after the commune was picked: asked, not guessed.
+    fields[3] = ("province_code", "1");
+    let mismatch = app.post_form("/dashboard/enterprises/new", &fields).await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains("không thuộc tỉnh đã chọn"));
+    fields[3] = ("province_code", "19");
     let ok = app.post_form("/dashboard/enterprises/new", &fields).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let new_product = ok.location().to_string();

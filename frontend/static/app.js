@@ -1,6 +1,9 @@
 // Small enhancements; every page works without this file.
 document.documentElement.classList.add('js');
 
+// With scripts the communes load by themselves; the no-script "choose province" button goes.
+for (const button of document.querySelectorAll('button.js-hide')) button.remove();
+
 // Province → commune selects: fill the communes without a round trip through the form.
 document.addEventListener('change', async (event) => {
   const province = event.target.closest('select[data-communes]');

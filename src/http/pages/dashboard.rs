@@ -223,15 +223,20 @@ pub async fn create_enterprise(
             Errors::default(),
         ));
     }
-    match catalogue::create_enterprise(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        &form.to_input(),
-        None,
-    )
-    .await
-    {
+    let result = match form.place_mismatch(&state.reference) {
+        Some(mismatch) => Err(mismatch.into()),
+        None => {
+            catalogue::create_enterprise(
+                &state.db,
+                &state.reference,
+                &ctx.actor,
+                &form.to_input(),
+                None,
+            )
+            .await
+        }
+    };
+    match result {
         Ok(e) => Ok(see_other(&format!(
             "/dashboard/products/new?enterprise={}&done=enterprise_saved",
             e.id
@@ -289,7 +294,13 @@ pub async fn update_enterprise(
         ));
     }
     let patch = serde_json::to_value(form.to_input()).map_err(anyhow::Error::new)?;
-    match catalogue::update_enterprise(&state.db, &state.reference, &ctx.actor, id, &patch).await {
+    let result = match form.place_mismatch(&state.reference) {
+        Some(mismatch) => Err(mismatch.into()),
+        None => {
+            catalogue::update_enterprise(&state.db, &state.reference, &ctx.actor, id, &patch).await
+        }
+    };
+    match result {
         Ok(_) => Ok(see_other("/dashboard?done=enterprise_saved")),
         Err(err) => match Errors::from_app(ctx.lang, &err) {
             Some(errors) => Ok(enterprise_form_page(

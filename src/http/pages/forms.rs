@@ -170,6 +170,19 @@ pub struct EnterpriseForm {
 }
 
 impl EnterpriseForm {
+    /// Without scripts, the province and commune lists can disagree (a province changed
+    /// after its commune was picked): ask rather than guess.
+    pub fn place_mismatch(
+        &self,
+        reference: &crate::services::reference::Reference,
+    ) -> Option<crate::domain::Invalid> {
+        let province: i32 = self.province_code.as_deref()?.trim().parse().ok()?;
+        let commune: i32 = self.commune_code.as_deref()?.trim().parse().ok()?;
+        let commune = reference.commune(commune)?;
+        (commune.province_code != province)
+            .then(|| crate::domain::Invalid::one("commune_code", "commune.not_in_province"))
+    }
+
     pub fn to_input(&self) -> EnterpriseInput {
         EnterpriseInput {
             name: text(&self.name),

@@ -310,6 +310,8 @@ pub async fn create_producer(
             catalogue::validate_enterprise(&state.db, &state.reference, &input).await
         {
             errors.0.extend(inv.0);
+        } else if let Some(mismatch) = form.enterprise.place_mismatch(&state.reference) {
+            errors.0.extend(mismatch.0);
         }
         if !errors.0.is_empty() {
             return Err(AppError::Invalid(errors));
