@@ -1,0 +1,268 @@
+//! Catalogue throughput with 100,000 products.
+//!
+//! `cargo bench --bench catalogue` generates a SQLite catalogue of 1,000 enterprises and
+//! 100,000 published products, serves it on a loopback port, and drives it with keep-alive
+//! HTTP/1.1 connections. It prints requests per second and latency percentiles for the
+//! product page, `GET /api/v1/products`, and a static response of the same size from the same
+//! server (the ratio is the figure that matters), plus start-up time and resident memory.
+//! `BENCH_PRODUCTS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` change the sizes.
+
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use sea_orm::ConnectionTrait;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const NAMES: &[(&str, i32)] = &[
+    ("Miến dong", 4),
+    ("Gạo nếp cái hoa vàng", 5),
+    ("Chè Shan tuyết", 6),
+    ("Hồng không hạt sấy", 7),
+    ("Mật ong rừng", 8),
+    ("Măng khô", 9),
+    ("Tinh dầu quế", 10),
+    ("Rượu men lá", 11),
+    ("Đũa tre", 12),
+    ("Gạch không nung", 15),
+    ("Đá xây dựng", 17),
+    ("Thổ cẩm", 22),
+];
+const PLACES: &[&str] = &[
+    "Na Rì",
+    "Ba Bể",
+    "Chợ Đồn",
+    "Bạch Thông",
+    "Côn Minh",
+    "Định Hóa",
+    "Phú Lương",
+];
+
+async fn generate(db: &sea_orm::DatabaseConnection, products: usize) -> anyhow::Result<()> {
+    let communes: Vec<i32> = vec![2155, 1906, 1969, 2011, 2164, 1960, 1831];
+    let enterprises = 1000.min(products.max(1));
+    let now = "2026-01-01T00:00:00+00:00";
+    db.execute_unprepared("BEGIN").await?;
+    for e in 0..enterprises {
+        let place = PLACES[e % PLACES.len()];
+        db.execute_unprepared(&format!(
+            "INSERT INTO enterprises (id, slug, name, legal_form, tax_code, commune_code, address, phone, email, description, founded_year, workforce, certifications, created_at, updated_at, created_by) \
+             VALUES ({id}, 'htx-{id}', 'Hợp tác xã {place} số {id}', 'cooperative', NULL, {commune}, 'Thôn {id}', '0912{id:06}', NULL, 'Hợp tác xã chế biến nông sản ở {place}.', 2010, 20, 'food_safety', '{now}', '{now}', NULL)",
+            id = e + 1,
+            commune = communes[e % communes.len()],
+        ))
+        .await?;
+    }
+    for chunk_start in (0..products).step_by(500) {
+        let mut values = Vec::new();
+        for i in chunk_start..(chunk_start + 500).min(products) {
+            let (name, category) = NAMES[i % NAMES.len()];
+            let place = PLACES[i % PLACES.len()];
+            let id = i + 1;
+            values.push(format!(
+                "({id}, {enterprise}, 'sp-{id}', 'published', NULL, '{name} {place} {id}', {category}, 'Thương hiệu {id}', 'basic', 'unregistered', NULL, NULL, NULL, NULL, NULL, {ocop}, {ocop_year}, 'food_safety', 'kg', {min}, {max}, 10, 1000, '10,11,12', 365, \
+                 'Sản phẩm {name} của {place}, làm theo cách truyền thống, đóng gói cẩn thận, giao hàng toàn quốc.', NULL, NULL, NULL, '{now}', '{now}', '{now}', '{now}')",
+                enterprise = i % enterprises + 1,
+                ocop = if i % 5 == 0 { "3" } else { "NULL" },
+                ocop_year = if i % 5 == 0 { "2024" } else { "NULL" },
+                min = 50_000 + (i % 100) * 1000,
+                max = 90_000 + (i % 100) * 1000,
+            ));
+        }
+        db.execute_unprepared(&format!(
+            "INSERT INTO products (id, enterprise_id, slug, status, rejection_reason, name, category_id, brand, packaging_status, tm_status, tm_kind, tm_number, tm_filed_on, tm_granted_on, tm_expires_on, ocop_stars, ocop_year, certifications, unit, price_min_vnd, price_max_vnd, min_order, monthly_capacity, season_months, shelf_life_days, description, pending, pending_status, pending_reason, created_at, updated_at, submitted_at, published_at) VALUES {}",
+            values.join(",")
+        ))
+        .await?;
+    }
+    db.execute_unprepared("COMMIT").await?;
+    Ok(())
+}
+
+/// Sends `requests` GETs over `concurrency` keep-alive connections; returns latencies.
+async fn load(
+    addr: std::net::SocketAddr,
+    path: &str,
+    requests: usize,
+    concurrency: usize,
+) -> anyhow::Result<(Duration, Vec<Duration>, usize)> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..concurrency {
+        let path = path.to_string();
+        let count = requests / concurrency + usize::from(c < requests % concurrency);
+        tasks.push(tokio::spawn(async move {
+            let mut stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: bench\r\nAccept-Encoding: identity\r\n\r\n");
+            let mut latencies = Vec::with_capacity(count);
+            let mut bytes = 0;
+            let mut buf = vec![0u8; 1 << 20];
+            for _ in 0..count {
+                let t = Instant::now();
+                stream.write_all(request.as_bytes()).await?;
+                let mut filled = 0;
+                let (header_end, body_len) = loop {
+                    let n = stream.read(&mut buf[filled..]).await?;
+                    anyhow::ensure!(n > 0, "connection closed");
+                    filled += n;
+                    if let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        anyhow::ensure!(
+                            head.starts_with("http/1.1 200"),
+                            "unexpected response: {}",
+                            head.lines().next().unwrap_or("")
+                        );
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .ok_or_else(|| anyhow::anyhow!("no content-length"))?;
+                        break (end + 4, len);
+                    }
+                };
+                while filled < header_end + body_len {
+                    let n = stream.read(&mut buf[filled..]).await?;
+                    anyhow::ensure!(n > 0, "connection closed");
+                    filled += n;
+                }
+                bytes = body_len;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok((latencies, bytes))
+        }));
+    }
+    let mut all = Vec::with_capacity(requests);
+    let mut size = 0;
+    for t in tasks {
+        let (l, b) = t.await??;
+        all.extend(l);
+        size = b;
+    }
+    let elapsed = started.elapsed();
+    all.sort_unstable();
+    Ok((elapsed, all, size))
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let products = env_usize("BENCH_PRODUCTS", 100_000);
+    let requests = env_usize("BENCH_REQUESTS", 5_000);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 16);
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+
+    let db = ketnoi::db::connect(&url).await?;
+    ketnoi::db::migrate(&db).await?;
+    let t = Instant::now();
+    generate(&db, products).await?;
+    println!(
+        "generated {products} products in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    db.close().await?;
+
+    // Start-up: connect, migrate (nothing to do), load reference data, build the router.
+    let t = Instant::now();
+    let db = ketnoi::db::connect(&url).await?;
+    ketnoi::db::migrate(&db).await?;
+    let app = ketnoi::app::build_app(db, ketnoi::config::Config::default()).await?;
+    let startup = t.elapsed();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let product_path = format!("/san-pham/sp-{}", products / 2);
+    // A static body of the same size as the product page, served by the same server.
+    let probe = load(addr, "/healthz", 1, 1);
+    let server = {
+        let page = reqless_body(&app, &product_path).await?;
+        let static_body = axum::body::Bytes::from(vec![b'x'; page]);
+        let app = app.route(
+            "/bench/static",
+            get(move || async move { static_body.clone() }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await })
+    };
+    probe.await?;
+
+    println!(
+        "startup (connect, migrate check, reference data, router): {:.1} ms",
+        startup.as_secs_f64() * 1000.0
+    );
+    println!(
+        "{:<32} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "endpoint", "bytes", "req/s", "p50 ms", "p95 ms", "p99 ms"
+    );
+    let mut rps = Vec::new();
+    for (label, path) in [
+        ("product page", product_path.as_str()),
+        (
+            "GET /api/v1/products",
+            "/api/v1/products?per_page=24&page=100",
+        ),
+        ("static, same size as page", "/bench/static"),
+    ] {
+        load(addr, path, requests / 10, concurrency).await?; // warm-up
+        let (elapsed, lat, bytes) = load(addr, path, requests, concurrency).await?;
+        let r = requests as f64 / elapsed.as_secs_f64();
+        rps.push(r);
+        println!(
+            "{label:<32} {bytes:>9} {r:>9.0} {:>9.2} {:>9.2} {:>9.2}",
+            pct(&lat, 0.50),
+            pct(&lat, 0.95),
+            pct(&lat, 0.99)
+        );
+    }
+    println!("product page / static req/s ratio: {:.2}", rps[0] / rps[2]);
+    println!("resident memory after load: {:.0} MiB", rss_mib());
+    server.abort();
+    Ok(())
+}
+
+/// Renders a page once through the router to learn its size.
+async fn reqless_body(app: &axum::Router, path: &str) -> anyhow::Result<usize> {
+    use tower::ServiceExt;
+    let response = app
+        .clone()
+        .oneshot(axum::http::Request::get(path).body(axum::body::Body::empty())?)
+        .await?;
+    anyhow::ensure!(
+        response.status() == 200,
+        "{path} answered {}",
+        response.status()
+    );
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await?
+        .to_bytes();
+    Ok(bytes.len())
+}
