@@ -7,8 +7,8 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use ketnoi::config::{Cli, Command, Config, ServeArgs, UserCommand};
-use ketnoi::services::{Actor, auth, demo};
-use ketnoi::{app, db, domain};
+use ketnoi::services::{auth, demo};
+use ketnoi::{app, db, domain, i18n};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -59,30 +59,15 @@ async fn main() -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let role = domain::Role::parse(&role)
-                .context("role must be producer, buyer, staff or admin")?;
-            let login = auth::cli_login(email.as_deref(), phone.as_deref())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let password = domain::Password::parse(password).map_err(|_| {
-                anyhow::anyhow!(
-                    "the password needs at least {} characters",
-                    domain::Password::MIN_CHARS
-                )
-            })?;
-            let full_name = domain::required_text(Some(&name), "full_name", 2, 100)
-                .map_err(|_| anyhow::anyhow!("the name needs 2 to 100 characters"))?;
-            let user = auth::create_account(
-                &conn,
-                &Actor::Visitor,
-                auth::NewAccount {
-                    login,
-                    password,
-                    full_name,
-                    role,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot create the account: {e}"))?;
+            let login = email.or(phone).unwrap_or_default();
+            let account = auth::NewAccount::parse(&login, password, &name, &role)
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            let user = auth::create_account(&conn, auth::Opener::Console, account)
+                .await
+                .map_err(|e| {
+                    let message = i18n::t(i18n::Lang::En, &format!("error.{}", e.code()));
+                    anyhow::anyhow!("cannot create the account: {message}")
+                })?;
             println!(
                 "created {} account #{} for {}",
                 user.role, user.id, user.full_name
@@ -90,6 +75,22 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Validation errors as English sentences for the console.
+fn describe(errors: &domain::Invalid) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.field,
+                i18n::t(i18n::Lang::En, &format!("error.{}", e.code))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 async fn load_demo(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {

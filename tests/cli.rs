@@ -89,7 +89,7 @@ async fn migrate_create_a_user_and_load_the_demo() {
         "mat-khau-dai-123\n",
     );
     assert!(!ok);
-    assert!(out.contains("role must be"), "{out}");
+    assert!(out.contains("Unknown role"), "{out}");
 
     let (ok, out) = ketnoi(dir.path(), &["demo"], "");
     assert!(ok, "{out}");

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{Actor, SignedIn, audit, now, unique_violation};
 use crate::config::Config;
 use crate::db::entities::{login_attempt, session, user};
-use crate::domain::{Email, Invalid, Login, Password, PhoneNumber, Role, required_text};
+use crate::domain::{Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 
 /// What a new account is made from.
@@ -26,6 +26,16 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
+    /// Parses an account created for someone (by staff or the command line): any role.
+    pub fn parse(
+        login: &str,
+        password: &str,
+        full_name: &str,
+        role: &str,
+    ) -> Result<Self, Invalid> {
+        Self::parse_with(login, password, full_name, role, |_| true, "role.unknown")
+    }
+
     /// Parses a self-service registration: only producers and buyers sign themselves up.
     pub fn parse_registration(
         login: &str,
@@ -33,17 +43,32 @@ impl NewAccount {
         full_name: &str,
         role: &str,
     ) -> Result<Self, Invalid> {
+        Self::parse_with(
+            login,
+            password,
+            full_name,
+            role,
+            |r| matches!(r, Role::Producer | Role::Buyer),
+            "role.self_service",
+        )
+    }
+
+    fn parse_with(
+        login: &str,
+        password: &str,
+        full_name: &str,
+        role: &str,
+        allowed: fn(Role) -> bool,
+        role_code: &'static str,
+    ) -> Result<Self, Invalid> {
         let mut errors = Invalid::default();
         let login = errors.take(Login::parse(login));
         let password = errors.take(Password::parse(password));
         let full_name = errors.take(required_text(Some(full_name), "full_name", 2, 100));
-        let role = match Role::parse(role) {
-            Some(r @ (Role::Producer | Role::Buyer)) => Some(r),
-            _ => {
-                errors.push("role", "role.self_service");
-                None
-            }
-        };
+        let role = Role::parse(role).filter(|r| allowed(*r)).or_else(|| {
+            errors.push("role", role_code);
+            None
+        });
         match (login, password, full_name, role) {
             (Some(login), Some(password), Some(full_name), Some(role)) if errors.0.is_empty() => {
                 Ok(NewAccount {
@@ -108,15 +133,37 @@ async fn verify_password(password: String, hash: String) -> bool {
 /// a wrong name and a wrong password take the same time.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Cs4eNbS3c6yDxQcKRYK4+r+vj4Xg6rOqrNO3x3mRkU8";
 
-/// Creates an account. Staff and admins may create any role; others only register themselves.
+/// Who opens an account.
+#[derive(Clone, Copy, Debug)]
+pub enum Opener<'a> {
+    /// A person registering themselves: producer or buyer only.
+    SelfService,
+    /// The operator at the server's console (`ketnoi user create`, the demo loader).
+    Console,
+    /// A signed-in user opening an account for someone else: staff for producers and
+    /// buyers, admins for anyone.
+    User(&'a SignedIn),
+}
+
 pub async fn create_account(
     db: &DatabaseConnection,
-    actor: &Actor,
+    opener: Opener<'_>,
     account: NewAccount,
 ) -> AppResult<user::Model> {
-    if account.role.is_staff() && actor.role() != Some(Role::Admin) && actor != &Actor::Visitor {
+    let allowed = match opener {
+        Opener::SelfService => matches!(account.role, Role::Producer | Role::Buyer),
+        Opener::Console => true,
+        Opener::User(u) => {
+            u.role == Role::Admin || (u.role == Role::Staff && !account.role.is_staff())
+        }
+    };
+    if !allowed {
         return Err(AppError::Forbidden);
     }
+    let actor = match opener {
+        Opener::User(u) => Actor::User(u.clone()),
+        _ => Actor::Visitor,
+    };
     let (email, phone) = match &account.login {
         Login::Email(e) => (Some(e.as_str().to_string()), None),
         Login::Phone(p) => (None, Some(p.as_str().to_string())),
@@ -143,7 +190,7 @@ pub async fn create_account(
     })?;
     audit::record(
         db,
-        actor,
+        &actor,
         "user.create",
         "user",
         model.id,
@@ -279,13 +326,4 @@ pub async fn find_by_login(
         })
         .one(db)
         .await?)
-}
-
-/// Builds the login of the `user create` command from its flags.
-pub fn cli_login(email: Option<&str>, phone: Option<&str>) -> Result<Login, Invalid> {
-    match (email, phone) {
-        (Some(e), _) => Email::parse(e).map(Login::Email),
-        (None, Some(p)) => PhoneNumber::parse(p).map(Login::Phone),
-        (None, None) => Err(Invalid::one("login", "login.required")),
-    }
 }

@@ -64,6 +64,13 @@ fn require_staff(actor: &Actor) -> AppResult<()> {
     }
 }
 
+/// How a page or the API names a record: by id (API) or by its URL slug (pages).
+#[derive(Clone, Copy, Debug)]
+pub enum Lookup<'a> {
+    Id(i32),
+    Slug(&'a str),
+}
+
 // ---------------------------------------------------------------------------------------------
 // Views
 
@@ -626,31 +633,21 @@ pub async fn get_enterprise(
     db: &DatabaseConnection,
     reference: &Reference,
     actor: &Actor,
-    id: i32,
+    key: Lookup<'_>,
 ) -> AppResult<EnterpriseView> {
-    let m = enterprise::Entity::find_by_id(id)
+    let m = enterprise::Entity::find()
+        .filter(match key {
+            Lookup::Id(id) => enterprise::Column::Id.eq(id),
+            Lookup::Slug(slug) => enterprise::Column::Slug.eq(slug),
+        })
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let count = published_count(db, id).await?;
-    if count == 0 && !can_manage(db, actor, id).await? {
+    let count = published_count(db, m.id).await?;
+    if count == 0 && !can_manage(db, actor, m.id).await? {
         return Err(AppError::NotFound);
     }
     Ok(EnterpriseView::new(&m, reference, count))
-}
-
-pub async fn get_enterprise_by_slug(
-    db: &DatabaseConnection,
-    reference: &Reference,
-    actor: &Actor,
-    slug: &str,
-) -> AppResult<EnterpriseView> {
-    let m = enterprise::Entity::find()
-        .filter(enterprise::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    get_enterprise(db, reference, actor, m.id).await
 }
 
 /// The stored row, for edit forms; same visibility as editing.
@@ -1148,28 +1145,25 @@ pub async fn get_product(
     db: &DatabaseConnection,
     reference: &Reference,
     actor: &Actor,
-    id: i32,
+    key: Lookup<'_>,
 ) -> AppResult<ProductView> {
-    let (p, e) = load_product(db, id).await?;
+    let p = product::Entity::find()
+        .filter(match key {
+            Lookup::Id(id) => product::Column::Id.eq(id),
+            Lookup::Slug(slug) => product::Column::Slug.eq(slug),
+        })
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let e = enterprise::Entity::find_by_id(p.enterprise_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let manages = can_manage(db, actor, e.id).await?;
     if p.status != ProductStatus::Published.as_str() && !manages {
         return Err(AppError::NotFound);
     }
     Ok(ProductView::new(&p, &e, reference, manages))
-}
-
-pub async fn get_product_by_slug(
-    db: &DatabaseConnection,
-    reference: &Reference,
-    actor: &Actor,
-    slug: &str,
-) -> AppResult<ProductView> {
-    let p = product::Entity::find()
-        .filter(product::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    get_product(db, reference, actor, p.id).await
 }
 
 /// The stored fields of a product for its edit form: the pending version when there is one.
@@ -1199,18 +1193,23 @@ pub async fn live_input(
     Ok(fields_of(&p, reference).to_input())
 }
 
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+/// Which products to list: the query of `GET /api/v1/products` and of the pages.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductFilter {
     /// A category slug; a parent category includes its sub-categories.
     pub category: Option<String>,
+    /// Province code.
     pub province: Option<i32>,
+    /// Commune code.
     pub commune: Option<i32>,
     pub enterprise_id: Option<i32>,
-    /// Only for members and staff: a vetting state; `review` lists what waits for review.
+    /// Members and staff: a vetting state; staff: `review` for the review queue.
     pub status: Option<String>,
-    /// `true`: the products of the signed-in producer's enterprises.
+    /// `true`: the products of the caller's enterprises, in every state.
     pub mine: Option<bool>,
     pub page: Option<u64>,
+    /// 1 to 100, default 24.
     pub per_page: Option<u64>,
 }
 

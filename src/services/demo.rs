@@ -60,7 +60,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
         Some(u) => u,
         None => auth::create_account(
             db,
-            &Actor::Visitor,
+            auth::Opener::Console,
             auth::NewAccount {
                 login: Login::Email(Email::parse(staff_login).map_err(|e| anyhow::anyhow!("{e}"))?),
                 password: password()?,
@@ -76,7 +76,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
     let producer_phone = "0912000001";
     let producer = auth::create_account(
         db,
-        &Actor::Visitor,
+        auth::Opener::Console,
         auth::NewAccount {
             login: Login::Phone(
                 PhoneNumber::parse(producer_phone).map_err(|e| anyhow::anyhow!("{e}"))?,

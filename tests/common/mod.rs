@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use ketnoi::config::Config;
-use ketnoi::services::{Actor, auth};
+use ketnoi::services::auth;
 
 pub struct TestApp {
     pub router: Router,
@@ -229,7 +229,7 @@ impl TestApp {
             full_name: format!("Người dùng {login}"),
             role: ketnoi::domain::Role::parse(role).expect("role"),
         };
-        let user = auth::create_account(&self.db, &Actor::Visitor, account)
+        let user = auth::create_account(&self.db, auth::Opener::Console, account)
             .await
             .expect("account");
         self.sign_in(login).await;

@@ -120,7 +120,7 @@ pub async fn register(
         &body.full_name,
         &body.role,
     )?;
-    let user = auth::create_account(&state.db, &Actor::Visitor, account).await?;
+    let user = auth::create_account(&state.db, auth::Opener::SelfService, account).await?;
     let token = auth::open_session(&state.db, &state.config, user.id).await?;
     let jar = jar.add(session_cookie(
         token,
@@ -221,36 +221,6 @@ pub async fn create_user_for(
     if !me.role.is_staff() {
         return Err(AppError::Forbidden);
     }
-    let mut errors = crate::domain::Invalid::default();
-    let login = errors.take(crate::domain::Login::parse(login));
-    let password = errors.take(crate::domain::Password::parse(password));
-    let full_name = errors.take(crate::domain::required_text(
-        Some(full_name),
-        "full_name",
-        2,
-        100,
-    ));
-    let role = crate::domain::Role::parse(role).or_else(|| {
-        errors.push("role", "role.unknown");
-        None
-    });
-    let (Some(login), Some(password), Some(full_name), Some(role)) =
-        (login, password, full_name, role)
-    else {
-        return Err(errors.into());
-    };
-    if role.is_staff() && me.role != crate::domain::Role::Admin {
-        return Err(AppError::Forbidden);
-    }
-    auth::create_account(
-        &state.db,
-        actor,
-        auth::NewAccount {
-            login,
-            password,
-            full_name,
-            role,
-        },
-    )
-    .await
+    let account = auth::NewAccount::parse(login, password, full_name, role)?;
+    auth::create_account(&state.db, auth::Opener::User(me), account).await
 }

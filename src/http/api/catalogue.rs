@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::session::CurrentActor;
 use crate::services::audit::{self, AuditEntry};
 use crate::services::catalogue::{
-    self, Decision, EnterpriseScope, EnterpriseView, Page, ProductFilter, ProductView,
+    self, Decision, EnterpriseScope, EnterpriseView, Lookup, Page, ProductFilter, ProductView,
 };
 use crate::services::reference::{Category, Commune, Province};
 
@@ -112,7 +112,7 @@ pub async fn get_enterprise(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<EnterpriseView>> {
     Ok(axum::Json(
-        catalogue::get_enterprise(&state.db, &state.reference, &actor, id).await?,
+        catalogue::get_enterprise(&state.db, &state.reference, &actor, Lookup::Id(id)).await?,
     ))
 }
 
@@ -177,42 +177,14 @@ pub async fn create_product(
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct ProductQuery {
-    /// Category slug; a parent includes its sub-categories.
-    pub category: Option<String>,
-    /// Province code.
-    pub province: Option<i32>,
-    /// Commune code.
-    pub commune: Option<i32>,
-    pub enterprise_id: Option<i32>,
-    /// Members and staff: a vetting state; staff: `review` for the review queue.
-    pub status: Option<String>,
-    /// `true`: products of the caller's enterprises, in every state.
-    pub mine: Option<bool>,
-    pub page: Option<u64>,
-    /// 1 to 100, default 24.
-    pub per_page: Option<u64>,
-}
-
 /// List products: published ones for everybody; drafts and the review queue for those who may.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(ProductQuery),
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(ProductFilter),
     responses((status = 200, body = Page<ProductView>)))]
 pub async fn list_products(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    ApiQuery(q): ApiQuery<ProductQuery>,
+    ApiQuery(filter): ApiQuery<ProductFilter>,
 ) -> ApiResult<axum::Json<Page<ProductView>>> {
-    let filter = ProductFilter {
-        category: q.category,
-        province: q.province,
-        commune: q.commune,
-        enterprise_id: q.enterprise_id,
-        status: q.status,
-        mine: q.mine,
-        page: q.page,
-        per_page: q.per_page,
-    };
     Ok(axum::Json(
         catalogue::list_products(&state.db, &state.reference, &actor, &filter).await?,
     ))
@@ -227,7 +199,7 @@ pub async fn get_product(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::get_product(&state.db, &state.reference, &actor, id).await?,
+        catalogue::get_product(&state.db, &state.reference, &actor, Lookup::Id(id)).await?,
     ))
 }
 

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::session::{LANG_COOKIE, expired_session_cookie, session_cookie, session_token};
 use crate::i18n::Lang;
-use crate::services::{Actor, auth};
+use crate::services::auth;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -169,7 +169,7 @@ pub async fn register(
         &form.full_name,
         &form.role,
     ) {
-        Ok(account) => auth::create_account(&state.db, &Actor::Visitor, account).await,
+        Ok(account) => auth::create_account(&state.db, auth::Opener::SelfService, account).await,
         Err(e) => Err(e.into()),
     };
     match result {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult, render};
 use crate::app::AppState;
-use crate::services::catalogue::{self, EnterpriseView, Page, ProductFilter, ProductView};
+use crate::services::catalogue::{self, EnterpriseView, Lookup, Page, ProductFilter, ProductView};
 use crate::services::reference::{Category, Commune, Province};
 
 #[derive(Template)]
@@ -143,7 +143,8 @@ pub async fn product_page(
     ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let p = catalogue::get_product_by_slug(&state.db, &state.reference, &ctx.actor, &slug).await?;
+    let p = catalogue::get_product(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
+        .await?;
     let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
     let filter = ProductFilter {
         enterprise_id: Some(p.enterprise_id),
@@ -183,8 +184,8 @@ pub async fn enterprise_page(
     ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let e =
-        catalogue::get_enterprise_by_slug(&state.db, &state.reference, &ctx.actor, &slug).await?;
+    let e = catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
+        .await?;
     let filter = ProductFilter {
         enterprise_id: Some(e.id),
         per_page: Some(100),

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::dashboard::enterprise_form_page;
+use super::dashboard::{DoneQuery, enterprise_form_page};
 use super::forms::{EnterpriseForm, FormValues};
 use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
@@ -31,10 +31,6 @@ struct QueuePage {
     message: Option<&'static str>,
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
 
 pub async fn review_queue(
     State(state): State<AppState>,
