@@ -21,19 +21,19 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-const NAMES: &[(&str, i32)] = &[
-    ("Miến dong", 4),
-    ("Gạo nếp cái hoa vàng", 5),
-    ("Chè Shan tuyết", 6),
-    ("Hồng không hạt sấy", 7),
-    ("Mật ong rừng", 8),
-    ("Măng khô", 9),
-    ("Tinh dầu quế", 10),
-    ("Rượu men lá", 11),
-    ("Đũa tre", 12),
-    ("Gạch không nung", 15),
-    ("Đá xây dựng", 17),
-    ("Thổ cẩm", 22),
+const NAMES: &[(&str, &str)] = &[
+    ("Miến dong", "mien-dong"),
+    ("Gạo nếp cái hoa vàng", "gao-dac-san"),
+    ("Chè Shan tuyết", "che"),
+    ("Hồng không hạt sấy", "trai-cay-che-bien"),
+    ("Mật ong rừng", "mat-ong"),
+    ("Măng khô", "mang-nam"),
+    ("Tinh dầu quế", "tinh-dau-gia-vi"),
+    ("Rượu men lá", "ruou-truyen-thong"),
+    ("Đũa tre", "lam-san"),
+    ("Gạch không nung", "gach-khong-nung"),
+    ("Đá xây dựng", "da-xay-dung"),
+    ("Thổ cẩm", "tho-cam"),
 ];
 const PLACES: &[&str] = &[
     "Na Rì",
@@ -46,10 +46,31 @@ const PLACES: &[&str] = &[
 ];
 
 async fn generate(db: &sea_orm::DatabaseConnection, products: usize) -> anyhow::Result<()> {
-    let communes: Vec<i32> = vec![2155, 1906, 1969, 2011, 2164, 1960, 1831];
+    use ketnoi::db::entities::{category, commune};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    // Communes of Thái Nguyên (province 19) and the categories, as the database has them.
+    let communes: Vec<i32> = commune::Entity::find()
+        .filter(commune::Column::ProvinceCode.eq(19))
+        .order_by_asc(commune::Column::Code)
+        .limit(40)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let mut category_ids = Vec::new();
+    for (_, slug) in NAMES {
+        let c = category::Entity::find()
+            .filter(category::Column::Slug.eq(*slug))
+            .one(db)
+            .await?;
+        category_ids.push(c.ok_or_else(|| anyhow::anyhow!("no category {slug}"))?.id);
+    }
     let enterprises = 1000.min(products.max(1));
     let now = "2026-01-01T00:00:00+00:00";
-    db.execute_unprepared("BEGIN").await?;
+    let db_pool = db;
+    let txn = sea_orm::TransactionTrait::begin(db_pool).await?;
+    let db = &txn;
     for e in 0..enterprises {
         let place = PLACES[e % PLACES.len()];
         db.execute_unprepared(&format!(
@@ -63,7 +84,8 @@ async fn generate(db: &sea_orm::DatabaseConnection, products: usize) -> anyhow::
     for chunk_start in (0..products).step_by(500) {
         let mut values = Vec::new();
         for i in chunk_start..(chunk_start + 500).min(products) {
-            let (name, category) = NAMES[i % NAMES.len()];
+            let name = NAMES[i % NAMES.len()].0;
+            let category = category_ids[i % NAMES.len()];
             let place = PLACES[i % PLACES.len()];
             let id = i + 1;
             values.push(format!(
@@ -82,7 +104,7 @@ async fn generate(db: &sea_orm::DatabaseConnection, products: usize) -> anyhow::
         ))
         .await?;
     }
-    db.execute_unprepared("COMMIT").await?;
+    txn.commit().await?;
     Ok(())
 }
 

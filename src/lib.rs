@@ -11,5 +11,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod jobs;
 pub mod router;
 pub mod services;

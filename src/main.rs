@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
                 load_demo(&conn).await?;
             }
             let config = Config::from_serve(&args);
+            ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let router = app::build_app(conn, config).await?;
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await

@@ -93,6 +93,28 @@ async fn failed_sign_ins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn housekeeping_removes_expired_sessions_but_keeps_live_ones() {
+    use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+    let mut app = TestApp::new().await;
+    app.sign_in_new("buyer", "b@example.vn").await;
+    app.db
+        .execute_unprepared("INSERT INTO sessions (id, user_id, created_at, expires_at) SELECT 'old', id, '2020-01-01T00:00:00+00:00', '2020-01-02T00:00:00+00:00' FROM users")
+        .await
+        .unwrap();
+    let config = ketnoi::config::Config::default();
+    let (sessions, _) = ketnoi::jobs::housekeeping(&app.db, &config).await.unwrap();
+    assert_eq!(sessions, 1);
+    assert_eq!(
+        ketnoi::db::entities::session::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.get("/api/v1/me").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn english_messages_on_request() {
     let mut app = TestApp::new().await;
     let request = axum::http::Request::post("/api/v1/auth/login")

@@ -1339,13 +1339,18 @@ async fn views(
         .collect())
 }
 
-/// Newest published products, for the home page.
+/// Newest published products, of one enterprise or of all, without counting them.
 pub async fn newest_products(
     db: &DatabaseConnection,
     reference: &Reference,
+    enterprise_id: Option<i32>,
     limit: u64,
 ) -> AppResult<Vec<ProductView>> {
-    let rows = product::Entity::find()
+    let mut query = product::Entity::find();
+    if let Some(id) = enterprise_id {
+        query = query.filter(product::Column::EnterpriseId.eq(id));
+    }
+    let rows = query
         .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
         .order_by_desc(product::Column::PublishedAt)
         .order_by_desc(product::Column::Id)

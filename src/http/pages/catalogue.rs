@@ -27,7 +27,7 @@ impl HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    let newest = catalogue::newest_products(&state.db, &state.reference, 12).await?;
+    let newest = catalogue::newest_products(&state.db, &state.reference, None, 12).await?;
     let counts = catalogue::category_counts(&state.db, &state.reference).await?;
     Ok(render(&HomePage {
         ctx,
@@ -146,23 +146,12 @@ pub async fn product_page(
     let p = catalogue::get_product(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
         .await?;
     let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
-    let filter = ProductFilter {
-        enterprise_id: Some(p.enterprise_id),
-        per_page: Some(7),
-        ..Default::default()
-    };
-    let more = catalogue::list_products(
-        &state.db,
-        &state.reference,
-        &crate::services::Actor::Visitor,
-        &filter,
-    )
-    .await?
-    .items
-    .into_iter()
-    .filter(|o| o.id != p.id)
-    .take(6)
-    .collect();
+    let more = catalogue::newest_products(&state.db, &state.reference, Some(p.enterprise_id), 7)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != p.id)
+        .take(6)
+        .collect();
     Ok(render(&ProductPage {
         ctx,
         p,
@@ -186,18 +175,6 @@ pub async fn enterprise_page(
 ) -> PageResult {
     let e = catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
         .await?;
-    let filter = ProductFilter {
-        enterprise_id: Some(e.id),
-        per_page: Some(100),
-        ..Default::default()
-    };
-    let products = catalogue::list_products(
-        &state.db,
-        &state.reference,
-        &crate::services::Actor::Visitor,
-        &filter,
-    )
-    .await?
-    .items;
+    let products = catalogue::newest_products(&state.db, &state.reference, Some(e.id), 200).await?;
     Ok(render(&EnterprisePage { ctx, e, products }))
 }

@@ -31,7 +31,6 @@ struct QueuePage {
     message: Option<&'static str>,
 }
 
-
 pub async fn review_queue(
     State(state): State<AppState>,
     ctx: PageCtx,
