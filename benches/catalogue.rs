@@ -202,6 +202,9 @@ async fn run() -> anyhow::Result<()> {
     let requests = env_usize("BENCH_REQUESTS", 5_000);
     let concurrency = env_usize("BENCH_CONCURRENCY", 16);
     let dir = tempfile::tempdir()?;
+    if std::env::var("BENCH_KEEP_DB").is_ok() {
+        println!("database kept at {}", dir.path().join("bench.db").display());
+    }
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
 
     let db = ketnoi::db::connect(&url).await?;
@@ -268,6 +271,9 @@ async fn run() -> anyhow::Result<()> {
     println!("product page / static req/s ratio: {:.2}", rps[0] / rps[2]);
     println!("resident memory after load: {:.0} MiB", rss_mib());
     server.abort();
+    if std::env::var("BENCH_KEEP_DB").is_ok() {
+        let _ = dir.keep();
+    }
     Ok(())
 }
 

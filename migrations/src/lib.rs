@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_catalogue_core;
 mod m20261128_000002_places;
 mod m20261128_000003_categories;
+mod m20261128_000004_listing_indexes;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_catalogue_core::Migration),
             Box::new(m20261128_000002_places::Migration),
             Box::new(m20261128_000003_categories::Migration),
+            Box::new(m20261128_000004_listing_indexes::Migration),
         ]
     }
 }

@@ -1232,29 +1232,30 @@ pub async fn list_products(
 ) -> AppResult<Page<ProductView>> {
     let per_page = filter.per_page.unwrap_or(24).clamp(1, 100);
     let page = std::cmp::max(filter.page.unwrap_or(1), 1);
-    let mut query = product::Entity::find();
+    // Filters and order are kept apart so that the count runs without the ORDER BY.
+    let mut cond = Condition::all();
+    let order: (product::Column, sea_orm::Order);
     let mut show_pending = false;
     let mine = filter.mine.unwrap_or(false);
     let review = filter.status.as_deref() == Some("review");
     if review {
         require_staff(actor)?;
         show_pending = true;
-        query = query
-            .filter(
-                Condition::any()
-                    .add(product::Column::Status.eq(ProductStatus::Submitted.as_str()))
-                    .add(product::Column::PendingStatus.eq("submitted")),
-            )
-            .order_by_asc(product::Column::SubmittedAt);
+        cond = cond.add(
+            Condition::any()
+                .add(product::Column::Status.eq(ProductStatus::Submitted.as_str()))
+                .add(product::Column::PendingStatus.eq("submitted")),
+        );
+        order = (product::Column::SubmittedAt, sea_orm::Order::Asc);
     } else if mine || filter.status.is_some() {
         let me = actor.user().ok_or(AppError::Unauthenticated)?;
         show_pending = true;
         if let Some(status) = &filter.status {
             let s = ProductStatus::parse(status).ok_or(Invalid::one("status", "status.unknown"))?;
-            query = query.filter(product::Column::Status.eq(s.as_str()));
+            cond = cond.add(product::Column::Status.eq(s.as_str()));
         }
         if !me.role.is_staff() || mine {
-            query = query.filter(
+            cond = cond.add(
                 product::Column::EnterpriseId.in_subquery(
                     Query::select()
                         .column(enterprise_member::Column::EnterpriseId)
@@ -1264,18 +1265,17 @@ pub async fn list_products(
                 ),
             );
         }
-        query = query.order_by_desc(product::Column::UpdatedAt);
+        order = (product::Column::UpdatedAt, sea_orm::Order::Desc);
     } else {
-        query = query
-            .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
-            .order_by_desc(product::Column::PublishedAt);
+        cond = cond.add(product::Column::Status.eq(ProductStatus::Published.as_str()));
+        order = (product::Column::PublishedAt, sea_orm::Order::Desc);
     }
     if let Some(slug) = filter.category.as_deref().filter(|s| !s.is_empty()) {
         let ids = reference.category_and_descendants(slug);
         if ids.is_empty() {
             return Err(Invalid::one("category", "category.unknown").into());
         }
-        query = query.filter(product::Column::CategoryId.is_in(ids));
+        cond = cond.add(product::Column::CategoryId.is_in(ids));
     }
     let communes: Option<Vec<i32>> = match (filter.commune, filter.province) {
         (Some(c), _) => Some(vec![c]),
@@ -1283,7 +1283,7 @@ pub async fn list_products(
         (None, None) => None,
     };
     if let Some(codes) = communes {
-        query = query.filter(
+        cond = cond.add(
             product::Column::EnterpriseId.in_subquery(
                 Query::select()
                     .column(enterprise::Column::Id)
@@ -1294,11 +1294,16 @@ pub async fn list_products(
         );
     }
     if let Some(eid) = filter.enterprise_id {
-        query = query.filter(product::Column::EnterpriseId.eq(eid));
+        cond = cond.add(product::Column::EnterpriseId.eq(eid));
     }
-    let query = query.order_by_desc(product::Column::Id);
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let total = product::Entity::find()
+        .filter(cond.clone())
+        .count(db)
+        .await?;
+    let rows = product::Entity::find()
+        .filter(cond)
+        .order_by(order.0, order.1.clone())
+        .order_by(product::Column::Id, order.1)
         .offset((page - 1) * per_page)
         .limit(per_page)
         .all(db)
