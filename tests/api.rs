@@ -40,6 +40,19 @@ async fn register_login_me_logout() {
 }
 
 #[tokio::test]
+async fn sessions_survive_a_restart_and_work_on_another_instance() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "p@example.vn").await;
+    // A second application instance over the same database: the cookie still signs in.
+    app.router = ketnoi::app::build_app(app.db.clone(), ketnoi::config::Config::default())
+        .await
+        .unwrap();
+    let me = app.get("/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["user"]["email"], "p@example.vn");
+}
+
+#[tokio::test]
 async fn registration_cannot_make_staff_and_explains_in_vietnamese() {
     let mut app = TestApp::new().await;
     let r = app

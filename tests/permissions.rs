@@ -13,14 +13,16 @@ enum Who {
     Owner,
     OtherProducer,
     Staff,
+    Admin,
 }
 
-const EVERYONE: [Who; 5] = [
+const EVERYONE: [Who; 6] = [
     Who::Visitor,
     Who::Buyer,
     Who::Owner,
     Who::OtherProducer,
     Who::Staff,
+    Who::Admin,
 ];
 
 async fn become_(app: &mut TestApp, who: Who) {
@@ -30,6 +32,7 @@ async fn become_(app: &mut TestApp, who: Who) {
         Who::Owner => app.sign_in("owner@example.vn").await,
         Who::OtherProducer => app.sign_in("other@example.vn").await,
         Who::Staff => app.sign_in("staff@example.vn").await,
+        Who::Admin => app.sign_in("admin@example.vn").await,
     }
 }
 
@@ -38,6 +41,7 @@ async fn world() -> (TestApp, i64, i64) {
     let mut app = TestApp::new().await;
     app.sign_in_new("buyer", "buyer@example.vn").await;
     app.sign_in_new("staff", "staff@example.vn").await;
+    app.sign_in_new("admin", "admin@example.vn").await;
     app.sign_in_new("producer", "other@example.vn").await;
     let (_, eid) = app
         .producer_with_enterprise("owner@example.vn", "HTX Côn Minh")
@@ -49,7 +53,7 @@ async fn world() -> (TestApp, i64, i64) {
 fn expect(who: Who, owner: u16, staff: u16, visitor: u16, others: u16) -> u16 {
     match who {
         Who::Owner => owner,
-        Who::Staff => staff,
+        Who::Staff | Who::Admin => staff,
         Who::Visitor => visitor,
         Who::Buyer | Who::OtherProducer => others,
     }
@@ -161,6 +165,19 @@ async fn permission_matrix() {
             "create producer account",
             r.status,
             expect(who, 403, 201, 401, 403),
+        );
+    }
+
+    // Only an admin opens staff accounts.
+    for who in [Who::Staff, Who::Admin] {
+        let (mut app, _, _) = world().await;
+        become_(&mut app, who).await;
+        let r = app.post_json("/api/v1/users", json!({"login": "canbo2@example.vn", "password": "mat-khau-123", "full_name": "Cán bộ mới", "role": "staff"})).await;
+        check(
+            who,
+            "create staff account",
+            r.status,
+            if matches!(who, Who::Admin) { 201 } else { 403 },
         );
     }
 

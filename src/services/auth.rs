@@ -129,9 +129,20 @@ async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// A hash of a random password, verified against when the account does not exist so that
-/// a wrong name and a wrong password take the same time.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Cs4eNbS3c6yDxQcKRYK4+r+vj4Xg6rOqrNO3x3mRkU8";
+/// A real hash of a random password, verified against when the account does not exist so
+/// that a wrong name and a wrong password take the same time.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> AppResult<String> {
+    DUMMY_HASH
+        .get_or_try_init(|| async {
+            let random = random_token()?;
+            let password = Password::parse(&random).map_err(|e| anyhow::anyhow!("{e}"))?;
+            hash_password(&password).await
+        })
+        .await
+        .cloned()
+}
 
 /// Who opens an account.
 #[derive(Clone, Copy, Debug)]
@@ -231,9 +242,10 @@ pub async fn sign_in(
         })
         .one(db)
         .await?;
-    let hash = found
-        .as_ref()
-        .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let hash = match &found {
+        Some(u) => u.password_hash.clone(),
+        None => dummy_hash().await?,
+    };
     let ok = verify_password(password.to_string(), hash).await;
     let Some(user) = found.filter(|_| ok) else {
         login_attempt::ActiveModel {
