@@ -13,4 +13,5 @@ pub mod http;
 pub mod i18n;
 pub mod jobs;
 pub mod router;
+pub mod search;
 pub mod services;

@@ -1,0 +1,381 @@
+//! The embedded engine: a tantivy index in the data directory (or in memory for tests).
+//!
+//! Text fields hold folded words (no diacritics); `*_exact` fields hold the words as written,
+//! so an exact match ranks above a folded one, and both above a typo.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::Facet;
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, Value,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+
+use super::{FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Word};
+use crate::domain::text;
+
+struct Fields {
+    id: Field,
+    doc: Field,
+    name: Field,
+    name_exact: Field,
+    brand: Field,
+    brand_exact: Field,
+    other: Field,
+    facets: Field,
+    published_at: Field,
+    price_asc: Field,
+    price_desc: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        doc: b.add_text_field("doc", STORED),
+        name: b.add_text_field("name", TEXT),
+        name_exact: b.add_text_field("name_exact", TEXT),
+        brand: b.add_text_field("brand", TEXT),
+        brand_exact: b.add_text_field("brand_exact", TEXT),
+        other: b.add_text_field("other", TEXT),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        published_at: b.add_i64_field("published_at", FAST),
+        price_asc: b.add_i64_field("price_asc", FAST),
+        price_desc: b.add_i64_field("price_desc", FAST),
+    };
+    (b.build(), fields)
+}
+
+struct Inner {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// A tantivy index; cheap to clone, safe to share.
+#[derive(Clone)]
+pub struct EmbeddedEngine {
+    inner: Arc<Inner>,
+}
+
+fn failed(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Failed(e.to_string())
+}
+
+impl EmbeddedEngine {
+    /// Opens (or creates) the index in `dir`. The index is a projection of the database: if
+    /// it cannot be opened with this version's schema, it is recreated empty and the caller
+    /// reindexes.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(failed)?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            Err(_) => {
+                std::fs::remove_dir_all(dir).map_err(failed)?;
+                std::fs::create_dir_all(dir).map_err(failed)?;
+                Index::create_in_dir(dir, schema).map_err(failed)?
+            }
+        };
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory, for tests and benchmarks.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(failed)?;
+        let writer = index.writer(50_000_000).map_err(failed)?;
+        Ok(EmbeddedEngine {
+            inner: Arc::new(Inner {
+                reader,
+                writer: Mutex::new(writer),
+                fields,
+            }),
+        })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || work(&inner))
+            .await
+            .map_err(failed)?
+    }
+}
+
+fn folded_words(parts: &[&str]) -> String {
+    text::fold(&parts.join(" "))
+}
+
+impl Inner {
+    fn document(&self, d: &SearchDoc) -> Result<TantivyDocument, SearchError> {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, u64::try_from(d.id).map_err(failed)?);
+        doc.add_text(f.doc, serde_json::to_string(d).map_err(failed)?);
+        doc.add_text(f.name, text::fold(&d.name));
+        doc.add_text(f.name_exact, text::clean(&d.name));
+        if let Some(brand) = &d.brand {
+            doc.add_text(f.brand, text::fold(brand));
+            doc.add_text(f.brand_exact, text::clean(brand));
+        }
+        let names = d.category_names.join(" ");
+        let certifications = d.certifications.join(" ");
+        doc.add_text(
+            f.other,
+            folded_words(&[
+                &d.description,
+                &d.enterprise_name,
+                &d.commune,
+                &d.province,
+                &names,
+                &certifications,
+            ]),
+        );
+        for facet in FACETS {
+            for value in d.facet_values(facet) {
+                doc.add_facet(f.facets, Facet::from_path([*facet, value.as_str()]));
+            }
+        }
+        doc.add_i64(f.published_at, d.published_at);
+        doc.add_i64(
+            f.price_asc,
+            d.price_min_vnd.or(d.price_max_vnd).unwrap_or(i64::MAX),
+        );
+        doc.add_i64(
+            f.price_desc,
+            d.price_max_vnd.or(d.price_min_vnd).unwrap_or(i64::MIN),
+        );
+        Ok(doc)
+    }
+
+    fn word_query(&self, w: &Word) -> Box<dyn Query> {
+        let f = &self.fields;
+        let term = |field: Field, text: &str| Term::from_field_text(field, text);
+        let exact = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(
+                        term(field, text),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    boost,
+                )),
+            )
+        };
+        let mut clauses = vec![
+            exact(f.name_exact, &w.exact, 6.0),
+            exact(f.brand_exact, &w.exact, 4.5),
+            exact(f.name, &w.folded, 4.0),
+            exact(f.brand, &w.folded, 3.0),
+            exact(f.other, &w.folded, 1.0),
+        ];
+        let typos = w.typos();
+        for (field, boost) in [(f.name, 2.0), (f.brand, 1.5), (f.other, 0.5)] {
+            if w.prefix {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(FuzzyTermQuery::new_prefix(term(field, &w.folded), 0, true)),
+                        boost * 1.5,
+                    )),
+                ));
+            }
+            if typos > 0 {
+                let fuzzy = if w.prefix {
+                    FuzzyTermQuery::new_prefix(term(field, &w.folded), typos, true)
+                } else {
+                    FuzzyTermQuery::new(term(field, &w.folded), typos, true)
+                };
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(fuzzy), boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn query(&self, q: &SearchQuery) -> Box<dyn Query> {
+        let mut must: Vec<(Occur, Box<dyn Query>)> = q
+            .words
+            .iter()
+            .map(|w| (Occur::Must, self.word_query(w)))
+            .collect();
+        for (facet, values) in &q.filters {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let t = Term::from_facet(
+                        self.fields.facets,
+                        &Facet::from_path([facet.as_str(), v.as_str()]),
+                    );
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if must.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(must))
+        }
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let started = Instant::now();
+        let searcher = self.reader.searcher();
+        let query = self.query(q);
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for facet in FACETS {
+            facet_collector.add_facet(Facet::from_path([*facet]));
+        }
+        let (total, facet_counts) = searcher
+            .search(&query, &(Count, facet_collector))
+            .map_err(failed)?;
+        let limit = q.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset);
+        let addresses: Vec<DocAddress> = match q.sort {
+            Sort::Relevance => searcher
+                .search(&query, &top.order_by_score())
+                .map_err(failed)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            Sort::Newest => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<i64>("published_at", Order::Desc),
+                )
+                .map_err(failed)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            Sort::PriceAsc => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<i64>("price_asc", Order::Asc),
+                )
+                .map_err(failed)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            Sort::PriceDesc => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<i64>("price_desc", Order::Desc),
+                )
+                .map_err(failed)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(failed)?;
+            let json = doc
+                .get_first(self.fields.doc)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            hits.push(serde_json::from_str::<SearchDoc>(json).map_err(failed)?);
+        }
+        let mut facets = std::collections::BTreeMap::new();
+        for facet in FACETS {
+            let counts = facet_counts
+                .get(Facet::from_path([*facet]))
+                .filter_map(|(f, n)| f.to_path().last().map(|v| (v.to_string(), n)))
+                .collect();
+            facets.insert(facet.to_string(), counts);
+        }
+        Ok(SearchResults {
+            hits,
+            total: total as u64,
+            facets,
+            engine_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn commit(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
+        writer.commit().map_err(failed)?;
+        self.reader.reload().map_err(failed)
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchEngine for EmbeddedEngine {
+    async fn upsert(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer.lock().map_err(failed)?;
+            for d in &docs {
+                let id = u64::try_from(d.id).map_err(failed)?;
+                writer.delete_term(Term::from_field_u64(inner.fields.id, id));
+                writer.add_document(inner.document(d)?).map_err(failed)?;
+            }
+            inner.commit(&mut writer)
+        })
+        .await
+    }
+
+    async fn delete(&self, ids: Vec<i32>) -> Result<(), SearchError> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer.lock().map_err(failed)?;
+            for id in ids {
+                let id = u64::try_from(id).map_err(failed)?;
+                writer.delete_term(Term::from_field_u64(inner.fields.id, id));
+            }
+            inner.commit(&mut writer)
+        })
+        .await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.blocking(|inner| {
+            let mut writer = inner.writer.lock().map_err(failed)?;
+            writer.delete_all_documents().map_err(failed)?;
+            inner.commit(&mut writer)
+        })
+        .await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let query = query.clone();
+        self.blocking(move |inner| inner.search(&query)).await
+    }
+
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_builds() {
+        let (schema, _) = super::schema();
+        assert!(schema.get_field("name").is_ok());
+    }
+}

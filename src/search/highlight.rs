@@ -1,0 +1,177 @@
+//! Highlighting matched words in the original text, the same for every engine.
+
+use super::Word;
+use crate::domain::text;
+
+/// Damerau–Levenshtein distance with adjacent transpositions, capped for speed.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// Does an indexed word (folded) match a query word: exactly, by prefix when typing, or
+/// within the typos allowed?
+pub fn matches(indexed: &str, word: &Word) -> bool {
+    if indexed == word.folded {
+        return true;
+    }
+    if word.prefix && indexed.starts_with(&word.folded) {
+        return true;
+    }
+    let typos = usize::from(word.typos());
+    if typos == 0 {
+        return false;
+    }
+    if word.prefix {
+        // A prefix within the typo budget: compare with the start of the indexed word.
+        let len = word.folded.chars().count();
+        let head: String = indexed.chars().take(len).collect();
+        if distance(&head, &word.folded) <= typos {
+            return true;
+        }
+    }
+    distance(indexed, &word.folded) <= typos
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The text, HTML-escaped, with matched words wrapped in `<mark>`.
+pub fn highlight(original: &str, words: &[Word]) -> String {
+    let mut out = String::with_capacity(original.len() + 16);
+    let mut current = String::new();
+    let flush = |current: &mut String, out: &mut String| {
+        if current.is_empty() {
+            return;
+        }
+        let folded = text::fold(current);
+        if words.iter().any(|w| matches(&folded, w)) {
+            out.push_str("<mark>");
+            out.push_str(&escape(current));
+            out.push_str("</mark>");
+        } else {
+            out.push_str(&escape(current));
+        }
+        current.clear();
+    };
+    for c in text::clean(original).chars() {
+        if c.is_alphanumeric() {
+            current.push(c);
+        } else {
+            flush(&mut current, &mut out);
+            out.push_str(&escape(&c.to_string()));
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// About `max` characters of the text around its first match, highlighted.
+pub fn snippet(original: &str, words: &[Word], max: usize) -> String {
+    let cleaned = text::clean(original);
+    let chars: Vec<char> = cleaned.chars().collect();
+    if chars.len() <= max {
+        return highlight(&cleaned, words);
+    }
+    // Find the first matching word's position.
+    let mut start_of_match = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphanumeric() {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphanumeric() {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if words.iter().any(|w| matches(&text::fold(&word), w)) {
+                start_of_match = start;
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let from = start_of_match.saturating_sub(max / 4);
+    let from = (0..=from)
+        .rev()
+        .find(|&k| k == 0 || chars[k - 1].is_whitespace())
+        .unwrap_or(0);
+    let to = (from + max).min(chars.len());
+    let mut piece: String = chars[from..to].iter().collect();
+    if to < chars.len() {
+        if let Some(cut) = piece.rfind(char::is_whitespace) {
+            piece.truncate(cut);
+        }
+        piece.push('…');
+    }
+    let mut out = highlight(&piece, words);
+    if from > 0 {
+        out.insert(0, '…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::words;
+
+    #[test]
+    fn marks_folded_prefix_and_typo_matches() {
+        let w = words("mien dong na r");
+        assert_eq!(
+            highlight("Miến dong Na Rì <loại 1>", &w),
+            "<mark>Miến</mark> <mark>dong</mark> <mark>Na</mark> <mark>Rì</mark> &lt;loại 1&gt;"
+        );
+        let w = words("shan tuyet  ");
+        assert_eq!(
+            highlight("Chè Shan tuyết", &w),
+            "Chè <mark>Shan</mark> <mark>tuyết</mark>"
+        );
+        let w = words("tuyest ");
+        assert_eq!(
+            highlight("Chè Shan tuyết", &w),
+            "Chè Shan <mark>tuyết</mark>"
+        );
+    }
+
+    #[test]
+    fn typo_budget_follows_word_length() {
+        assert_eq!(words("mien ")[0].typos(), 0);
+        assert_eq!(words("tuyet ")[0].typos(), 1);
+        assert_eq!(words("khongnung ")[0].typos(), 2);
+        assert!(!matches("mien", &words("mian ")[0]));
+        assert!(matches("tuyet", &words("tuyte ")[0]));
+    }
+
+    #[test]
+    fn snippets_start_near_the_match() {
+        let text = "Sản phẩm truyền thống của vùng núi phía Bắc, được làm thủ công từ nguyên liệu địa phương. Miến dong dai, không hóa chất.";
+        let s = snippet(text, &words("mien "), 50);
+        assert!(s.contains("<mark>Miến</mark>"), "{s}");
+        assert!(s.starts_with('…'));
+    }
+}

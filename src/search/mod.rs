@@ -1,0 +1,228 @@
+//! Search: one [`SearchEngine`] interface with an embedded tantivy engine (default).
+//!
+//! The index is a projection of the database: documents are built here from the catalogue,
+//! so every engine indexes the same words, folded the same way (diacritics off, `đ` → `d`,
+//! NFC and NFD alike), and highlights are computed here too, so answers read the same
+//! whatever engine produced them.
+
+pub mod embedded;
+pub mod highlight;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::text;
+use crate::services::catalogue::ProductView;
+use crate::services::reference::Reference;
+
+/// What a search engine stores for one published product.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchDoc {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub brand: Option<String>,
+    pub description: String,
+    /// The product's category slug.
+    pub category: String,
+    /// The category and its parents, for filtering and facet counts.
+    pub categories: Vec<String>,
+    pub category_names: Vec<String>,
+    pub enterprise_id: i32,
+    pub enterprise_name: String,
+    pub commune_code: i32,
+    pub commune: String,
+    pub province_code: i32,
+    pub province: String,
+    pub trademark_status: String,
+    pub packaging_status: String,
+    pub ocop_stars: Option<u8>,
+    pub certifications: Vec<String>,
+    pub unit: String,
+    pub price_min_vnd: Option<i64>,
+    pub price_max_vnd: Option<i64>,
+    /// Seconds since 1970, for "newest first".
+    pub published_at: i64,
+}
+
+impl SearchDoc {
+    pub fn from_view(p: &ProductView, reference: &Reference) -> Self {
+        let mut categories = vec![p.category.clone()];
+        let mut category_names = vec![p.category_name_vi.clone(), p.category_name_en.clone()];
+        if let Some(parent) = reference
+            .category_by_slug(&p.category)
+            .and_then(|c| reference.parent_of(c.id))
+        {
+            categories.push(parent.slug.clone());
+            category_names.push(parent.name_vi.clone());
+            category_names.push(parent.name_en.clone());
+        }
+        SearchDoc {
+            id: p.id,
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            brand: p.brand.clone(),
+            description: p.description.clone(),
+            category: p.category.clone(),
+            categories,
+            category_names,
+            enterprise_id: p.enterprise.id,
+            enterprise_name: p.enterprise.name.clone(),
+            commune_code: p.commune_code,
+            commune: p.commune.clone().unwrap_or_default(),
+            province_code: p.province_code.unwrap_or_default(),
+            province: p.province.clone().unwrap_or_default(),
+            trademark_status: p.trademark.status.as_str().into(),
+            packaging_status: p.packaging_status.as_str().into(),
+            ocop_stars: p.ocop_stars,
+            certifications: p
+                .certifications
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            unit: p.unit.clone(),
+            price_min_vnd: p.price_min_vnd,
+            price_max_vnd: p.price_max_vnd,
+            published_at: p.published_at.map_or(0, |t| t.timestamp()),
+        }
+    }
+}
+
+/// The facets a search can filter on and count.
+pub const FACETS: &[&str] = &[
+    "category",
+    "province",
+    "commune",
+    "trademark_status",
+    "packaging_status",
+    "ocop_stars",
+    "certification",
+];
+
+impl SearchDoc {
+    /// The values of one facet for this document.
+    pub fn facet_values(&self, facet: &str) -> Vec<String> {
+        match facet {
+            "category" => self.categories.clone(),
+            "province" => vec![self.province_code.to_string()],
+            "commune" => vec![self.commune_code.to_string()],
+            "trademark_status" => vec![self.trademark_status.clone()],
+            "packaging_status" => vec![self.packaging_status.clone()],
+            "ocop_stars" => self.ocop_stars.map(|s| s.to_string()).into_iter().collect(),
+            "certification" => self.certifications.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    /// Lowest price first; products without a price last.
+    PriceAsc,
+    PriceDesc,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "" | "relevance" => Some(Sort::Relevance),
+            "newest" => Some(Sort::Newest),
+            "price_asc" | "price" => Some(Sort::PriceAsc),
+            "price_desc" => Some(Sort::PriceDesc),
+            _ => None,
+        }
+    }
+}
+
+/// A search as engines receive it: text already split, filters by facet.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    /// The words as typed (NFC), and folded.
+    pub words: Vec<Word>,
+    /// Facet → accepted values (OR within a facet, AND across facets).
+    pub filters: BTreeMap<String, Vec<String>>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// Lower-cased, with its diacritics.
+    pub exact: String,
+    /// Folded: no diacritics, `đ` → `d`.
+    pub folded: String,
+    /// The last word of a query typed so far matches as a prefix.
+    pub prefix: bool,
+}
+
+impl Word {
+    /// Typos forgiven, as Meilisearch does by default: none under 5 letters, one from 5,
+    /// two from 9.
+    pub fn typos(&self) -> u8 {
+        match self.folded.chars().count() {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Splits a query into words: NFC, lower case, split on anything not a letter or digit.
+pub fn words(query: &str) -> Vec<Word> {
+    let cleaned = text::clean(query).to_lowercase();
+    let ends_with_space = query.ends_with(char::is_whitespace);
+    let mut words: Vec<Word> = cleaned
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(|w| Word {
+            exact: w.to_string(),
+            folded: text::fold(w),
+            prefix: false,
+        })
+        .collect();
+    if let Some(last) = words.last_mut() {
+        last.prefix = !ends_with_space;
+    }
+    words
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SearchResults {
+    /// Matching documents of the requested page, best first.
+    pub hits: Vec<SearchDoc>,
+    pub total: u64,
+    /// Facet → value → number of matching documents.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Time the engine itself took.
+    pub engine_ms: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search engine unavailable: {0}")]
+    Unavailable(String),
+    #[error("search engine failed: {0}")]
+    Failed(String),
+}
+
+/// What every engine does. Engines are shared by all requests.
+#[async_trait::async_trait]
+pub trait SearchEngine: Send + Sync {
+    /// Adds or replaces documents by id.
+    async fn upsert(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError>;
+    /// Removes documents by id; unknown ids are ignored.
+    async fn delete(&self, ids: Vec<i32>) -> Result<(), SearchError>;
+    /// Removes every document.
+    async fn clear(&self) -> Result<(), SearchError>;
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
+    /// A short name for logs and the status page.
+    fn name(&self) -> &'static str;
+}

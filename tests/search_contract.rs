@@ -1,0 +1,236 @@
+//! The search contract: every engine gives the same answers to the same questions.
+//! Runs against the embedded engine always.
+
+use std::collections::BTreeMap;
+
+use ketnoi::search::embedded::EmbeddedEngine;
+use ketnoi::search::{SearchDoc, SearchEngine, SearchQuery, Sort, words};
+
+fn doc(id: i32, name: &str, category: &str, parent: &str) -> SearchDoc {
+    SearchDoc {
+        id,
+        slug: format!("p-{id}"),
+        name: name.into(),
+        brand: None,
+        description: String::new(),
+        category: category.into(),
+        categories: vec![category.into(), parent.into()],
+        category_names: Vec::new(),
+        enterprise_id: 1,
+        enterprise_name: "Hợp tác xã Côn Minh".into(),
+        commune_code: 2155,
+        commune: "Xã Na Rì".into(),
+        province_code: 19,
+        province: "Thái Nguyên".into(),
+        trademark_status: "unregistered".into(),
+        packaging_status: "none".into(),
+        ocop_stars: None,
+        certifications: Vec::new(),
+        unit: "kg".into(),
+        price_min_vnd: None,
+        price_max_vnd: None,
+        published_at: 1_700_000_000 + i64::from(id),
+    }
+}
+
+fn catalogue() -> Vec<SearchDoc> {
+    let agro = "che-bien-nong-lam-san";
+    let mut v = vec![
+        doc(1, "Miến dong Na Rì", "mien-dong", agro),
+        doc(2, "Đũa tre Bạch Thông", "lam-san", agro),
+        doc(3, "Chè Shan tuyết Phìn Hồ", "che", agro),
+        doc(4, "Hồng không hạt Bắc Kạn", "trai-cay-che-bien", agro),
+        doc(
+            5,
+            "Gạch không nung Phú Bình",
+            "gach-khong-nung",
+            "vat-lieu-xay-dung",
+        ),
+        doc(6, "Khăn thổ cẩm Dao Tiền", "tho-cam", "thu-cong-my-nghe"),
+        doc(7, "Mật ong rừng Ba Bể", "mat-ong", agro),
+        doc(8, "Măng khô", "mang-nam", agro),
+    ];
+    v[1].province_code = 4;
+    v[1].commune_code = 1726;
+    v[2].trademark_status = "registered".into();
+    v[2].ocop_stars = Some(4);
+    v[2].certifications = vec!["vietgap".into(), "organic".into()];
+    v[0].price_min_vnd = Some(80_000);
+    v[1].price_min_vnd = Some(15_000);
+    v[2].price_min_vnd = Some(300_000);
+    v[7].description = "Măng nứa rừng phơi khô, ngâm nhanh, thơm. Hợp với mật ong và xôi.".into();
+    v
+}
+
+async fn engines() -> Vec<Box<dyn SearchEngine>> {
+    let embedded = EmbeddedEngine::in_memory().expect("in-memory index");
+    embedded.upsert(catalogue()).await.expect("index");
+    vec![Box::new(embedded)]
+}
+
+fn q(text: &str) -> SearchQuery {
+    SearchQuery {
+        words: words(text),
+        limit: 20,
+        ..Default::default()
+    }
+}
+
+async fn ids(engine: &dyn SearchEngine, query: SearchQuery) -> Vec<i32> {
+    engine
+        .search(&query)
+        .await
+        .expect("search")
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn diacritics_do_not_matter_including_d_stroke_and_nfd() {
+    for e in engines().await {
+        assert_eq!(ids(e.as_ref(), q("mien dong ")).await, [1], "{}", e.name());
+        assert_eq!(ids(e.as_ref(), q("dua tre ")).await, [2], "{}", e.name());
+        assert_eq!(ids(e.as_ref(), q("DUA TRE ")).await, [2], "{}", e.name());
+        let nfd: String = unicode_normalization::UnicodeNormalization::nfd("Miến dong ").collect();
+        assert_eq!(ids(e.as_ref(), q(&nfd)).await, [1], "{}", e.name());
+    }
+}
+
+#[tokio::test]
+async fn typos_are_forgiven_as_meilisearch_does() {
+    for e in engines().await {
+        assert_eq!(
+            ids(e.as_ref(), q("tuyest ")).await,
+            [3],
+            "one typo in a 6-letter word: {}",
+            e.name()
+        );
+        assert_eq!(
+            ids(e.as_ref(), q("khogn nung ")).await,
+            [5],
+            "a transposition: {}",
+            e.name()
+        );
+        assert!(
+            ids(e.as_ref(), q("mian ")).await.is_empty(),
+            "no typo in a 4-letter word: {}",
+            e.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_last_word_matches_as_a_prefix_while_typing() {
+    for e in engines().await {
+        assert_eq!(ids(e.as_ref(), q("mien do")).await, [1], "{}", e.name());
+        assert_eq!(ids(e.as_ref(), q("tho c")).await, [6], "{}", e.name());
+        assert!(
+            ids(e.as_ref(), q("mien do ")).await.is_empty(),
+            "a finished word is whole: {}",
+            e.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn exact_spelling_ranks_above_folded_and_names_above_descriptions() {
+    for e in engines().await {
+        // "hồng" is exact in "Hồng không hạt"; "Phìn Hồ" only shares the prefix.
+        let hits = ids(e.as_ref(), q("hồng ")).await;
+        assert_eq!(hits.first(), Some(&4), "{}", e.name());
+        // "mật ong" is the name of 7 and only in the description of 8.
+        let hits = ids(e.as_ref(), q("mat ong ")).await;
+        assert_eq!(hits, [7, 8], "{}", e.name());
+    }
+}
+
+#[tokio::test]
+async fn facets_filter_and_count() {
+    for e in engines().await {
+        let mut query = q("");
+        query.filters = BTreeMap::from([("category".into(), vec!["che-bien-nong-lam-san".into()])]);
+        let r = e.search(&query).await.unwrap();
+        assert_eq!(
+            r.total,
+            6,
+            "a parent category includes its children: {}",
+            e.name()
+        );
+        assert_eq!(r.facets["category"]["mien-dong"], 1);
+        assert_eq!(r.facets["category"]["che-bien-nong-lam-san"], 6);
+        assert_eq!(r.facets["province"]["19"], 5);
+        assert_eq!(r.facets["province"]["4"], 1);
+        // OR within a facet, AND across facets.
+        query
+            .filters
+            .insert("province".into(), vec!["19".into(), "4".into()]);
+        query
+            .filters
+            .insert("trademark_status".into(), vec!["registered".into()]);
+        assert_eq!(ids(e.as_ref(), query.clone()).await, [3], "{}", e.name());
+        query
+            .filters
+            .insert("certification".into(), vec!["organic".into()]);
+        query
+            .filters
+            .insert("ocop_stars".into(), vec!["4".into(), "5".into()]);
+        assert_eq!(ids(e.as_ref(), query).await, [3], "{}", e.name());
+    }
+}
+
+#[tokio::test]
+async fn sorting_and_pages() {
+    for e in engines().await {
+        let mut query = q("");
+        query.sort = Sort::Newest;
+        query.limit = 3;
+        assert_eq!(
+            ids(e.as_ref(), query.clone()).await,
+            [8, 7, 6],
+            "{}",
+            e.name()
+        );
+        query.offset = 3;
+        assert_eq!(
+            ids(e.as_ref(), query.clone()).await,
+            [5, 4, 3],
+            "{}",
+            e.name()
+        );
+        let mut by_price = q("");
+        by_price.sort = Sort::PriceAsc;
+        let hits = ids(e.as_ref(), by_price).await;
+        assert_eq!(
+            &hits[..3],
+            [2, 1, 3],
+            "cheapest first, unpriced last: {}",
+            e.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn updates_and_deletes_show_at_once() {
+    for e in engines().await {
+        let mut renamed = catalogue()[0].clone();
+        renamed.name = "Bột dong đặc biệt".into();
+        e.upsert(vec![renamed]).await.unwrap();
+        assert_eq!(ids(e.as_ref(), q("dac biet ")).await, [1], "{}", e.name());
+        assert!(
+            ids(e.as_ref(), q("mien ")).await.is_empty(),
+            "the old name is gone: {}",
+            e.name()
+        );
+        e.delete(vec![1, 999]).await.unwrap();
+        assert!(
+            ids(e.as_ref(), q("dac biet ")).await.is_empty(),
+            "{}",
+            e.name()
+        );
+        assert_eq!(e.search(&q("")).await.unwrap().total, 7);
+        e.clear().await.unwrap();
+        assert_eq!(e.search(&q("")).await.unwrap().total, 0);
+    }
+}
