@@ -6,6 +6,8 @@ use axum::Router;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
+use crate::search::SearchEngine;
+use crate::search::embedded::EmbeddedEngine;
 use crate::services::reference::Reference;
 
 /// Everything a request handler may need, cheap to clone.
@@ -14,15 +16,25 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub reference: Arc<Reference>,
     pub config: Arc<Config>,
+    pub search: Arc<dyn SearchEngine>,
+}
+
+/// Loads reference data and opens the search engine over an already migrated database.
+pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Result<AppState> {
+    let reference = Reference::load(&db).await?;
+    let engine = match &config.search_dir {
+        Some(dir) => EmbeddedEngine::open(dir)?,
+        None => EmbeddedEngine::in_memory()?,
+    };
+    Ok(AppState {
+        db,
+        reference: Arc::new(reference),
+        config: Arc::new(config),
+        search: Arc::new(engine),
+    })
 }
 
 /// Builds the router over an already migrated database.
 pub async fn build_app(db: DatabaseConnection, config: Config) -> anyhow::Result<Router> {
-    let reference = Reference::load(&db).await?;
-    let state = AppState {
-        db,
-        reference: Arc::new(reference),
-        config: Arc::new(config),
-    };
-    Ok(crate::router::router(state))
+    Ok(crate::router::router(build_state(db, config).await?))
 }

@@ -105,10 +105,12 @@ pub struct Config {
     pub login_attempts: u32,
     pub login_window: chrono::Duration,
     pub session_ttl: chrono::Duration,
+    /// Where the embedded search index lives; `None` keeps it in memory (tests).
+    pub search_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
-    pub fn from_serve(args: &ServeArgs) -> Self {
+    pub fn from_serve(args: &ServeArgs, global: &GlobalArgs) -> Self {
         let https = args
             .public_url
             .as_deref()
@@ -119,6 +121,7 @@ impl Config {
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
             secure_cookies: args.secure_cookies.unwrap_or(https),
+            search_dir: Some(global.data_dir.join("search").join("products-v1")),
             ..Config::default()
         }
     }
@@ -132,6 +135,7 @@ impl Default for Config {
             login_attempts: 5,
             login_window: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::days(30),
+            search_dir: None,
         }
     }
 }

@@ -34,6 +34,8 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    #[error("search is unavailable")]
+    SearchUnavailable,
     #[error("request body too large")]
     TooLarge,
     #[error(transparent)]
@@ -70,6 +72,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,6 +89,7 @@ impl AppError {
             AppError::BadRequest(code) => code,
             AppError::RateLimited { .. } => "auth.rate_limited",
             AppError::TooLarge => "request.too_large",
+            AppError::SearchUnavailable => "search.unavailable",
             AppError::Internal(_) => "internal",
         }
     }

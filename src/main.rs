@@ -33,9 +33,17 @@ async fn main() -> anyhow::Result<()> {
             if args.demo {
                 load_demo(&conn).await?;
             }
-            let config = Config::from_serve(&args);
+            let config = Config::from_serve(&args, &cli.global);
             ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
-            let router = app::build_app(conn, config).await?;
+            let state = app::build_state(conn.clone(), config).await?;
+            if ketnoi::services::search::index_is_empty(&state).await? {
+                let n = ketnoi::services::search_sync::enqueue_all(&conn)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                tracing::info!(products = n, "building the search index");
+            }
+            ketnoi::jobs::search::spawn_worker(conn, state.search.clone(), state.reference.clone());
+            let router = ketnoi::router::router(state);
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -7,7 +7,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::http::api::{auth, catalogue, docs};
+use crate::http::api::{auth, catalogue, docs, search};
 use crate::http::{pages, session, statics};
 
 pub fn router(state: AppState) -> Router {
@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             post(catalogue::unpublish_product),
         )
         .route("/audit", get(catalogue::list_audit))
+        .route("/search", get(search::search_products))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found);
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/san-pham", get(pages::catalogue::browse))
         .route("/san-pham/{slug}", get(pages::catalogue::product_page))
         .route("/co-so/{slug}", get(pages::catalogue::enterprise_page))
+        .route("/tim-kiem", get(pages::search::search_page))
         .route("/lang/{code}", get(pages::account::switch_lang))
         .route(
             "/dang-nhap",

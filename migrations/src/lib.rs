@@ -6,6 +6,7 @@ mod m20261128_000001_catalogue_core;
 mod m20261128_000002_places;
 mod m20261128_000003_categories;
 mod m20261128_000004_listing_indexes;
+mod m20261128_000005_search_outbox;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_places::Migration),
             Box::new(m20261128_000003_categories::Migration),
             Box::new(m20261128_000004_listing_indexes::Migration),
+            Box::new(m20261128_000005_search_outbox::Migration),
         ]
     }
 }

@@ -152,3 +152,14 @@ entity!(audit, "audit_log", {
     #[sea_orm(column_type = "Text")]
     pub details: String,
 });
+
+entity!(search_outbox, "search_outbox", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub product_id: i32,
+    pub created_at: DateTimeUtc,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+});

@@ -1,5 +1,7 @@
 //! Background jobs that run inside `ketnoi serve`.
 
+pub mod search;
+
 use std::time::Duration;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::reference::Reference;
-use super::{Actor, audit, now, unique_violation};
+use super::{Actor, audit, now, search_sync, unique_violation};
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::domain::product::{join_months, split_months};
 use crate::domain::{
@@ -622,6 +622,7 @@ pub async fn update_enterprise(
         json!({"changes": patch}),
     )
     .await?;
+    search_sync::enqueue_enterprise(&txn, id).await?;
     txn.commit().await?;
     let count = published_count(db, id).await?;
     Ok(EnterpriseView::new(&model, reference, count))
@@ -963,6 +964,7 @@ pub async fn update_product(
         json!({"changes": patch}),
     )
     .await?;
+    search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
     Ok(ProductView::new(&model, &e, reference, true))
 }
@@ -980,6 +982,7 @@ pub async fn delete_product(db: &DatabaseConnection, actor: &Actor, id: i32) -> 
         json!({"name": p.name, "enterprise_id": p.enterprise_id}),
     )
     .await?;
+    search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -1100,6 +1103,7 @@ pub async fn review_product(
         json!({"reason": reason, "changes": changes_waiting}),
     )
     .await?;
+    search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
     Ok(ProductView::new(&model, &e, reference, true))
 }
@@ -1135,6 +1139,7 @@ pub async fn unpublish_product(
         json!({"reason": reason}),
     )
     .await?;
+    search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
     Ok(ProductView::new(&model, &e, reference, true))
 }
@@ -1318,8 +1323,22 @@ pub async fn list_products(
     })
 }
 
+/// The published products among `ids`, as views (for the search index).
+pub async fn published_views(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    ids: &[i32],
+) -> AppResult<Vec<ProductView>> {
+    let rows = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.to_vec()))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .all(db)
+        .await?;
+    views(db, reference, rows, false).await
+}
+
 async fn views(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     reference: &Reference,
     rows: Vec<product::Model>,
     show_pending: bool,

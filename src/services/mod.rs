@@ -5,6 +5,8 @@ pub mod auth;
 pub mod catalogue;
 pub mod demo;
 pub mod reference;
+pub mod search;
+pub mod search_sync;
 
 use crate::domain::Role;
 

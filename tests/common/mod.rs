@@ -19,6 +19,7 @@ use ketnoi::services::auth;
 
 pub struct TestApp {
     pub router: Router,
+    pub state: ketnoi::app::AppState,
     pub db: sea_orm::DatabaseConnection,
     cookies: HashMap<String, String>,
     _dir: tempfile::TempDir,
@@ -92,15 +93,24 @@ impl TestApp {
         let url = fresh_database(dir.path()).await;
         let db = ketnoi::db::connect(&url).await.expect("connect");
         ketnoi::db::migrate(&db).await.expect("migrate");
-        let router = ketnoi::app::build_app(db.clone(), config)
+        let state = ketnoi::app::build_state(db.clone(), config)
             .await
             .expect("build app");
+        let router = ketnoi::router::router(state.clone());
         TestApp {
             router,
+            state,
             db,
             cookies: HashMap::new(),
             _dir: dir,
         }
+    }
+
+    /// Applies every waiting change to the search index, as the background worker does.
+    pub async fn index(&self) -> usize {
+        ketnoi::jobs::search::drain(&self.db, self.state.search.as_ref(), &self.state.reference)
+            .await
+            .expect("search index updated")
     }
 
     /// Forgets the session and form cookies: a new visitor in the same database.

@@ -5,7 +5,7 @@ use askama::Template;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, catalogue};
+use super::{auth, catalogue, search};
 use crate::http::pages::{PageCtx, render};
 
 #[derive(OpenApi)]
@@ -21,10 +21,12 @@ use crate::http::pages::{PageCtx, render};
         catalogue::update_product, catalogue::delete_product,
         catalogue::submit_product, catalogue::review_product, catalogue::unpublish_product,
         catalogue::list_audit,
+        search::search_products,
     ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
-         (name = "vetting", description = "Review by the centre, audit trail"))
+         (name = "vetting", description = "Review by the centre, audit trail"),
+         (name = "search", description = "Searching the published catalogue"))
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,160 @@
+//! The search page: a plain GET form (works without scripts) with facet filters and counts.
+
+use askama::Template;
+use axum::extract::State;
+
+use super::{PageCtx, PageResult, render};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::search::FACETS;
+use crate::services::search::{self, SearchHit, SearchParams, SearchResponse};
+
+/// One facet value with its count and whether it is ticked.
+struct FacetValue {
+    value: String,
+    label: String,
+    count: u64,
+    checked: bool,
+}
+
+struct FacetGroup {
+    name: &'static str,
+    label: &'static str,
+    values: Vec<FacetValue>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    ctx: PageCtx,
+    q: String,
+    sort: String,
+    results: Option<SearchResponse>,
+    groups: Vec<FacetGroup>,
+    unavailable: bool,
+    /// Links that find more when nothing matched.
+    without_filters: Option<String>,
+    fewer_words: Option<String>,
+    params: SearchParams,
+}
+
+impl SearchPage {
+    fn page_url(&self, page: &u64) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            q.append_pair("q", &self.q);
+        }
+        for facet in FACETS {
+            for v in self.params.values(facet) {
+                q.append_pair(facet, v);
+            }
+        }
+        if !self.sort.is_empty() {
+            q.append_pair("sort", &self.sort);
+        }
+        q.append_pair("page", &page.to_string());
+        format!("/tim-kiem?{}", q.finish())
+    }
+
+    fn price(&self, h: &SearchHit) -> String {
+        let unit = &h.unit;
+        match (h.price_min_vnd, h.price_max_vnd) {
+            (Some(a), Some(b)) if a != b => {
+                format!("{} – {}/{unit}", super::group_thousands(a), self.ctx.vnd(b))
+            }
+            (Some(a), _) | (None, Some(a)) => format!("{}/{unit}", self.ctx.vnd(a)),
+            (None, None) => self.ctx.t("price.on_request").to_string(),
+        }
+    }
+}
+
+fn label(state: &AppState, ctx: &PageCtx, facet: &str, value: &str) -> String {
+    let r = &state.reference;
+    let code = value.parse::<i32>().ok();
+    match facet {
+        "category" => r
+            .category_by_slug(value)
+            .map_or(value.to_string(), |c| ctx.cat(c)),
+        "province" => code
+            .and_then(|c| r.province(c))
+            .map_or(value.to_string(), |p| p.name.clone()),
+        "commune" => code
+            .and_then(|c| r.commune(c))
+            .map_or(value.to_string(), |c| c.name.clone()),
+        "trademark_status" => ctx.code("trademark_status", value).to_string(),
+        "packaging_status" => ctx.code("packaging", value).to_string(),
+        "ocop_stars" => format!("{value} ★"),
+        "certification" => ctx.code("certification", value).to_string(),
+        _ => value.to_string(),
+    }
+}
+
+pub async fn search_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
+) -> PageResult {
+    let params = params.map(|p| p.0).unwrap_or_default();
+    let (results, unavailable) = match search::search(&state, &params).await {
+        Ok(r) => (Some(r), false),
+        Err(AppError::SearchUnavailable) => (None, true),
+        Err(AppError::Invalid(_)) => (None, false),
+        Err(e) => return Err(e.into()),
+    };
+    let groups = results
+        .as_ref()
+        .map(|r| {
+            FACETS
+                .iter()
+                .filter(|f| **f != "commune" || !params.province.is_empty())
+                .map(|facet| {
+                    let ticked = params.values(facet);
+                    let mut values: Vec<FacetValue> = r
+                        .facets
+                        .get(*facet)
+                        .map(|counts| {
+                            counts
+                                .iter()
+                                .map(|(v, n)| FacetValue {
+                                    value: v.clone(),
+                                    label: label(&state, &ctx, facet, v),
+                                    count: *n,
+                                    checked: ticked.contains(v),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    values
+                        .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+                    FacetGroup {
+                        name: facet,
+                        label: ctx.t(&format!("facet.{facet}")),
+                        values,
+                    }
+                })
+                .filter(|g| !g.values.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let nothing = results.as_ref().is_some_and(|r| r.total == 0);
+    let without_filters = (nothing && params.has_filters())
+        .then(|| format!("/tim-kiem?q={}", super::urlencode(&params.q)));
+    let words: Vec<&str> = params.q.split_whitespace().collect();
+    let fewer_words = (nothing && words.len() > 1).then(|| {
+        format!(
+            "/tim-kiem?q={}",
+            super::urlencode(&words[..words.len() - 1].join(" "))
+        )
+    });
+    Ok(render(&SearchPage {
+        q: params.q.clone(),
+        sort: params.sort.clone().unwrap_or_default(),
+        ctx,
+        results,
+        groups,
+        unavailable,
+        without_filters,
+        fewer_words,
+        params,
+    }))
+}

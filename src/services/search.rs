@@ -1,0 +1,224 @@
+//! Searching the catalogue: turns what a buyer typed and ticked into an engine query, and the
+//! engine's answer into hits with highlights. The same for the API and the search page.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+use crate::search::highlight::{highlight, snippet};
+use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, words};
+
+/// The query string of `GET /api/v1/search` and of the search page. Each facet takes several
+/// values, repeated (`category=a&category=b`) or comma-separated.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// What the buyer typed; diacritics optional, typos forgiven, the last word may be partial.
+    #[serde(default)]
+    pub q: String,
+    /// Category slugs; a parent category includes its sub-categories.
+    #[serde(default)]
+    pub category: Vec<String>,
+    /// Province codes.
+    #[serde(default)]
+    pub province: Vec<String>,
+    /// Commune codes.
+    #[serde(default)]
+    pub commune: Vec<String>,
+    /// `unregistered`, `filed`, `registered`, `expired`.
+    #[serde(default)]
+    pub trademark_status: Vec<String>,
+    /// `none`, `basic`, `designed`.
+    #[serde(default)]
+    pub packaging_status: Vec<String>,
+    /// 3, 4, 5.
+    #[serde(default)]
+    pub ocop_stars: Vec<String>,
+    /// `vietgap`, `organic`, `haccp`, `iso22000`, `food_safety`, `tcvn`.
+    #[serde(default)]
+    pub certification: Vec<String>,
+    /// `relevance` (default), `newest`, `price_asc`, `price_desc`.
+    pub sort: Option<String>,
+    pub page: Option<u64>,
+    /// 1 to 100, default 24.
+    pub per_page: Option<u64>,
+}
+
+impl SearchParams {
+    pub fn values(&self, facet: &str) -> &[String] {
+        match facet {
+            "category" => &self.category,
+            "province" => &self.province,
+            "commune" => &self.commune,
+            "trademark_status" => &self.trademark_status,
+            "packaging_status" => &self.packaging_status,
+            "ocop_stars" => &self.ocop_stars,
+            "certification" => &self.certification,
+            _ => &[],
+        }
+    }
+
+    pub fn has_filters(&self) -> bool {
+        FACETS.iter().any(|f| !self.values(f).is_empty())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct HitEnterprise {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Highlights {
+    /// The name, HTML-escaped, with matched words in `<mark>`.
+    pub name: String,
+    pub brand: Option<String>,
+    /// About 160 characters of the description around the first match.
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    pub id: i32,
+    pub slug: String,
+    pub url: String,
+    pub name: String,
+    pub brand: Option<String>,
+    pub category: String,
+    pub enterprise: HitEnterprise,
+    pub commune: String,
+    pub commune_code: i32,
+    pub province: String,
+    pub province_code: i32,
+    pub trademark_status: String,
+    pub packaging_status: String,
+    pub ocop_stars: Option<u8>,
+    pub unit: String,
+    pub price_min_vnd: Option<i64>,
+    pub price_max_vnd: Option<i64>,
+    pub highlights: Highlights,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub hits: Vec<SearchHit>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// Facet → value → number of matching products.
+    #[schema(value_type = Object)]
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Time the search engine took.
+    pub processing_time_ms: f64,
+}
+
+/// How long a search may take before the page says search is unavailable.
+const SEARCH_TIMEOUT: Duration = Duration::from_secs(3);
+
+fn split(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+pub async fn search(state: &AppState, params: &SearchParams) -> AppResult<SearchResponse> {
+    let per_page = params.per_page.unwrap_or(24).clamp(1, 100);
+    let page = params.page.unwrap_or(1).clamp(1, 1000);
+    let sort = match params.sort.as_deref() {
+        None => Sort::Relevance,
+        Some(s) => Sort::parse(s).ok_or_else(|| Invalid::one("sort", "search.sort"))?,
+    };
+    if params.q.chars().count() > 200 {
+        return Err(Invalid::one("q", "text.too_long").into());
+    }
+    let filters: BTreeMap<String, Vec<String>> = FACETS
+        .iter()
+        .map(|f| (f.to_string(), split(params.values(f))))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let query = SearchQuery {
+        words: words(&params.q),
+        filters,
+        sort,
+        offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
+        limit: usize::try_from(per_page).unwrap_or(24),
+    };
+    let results = match tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, engine = state.search.name(), "search failed");
+            return Err(AppError::SearchUnavailable);
+        }
+        Err(_) => {
+            tracing::warn!(engine = state.search.name(), "search timed out");
+            return Err(AppError::SearchUnavailable);
+        }
+    };
+    Ok(respond(results, &query, page, per_page))
+}
+
+fn respond(
+    results: SearchResults,
+    query: &SearchQuery,
+    page: u64,
+    per_page: u64,
+) -> SearchResponse {
+    let hits = results.hits.iter().map(|d| hit(d, query)).collect();
+    SearchResponse {
+        hits,
+        total: results.total,
+        page,
+        per_page,
+        facets: results.facets,
+        processing_time_ms: (results.engine_ms * 100.0).round() / 100.0,
+    }
+}
+
+fn hit(d: &SearchDoc, query: &SearchQuery) -> SearchHit {
+    SearchHit {
+        id: d.id,
+        slug: d.slug.clone(),
+        url: format!("/san-pham/{}", d.slug),
+        name: d.name.clone(),
+        brand: d.brand.clone(),
+        category: d.category.clone(),
+        enterprise: HitEnterprise {
+            id: d.enterprise_id,
+            name: d.enterprise_name.clone(),
+        },
+        commune: d.commune.clone(),
+        commune_code: d.commune_code,
+        province: d.province.clone(),
+        province_code: d.province_code,
+        trademark_status: d.trademark_status.clone(),
+        packaging_status: d.packaging_status.clone(),
+        ocop_stars: d.ocop_stars,
+        unit: d.unit.clone(),
+        price_min_vnd: d.price_min_vnd,
+        price_max_vnd: d.price_max_vnd,
+        highlights: Highlights {
+            name: highlight(&d.name, &query.words),
+            brand: d.brand.as_deref().map(|b| highlight(b, &query.words)),
+            description: snippet(&d.description, &query.words, 160),
+        },
+    }
+}
+
+/// True when the index holds nothing (a first start, or a new index version).
+pub async fn index_is_empty(state: &AppState) -> anyhow::Result<bool> {
+    let everything = SearchQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    Ok(state.search.search(&everything).await?.total == 0)
+}

@@ -1,0 +1,119 @@
+//! Keeps the search index a faithful projection of the catalogue.
+//!
+//! A change to a searchable record writes an outbox row in the same transaction; the worker
+//! (`jobs::search`) reads the record's current state and applies it to the engine, retrying
+//! with backoff while the engine is down. Nothing is lost: the outbox waits.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+
+use super::now;
+use crate::db::entities::{product, search_outbox};
+use crate::domain::ProductStatus;
+use crate::error::AppResult;
+
+/// Notes that these products must be (re)indexed or removed from the index.
+pub async fn enqueue(db: &impl ConnectionTrait, product_ids: &[i32]) -> AppResult<()> {
+    if product_ids.is_empty() {
+        return Ok(());
+    }
+    let at = now();
+    let rows = product_ids.iter().map(|id| search_outbox::ActiveModel {
+        product_id: Set(*id),
+        created_at: Set(at),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        last_error: Set(None),
+        ..Default::default()
+    });
+    search_outbox::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// Everything an enterprise shows in search (its name and place are on every product).
+pub async fn enqueue_enterprise(db: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<()> {
+    let ids: Vec<i32> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::EnterpriseId.eq(enterprise_id))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in ids.chunks(500) {
+        enqueue(db, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Every published product, for a full rebuild.
+pub async fn enqueue_all(db: &impl ConnectionTrait) -> AppResult<usize> {
+    let ids: Vec<i32> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in ids.chunks(500) {
+        enqueue(db, chunk).await?;
+    }
+    Ok(ids.len())
+}
+
+/// A row for the staff status page.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxStatus {
+    /// Changes not yet applied to the search index.
+    pub pending: u64,
+    /// Changes whose last attempt failed.
+    pub failing: u64,
+    /// Age in seconds of the oldest change waiting.
+    pub lag_seconds: i64,
+    pub last_error: Option<String>,
+}
+
+pub async fn status(db: &impl ConnectionTrait) -> AppResult<OutboxStatus> {
+    use sea_orm::{PaginatorTrait, QueryOrder};
+    let pending = search_outbox::Entity::find().count(db).await?;
+    let failing = search_outbox::Entity::find()
+        .filter(search_outbox::Column::Attempts.gt(0))
+        .count(db)
+        .await?;
+    let oldest = search_outbox::Entity::find()
+        .order_by_asc(search_outbox::Column::Id)
+        .one(db)
+        .await?;
+    let last_error = search_outbox::Entity::find()
+        .filter(search_outbox::Column::LastError.is_not_null())
+        .order_by_desc(search_outbox::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|r| r.last_error);
+    Ok(OutboxStatus {
+        pending,
+        failing,
+        lag_seconds: oldest.map_or(0, |o| (now() - o.created_at).num_seconds().max(0)),
+        last_error,
+    })
+}
+
+/// Marks a claimed batch as failed, to be retried after a backoff that doubles each time.
+pub async fn defer(
+    db: &impl ConnectionTrait,
+    rows: &[search_outbox::Model],
+    error: &str,
+) -> AppResult<()> {
+    for row in rows {
+        let attempts = row.attempts + 1;
+        let backoff =
+            chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(0, 8) as u32).min(300));
+        let mut active: search_outbox::ActiveModel = row.clone().into();
+        active.attempts = Set(attempts);
+        active.next_attempt_at = Set(now() + backoff);
+        active.last_error = Set(Some(error.chars().take(500).collect()));
+        active.update(db).await?;
+    }
+    Ok(())
+}

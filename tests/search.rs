@@ -1,0 +1,168 @@
+//! Search through the real router: the index follows the catalogue, the API and the page.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{TestApp, product_body};
+use serde_json::json;
+
+/// A producer with three products; two get published.
+async fn catalogue(app: &mut TestApp) -> (i64, i64, i64) {
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let a = app.create_product(eid, "Miến dong Na Rì").await;
+    let mut body = product_body("Đũa tre Bạch Thông");
+    body["enterprise_id"] = json!(eid);
+    body["category"] = json!("lam-san");
+    body["price_min_vnd"] = json!(15000);
+    body["price_max_vnd"] = json!(20000);
+    body["ocop_stars"] = json!(null);
+    body["ocop_year"] = json!(null);
+    body["description"] = json!("Đũa tre già luộc, sấy khô, không tẩm hóa chất.");
+    let b = app.post_json("/api/v1/products", body).await.json()["id"]
+        .as_i64()
+        .expect("created");
+    let c = app.create_product(eid, "Miến dong loại hai").await;
+    for id in [a, b, c] {
+        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
+            .await;
+    }
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    for id in [a, b] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/products/{id}/review"),
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    app.clear_cookies();
+    (a, b, c)
+}
+
+#[tokio::test]
+async fn published_products_are_found_the_way_buyers_type() {
+    let mut app = TestApp::new().await;
+    let (a, b, _) = catalogue(&mut app).await;
+    assert!(app.index().await >= 2);
+
+    let r = app.get("/api/v1/search?q=mien%20dong").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.json();
+    assert_eq!(body["total"], 1, "only published products: {body}");
+    let hit = &body["hits"][0];
+    assert_eq!(hit["id"], a);
+    assert_eq!(hit["url"], "/san-pham/mien-dong-na-ri");
+    assert_eq!(hit["enterprise"]["name"], "HTX Côn Minh");
+    assert_eq!(hit["province"], "Thái Nguyên");
+    assert_eq!(
+        hit["highlights"]["name"],
+        "<mark>Miến</mark> <mark>dong</mark> Na Rì"
+    );
+    assert!(body["processing_time_ms"].is_number());
+    assert_eq!(body["per_page"], 24);
+
+    let r = app.get("/api/v1/search?q=dua%20tr").await.json();
+    assert_eq!(r["hits"][0]["id"], b, "prefix and đ folding: {r}");
+    let r = app
+        .get("/api/v1/search?q=&category=che-bien-nong-lam-san&sort=price_asc")
+        .await
+        .json();
+    assert_eq!(r["total"], 2);
+    assert_eq!(r["hits"][0]["id"], b, "cheapest first");
+    assert_eq!(r["facets"]["category"]["mien-dong"], 1);
+    assert_eq!(r["facets"]["category"]["lam-san"], 1);
+    assert_eq!(r["facets"]["ocop_stars"]["4"], 1);
+    let r = app
+        .get("/api/v1/search?ocop_stars=4,5&trademark_status=registered")
+        .await
+        .json();
+    assert_eq!(r["total"], 1);
+    let bad = app.get("/api/v1/search?sort=cheapest").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.error_code(), "search.sort");
+}
+
+#[tokio::test]
+async fn the_index_follows_edits_unpublishing_and_deletion() {
+    let mut app = TestApp::new().await;
+    let (a, b, _) = catalogue(&mut app).await;
+    app.index().await;
+
+    // An edit waiting for review changes nothing; approving it does.
+    app.sign_in("p@example.vn").await;
+    app.patch_json(
+        &format!("/api/v1/products/{a}"),
+        json!({"name": "Miến dong đặc sản"}),
+    )
+    .await;
+    app.post_json(&format!("/api/v1/products/{a}/submit"), json!({}))
+        .await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search?q=dac%20san").await.json()["total"],
+        0
+    );
+    app.sign_in("canbo@example.vn").await;
+    app.post_json(
+        &format!("/api/v1/products/{a}/review"),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search?q=dac%20san").await.json()["hits"][0]["id"],
+        a
+    );
+
+    // The enterprise's new name reaches every product.
+    let eid = app.get(&format!("/api/v1/products/{a}")).await.json()["enterprise_id"].clone();
+    app.patch_json(
+        &format!("/api/v1/enterprises/{eid}"),
+        json!({"name": "Hợp tác xã Nông sản Na Rì"}),
+    )
+    .await;
+    app.index().await;
+    let r = app
+        .get("/api/v1/search?q=nong%20san%20na%20ri")
+        .await
+        .json();
+    assert_eq!(r["total"], 2, "{r}");
+
+    app.post_json(
+        &format!("/api/v1/products/{b}/unpublish"),
+        json!({"reason": "Hết hàng"}),
+    )
+    .await;
+    app.sign_in("p@example.vn").await;
+    app.delete(&format!("/api/v1/products/{a}")).await;
+    app.index().await;
+    assert_eq!(app.get("/api/v1/search").await.json()["total"], 0);
+}
+
+#[tokio::test]
+async fn the_search_page_works_as_a_plain_form() {
+    let mut app = TestApp::new().await;
+    catalogue(&mut app).await;
+    app.index().await;
+    let page = app.get("/tim-kiem?q=mien+dong").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<mark>Miến</mark> <mark>dong</mark> Na Rì")
+    );
+    assert!(
+        page.body.contains("name=\"category\" value=\"mien-dong\""),
+        "facet checkboxes"
+    );
+    let none = app
+        .get("/tim-kiem?q=xi+mang+trang&category=mien-dong")
+        .await;
+    assert!(none.body.contains("Chưa tìm thấy sản phẩm nào"));
+    assert!(none.body.contains("Tìm lại không dùng bộ lọc"));
+    assert!(none.body.contains("Tìm với ít từ hơn"));
+    // The search box is on every page.
+    assert!(app.get("/").await.body.contains("action=\"/tim-kiem\""));
+}
