@@ -5,9 +5,10 @@ use std::sync::Arc;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 
-use crate::config::Config;
+use crate::config::{Config, SearchConfig};
 use crate::search::SearchEngine;
 use crate::search::embedded::EmbeddedEngine;
+use crate::search::meili::MeiliEngine;
 use crate::services::reference::Reference;
 
 /// Everything a request handler may need, cheap to clone.
@@ -22,15 +23,18 @@ pub struct AppState {
 /// Loads reference data and opens the search engine over an already migrated database.
 pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Result<AppState> {
     let reference = Reference::load(&db).await?;
-    let engine = match &config.search_dir {
-        Some(dir) => EmbeddedEngine::open(dir)?,
-        None => EmbeddedEngine::in_memory()?,
+    let search: Arc<dyn SearchEngine> = match &config.search {
+        SearchConfig::InMemory => Arc::new(EmbeddedEngine::in_memory()?),
+        SearchConfig::Embedded(dir) => Arc::new(EmbeddedEngine::open(dir)?),
+        SearchConfig::Meilisearch { url, key, index } => {
+            Arc::new(MeiliEngine::new(url, key.as_deref(), index)?)
+        }
     };
     Ok(AppState {
         db,
         reference: Arc::new(reference),
         config: Arc::new(config),
-        search: Arc::new(engine),
+        search,
     })
 }
 

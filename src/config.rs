@@ -66,6 +66,43 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (serve over HTTPS). Defaults to on when the public URL is https.
     #[arg(long, env = "KETNOI_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// Search engine: `embedded` (a tantivy index in the data directory) or
+    /// `meilisearch+http://HOST:7700`.
+    #[arg(long, env = "KETNOI_SEARCH_URL", default_value = "embedded")]
+    pub search_url: String,
+    /// Meilisearch API key (the master key or a key allowed to manage the index).
+    #[arg(long, env = "KETNOI_SEARCH_KEY", hide_env_values = true)]
+    pub search_key: Option<String>,
+    /// Meilisearch index name.
+    #[arg(long, env = "KETNOI_SEARCH_INDEX", default_value = "ketnoi_products")]
+    pub search_index: String,
+}
+
+/// Which search engine serves search.
+#[derive(Clone, Debug)]
+pub enum SearchConfig {
+    /// A tantivy index kept in memory (tests).
+    InMemory,
+    /// A tantivy index in this directory.
+    Embedded(PathBuf),
+    Meilisearch {
+        url: String,
+        key: Option<String>,
+        index: String,
+    },
+}
+
+impl SearchConfig {
+    pub fn from_args(args: &ServeArgs, global: &GlobalArgs) -> Self {
+        match args.search_url.strip_prefix("meilisearch+") {
+            Some(url) => SearchConfig::Meilisearch {
+                url: url.to_string(),
+                key: args.search_key.clone(),
+                index: args.search_index.clone(),
+            },
+            None => SearchConfig::Embedded(global.data_dir.join("search").join("products-v1")),
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -75,6 +112,9 @@ impl Default for ServeArgs {
             public_url: None,
             demo: false,
             secure_cookies: None,
+            search_url: "embedded".into(),
+            search_key: None,
+            search_index: "ketnoi_products".into(),
         }
     }
 }
@@ -105,8 +145,7 @@ pub struct Config {
     pub login_attempts: u32,
     pub login_window: chrono::Duration,
     pub session_ttl: chrono::Duration,
-    /// Where the embedded search index lives; `None` keeps it in memory (tests).
-    pub search_dir: Option<std::path::PathBuf>,
+    pub search: SearchConfig,
 }
 
 impl Config {
@@ -121,7 +160,7 @@ impl Config {
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
             secure_cookies: args.secure_cookies.unwrap_or(https),
-            search_dir: Some(global.data_dir.join("search").join("products-v1")),
+            search: SearchConfig::from_args(args, global),
             ..Config::default()
         }
     }
@@ -135,7 +174,7 @@ impl Default for Config {
             login_attempts: 5,
             login_window: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::days(30),
-            search_dir: None,
+            search: SearchConfig::InMemory,
         }
     }
 }

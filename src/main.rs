@@ -36,11 +36,17 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_serve(&args, &cli.global);
             ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let state = app::build_state(conn.clone(), config).await?;
-            if ketnoi::services::search::index_is_empty(&state).await? {
-                let n = ketnoi::services::search_sync::enqueue_all(&conn)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                tracing::info!(products = n, "building the search index");
+            match ketnoi::services::search::index_is_empty(&state).await {
+                Ok(true) => {
+                    let n = ketnoi::services::search_sync::enqueue_all(&conn)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    tracing::info!(products = n, "building the search index");
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "search engine not answering; search is unavailable until it does")
+                }
             }
             ketnoi::jobs::search::spawn_worker(conn, state.search.clone(), state.reference.clone());
             let router = ketnoi::router::router(state);

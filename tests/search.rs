@@ -166,3 +166,43 @@ async fn the_search_page_works_as_a_plain_form() {
     // The search box is on every page.
     assert!(app.get("/").await.body.contains("action=\"/tim-kiem\""));
 }
+
+#[tokio::test]
+async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
+    // Meilisearch configured at a loopback port where nothing listens: a real refusal.
+    let config = ketnoi::config::Config {
+        search: ketnoi::config::SearchConfig::Meilisearch {
+            url: "http://127.0.0.1:9".into(),
+            key: None,
+            index: "ketnoi_products".into(),
+        },
+        ..Default::default()
+    };
+    let mut app = TestApp::with_config(config).await;
+    let (a, _, _) = catalogue(&mut app).await;
+
+    let started = std::time::Instant::now();
+    let r = app.get("/api/v1/search?q=mien").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.error_code(), "search.unavailable");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let page = app.get("/tim-kiem?q=mien").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Tìm kiếm đang tạm gián đoạn"));
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{a}")).await.status,
+        StatusCode::OK
+    );
+
+    // Writes succeeded; their changes wait in the outbox, marked with the failure.
+    let drained =
+        ketnoi::jobs::search::drain(&app.db, app.state.search.as_ref(), &app.state.reference).await;
+    assert!(drained.is_err());
+    let status = ketnoi::services::search_sync::status(&app.db)
+        .await
+        .unwrap();
+    assert!(status.pending >= 2, "{status:?}");
+    assert!(status.failing >= 2, "{status:?}");
+    assert!(status.last_error.is_some());
+}

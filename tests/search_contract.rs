@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use ketnoi::search::embedded::EmbeddedEngine;
+use ketnoi::search::meili::MeiliEngine;
 use ketnoi::search::{SearchDoc, SearchEngine, SearchQuery, Sort, words};
 
 fn doc(id: i32, name: &str, category: &str, parent: &str) -> SearchDoc {
@@ -62,10 +63,28 @@ fn catalogue() -> Vec<SearchDoc> {
     v
 }
 
+/// The embedded engine always; Meilisearch too when `KETNOI_TEST_MEILI_URL` names a server
+/// (each test gets its own index there).
 async fn engines() -> Vec<Box<dyn SearchEngine>> {
     let embedded = EmbeddedEngine::in_memory().expect("in-memory index");
-    embedded.upsert(catalogue()).await.expect("index");
-    vec![Box::new(embedded)]
+    let mut engines: Vec<Box<dyn SearchEngine>> = vec![Box::new(embedded)];
+    match std::env::var("KETNOI_TEST_MEILI_URL") {
+        Ok(url) => {
+            let key = std::env::var("KETNOI_TEST_MEILI_KEY").ok();
+            let mut bytes = [0u8; 6];
+            getrandom::fill(&mut bytes).expect("randomness");
+            let index = format!("ketnoi_test_{}", hex::encode(bytes));
+            let meili = MeiliEngine::new(&url, key.as_deref(), &index).expect("Meilisearch client");
+            engines.push(Box::new(meili));
+        }
+        Err(_) => {
+            eprintln!("SKIPPED: the Meilisearch contract run (set KETNOI_TEST_MEILI_URL to run it)")
+        }
+    }
+    for e in &engines {
+        e.upsert(catalogue()).await.expect("index");
+    }
+    engines
 }
 
 fn q(text: &str) -> SearchQuery {

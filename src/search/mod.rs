@@ -7,6 +7,7 @@
 
 pub mod embedded;
 pub mod highlight;
+pub mod meili;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,292 @@
+//! The Meilisearch engine (meilisearch-sdk), for deployments that scale out.
+//!
+//! The app creates and configures its index itself. Documents carry folded copies of their
+//! text and queries are folded the same way, so matching is the same as the embedded
+//! engine's whatever Meilisearch's own normaliser does with Vietnamese (`đ` especially).
+//! Every write waits for its task and treats a failed task as an error: the SDK's
+//! `wait_for_completion` returns `Ok` for a task that failed.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use meilisearch_sdk::client::Client;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::settings::{
+    MinWordSizeForTypos, PaginationSetting, Settings, TypoToleranceSettings,
+};
+use meilisearch_sdk::task_info::TaskInfo;
+use meilisearch_sdk::tasks::Task;
+use serde::{Deserialize, Serialize};
+
+use super::{FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort};
+use crate::domain::text;
+
+/// Our facet names and the document attributes that hold them.
+const ATTRIBUTES: &[(&str, &str)] = &[
+    ("category", "categories"),
+    ("province", "province_code"),
+    ("commune", "commune_code"),
+    ("trademark_status", "trademark_status"),
+    ("packaging_status", "packaging_status"),
+    ("ocop_stars", "ocop_stars"),
+    ("certification", "certifications"),
+];
+
+const NUMERIC: &[&str] = &["province", "commune", "ocop_stars"];
+
+#[derive(Serialize, Deserialize)]
+struct MeiliDoc {
+    #[serde(flatten)]
+    doc: SearchDoc,
+    name_folded: String,
+    brand_folded: String,
+    other_folded: String,
+    price_asc: i64,
+    price_desc: i64,
+}
+
+impl From<SearchDoc> for MeiliDoc {
+    fn from(doc: SearchDoc) -> Self {
+        let other = [
+            doc.description.as_str(),
+            &doc.enterprise_name,
+            &doc.commune,
+            &doc.province,
+            &doc.category_names.join(" "),
+            &doc.certifications.join(" "),
+        ]
+        .join(" ");
+        MeiliDoc {
+            name_folded: text::fold(&doc.name),
+            brand_folded: doc.brand.as_deref().map(text::fold).unwrap_or_default(),
+            other_folded: text::fold(&other),
+            price_asc: doc.price_min_vnd.or(doc.price_max_vnd).unwrap_or(i64::MAX),
+            price_desc: doc.price_max_vnd.or(doc.price_min_vnd).unwrap_or(i64::MIN),
+            doc,
+        }
+    }
+}
+
+pub struct MeiliEngine {
+    client: Client,
+    index: String,
+    task_timeout: Duration,
+    /// Index creation and settings, done once the server first answers.
+    configured: tokio::sync::OnceCell<()>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Unavailable(e.to_string())
+}
+
+fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+impl MeiliEngine {
+    /// A client for the server at `url`. Nothing is sent yet: the index is created and
+    /// configured on first use, so the app starts (and serves everything but search) while
+    /// Meilisearch is down.
+    pub fn new(url: &str, key: Option<&str>, index: &str) -> Result<Self, SearchError> {
+        let client = Client::new(url.trim_end_matches('/'), key).map_err(unavailable)?;
+        Ok(MeiliEngine {
+            client,
+            index: index.to_string(),
+            task_timeout: Duration::from_secs(60),
+            configured: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    async fn ready(&self) -> Result<(), SearchError> {
+        self.configured
+            .get_or_try_init(|| self.configure())
+            .await
+            .map(|_| ())
+    }
+
+    async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {
+        let task = task
+            .wait_for_completion(
+                &self.client,
+                Some(Duration::from_millis(50)),
+                Some(self.task_timeout),
+            )
+            .await
+            .map_err(unavailable)?;
+        match task {
+            Task::Failed { content } => Err(SearchError::Failed(format!("{:?}", content.error))),
+            t if t.is_failure() => Err(SearchError::Failed("task failed".into())),
+            _ => Ok(()),
+        }
+    }
+
+    async fn configure(&self) -> Result<(), SearchError> {
+        if self.client.get_index(&self.index).await.is_err() {
+            let task = self
+                .client
+                .create_index(&self.index, Some("id"))
+                .await
+                .map_err(unavailable)?;
+            self.wait(task).await?;
+        }
+        let filterable: Vec<&str> = ATTRIBUTES.iter().map(|(_, a)| *a).collect();
+        let settings = Settings::new()
+            .with_searchable_attributes(["name_folded", "brand_folded", "other_folded"])
+            .with_filterable_attributes(filterable)
+            .with_sortable_attributes(["published_at", "price_asc", "price_desc", "id"])
+            .with_ranking_rules([
+                "words",
+                "typo",
+                "proximity",
+                "attribute",
+                "sort",
+                "exactness",
+            ])
+            .with_typo_tolerance(TypoToleranceSettings {
+                enabled: Some(true),
+                disable_on_attributes: None,
+                disable_on_words: None,
+                min_word_size_for_typos: Some(MinWordSizeForTypos {
+                    one_typo: Some(5),
+                    two_typos: Some(9),
+                }),
+                disable_on_numbers: None,
+            })
+            .with_pagination(PaginationSetting {
+                max_total_hits: 100_000,
+            });
+        let task = self
+            .client
+            .index(&self.index)
+            .set_settings(&settings)
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
+    }
+
+    fn filter(&self, q: &SearchQuery) -> String {
+        q.filters
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .filter_map(|(facet, values)| {
+                let attribute = ATTRIBUTES.iter().find(|(f, _)| f == facet)?.1;
+                let numeric = NUMERIC.contains(&facet.as_str());
+                let list: Vec<String> = values
+                    .iter()
+                    .filter(|v| !numeric || v.chars().all(|c| c.is_ascii_digit()))
+                    .map(|v| if numeric { v.clone() } else { quote(v) })
+                    .collect();
+                // A numeric facet with no valid value matches nothing.
+                Some(if list.is_empty() {
+                    format!("{attribute} IN [-1]")
+                } else {
+                    format!("{attribute} IN [{}]", list.join(", "))
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchEngine for MeiliEngine {
+    async fn upsert(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+        self.ready().await?;
+        let docs: Vec<MeiliDoc> = docs.into_iter().map(MeiliDoc::from).collect();
+        let task = self
+            .client
+            .index(&self.index)
+            .add_or_replace(&docs, Some("id"))
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
+    }
+
+    async fn delete(&self, ids: Vec<i32>) -> Result<(), SearchError> {
+        self.ready().await?;
+        let task = self
+            .client
+            .index(&self.index)
+            .delete_documents(&ids)
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.ready().await?;
+        let task = self
+            .client
+            .index(&self.index)
+            .delete_all_documents()
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
+    }
+
+    async fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.ready().await?;
+        let started = Instant::now();
+        let index = self.client.index(&self.index);
+        let mut text = q
+            .words
+            .iter()
+            .map(|w| w.folded.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Meilisearch treats the last word as a prefix unless the query ends with a space.
+        if q.words.last().is_some_and(|w| !w.prefix) {
+            text.push(' ');
+        }
+        let filter = self.filter(q);
+        let facet_attributes: Vec<&str> = ATTRIBUTES.iter().map(|(_, a)| *a).collect();
+        let sort: Vec<&str> = match q.sort {
+            Sort::Relevance => vec![],
+            Sort::Newest => vec!["published_at:desc", "id:desc"],
+            Sort::PriceAsc => vec!["price_asc:asc"],
+            Sort::PriceDesc => vec!["price_desc:desc"],
+        };
+        let limit = q.limit.max(1);
+        let mut request = index.search();
+        request
+            .with_query(&text)
+            .with_matching_strategy(MatchingStrategies::ALL)
+            .with_facets(Selectors::Some(&facet_attributes))
+            .with_page(q.offset / limit + 1)
+            .with_hits_per_page(limit);
+        if !filter.is_empty() {
+            request.with_filter(&filter);
+        }
+        if !sort.is_empty() {
+            request.with_sort(&sort);
+        }
+        let results = request.execute::<MeiliDoc>().await.map_err(unavailable)?;
+        let mut facets = BTreeMap::new();
+        for facet in FACETS {
+            let attribute = ATTRIBUTES
+                .iter()
+                .find(|(f, _)| f == facet)
+                .map_or(*facet, |(_, a)| *a);
+            let counts = results
+                .facet_distribution
+                .as_ref()
+                .and_then(|d| d.get(attribute))
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), *v as u64)).collect())
+                .unwrap_or_default();
+            facets.insert(facet.to_string(), counts);
+        }
+        Ok(SearchResults {
+            total: results
+                .total_hits
+                .or(results.estimated_total_hits)
+                .unwrap_or(0) as u64,
+            hits: results.hits.into_iter().map(|h| h.result.doc).collect(),
+            facets,
+            engine_ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        "meilisearch"
+    }
+}
