@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/audit", get(catalogue::list_audit))
         .route("/search", get(search::search_products))
+        .route("/search/status", get(search::search_status))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found);
 
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::staff::new_producer).post(pages::staff::create_producer),
         )
         .route("/staff/audit", get(pages::staff::audit_log))
+        .route("/staff/search", get(pages::staff::search_status))
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .nest("/api/v1", api)

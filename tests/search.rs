@@ -205,4 +205,16 @@ async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
     assert!(status.pending >= 2, "{status:?}");
     assert!(status.failing >= 2, "{status:?}");
     assert!(status.last_error.is_some());
+    // Staff see it.
+    app.sign_in("canbo@example.vn").await;
+    let api = app.get("/api/v1/search/status").await.json();
+    assert!(api["failing"].as_u64().unwrap() >= 2, "{api}");
+    let page = app.get("/staff/search").await;
+    assert!(page.body.contains("Không trả lời"));
+    assert!(page.body.contains("Lỗi gần nhất"));
+    app.sign_in("p@example.vn").await;
+    assert_eq!(
+        app.get("/api/v1/search/status").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -222,3 +222,16 @@ pub async fn index_is_empty(state: &AppState) -> anyhow::Result<bool> {
     };
     Ok(state.search.search(&everything).await?.total == 0)
 }
+
+/// The index's lag and failures, for staff.
+pub async fn status(
+    state: &AppState,
+    actor: &crate::services::Actor,
+) -> AppResult<crate::services::search_sync::OutboxStatus> {
+    match actor.user() {
+        None => return Err(AppError::Unauthenticated),
+        Some(u) if !u.role.is_staff() => return Err(AppError::Forbidden),
+        Some(_) => {}
+    }
+    crate::services::search_sync::status(&state.db).await
+}

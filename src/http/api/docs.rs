@@ -22,6 +22,7 @@ use crate::http::pages::{PageCtx, render};
         catalogue::submit_product, catalogue::review_product, catalogue::unpublish_product,
         catalogue::list_audit,
         search::search_products,
+        search::search_status,
     ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),

@@ -20,3 +20,16 @@ pub async fn search_products(
         params.map_err(|_| AppError::BadRequest("request.malformed"))?;
     Ok(axum::Json(search::search(&state, &params).await?))
 }
+
+/// How far the search index is behind the catalogue (staff).
+#[utoipa::path(get, path = "/api/v1/search/status", tag = "search",
+    responses((status = 200, body = crate::services::search_sync::OutboxStatus),
+              (status = 403, body = crate::error::ErrorBody)))]
+pub async fn search_status(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+) -> ApiResult<axum::Json<crate::services::search_sync::OutboxStatus>> {
+    Ok(axum::Json(
+        crate::services::search::status(&state, &actor).await?,
+    ))
+}

@@ -368,3 +368,28 @@ pub async fn audit_log(State(state): State<AppState>, ctx: PageCtx) -> PageResul
     let entries = audit::list(&state.db, &ctx.actor, None, 200).await?;
     Ok(render(&AuditPage { ctx, entries }))
 }
+
+#[derive(Template)]
+#[template(path = "staff/search.html")]
+struct SearchStatusPage {
+    ctx: PageCtx,
+    engine: &'static str,
+    status: crate::services::search_sync::OutboxStatus,
+    documents: Option<u64>,
+}
+
+pub async fn search_status(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_staff(&ctx)?;
+    let status = crate::services::search::status(&state, &ctx.actor).await?;
+    let everything = crate::search::SearchQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let documents = state.search.search(&everything).await.ok().map(|r| r.total);
+    Ok(render(&SearchStatusPage {
+        ctx,
+        engine: state.search.name(),
+        status,
+        documents,
+    }))
+}
