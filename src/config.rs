@@ -47,6 +47,8 @@ pub enum Command {
     Migrate,
     /// Fill an empty database with a demo catalogue and print a staff login.
     Demo,
+    /// Rebuild the search index from the database (built aside, then swapped in).
+    Reindex(SearchArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -66,6 +68,13 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (serve over HTTPS). Defaults to on when the public URL is https.
     #[arg(long, env = "KETNOI_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    #[command(flatten)]
+    pub search: SearchArgs,
+}
+
+/// Where search lives; shared by `serve` and `reindex`.
+#[derive(Debug, Clone, Args)]
+pub struct SearchArgs {
     /// Search engine: `embedded` (a tantivy index in the data directory) or
     /// `meilisearch+http://HOST:7700`.
     #[arg(long, env = "KETNOI_SEARCH_URL", default_value = "embedded")]
@@ -76,6 +85,16 @@ pub struct ServeArgs {
     /// Meilisearch index name.
     #[arg(long, env = "KETNOI_SEARCH_INDEX", default_value = "ketnoi_products")]
     pub search_index: String,
+}
+
+impl Default for SearchArgs {
+    fn default() -> Self {
+        SearchArgs {
+            search_url: "embedded".into(),
+            search_key: None,
+            search_index: "ketnoi_products".into(),
+        }
+    }
 }
 
 /// Which search engine serves search.
@@ -93,14 +112,14 @@ pub enum SearchConfig {
 }
 
 impl SearchConfig {
-    pub fn from_args(args: &ServeArgs, global: &GlobalArgs) -> Self {
+    pub fn from_args(args: &SearchArgs, global: &GlobalArgs) -> Self {
         match args.search_url.strip_prefix("meilisearch+") {
             Some(url) => SearchConfig::Meilisearch {
                 url: url.to_string(),
                 key: args.search_key.clone(),
                 index: args.search_index.clone(),
             },
-            None => SearchConfig::Embedded(global.data_dir.join("search").join("products-v1")),
+            None => SearchConfig::Embedded(global.data_dir.join("search")),
         }
     }
 }
@@ -112,9 +131,7 @@ impl Default for ServeArgs {
             public_url: None,
             demo: false,
             secure_cookies: None,
-            search_url: "embedded".into(),
-            search_key: None,
-            search_index: "ketnoi_products".into(),
+            search: SearchArgs::default(),
         }
     }
 }
@@ -160,7 +177,7 @@ impl Config {
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
             secure_cookies: args.secure_cookies.unwrap_or(https),
-            search: SearchConfig::from_args(args, global),
+            search: SearchConfig::from_args(&args.search, global),
             ..Config::default()
         }
     }

@@ -63,6 +63,34 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => println!("database is up to date: {}", db::redact(&database_url)),
         Command::Demo => load_demo(&conn).await?,
+        Command::Reindex(search) => {
+            let config = Config {
+                search: ketnoi::config::SearchConfig::from_args(&search, &cli.global),
+                ..Config::default()
+            };
+            match app::build_state(conn.clone(), config).await {
+                Ok(state) => {
+                    let n = ketnoi::services::search::rebuild(&state)
+                        .await
+                        .map_err(|e| {
+                            anyhow::anyhow!("the search engine did not take the new index: {e}")
+                        })?;
+                    println!(
+                        "search index rebuilt with {n} products ({})",
+                        state.search.name()
+                    );
+                }
+                // The embedded index is held by a running server: let its worker do it.
+                Err(e) => {
+                    let n = ketnoi::services::search_sync::enqueue_all(&conn)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "the index is in use ({e}); queued {n} products for the running server to reindex"
+                    );
+                }
+            }
+        }
         Command::User(UserCommand::Create {
             role,
             name,

@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/audit", get(pages::staff::audit_log))
         .route("/staff/search", get(pages::staff::search_status))
+        .route("/staff/search/rebuild", post(pages::staff::rebuild_search))
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .nest("/api/v1", api)

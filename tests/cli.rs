@@ -98,6 +98,14 @@ async fn migrate_create_a_user_and_load_the_demo() {
     assert!(ok, "{out}");
     assert!(out.contains("already has enterprises"), "{out}");
 
+    let (ok, out) = ketnoi(dir.path(), &["reindex"], "");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("search index rebuilt with 40 products (embedded)"),
+        "{out}"
+    );
+    assert!(dir.path().join("search").join("CURRENT").exists());
+
     let url = format!("sqlite:{}", dir.path().join("ketnoi.db").display());
     let db = ketnoi::db::connect(&url).await.expect("connect");
     assert_eq!(enterprise::Entity::find().count(&db).await.unwrap(), 12);

@@ -143,6 +143,52 @@ async fn the_index_follows_edits_unpublishing_and_deletion() {
 }
 
 #[tokio::test]
+async fn a_rebuild_drops_what_the_catalogue_no_longer_has() {
+    let mut app = TestApp::new().await;
+    let (a, b, _) = catalogue(&mut app).await;
+    app.index().await;
+    // Something the database does not know (say, from a lost outbox).
+    let mut stray = ketnoi::search::SearchDoc::from_view(
+        &ketnoi::services::catalogue::published_views(&app.db, &app.state.reference, &[a as i32])
+            .await
+            .unwrap()[0],
+        &app.state.reference,
+    );
+    stray.id = 9999;
+    stray.name = "Sản phẩm ma".into();
+    app.state.search.upsert(vec![stray]).await.unwrap();
+    assert_eq!(
+        app.get("/api/v1/search?q=san%20pham%20ma").await.json()["total"],
+        1
+    );
+    let n = ketnoi::services::search::rebuild(&app.state).await.unwrap();
+    assert_eq!(n, 2);
+    // Staff can start one from their page too.
+    app.sign_in("canbo@example.vn").await;
+    let started = app.post_form("/staff/search/rebuild", &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.get(started.location())
+            .await
+            .body
+            .contains("Đang dựng lại chỉ mục")
+    );
+    assert_eq!(
+        app.get("/api/v1/search?q=san%20pham%20ma").await.json()["total"],
+        0
+    );
+    let all = app.get("/api/v1/search").await.json();
+    let mut found: Vec<i64> = all["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, [a, b]);
+}
+
+#[tokio::test]
 async fn the_search_page_works_as_a_plain_form() {
     let mut app = TestApp::new().await;
     catalogue(&mut app).await;

@@ -253,3 +253,18 @@ async fn updates_and_deletes_show_at_once() {
         assert_eq!(e.search(&q("")).await.unwrap().total, 0);
     }
 }
+
+#[tokio::test]
+async fn a_rebuild_replaces_everything_at_once() {
+    for e in engines().await {
+        let fresh: Vec<SearchDoc> = catalogue().into_iter().filter(|d| d.id % 2 == 0).collect();
+        e.rebuild(fresh).await.expect("rebuild");
+        let r = e.search(&q("")).await.unwrap();
+        assert_eq!(r.total, 4, "{}", e.name());
+        assert!(ids(e.as_ref(), q("mien ")).await.is_empty(), "{}", e.name());
+        assert_eq!(ids(e.as_ref(), q("dua ")).await, [2], "{}", e.name());
+        // Writes keep working on the new index.
+        e.upsert(vec![catalogue()[0].clone()]).await.unwrap();
+        assert_eq!(ids(e.as_ref(), q("mien ")).await, [1], "{}", e.name());
+    }
+}

@@ -58,21 +58,37 @@ struct Inner {
     fields: Fields,
 }
 
-/// A tantivy index; cheap to clone, safe to share.
+/// A tantivy index; cheap to clone, safe to share. A rebuild builds a new index beside the
+/// current one and swaps it in.
 #[derive(Clone)]
 pub struct EmbeddedEngine {
-    inner: Arc<Inner>,
+    current: Arc<std::sync::RwLock<Arc<Inner>>>,
+    /// The directory holding index versions and the `CURRENT` pointer; `None` in memory.
+    base: Option<std::path::PathBuf>,
 }
+
+const POINTER: &str = "CURRENT";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
 }
 
 impl EmbeddedEngine {
-    /// Opens (or creates) the index in `dir`. The index is a projection of the database: if
-    /// it cannot be opened with this version's schema, it is recreated empty and the caller
-    /// reindexes.
-    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+    /// Opens (or creates) the index under `base`, in the version named by `base/CURRENT`.
+    /// The index is a projection of the database: if it cannot be opened with this version's
+    /// schema, it is recreated empty and the caller reindexes.
+    pub fn open(base: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(base).map_err(failed)?;
+        let name = std::fs::read_to_string(base.join(POINTER))
+            .map_or_else(|_| "products-v1".to_string(), |s| s.trim().to_string());
+        let inner = Self::open_dir(&base.join(name))?;
+        Ok(EmbeddedEngine {
+            current: Arc::new(std::sync::RwLock::new(Arc::new(inner))),
+            base: Some(base.to_path_buf()),
+        })
+    }
+
+    fn open_dir(dir: &Path) -> Result<Inner, SearchError> {
         std::fs::create_dir_all(dir).map_err(failed)?;
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(failed)?;
@@ -89,31 +105,40 @@ impl EmbeddedEngine {
 
     /// An index in memory, for tests and benchmarks.
     pub fn in_memory() -> Result<Self, SearchError> {
+        Ok(EmbeddedEngine {
+            current: Arc::new(std::sync::RwLock::new(Arc::new(Self::ram()?))),
+            base: None,
+        })
+    }
+
+    fn ram() -> Result<Inner, SearchError> {
         let (schema, fields) = schema();
         Self::with_index(Index::create_in_ram(schema), fields)
     }
 
-    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+    fn with_index(index: Index, fields: Fields) -> Result<Inner, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(failed)?;
         let writer = index.writer(50_000_000).map_err(failed)?;
-        Ok(EmbeddedEngine {
-            inner: Arc::new(Inner {
-                reader,
-                writer: Mutex::new(writer),
-                fields,
-            }),
+        Ok(Inner {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
         })
+    }
+
+    fn inner(&self) -> Result<Arc<Inner>, SearchError> {
+        self.current.read().map(|g| g.clone()).map_err(failed)
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Inner) -> Result<T, SearchError> + Send + 'static,
     ) -> Result<T, SearchError> {
-        let inner = self.inner.clone();
+        let inner = self.inner()?;
         tokio::task::spawn_blocking(move || work(&inner))
             .await
             .map_err(failed)?
@@ -366,6 +391,53 @@ impl SearchEngine for EmbeddedEngine {
         self.blocking(move |inner| inner.search(&query)).await
     }
 
+    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let (fresh, dir) = match &engine.base {
+                None => (EmbeddedEngine::ram()?, None),
+                Some(base) => {
+                    let name = format!(
+                        "products-v1-{}",
+                        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+                    );
+                    (
+                        EmbeddedEngine::open_dir(&base.join(&name))?,
+                        Some((base.clone(), name)),
+                    )
+                }
+            };
+            {
+                let mut writer = fresh.writer.lock().map_err(failed)?;
+                for d in &docs {
+                    writer.add_document(fresh.document(d)?).map_err(failed)?;
+                }
+                fresh.commit(&mut writer)?;
+            }
+            let old_name = engine
+                .base
+                .as_ref()
+                .and_then(|b| std::fs::read_to_string(b.join(POINTER)).ok());
+            if let Some((base, name)) = &dir {
+                // Write the pointer atomically, then swap what requests see.
+                let tmp = base.join("CURRENT.tmp");
+                std::fs::write(&tmp, name).map_err(failed)?;
+                std::fs::rename(&tmp, base.join(POINTER)).map_err(failed)?;
+            }
+            *engine.current.write().map_err(failed)? = Arc::new(fresh);
+            if let (Some(base), Some(old)) = (&engine.base, old_name.or(Some("products-v1".into())))
+            {
+                let old_dir = base.join(old.trim());
+                if dir.as_ref().is_some_and(|(_, new)| new != old.trim()) {
+                    let _ = std::fs::remove_dir_all(old_dir);
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(failed)?
+    }
+
     fn name(&self) -> &'static str {
         "embedded"
     }
@@ -373,9 +445,66 @@ impl SearchEngine for EmbeddedEngine {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_schema_builds() {
-        let (schema, _) = super::schema();
-        assert!(schema.get_field("name").is_ok());
+    use super::*;
+    use crate::search::{SearchQuery, words};
+
+    fn doc(id: i32, name: &str) -> SearchDoc {
+        SearchDoc {
+            id,
+            slug: format!("p-{id}"),
+            name: name.into(),
+            brand: None,
+            description: String::new(),
+            category: "che".into(),
+            categories: vec!["che".into()],
+            category_names: Vec::new(),
+            enterprise_id: 1,
+            enterprise_name: String::new(),
+            commune_code: 1,
+            commune: String::new(),
+            province_code: 1,
+            province: String::new(),
+            trademark_status: "unregistered".into(),
+            packaging_status: "none".into(),
+            ocop_stars: None,
+            certifications: Vec::new(),
+            unit: "kg".into(),
+            price_min_vnd: None,
+            price_max_vnd: None,
+            published_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rebuilt_index_is_the_one_opened_next_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = EmbeddedEngine::open(dir.path()).unwrap();
+        engine.upsert(vec![doc(1, "Chè xanh")]).await.unwrap();
+        engine
+            .rebuild(vec![doc(2, "Chè Shan tuyết")])
+            .await
+            .unwrap();
+        drop(engine);
+        let reopened = EmbeddedEngine::open(dir.path()).unwrap();
+        let query = SearchQuery {
+            words: words("che "),
+            limit: 10,
+            ..Default::default()
+        };
+        let hits: Vec<i32> = reopened
+            .search(&query)
+            .await
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(hits, [2]);
+        // Only the current version is kept on disk.
+        let versions = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_dir())
+            .count();
+        assert_eq!(versions, 1);
     }
 }

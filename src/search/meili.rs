@@ -121,10 +121,14 @@ impl MeiliEngine {
     }
 
     async fn configure(&self) -> Result<(), SearchError> {
-        if self.client.get_index(&self.index).await.is_err() {
+        self.configure_index(&self.index).await
+    }
+
+    async fn configure_index(&self, uid: &str) -> Result<(), SearchError> {
+        if self.client.get_index(uid).await.is_err() {
             let task = self
                 .client
-                .create_index(&self.index, Some("id"))
+                .create_index(uid, Some("id"))
                 .await
                 .map_err(unavailable)?;
             self.wait(task).await?;
@@ -157,7 +161,7 @@ impl MeiliEngine {
             });
         let task = self
             .client
-            .index(&self.index)
+            .index(uid)
             .set_settings(&settings)
             .await
             .map_err(unavailable)?;
@@ -284,6 +288,47 @@ impl SearchEngine for MeiliEngine {
             facets,
             engine_ms: started.elapsed().as_secs_f64() * 1000.0,
         })
+    }
+
+    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+        self.ready().await?;
+        let aside = format!("{}_rebuild", self.index);
+        if self.client.get_index(&aside).await.is_ok() {
+            let task = self
+                .client
+                .delete_index(&aside)
+                .await
+                .map_err(unavailable)?;
+            self.wait(task).await?;
+        }
+        self.configure_index(&aside).await?;
+        let docs: Vec<MeiliDoc> = docs.into_iter().map(MeiliDoc::from).collect();
+        for chunk in docs.chunks(5_000) {
+            let task = self
+                .client
+                .index(&aside)
+                .add_or_replace(chunk, Some("id"))
+                .await
+                .map_err(unavailable)?;
+            self.wait(task).await?;
+        }
+        let swap = meilisearch_sdk::client::SwapIndexes {
+            indexes: (self.index.clone(), aside.clone()),
+            rename: None,
+        };
+        let task = self
+            .client
+            .swap_indexes([&swap])
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await?;
+        // After the swap the aside name holds the old documents.
+        let task = self
+            .client
+            .delete_index(&aside)
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
     }
 
     fn name(&self) -> &'static str {

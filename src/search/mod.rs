@@ -224,6 +224,9 @@ pub trait SearchEngine: Send + Sync {
     /// Removes every document.
     async fn clear(&self) -> Result<(), SearchError>;
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
+    /// Replaces the whole index with `docs`, built aside and swapped in, so searches keep
+    /// being answered from the old index until the new one is complete.
+    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError>;
     /// A short name for logs and the status page.
     fn name(&self) -> &'static str;
 }

@@ -235,3 +235,43 @@ pub async fn status(
     }
     crate::services::search_sync::status(&state.db).await
 }
+
+/// Rebuilds the whole index from the database, aside, then swaps it in. Changes made while
+/// it runs are queued again afterwards, so none is lost to the swap. Returns the number of
+/// products indexed.
+pub async fn rebuild(state: &AppState) -> AppResult<usize> {
+    use crate::db::entities::product;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let started = crate::services::now();
+    let ids: Vec<i32> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published.as_str()))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let views =
+            crate::services::catalogue::published_views(&state.db, &state.reference, chunk).await?;
+        docs.extend(
+            views
+                .iter()
+                .map(|v| SearchDoc::from_view(v, &state.reference)),
+        );
+    }
+    let count = docs.len();
+    state.search.rebuild(docs).await.map_err(|e| {
+        tracing::warn!(error = %e, "search rebuild failed");
+        AppError::SearchUnavailable
+    })?;
+    let changed: Vec<i32> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .filter(product::Column::UpdatedAt.gte(started))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    crate::services::search_sync::enqueue(&state.db, &changed).await?;
+    Ok(count)
+}

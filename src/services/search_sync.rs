@@ -47,12 +47,12 @@ pub async fn enqueue_enterprise(db: &impl ConnectionTrait, enterprise_id: i32) -
     Ok(())
 }
 
-/// Every published product, for a full rebuild.
+/// Every product, whatever its state: the worker indexes the published ones and removes the
+/// others, so the index ends up matching the catalogue.
 pub async fn enqueue_all(db: &impl ConnectionTrait) -> AppResult<usize> {
     let ids: Vec<i32> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
         .into_tuple()
         .all(db)
         .await?;

@@ -376,9 +376,35 @@ struct SearchStatusPage {
     engine: &'static str,
     status: crate::services::search_sync::OutboxStatus,
     documents: Option<u64>,
+    message: Option<&'static str>,
 }
 
-pub async fn search_status(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+/// Starts a full rebuild in the background; searches keep using the old index meanwhile.
+pub async fn rebuild_search(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_staff(&ctx)?;
+    crate::services::audit::record(
+        &state.db,
+        &ctx.actor,
+        "search.rebuild",
+        "search",
+        0,
+        serde_json::json!({}),
+    )
+    .await?;
+    tokio::spawn(async move {
+        match crate::services::search::rebuild(&state).await {
+            Ok(n) => tracing::info!(products = n, "search index rebuilt"),
+            Err(e) => tracing::warn!(error = %e, "search rebuild failed"),
+        }
+    });
+    Ok(see_other("/staff/search?done=rebuilding"))
+}
+
+pub async fn search_status(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     require_staff(&ctx)?;
     let status = crate::services::search::status(&state, &ctx.actor).await?;
     let everything = crate::search::SearchQuery {
@@ -386,10 +412,13 @@ pub async fn search_status(State(state): State<AppState>, ctx: PageCtx) -> PageR
         ..Default::default()
     };
     let documents = state.search.search(&everything).await.ok().map(|r| r.total);
+    let message =
+        (q.done.as_deref() == Some("rebuilding")).then(|| ctx.t("search_status.rebuilding"));
     Ok(render(&SearchStatusPage {
         ctx,
         engine: state.search.name(),
         status,
         documents,
+        message,
     }))
 }
