@@ -29,3 +29,39 @@ document.addEventListener('submit', (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// Search as you type: fetch the results of the search form (debounced) and swap them in.
+// Without scripts the form is an ordinary GET form.
+{
+  const input = document.querySelector('input[data-live-search]');
+  if (input) {
+    const form = input.form;
+    let timer = null;
+    let inflight = null;
+    const refresh = async () => {
+      const params = new URLSearchParams(new FormData(form));
+      params.delete('page');
+      const url = `${form.action}?${params}`;
+      inflight?.abort();
+      inflight = new AbortController();
+      try {
+        const response = await fetch(url, { signal: inflight.signal, headers: { Accept: 'text/html' } });
+        if (!response.ok) return;
+        const html = new DOMParser().parseFromString(await response.text(), 'text/html');
+        const fresh = html.getElementById('search-results');
+        const current = document.getElementById('search-results');
+        if (fresh && current) current.replaceWith(fresh);
+        history.replaceState(null, '', url);
+      } catch (_) {
+        // Aborted by a newer keystroke, or offline: the submit button still works.
+      }
+    };
+    input.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+    form.addEventListener('change', (event) => {
+      if (event.target.type === 'checkbox' || event.target.tagName === 'SELECT') refresh();
+    });
+  }
+}

@@ -274,6 +274,22 @@ step('5. a visitor finds the product on the home page and opens it', async () =>
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 });
 
+step('6. a buyer types without diacritics and the results follow as they type', async () => {
+  await page.goto(`${BASE}/tim-kiem`);
+  const box = page.locator('main input[data-live-search]');
+  // Typed the way people type on a phone: no diacritics, the last word unfinished.
+  await box.pressSequentially('mien do', { delay: 60 });
+  // The empty search lists everything unmarked; wait for the marked answer to the words typed.
+  const hit = page.locator('#search-results .card h3:has(mark)', { hasText: PRODUCT.name });
+  // The index follows the catalogue through the outbox worker; allow it a few seconds.
+  await hit.waitFor({ timeout: 15000 });
+  assert.match(await hit.innerHTML(), /<mark>Miến<\/mark> <mark>dong<\/mark>/);
+  assert.ok(new URL(page.url()).searchParams.get('q') === 'mien do', `the address follows the query: ${page.url()}`);
+  // A query that matches nothing says so kindly.
+  await box.fill('xi mang trang');
+  await page.locator('#search-results', { hasText: 'Chưa tìm thấy sản phẩm nào' }).waitFor();
+});
+
 step('no script errors or failed sub-resource requests along the way', async () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(badResponses, []);
