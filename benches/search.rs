@@ -16,10 +16,18 @@ use tower::ServiceExt;
 
 const PRODUCTS: &[(&str, &str, &str)] = &[
     ("Miến dong", "mien-dong", "che-bien-nong-lam-san"),
-    ("Gạo nếp cái hoa vàng", "gao-dac-san", "che-bien-nong-lam-san"),
+    (
+        "Gạo nếp cái hoa vàng",
+        "gao-dac-san",
+        "che-bien-nong-lam-san",
+    ),
     ("Gạo Bao Thai", "gao-dac-san", "che-bien-nong-lam-san"),
     ("Chè Shan tuyết", "che", "che-bien-nong-lam-san"),
-    ("Hồng không hạt sấy dẻo", "trai-cay-che-bien", "che-bien-nong-lam-san"),
+    (
+        "Hồng không hạt sấy dẻo",
+        "trai-cay-che-bien",
+        "che-bien-nong-lam-san",
+    ),
     ("Mơ muối", "trai-cay-che-bien", "che-bien-nong-lam-san"),
     ("Mật ong hoa rừng", "mat-ong", "che-bien-nong-lam-san"),
     ("Măng khô", "mang-nam", "che-bien-nong-lam-san"),
@@ -50,8 +58,23 @@ const PLACES: &[(&str, i32, &str, i32)] = &[
     ("Nguyên Bình", 1726, "Cao Bằng", 4),
     ("Văn Quan", 6253, "Lạng Sơn", 20),
 ];
-const GRADES: &[&str] = &["loại 1", "đặc biệt", "hộp 500 g", "túi 1 kg", "truyền thống", "xuất khẩu", "sạch", "hữu cơ"];
-const TRADEMARK: &[&str] = &["unregistered", "unregistered", "filed", "registered", "expired"];
+const GRADES: &[&str] = &[
+    "loại 1",
+    "đặc biệt",
+    "hộp 500 g",
+    "túi 1 kg",
+    "truyền thống",
+    "xuất khẩu",
+    "sạch",
+    "hữu cơ",
+];
+const TRADEMARK: &[&str] = &[
+    "unregistered",
+    "unregistered",
+    "filed",
+    "registered",
+    "expired",
+];
 const PACKAGING: &[&str] = &["none", "basic", "basic", "designed"];
 const CERTS: &[&str] = &["vietgap", "organic", "haccp", "food_safety", "tcvn"];
 
@@ -97,10 +120,39 @@ fn generate(n: usize) -> Vec<SearchDoc> {
 
 /// The fixed mix: (query string for the API, kind).
 fn queries() -> Vec<String> {
-    let plain = ["Miến dong", "Chè Shan tuyết", "Mật ong", "Gạch không nung", "Khăn thổ cẩm", "Đũa tre", "Tinh dầu quế", "Nấm hương"];
-    let folded = ["mien dong na ri", "che shan tuyet", "mat ong hoa rung", "gach khong nung", "dua tre bach thong", "ruou men la", "hong khong hat", "voi cuc"];
-    let typo = ["mien dongg", "shan tuyte", "mat ongg rung", "gach khogn nung", "tho cma", "tinh dau quee", "nam huongg", "gao nep cai hao vang"];
-    let prefix = ["mien d", "che sh", "mat o", "gach kh", "tho c", "du", "tinh da", "cat va"];
+    let plain = [
+        "Miến dong",
+        "Chè Shan tuyết",
+        "Mật ong",
+        "Gạch không nung",
+        "Khăn thổ cẩm",
+        "Đũa tre",
+        "Tinh dầu quế",
+        "Nấm hương",
+    ];
+    let folded = [
+        "mien dong na ri",
+        "che shan tuyet",
+        "mat ong hoa rung",
+        "gach khong nung",
+        "dua tre bach thong",
+        "ruou men la",
+        "hong khong hat",
+        "voi cuc",
+    ];
+    let typo = [
+        "mien dongg",
+        "shan tuyte",
+        "mat ongg rung",
+        "gach khogn nung",
+        "tho cma",
+        "tinh dau quee",
+        "nam huongg",
+        "gao nep cai hao vang",
+    ];
+    let prefix = [
+        "mien d", "che sh", "mat o", "gach kh", "tho c", "du", "tinh da", "cat va",
+    ];
     let filtered = [
         "q=mien&category=che-bien-nong-lam-san&province=19",
         "q=gach&category=vat-lieu-xay-dung&trademark_status=registered",
@@ -111,7 +163,12 @@ fn queries() -> Vec<String> {
         "q=dua&trademark_status=registered,filed&certification=vietgap",
         "q=&category=thu-cong-my-nghe&sort=price_desc",
     ];
-    let enc = |q: &str| format!("q={}", url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>());
+    let enc = |q: &str| {
+        format!(
+            "q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    };
     let mut all = Vec::new();
     for i in 0..1000 {
         let k = i % 8;
@@ -128,14 +185,21 @@ fn queries() -> Vec<String> {
 
 /// The engine query the API builds from a query string.
 fn engine_query(qs: &str) -> SearchQuery {
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(qs.as_bytes()).into_owned().collect();
-    let mut query = SearchQuery { limit: 24, ..Default::default() };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(qs.as_bytes())
+        .into_owned()
+        .collect();
+    let mut query = SearchQuery {
+        limit: 24,
+        ..Default::default()
+    };
     for (k, v) in params {
         match k.as_str() {
             "q" => query.words = words(&v),
             "sort" => query.sort = ketnoi::search::Sort::parse(&v).unwrap_or_default(),
             facet => {
-                query.filters.insert(facet.to_string(), v.split(',').map(String::from).collect());
+                query
+                    .filters
+                    .insert(facet.to_string(), v.split(',').map(String::from).collect());
             }
         }
     }
@@ -149,16 +213,29 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 
 fn line(label: &str, mut v: Vec<Duration>) {
     v.sort_unstable();
-    println!("{label:<34} {:>8.2} {:>8.2} {:>8.2}", pct(&v, 0.5), pct(&v, 0.95), pct(&v, 0.99));
+    println!(
+        "{label:<34} {:>8.2} {:>8.2} {:>8.2}",
+        pct(&v, 0.5),
+        pct(&v, 0.95),
+        pct(&v, 0.99)
+    );
 }
 
-async fn measure(label: &str, engine: std::sync::Arc<dyn SearchEngine>, docs: &[SearchDoc]) -> anyhow::Result<()> {
+async fn measure(
+    label: &str,
+    engine: std::sync::Arc<dyn SearchEngine>,
+    docs: &[SearchDoc],
+) -> anyhow::Result<()> {
     let t = Instant::now();
     engine.clear().await?;
     for chunk in docs.chunks(10_000) {
         engine.upsert(chunk.to_vec()).await?;
     }
-    println!("{label}: indexed {} products in {:.1} s", docs.len(), t.elapsed().as_secs_f64());
+    println!(
+        "{label}: indexed {} products in {:.1} s",
+        docs.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     let dir = tempfile::tempdir()?;
     let db = ketnoi::db::connect(&format!("sqlite:{}", dir.path().join("b.db").display())).await?;
@@ -179,36 +256,55 @@ async fn measure(label: &str, engine: std::sync::Arc<dyn SearchEngine>, docs: &[
         let t = Instant::now();
         let response = router
             .clone()
-            .oneshot(axum::http::Request::get(format!("/api/v1/search?{qs}")).body(axum::body::Body::empty())?)
+            .oneshot(
+                axum::http::Request::get(format!("/api/v1/search?{qs}"))
+                    .body(axum::body::Body::empty())?,
+            )
             .await?;
         anyhow::ensure!(response.status() == 200, "{qs}: {}", response.status());
-        let body = http_body_util::BodyExt::collect(response.into_body()).await?.to_bytes();
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await?
+            .to_bytes();
         let a = t.elapsed();
         std::hint::black_box(body.len());
         engine_times.push(e);
         api_times.push(a);
         ratios.push(a.as_secs_f64() / e.as_secs_f64().max(1e-9));
     }
-    println!("{:<34} {:>8} {:>8} {:>8}", "1,000 queries (ms)", "p50", "p95", "p99");
+    println!(
+        "{:<34} {:>8} {:>8} {:>8}",
+        "1,000 queries (ms)", "p50", "p95", "p99"
+    );
     line(&format!("{label} engine"), engine_times);
     line(&format!("{label} GET /api/v1/search"), api_times);
     ratios.sort_by(|a, b| a.total_cmp(b));
-    println!("{label}: API / engine time, median {:.2}, p95 {:.2}", ratios[ratios.len() / 2], ratios[ratios.len() * 95 / 100]);
+    println!(
+        "{label}: API / engine time, median {:.2}, p95 {:.2}",
+        ratios[ratios.len() / 2],
+        ratios[ratios.len() * 95 / 100]
+    );
     Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
-        let n = std::env::var("BENCH_PRODUCTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+        let n = std::env::var("BENCH_PRODUCTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
         let docs = generate(n);
         let dir = tempfile::tempdir()?;
-        let embedded: std::sync::Arc<dyn SearchEngine> = std::sync::Arc::new(EmbeddedEngine::open(dir.path())?);
+        let embedded: std::sync::Arc<dyn SearchEngine> =
+            std::sync::Arc::new(EmbeddedEngine::open(dir.path())?);
         measure("embedded", embedded, &docs).await?;
         match std::env::var("KETNOI_BENCH_MEILI_URL") {
             Ok(url) => {
                 let key = std::env::var("KETNOI_BENCH_MEILI_KEY").ok();
-                let meili: std::sync::Arc<dyn SearchEngine> = std::sync::Arc::new(MeiliEngine::new(&url, key.as_deref(), "ketnoi_bench")?);
+                let meili: std::sync::Arc<dyn SearchEngine> =
+                    std::sync::Arc::new(MeiliEngine::new(&url, key.as_deref(), "ketnoi_bench")?);
                 measure("meilisearch", meili, &docs).await?;
             }
             Err(_) => println!("meilisearch: skipped (set KETNOI_BENCH_MEILI_URL)"),
