@@ -18,6 +18,8 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     pub config: Arc<Config>,
     pub search: Arc<dyn SearchEngine>,
+    /// Search synonym groups, folded (see `services::synonyms`).
+    pub synonyms: Arc<std::sync::RwLock<Vec<Vec<String>>>>,
 }
 
 /// Loads reference data and opens the search engine over an already migrated database.
@@ -30,12 +32,17 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
             Arc::new(MeiliEngine::new(url, key.as_deref(), index)?)
         }
     };
-    Ok(AppState {
+    let state = AppState {
         db,
         reference: Arc::new(reference),
         config: Arc::new(config),
         search,
-    })
+        synonyms: Arc::default(),
+    };
+    crate::services::synonyms::reload(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(state)
 }
 
 /// Builds the router over an already migrated database.

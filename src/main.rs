@@ -48,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
                     tracing::warn!(error = %e, "search engine not answering; search is unavailable until it does")
                 }
             }
-            ketnoi::jobs::search::spawn_worker(conn, state.search.clone(), state.reference.clone());
+            ketnoi::jobs::search::spawn_worker(state.clone());
             let router = ketnoi::router::router(state);
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await

@@ -48,6 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(catalogue::list_audit))
         .route("/search", get(search::search_products))
         .route("/search/status", get(search::search_status))
+        .route(
+            "/search/synonyms",
+            get(search::list_synonyms).post(search::add_synonyms),
+        )
+        .route(
+            "/search/synonyms/{id}",
+            axum::routing::delete(search::remove_synonyms),
+        )
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found);
 
@@ -108,6 +116,11 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/audit", get(pages::staff::audit_log))
         .route("/staff/search", get(pages::staff::search_status))
         .route("/staff/search/rebuild", post(pages::staff::rebuild_search))
+        .route("/staff/search/synonyms", post(pages::staff::add_synonyms))
+        .route(
+            "/staff/search/synonyms/{id}/delete",
+            post(pages::staff::remove_synonyms),
+        )
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .nest("/api/v1", api)

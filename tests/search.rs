@@ -264,3 +264,56 @@ async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn staff_synonyms_make_a_local_name_find_the_common_one() {
+    let mut app = TestApp::new().await;
+    let (_, b, _) = catalogue(&mut app).await;
+    app.index().await;
+    assert_eq!(
+        app.get("/api/v1/search?q=dua%20truc%20").await.json()["total"],
+        0
+    );
+
+    app.sign_in("canbo@example.vn").await;
+    let bad = app
+        .post_form("/staff/search/synonyms", &[("terms", "tre")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("ít nhất hai từ khác nhau"));
+    let ok = app
+        .post_form("/staff/search/synonyms", &[("terms", "tre, trúc")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let listed = app.get("/api/v1/search/synonyms").await.json();
+    assert_eq!(listed[0]["terms"], json!(["tre", "trúc"]));
+
+    app.clear_cookies();
+    let r = app.get("/api/v1/search?q=dua%20truc%20").await.json();
+    assert_eq!(r["hits"][0]["id"], b, "{r}");
+    assert_eq!(
+        r["hits"][0]["highlights"]["name"],
+        "<mark>Đũa</mark> <mark>tre</mark> Bạch Thông"
+    );
+
+    app.sign_in("canbo@example.vn").await;
+    let id = listed[0]["id"].as_i64().expect("id");
+    assert_eq!(
+        app.delete(&format!("/api/v1/search/synonyms/{id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.clear_cookies();
+    assert_eq!(
+        app.get("/api/v1/search?q=dua%20truc%20").await.json()["total"],
+        0
+    );
+    app.sign_in("p@example.vn").await;
+    assert_eq!(
+        app.post_json("/api/v1/search/synonyms", json!({"terms": "a, b"}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

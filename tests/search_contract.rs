@@ -268,3 +268,14 @@ async fn a_rebuild_replaces_everything_at_once() {
         assert_eq!(ids(e.as_ref(), q("mien ")).await, [1], "{}", e.name());
     }
 }
+
+#[tokio::test]
+async fn synonyms_find_each_other() {
+    for e in engines().await {
+        let groups = vec![vec!["chè".to_string(), "trà".to_string()]];
+        e.set_synonyms(groups.clone()).await.expect("synonyms");
+        let mut query = q("tra ");
+        ketnoi::search::add_synonyms(&mut query.words, &ketnoi::search::fold_groups(&groups));
+        assert_eq!(ids(e.as_ref(), query).await, [3], "{}", e.name());
+    }
+}

@@ -7,6 +7,7 @@ mod m20261128_000002_places;
 mod m20261128_000003_categories;
 mod m20261128_000004_listing_indexes;
 mod m20261128_000005_search_outbox;
+mod m20261128_000006_search_synonyms;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_categories::Migration),
             Box::new(m20261128_000004_listing_indexes::Migration),
             Box::new(m20261128_000005_search_outbox::Migration),
+            Box::new(m20261128_000006_search_synonyms::Migration),
         ]
     }
 }

@@ -163,3 +163,10 @@ entity!(search_outbox, "search_outbox", {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
 });
+
+entity!(search_synonym, "search_synonyms", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub terms: String,
+    pub created_at: DateTimeUtc,
+});

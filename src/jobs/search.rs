@@ -6,7 +6,6 @@
 //! current state makes a retry or a duplicate row harmless. A failure leaves the rows in
 //! place with a growing backoff; nothing is lost while the engine is down.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sea_query::{LockBehavior, LockType};
@@ -98,19 +97,23 @@ pub async fn drain(
     }
 }
 
-/// Runs the worker for as long as the server runs.
-pub fn spawn_worker(
-    db: DatabaseConnection,
-    engine: Arc<dyn SearchEngine>,
-    reference: Arc<Reference>,
-) {
+/// Runs the worker for as long as the server runs; also picks up synonym changes made on
+/// other app instances.
+pub fn spawn_worker(state: crate::app::AppState) {
     tokio::spawn(async move {
+        let mut last_reload = std::time::Instant::now();
         loop {
-            match drain_once(&db, engine.as_ref(), &reference, 200).await {
+            if last_reload.elapsed() > Duration::from_secs(60) {
+                if let Err(e) = crate::services::synonyms::reload(&state).await {
+                    tracing::warn!(error = %e, "could not reload search synonyms");
+                }
+                last_reload = std::time::Instant::now();
+            }
+            match drain_once(&state.db, state.search.as_ref(), &state.reference, 200).await {
                 Ok(0) => tokio::time::sleep(Duration::from_millis(300)).await,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %e, engine = engine.name(), "search index update failed; will retry");
+                    tracing::warn!(error = %e, engine = state.search.name(), "search index update failed; will retry");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

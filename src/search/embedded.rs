@@ -213,6 +213,12 @@ impl Inner {
             exact(f.brand, &w.folded, 3.0),
             exact(f.other, &w.folded, 1.0),
         ];
+        // Synonyms of the word count like the word itself, a little lower.
+        for other in &w.synonyms {
+            clauses.push(exact(f.name, other, 3.5));
+            clauses.push(exact(f.brand, other, 2.5));
+            clauses.push(exact(f.other, other, 0.8));
+        }
         let typos = w.typos();
         for (field, boost) in [(f.name, 2.0), (f.brand, 1.5), (f.other, 0.5)] {
             if w.prefix {
@@ -436,6 +442,11 @@ impl SearchEngine for EmbeddedEngine {
         })
         .await
         .map_err(failed)?
+    }
+
+    /// Synonyms reach this engine with each query (see [`Word::synonyms`]).
+    async fn set_synonyms(&self, _groups: Vec<Vec<String>>) -> Result<(), SearchError> {
+        Ok(())
     }
 
     fn name(&self) -> &'static str {

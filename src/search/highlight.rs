@@ -31,7 +31,7 @@ fn distance(a: &str, b: &str) -> usize {
 /// Does an indexed word (folded) match a query word: exactly, by prefix when typing, or
 /// within the typos allowed?
 pub fn matches(indexed: &str, word: &Word) -> bool {
-    if indexed == word.folded {
+    if indexed == word.folded || word.synonyms.iter().any(|s| s == indexed) {
         return true;
     }
     if word.prefix && indexed.starts_with(&word.folded) {

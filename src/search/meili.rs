@@ -331,6 +331,27 @@ impl SearchEngine for MeiliEngine {
         self.wait(task).await
     }
 
+    async fn set_synonyms(&self, groups: Vec<Vec<String>>) -> Result<(), SearchError> {
+        self.ready().await?;
+        // Every word of a group maps to the others, as Meilisearch expects.
+        let mut map: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for g in super::fold_groups(&groups) {
+            for w in &g {
+                map.entry(w.clone())
+                    .or_default()
+                    .extend(g.iter().filter(|o| *o != w).cloned());
+            }
+        }
+        let task = self
+            .client
+            .index(&self.index)
+            .set_synonyms(&map)
+            .await
+            .map_err(unavailable)?;
+        self.wait(task).await
+    }
+
     fn name(&self) -> &'static str {
         "meilisearch"
     }

@@ -161,6 +161,8 @@ pub struct Word {
     pub folded: String,
     /// The last word of a query typed so far matches as a prefix.
     pub prefix: bool,
+    /// Other words (folded) that staff declared to mean the same.
+    pub synonyms: Vec<String>,
 }
 
 impl Word {
@@ -172,6 +174,36 @@ impl Word {
             5..=8 => 1,
             _ => 2,
         }
+    }
+}
+
+/// Synonym groups as engines use them: folded, single words, each group of two or more.
+pub fn fold_groups(groups: &[Vec<String>]) -> Vec<Vec<String>> {
+    groups
+        .iter()
+        .map(|g| {
+            let mut words: Vec<String> = g
+                .iter()
+                .map(|w| text::fold(w.trim()))
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.sort();
+            words.dedup();
+            words
+        })
+        .filter(|g| g.len() > 1)
+        .collect()
+}
+
+/// Gives each word the other words of its synonym groups (groups as from [`fold_groups`]).
+pub fn add_synonyms(words: &mut [Word], groups: &[Vec<String>]) {
+    for w in words {
+        for g in groups.iter().filter(|g| g.contains(&w.folded)) {
+            w.synonyms
+                .extend(g.iter().filter(|s| **s != w.folded).cloned());
+        }
+        w.synonyms.sort();
+        w.synonyms.dedup();
     }
 }
 
@@ -187,6 +219,7 @@ pub fn words(query: &str) -> Vec<Word> {
             exact: w.to_string(),
             folded: text::fold(w),
             prefix: false,
+            synonyms: Vec::new(),
         })
         .collect();
     if let Some(last) = words.last_mut() {
@@ -227,6 +260,8 @@ pub trait SearchEngine: Send + Sync {
     /// Replaces the whole index with `docs`, built aside and swapped in, so searches keep
     /// being answered from the old index until the new one is complete.
     async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError>;
+    /// Replaces the synonym groups: a query word from a group also finds the others.
+    async fn set_synonyms(&self, groups: Vec<Vec<String>>) -> Result<(), SearchError>;
     /// A short name for logs and the status page.
     fn name(&self) -> &'static str;
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod reference;
 pub mod search;
 pub mod search_sync;
+pub mod synonyms;
 
 use crate::domain::Role;
 

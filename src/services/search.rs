@@ -146,8 +146,12 @@ pub async fn search(state: &AppState, params: &SearchParams) -> AppResult<Search
         .map(|f| (f.to_string(), split(params.values(f))))
         .filter(|(_, v)| !v.is_empty())
         .collect();
+    let mut query_words = words(&params.q);
+    if let Ok(groups) = state.synonyms.read() {
+        crate::search::add_synonyms(&mut query_words, &groups);
+    }
     let query = SearchQuery {
-        words: words(&params.q),
+        words: query_words,
         filters,
         sort,
         offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),

@@ -33,3 +33,47 @@ pub async fn search_status(
         crate::services::search::status(&state, &actor).await?,
     ))
 }
+
+/// Synonym groups (staff).
+#[utoipa::path(get, path = "/api/v1/search/synonyms", tag = "search",
+    responses((status = 200, body = Vec<crate::services::synonyms::SynonymGroup>), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_synonyms(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+) -> ApiResult<axum::Json<Vec<crate::services::synonyms::SynonymGroup>>> {
+    match actor.user() {
+        None => return Err(AppError::Unauthenticated.into()),
+        Some(u) if !u.role.is_staff() => return Err(AppError::Forbidden.into()),
+        Some(_) => {}
+    }
+    Ok(axum::Json(
+        crate::services::synonyms::list(&state.db).await?,
+    ))
+}
+
+/// Add a synonym group (staff): words that find each other.
+#[utoipa::path(post, path = "/api/v1/search/synonyms", tag = "search", request_body = crate::services::synonyms::NewSynonyms,
+    responses((status = 201, body = crate::services::synonyms::SynonymGroup), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_synonyms(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+    super::ApiJson(body): super::ApiJson<crate::services::synonyms::NewSynonyms>,
+) -> ApiResult<(
+    axum::http::StatusCode,
+    axum::Json<crate::services::synonyms::SynonymGroup>,
+)> {
+    let group = crate::services::synonyms::add(&state, &actor, &body).await?;
+    Ok((axum::http::StatusCode::CREATED, axum::Json(group)))
+}
+
+/// Remove a synonym group (staff).
+#[utoipa::path(delete, path = "/api/v1/search/synonyms/{id}", tag = "search", params(("id" = i32, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove_synonyms(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+    super::ApiPath(id): super::ApiPath<i32>,
+) -> ApiResult<axum::http::StatusCode> {
+    crate::services::synonyms::remove(&state, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

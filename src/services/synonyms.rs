@@ -1,0 +1,154 @@
+//! Search synonyms, edited by staff: groups of words that mean the same product, such as a
+//! local name and a common name. Every engine applies them the same way.
+
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Actor, audit, now};
+use crate::app::AppState;
+use crate::db::entities::search_synonym;
+use crate::domain::{Invalid, text};
+use crate::error::{AppError, AppResult};
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SynonymGroup {
+    pub id: i32,
+    /// The words, as staff wrote them.
+    pub terms: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+pub struct NewSynonyms {
+    /// Two or more single words, separated by commas: `măng, búp măng`… each one word.
+    pub terms: String,
+}
+
+fn require_staff(actor: &Actor) -> AppResult<()> {
+    match actor.user() {
+        None => Err(AppError::Unauthenticated),
+        Some(u) if u.role.is_staff() => Ok(()),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+/// `"Miến, bún tàu"` is refused (two words in one term); `"miến, mien, miền"` is two or
+/// more distinct words once folded.
+fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
+    let terms: Vec<String> = input
+        .split([',', ';', '\n'])
+        .map(text::clean)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if terms
+        .iter()
+        .any(|t| t.contains(' ') || t.chars().count() > 40)
+    {
+        return Err(Invalid::one("terms", "synonym.single_word"));
+    }
+    let mut folded: Vec<String> = terms.iter().map(|t| text::fold(t)).collect();
+    folded.sort();
+    folded.dedup();
+    if folded.len() < 2 {
+        return Err(Invalid::one("terms", "synonym.too_few"));
+    }
+    Ok(terms)
+}
+
+pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<SynonymGroup>> {
+    Ok(search_synonym::Entity::find()
+        .order_by_asc(search_synonym::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| SynonymGroup {
+            id: r.id,
+            terms: r.terms.split(',').map(String::from).collect(),
+        })
+        .collect())
+}
+
+/// Reads the groups from the database into the app and hands them to the engine. An engine
+/// that is down gets them when the worker next reloads.
+pub async fn reload(state: &AppState) -> AppResult<()> {
+    let groups: Vec<Vec<String>> = list(&state.db)
+        .await?
+        .into_iter()
+        .map(|g| g.terms)
+        .collect();
+    let folded = crate::search::fold_groups(&groups);
+    let unchanged = state.synonyms.read().map(|c| *c == folded).unwrap_or(false);
+    if unchanged {
+        return Ok(());
+    }
+    // Record the groups only once the engine has them, so a failure is retried next time.
+    match state.search.set_synonyms(groups).await {
+        Ok(()) => {
+            *state.synonyms.write().map_err(|e| anyhow::anyhow!("{e}"))? = folded;
+        }
+        Err(e) => tracing::warn!(error = %e, "synonyms not yet applied to the search engine"),
+    }
+    Ok(())
+}
+
+pub async fn add(state: &AppState, actor: &Actor, input: &NewSynonyms) -> AppResult<SynonymGroup> {
+    require_staff(actor)?;
+    let terms = parse_terms(&input.terms)?;
+    let row = search_synonym::ActiveModel {
+        terms: Set(terms.join(",")),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    audit::record(
+        &state.db,
+        actor,
+        "synonyms.add",
+        "synonyms",
+        row.id,
+        serde_json::json!({"terms": terms}),
+    )
+    .await?;
+    reload(state).await?;
+    Ok(SynonymGroup { id: row.id, terms })
+}
+
+pub async fn remove(state: &AppState, actor: &Actor, id: i32) -> AppResult<()> {
+    require_staff(actor)?;
+    let row = search_synonym::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    search_synonym::Entity::delete_by_id(id)
+        .exec(&state.db)
+        .await?;
+    audit::record(
+        &state.db,
+        actor,
+        "synonyms.remove",
+        "synonyms",
+        id,
+        serde_json::json!({"terms": row.terms}),
+    )
+    .await?;
+    reload(state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_single_distinct_words() {
+        assert!(parse_terms("măng, mang").is_err(), "the same word folded");
+        assert_eq!(
+            parse_terms("dong riềng, dong").unwrap_err().0[0].code,
+            "synonym.single_word"
+        );
+        assert_eq!(
+            parse_terms("chè; trà").unwrap(),
+            vec!["chè".to_string(), "trà".to_string()]
+        );
+    }
+}
