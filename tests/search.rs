@@ -257,6 +257,8 @@ async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
     assert!(api["failing"].as_u64().unwrap() >= 2, "{api}");
     let page = app.get("/staff/search").await;
     assert!(page.body.contains("Không trả lời"));
+    assert!(page.body.contains("<title>Tình trạng tìm kiếm · "));
+    assert_eq!(page.body.matches("<h2>Từ đồng nghĩa</h2>").count(), 1);
     assert!(page.body.contains("Lỗi gần nhất"));
     app.sign_in("p@example.vn").await;
     assert_eq!(
