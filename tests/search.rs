@@ -75,6 +75,13 @@ async fn published_products_are_found_the_way_buyers_type() {
     assert_eq!(r["facets"]["category"]["mien-dong"], 1);
     assert_eq!(r["facets"]["category"]["lam-san"], 1);
     assert_eq!(r["facets"]["ocop_stars"]["4"], 1);
+    let eid = r["hits"][0]["enterprise"]["id"].clone();
+    assert_eq!(r["facets"]["enterprise"][eid.to_string()], 2);
+    let only = app
+        .get(&format!("/api/v1/search?enterprise={eid}"))
+        .await
+        .json();
+    assert_eq!(only["total"], 2);
     let r = app
         .get("/api/v1/search?ocop_stars=4,5&trademark_status=registered")
         .await

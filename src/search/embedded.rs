@@ -68,6 +68,8 @@ pub struct EmbeddedEngine {
 }
 
 const POINTER: &str = "CURRENT";
+/// The shape of the indexed documents; bump when it changes.
+const VERSION: &str = "products-v2";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -80,7 +82,12 @@ impl EmbeddedEngine {
     pub fn open(base: &Path) -> Result<Self, SearchError> {
         std::fs::create_dir_all(base).map_err(failed)?;
         let name = std::fs::read_to_string(base.join(POINTER))
-            .map_or_else(|_| "products-v1".to_string(), |s| s.trim().to_string());
+            .ok()
+            .map(|s| s.trim().to_string())
+            // An index written by an older version of the documents is left behind; the
+            // server sees an empty index and refills it from the database.
+            .filter(|name| name.starts_with(VERSION))
+            .unwrap_or_else(|| VERSION.to_string());
         let inner = Self::open_dir(&base.join(name))?;
         Ok(EmbeddedEngine {
             current: Arc::new(std::sync::RwLock::new(Arc::new(inner))),
@@ -404,7 +411,7 @@ impl SearchEngine for EmbeddedEngine {
                 None => (EmbeddedEngine::ram()?, None),
                 Some(base) => {
                     let name = format!(
-                        "products-v1-{}",
+                        "{VERSION}-{}",
                         chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
                     );
                     (
@@ -431,8 +438,7 @@ impl SearchEngine for EmbeddedEngine {
                 std::fs::rename(&tmp, base.join(POINTER)).map_err(failed)?;
             }
             *engine.current.write().map_err(failed)? = Arc::new(fresh);
-            if let (Some(base), Some(old)) = (&engine.base, old_name.or(Some("products-v1".into())))
-            {
+            if let (Some(base), Some(old)) = (&engine.base, old_name.or(Some(VERSION.into()))) {
                 let old_dir = base.join(old.trim());
                 if dir.as_ref().is_some_and(|(_, new)| new != old.trim()) {
                     let _ = std::fs::remove_dir_all(old_dir);

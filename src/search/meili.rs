@@ -30,9 +30,10 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("packaging_status", "packaging_status"),
     ("ocop_stars", "ocop_stars"),
     ("certification", "certifications"),
+    ("enterprise", "enterprise_id"),
 ];
 
-const NUMERIC: &[&str] = &["province", "commune", "ocop_stars"];
+const NUMERIC: &[&str] = &["province", "commune", "ocop_stars", "enterprise"];
 
 #[derive(Serialize, Deserialize)]
 struct MeiliDoc {

@@ -100,6 +100,7 @@ pub const FACETS: &[&str] = &[
     "packaging_status",
     "ocop_stars",
     "certification",
+    "enterprise",
 ];
 
 impl SearchDoc {
@@ -113,6 +114,7 @@ impl SearchDoc {
             "packaging_status" => vec![self.packaging_status.clone()],
             "ocop_stars" => self.ocop_stars.map(|s| s.to_string()).into_iter().collect(),
             "certification" => self.certifications.clone(),
+            "enterprise" => vec![self.enterprise_id.to_string()],
             _ => Vec::new(),
         }
     }

@@ -42,6 +42,9 @@ pub struct SearchParams {
     /// `vietgap`, `organic`, `haccp`, `iso22000`, `food_safety`, `tcvn`.
     #[serde(default)]
     pub certification: Vec<String>,
+    /// Enterprise ids.
+    #[serde(default)]
+    pub enterprise: Vec<String>,
     /// `relevance` (default), `newest`, `price_asc`, `price_desc`.
     pub sort: Option<String>,
     pub page: Option<u64>,
@@ -59,6 +62,7 @@ impl SearchParams {
             "packaging_status" => &self.packaging_status,
             "ocop_stars" => &self.ocop_stars,
             "certification" => &self.certification,
+            "enterprise" => &self.enterprise,
             _ => &[],
         }
     }

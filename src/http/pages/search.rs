@@ -34,6 +34,8 @@ struct SearchPage {
     unavailable: bool,
     /// Links that find more when nothing matched.
     without_filters: Option<String>,
+    /// Enterprises with matching products, most matches first.
+    enterprises: Vec<(String, String, u64)>,
     fewer_words: Option<String>,
     params: SearchParams,
 }
@@ -106,6 +108,7 @@ pub async fn search_page(
         .map(|r| {
             FACETS
                 .iter()
+                .filter(|f| **f != "enterprise")
                 .filter(|f| **f != "commune" || !params.province.is_empty())
                 .map(|facet| {
                     let ticked = params.values(facet);
@@ -136,6 +139,10 @@ pub async fn search_page(
                 .collect()
         })
         .unwrap_or_default();
+    let enterprises = match &results {
+        Some(r) if !params.q.trim().is_empty() => matching_enterprises(&state, r).await?,
+        _ => Vec::new(),
+    };
     let nothing = results.as_ref().is_some_and(|r| r.total == 0);
     let without_filters = (nothing && params.has_filters())
         .then(|| format!("/tim-kiem?q={}", super::urlencode(&params.q)));
@@ -154,7 +161,40 @@ pub async fn search_page(
         groups,
         unavailable,
         without_filters,
+        enterprises,
         fewer_words,
         params,
     }))
+}
+
+/// The five enterprises with the most matching products: (name, page path, matches).
+async fn matching_enterprises(
+    state: &AppState,
+    r: &SearchResponse,
+) -> Result<Vec<(String, String, u64)>, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut counts: Vec<(i32, u64)> = r
+        .facets
+        .get("enterprise")
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, n)| k.parse().ok().map(|id| (id, *n)))
+                .collect()
+        })
+        .unwrap_or_default();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.truncate(5);
+    let ids: Vec<i32> = counts.iter().map(|(id, _)| *id).collect();
+    let rows = crate::db::entities::enterprise::Entity::find()
+        .filter(crate::db::entities::enterprise::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?;
+    Ok(counts
+        .iter()
+        .filter_map(|(id, n)| {
+            rows.iter()
+                .find(|e| e.id == *id)
+                .map(|e| (e.name.clone(), format!("/co-so/{}", e.slug), *n))
+        })
+        .collect())
 }
