@@ -91,6 +91,7 @@ fn q(text: &str) -> SearchQuery {
     SearchQuery {
         words: words(text),
         limit: 20,
+        facets: ketnoi::search::FACETS.to_vec(),
         ..Default::default()
     }
 }
@@ -181,6 +182,7 @@ async fn facets_filter_and_count() {
         assert_eq!(r.facets["category"]["che-bien-nong-lam-san"], 6);
         assert_eq!(r.facets["province"]["19"], 5);
         assert_eq!(r.facets["province"]["4"], 1);
+        assert_eq!(r.facets["enterprise"]["1"], 6);
         // OR within a facet, AND across facets.
         query
             .filters

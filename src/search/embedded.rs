@@ -289,7 +289,7 @@ impl Inner {
         let searcher = self.reader.searcher();
         let query = self.query(q);
         let mut facet_collector = FacetCollector::for_field("facets");
-        for facet in FACETS {
+        for facet in &q.facets {
             facet_collector.add_facet(Facet::from_path([*facet]));
         }
         let (total, facet_counts) = searcher
@@ -342,7 +342,7 @@ impl Inner {
             hits.push(serde_json::from_str::<SearchDoc>(json).map_err(failed)?);
         }
         let mut facets = std::collections::BTreeMap::new();
-        for facet in FACETS {
+        for facet in &q.facets {
             let counts = facet_counts
                 .get(Facet::from_path([*facet]))
                 .filter_map(|(f, n)| f.to_path().last().map(|v| (v.to_string(), n)))

@@ -18,7 +18,7 @@ use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
-use super::{FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort};
+use super::{SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort};
 use crate::domain::text;
 
 /// Our facet names and the document attributes that hold them.
@@ -244,7 +244,11 @@ impl SearchEngine for MeiliEngine {
             text.push(' ');
         }
         let filter = self.filter(q);
-        let facet_attributes: Vec<&str> = ATTRIBUTES.iter().map(|(_, a)| *a).collect();
+        let facet_attributes: Vec<&str> = ATTRIBUTES
+            .iter()
+            .filter(|(f, _)| q.facets.contains(f))
+            .map(|(_, a)| *a)
+            .collect();
         let sort: Vec<&str> = match q.sort {
             Sort::Relevance => vec![],
             Sort::Newest => vec!["published_at:desc", "id:desc"],
@@ -267,7 +271,7 @@ impl SearchEngine for MeiliEngine {
         }
         let results = request.execute::<MeiliDoc>().await.map_err(unavailable)?;
         let mut facets = BTreeMap::new();
-        for facet in FACETS {
+        for facet in &q.facets {
             let attribute = ATTRIBUTES
                 .iter()
                 .find(|(f, _)| f == facet)

@@ -153,7 +153,21 @@ pub struct SearchQuery {
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
+    /// The facets to count; counting costs time, so only what the caller shows.
+    pub facets: Vec<&'static str>,
 }
+
+/// The facets counted unless a caller asks otherwise. Enterprise counts (a value per producer)
+/// are asked for only where they are shown.
+pub const DEFAULT_FACETS: &[&str] = &[
+    "category",
+    "province",
+    "commune",
+    "trademark_status",
+    "packaging_status",
+    "ocop_stars",
+    "certification",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {

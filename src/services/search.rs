@@ -136,6 +136,15 @@ fn split(values: &[String]) -> Vec<String> {
 }
 
 pub async fn search(state: &AppState, params: &SearchParams) -> AppResult<SearchResponse> {
+    search_with(state, params, crate::search::DEFAULT_FACETS).await
+}
+
+/// Like [`search`], counting the given facets.
+pub async fn search_with(
+    state: &AppState,
+    params: &SearchParams,
+    facets: &[&'static str],
+) -> AppResult<SearchResponse> {
     let per_page = params.per_page.unwrap_or(24).clamp(1, 100);
     let page = params.page.unwrap_or(1).clamp(1, 1000);
     let sort = match params.sort.as_deref() {
@@ -160,6 +169,7 @@ pub async fn search(state: &AppState, params: &SearchParams) -> AppResult<Search
         sort,
         offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
         limit: usize::try_from(per_page).unwrap_or(24),
+        facets: facets.to_vec(),
     };
     let results = match tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await {
         Ok(Ok(r)) => r,

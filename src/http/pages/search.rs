@@ -97,7 +97,13 @@ pub async fn search_page(
     params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
 ) -> PageResult {
     let params = params.map(|p| p.0).unwrap_or_default();
-    let (results, unavailable) = match search::search(&state, &params).await {
+    // Producers are listed only for a typed query.
+    let facets: Vec<&'static str> = if params.q.trim().is_empty() {
+        crate::search::DEFAULT_FACETS.to_vec()
+    } else {
+        FACETS.to_vec()
+    };
+    let (results, unavailable) = match search::search_with(&state, &params, &facets).await {
         Ok(r) => (Some(r), false),
         Err(AppError::SearchUnavailable) => (None, true),
         Err(AppError::Invalid(_)) => (None, false),
