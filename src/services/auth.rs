@@ -258,15 +258,7 @@ pub async fn sign_in(
         .await?;
         return Err(AppError::WrongCredentials);
     };
-    let token = random_token()?;
-    session::ActiveModel {
-        id: Set(hash_token(&token)),
-        user_id: Set(user.id),
-        created_at: Set(now()),
-        expires_at: Set(now() + config.session_ttl),
-    }
-    .insert(db)
-    .await?;
+    let token = open_session(db, config, user.id).await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.last_login_at = Set(Some(now()));
     let user = active.update(db).await?;

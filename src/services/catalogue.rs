@@ -362,7 +362,8 @@ pub fn fields_of(m: &product::Model, reference: &Reference) -> ProductFields {
     }
 }
 
-fn enterprise_fields_of(m: &enterprise::Model) -> EnterpriseInput {
+/// The stored enterprise as editable input (for forms and partial updates).
+pub fn enterprise_input(m: &enterprise::Model) -> EnterpriseInput {
     EnterpriseInput {
         name: Some(m.name.clone()),
         legal_form: Some(m.legal_form.clone()),
@@ -381,11 +382,6 @@ fn enterprise_fields_of(m: &enterprise::Model) -> EnterpriseInput {
                 .collect(),
         ),
     }
-}
-
-/// The stored enterprise as editable input (for forms).
-pub fn enterprise_input(m: &enterprise::Model) -> EnterpriseInput {
-    enterprise_fields_of(m)
 }
 
 /// Applies a JSON merge patch (RFC 7396) to `current`.
@@ -589,7 +585,7 @@ pub async fn update_enterprise(
             AppError::NotFound
         });
     }
-    let input: EnterpriseInput = patched(&enterprise_fields_of(&current), patch)?;
+    let input: EnterpriseInput = patched(&enterprise_input(&current), patch)?;
     let fields = EnterpriseFields::parse(&input)?;
     check_enterprise_refs(db, reference, &fields, Some(id)).await?;
     let txn = db.begin().await?;
