@@ -113,6 +113,8 @@ fn generate(n: usize) -> Vec<SearchDoc> {
                 price_min_vnd: Some(20_000 + (i as i64 % 200) * 1_000),
                 price_max_vnd: Some(40_000 + (i as i64 % 200) * 1_000),
                 published_at: 1_700_000_000 + i as i64,
+                cover: None,
+                verified_documents: Vec::new(),
             }
         })
         .collect()

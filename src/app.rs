@@ -5,11 +5,14 @@ use std::sync::Arc;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 
-use crate::config::{Config, SearchConfig};
+use crate::config::{Config, SearchConfig, StorageConfig};
 use crate::search::SearchEngine;
 use crate::search::embedded::EmbeddedEngine;
 use crate::search::meili::MeiliEngine;
 use crate::services::reference::Reference;
+use crate::storage::BlobStore;
+use crate::storage::dir::DirStore;
+use crate::storage::s3::S3Store;
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
@@ -20,6 +23,27 @@ pub struct AppState {
     pub search: Arc<dyn SearchEngine>,
     /// Search synonym groups, folded (see `services::synonyms`).
     pub synonyms: Arc<std::sync::RwLock<Vec<Vec<String>>>>,
+    /// Photos and documents.
+    pub store: Arc<dyn BlobStore>,
+    /// Bounds how many photos are decoded and resized at once.
+    pub image_permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// Opens the configured object store; an S3 bucket is created when missing.
+pub async fn open_store(config: &StorageConfig) -> anyhow::Result<Arc<dyn BlobStore>> {
+    Ok(match config {
+        StorageConfig::Dir(dir) => Arc::new(DirStore::open(dir).map_err(|e| {
+            anyhow::anyhow!("cannot open the file store at {}: {e}", dir.display())
+        })?),
+        StorageConfig::S3(settings) => {
+            let store = S3Store::new(settings.clone())?;
+            if let Err(e) = store.create_bucket_if_missing().await {
+                // The store may be down for now; uploads say so until it is back.
+                tracing::warn!(bucket = settings.bucket, error = %e, "cannot check the S3 bucket");
+            }
+            Arc::new(store)
+        }
+    })
 }
 
 /// Loads reference data and opens the search engine over an already migrated database.
@@ -32,12 +56,15 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
             Arc::new(MeiliEngine::new(url, key.as_deref(), index)?)
         }
     };
+    let store = open_store(&config.storage).await?;
     let state = AppState {
         db,
         reference: Arc::new(reference),
+        image_permits: Arc::new(tokio::sync::Semaphore::new(config.image_workers.max(1))),
         config: Arc::new(config),
         search,
         synonyms: Arc::default(),
+        store,
     };
     crate::services::synonyms::reload(&state)
         .await

@@ -49,6 +49,8 @@ pub enum Command {
     Demo,
     /// Rebuild the search index from the database (built aside, then swapped in).
     Reindex(SearchArgs),
+    /// Check or clean the photo and document store.
+    Storage(StorageCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -70,6 +72,90 @@ pub struct ServeArgs {
     pub secure_cookies: Option<bool>,
     #[command(flatten)]
     pub search: SearchArgs,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Where photos and documents live; shared by `serve` and `storage`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StorageArgs {
+    /// S3 bucket for photos and documents. Without it they are kept in the data directory
+    /// (`blobs/`).
+    #[arg(long, env = "KETNOI_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// S3 endpoint, e.g. `https://s3.example.org` or `http://127.0.0.1:9000`; leave unset
+    /// for AWS S3.
+    #[arg(long, env = "KETNOI_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (`auto` for Cloudflare R2, `garage` for Garage's default).
+    #[arg(long, env = "KETNOI_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(long, env = "KETNOI_S3_ACCESS_KEY", hide_env_values = true)]
+    pub s3_access_key: Option<String>,
+    #[arg(long, env = "KETNOI_S3_SECRET_KEY", hide_env_values = true)]
+    pub s3_secret_key: Option<String>,
+    /// Address objects as `ENDPOINT/BUCKET/KEY` (MinIO, Garage) instead of
+    /// `BUCKET.ENDPOINT/KEY` (AWS, R2). Default: on when an endpoint is given.
+    #[arg(long, env = "KETNOI_S3_PATH_STYLE")]
+    pub s3_path_style: Option<bool>,
+}
+
+/// Which object store keeps photos and documents.
+#[derive(Clone, Debug)]
+pub enum StorageConfig {
+    Dir(PathBuf),
+    S3(crate::storage::s3::S3Settings),
+}
+
+impl StorageConfig {
+    pub fn from_args(args: &StorageArgs, global: &GlobalArgs) -> Result<Self, String> {
+        let Some(bucket) = args.s3_bucket.clone() else {
+            return Ok(StorageConfig::Dir(global.data_dir.join("blobs")));
+        };
+        let (Some(access_key), Some(secret_key)) =
+            (args.s3_access_key.clone(), args.s3_secret_key.clone())
+        else {
+            return Err(
+                "KETNOI_S3_ACCESS_KEY and KETNOI_S3_SECRET_KEY are needed with KETNOI_S3_BUCKET"
+                    .into(),
+            );
+        };
+        let endpoint = args
+            .s3_endpoint
+            .as_ref()
+            .map(|e| e.trim_end_matches('/').to_string());
+        Ok(StorageConfig::S3(crate::storage::s3::S3Settings {
+            path_style: args.s3_path_style.unwrap_or(endpoint.is_some()),
+            endpoint,
+            region: args.s3_region.clone(),
+            bucket,
+            access_key,
+            secret_key,
+        }))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StorageCommand {
+    #[command(subcommand)]
+    pub action: StorageAction,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum StorageAction {
+    /// List photos and documents whose stored objects are missing (exit status 1 if any).
+    Check,
+    /// Remove stored objects no record refers to, once older than the grace period.
+    Gc {
+        /// Leave objects younger than this many hours (an upload may still be finishing).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u32,
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Where search lives; shared by `serve` and `reindex`.
@@ -132,6 +218,7 @@ impl Default for ServeArgs {
             demo: false,
             secure_cookies: None,
             search: SearchArgs::default(),
+            storage: StorageArgs::default(),
         }
     }
 }
@@ -163,23 +250,27 @@ pub struct Config {
     pub login_window: chrono::Duration,
     pub session_ttl: chrono::Duration,
     pub search: SearchConfig,
+    pub storage: StorageConfig,
+    /// Photos processed at once (each decodes a whole photo into memory).
+    pub image_workers: usize,
 }
 
 impl Config {
-    pub fn from_serve(args: &ServeArgs, global: &GlobalArgs) -> Self {
+    pub fn from_serve(args: &ServeArgs, global: &GlobalArgs) -> Result<Self, String> {
         let https = args
             .public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"));
-        Config {
+        Ok(Config {
             public_url: args
                 .public_url
                 .as_ref()
                 .map(|u| u.trim_end_matches('/').to_string()),
             secure_cookies: args.secure_cookies.unwrap_or(https),
             search: SearchConfig::from_args(&args.search, global),
+            storage: StorageConfig::from_args(&args.storage, global)?,
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -192,6 +283,11 @@ impl Default for Config {
             login_window: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::days(30),
             search: SearchConfig::InMemory,
+            storage: StorageConfig::Dir(PathBuf::from("./data/blobs")),
+            image_workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(1, 4),
         }
     }
 }

@@ -38,6 +38,11 @@ pub enum AppError {
     SearchUnavailable,
     #[error("request body too large")]
     TooLarge,
+    /// An uploaded file over its size limit.
+    #[error("file too large")]
+    FileTooLarge,
+    #[error("object store unavailable")]
+    StorageUnavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -71,7 +76,8 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -89,6 +95,8 @@ impl AppError {
             AppError::BadRequest(code) => code,
             AppError::RateLimited { .. } => "auth.rate_limited",
             AppError::TooLarge => "request.too_large",
+            AppError::FileTooLarge => "file.too_large",
+            AppError::StorageUnavailable => "storage.unavailable",
             AppError::SearchUnavailable => "search.unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -99,6 +107,7 @@ impl AppError {
             AppError::Invalid(inv) => inv.0.first().map(|e| e.field),
             AppError::Conflict { field, .. } => *field,
             AppError::WrongCredentials => Some("login"),
+            AppError::FileTooLarge => Some("file"),
             _ => None,
         }
     }

@@ -12,6 +12,8 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod media;
 pub mod router;
 pub mod search;
 pub mod services;
+pub mod storage;

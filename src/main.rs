@@ -6,7 +6,9 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use ketnoi::config::{Cli, Command, Config, ServeArgs, UserCommand};
+use ketnoi::config::{
+    Cli, Command, Config, ServeArgs, StorageAction, StorageCommand, StorageConfig, UserCommand,
+};
 use ketnoi::services::{auth, demo};
 use ketnoi::{app, db, domain, i18n};
 
@@ -33,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
             if args.demo {
                 load_demo(&conn).await?;
             }
-            let config = Config::from_serve(&args, &cli.global);
+            let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
             ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let state = app::build_state(conn.clone(), config).await?;
             match ketnoi::services::search::index_is_empty(&state).await {
@@ -91,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Storage(cmd) => return storage(conn, &cli.global, cmd).await,
         Command::User(UserCommand::Create {
             role,
             name,
@@ -114,6 +117,60 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "created {} account #{} for {}",
                 user.role, user.id, user.full_name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `ketnoi storage check|gc`.
+async fn storage(
+    conn: sea_orm::DatabaseConnection,
+    global: &ketnoi::config::GlobalArgs,
+    cmd: StorageCommand,
+) -> anyhow::Result<()> {
+    use ketnoi::services::media;
+    let config = Config {
+        storage: StorageConfig::from_args(&cmd.storage, global).map_err(|e| anyhow::anyhow!(e))?,
+        ..Config::default()
+    };
+    let state = app::build_state(conn, config).await?;
+    let fail = |e: ketnoi::error::AppError| anyhow::anyhow!("{e}");
+    match cmd.action {
+        StorageAction::Check => {
+            let missing = media::check(&state).await.map_err(fail)?;
+            for m in &missing {
+                println!("missing: {} #{} {}", m.record, m.id, m.key);
+            }
+            if missing.is_empty() {
+                println!(
+                    "every photo and document has its objects ({})",
+                    state.store.name()
+                );
+            } else {
+                println!("{} objects missing ({})", missing.len(), state.store.name());
+                std::process::exit(1);
+            }
+        }
+        StorageAction::Gc {
+            grace_hours,
+            dry_run,
+        } => {
+            let removed = media::gc(
+                &state,
+                chrono::Duration::hours(i64::from(grace_hours)),
+                dry_run,
+            )
+            .await
+            .map_err(fail)?;
+            for key in &removed {
+                println!("{} {key}", if dry_run { "would remove" } else { "removed" });
+            }
+            println!(
+                "{} orphaned objects {} ({})",
+                removed.len(),
+                if dry_run { "found" } else { "removed" },
+                state.store.name()
             );
         }
     }

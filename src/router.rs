@@ -1,14 +1,19 @@
 //! The whole URL map in one place.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::http::api::{auth, catalogue, docs, search};
+use crate::http::api::{auth, catalogue, docs, media, search};
+use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{pages, session, statics};
+
+/// The plain photo form may carry several photos (camera and gallery) at once.
+const PAGE_UPLOAD_LIMIT: usize = 4 * UPLOAD_BODY_LIMIT;
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -45,6 +50,38 @@ pub fn router(state: AppState) -> Router {
             "/products/{id}/unpublish",
             post(catalogue::unpublish_product),
         )
+        .route(
+            "/products/{id}/photos",
+            get(media::list_photos)
+                .post(media::add_photo)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/products/{id}/photos/order", put(media::reorder_photos))
+        .route(
+            "/products/{id}/photos/{photo_id}",
+            delete(media::delete_photo),
+        )
+        .route(
+            "/products/{id}/documents",
+            get(media::list_product_documents)
+                .post(media::add_product_document)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/enterprises/{id}/logo",
+            put(media::set_logo)
+                .delete(media::delete_logo)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/enterprises/{id}/documents",
+            get(media::list_enterprise_documents)
+                .post(media::add_enterprise_document)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/documents/{id}", delete(media::delete_document))
+        .route("/documents/{id}/file", get(media::download_document))
+        .route("/documents/{id}/verify", post(media::verify_document))
         .route("/audit", get(catalogue::list_audit))
         .route("/search", get(search::search_products))
         .route("/search/status", get(search::search_status))
@@ -52,10 +89,7 @@ pub fn router(state: AppState) -> Router {
             "/search/synonyms",
             get(search::list_synonyms).post(search::add_synonyms),
         )
-        .route(
-            "/search/synonyms/{id}",
-            axum::routing::delete(search::remove_synonyms),
-        )
+        .route("/search/synonyms/{id}", delete(search::remove_synonyms))
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found);
 
@@ -100,6 +134,53 @@ pub fn router(state: AppState) -> Router {
             "/dashboard/products/{id}/delete",
             post(pages::dashboard::delete_product),
         )
+        .route(
+            "/dashboard/products/{id}/media",
+            get(pages::media::product_media),
+        )
+        .route(
+            "/dashboard/products/{id}/photos",
+            post(pages::media::add_photos).layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)),
+        )
+        .route(
+            "/dashboard/products/{id}/photos/{photo_id}",
+            post(pages::media::photo_action),
+        )
+        .route(
+            "/dashboard/products/{id}/documents",
+            post(pages::media::add_product_document)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/dashboard/enterprises/{id}/media",
+            get(pages::media::enterprise_media),
+        )
+        .route(
+            "/dashboard/enterprises/{id}/logo",
+            post(pages::media::set_logo).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/dashboard/enterprises/{id}/logo/delete",
+            post(pages::media::delete_logo),
+        )
+        .route(
+            "/dashboard/enterprises/{id}/documents",
+            post(pages::media::add_enterprise_document)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/dashboard/documents/{id}/file",
+            get(pages::media::download_document),
+        )
+        .route(
+            "/dashboard/documents/{id}/delete",
+            post(pages::media::delete_document),
+        )
+        .route("/staff/documents", get(pages::media::staff_documents))
+        .route(
+            "/staff/documents/{id}/verify",
+            post(pages::media::verify_document),
+        )
         .route("/staff/review", get(pages::staff::review_queue))
         .route(
             "/staff/review/{id}",
@@ -123,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
+        .route("/media/{*key}", get(upload::serve_media))
         .nest("/api/v1", api)
         .route("/api/docs", get(docs::api_docs))
         .fallback(pages::not_found)

@@ -31,6 +31,8 @@ fn doc(id: i32, name: &str, category: &str, parent: &str) -> SearchDoc {
         price_min_vnd: None,
         price_max_vnd: None,
         published_at: 1_700_000_000 + i64::from(id),
+        cover: None,
+        verified_documents: Vec::new(),
     }
 }
 

@@ -65,3 +65,99 @@ document.addEventListener('submit', (event) => {
     });
   }
 }
+
+// Buttons that ask before they act (e.g. "delete photo" among other buttons of one form).
+document.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-confirm-button]');
+  if (button && !window.confirm(button.dataset.confirmButton)) event.preventDefault();
+});
+
+// Photo uploads on a phone: large photos are shrunk in the browser (a 5 MB photo becomes a
+// few hundred kB before it crosses 3G), sent one by one to the API with a progress bar,
+// then the page reloads. Without scripts the form posts the original files.
+{
+  const LONG_SIDE = 2048;
+  const SHRINK_ABOVE = 900 * 1024;
+
+  const shrink = async (file) => {
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || file.size <= SHRINK_ABOVE) return file;
+    if (!window.createImageBitmap) return file;
+    try {
+      // `from-image` applies the EXIF orientation; drawing to a canvas drops all metadata.
+      const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+      const scale = Math.min(1, LONG_SIDE / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close?.();
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.88));
+      if (!blob || blob.size >= file.size) return file;
+      return new File([blob], file.name.replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' });
+    } catch (_) {
+      return file; // The server checks and resizes anyway.
+    }
+  };
+
+  const send = (url, file, onProgress) => new Promise((resolve) => {
+    const body = new FormData();
+    body.append('file', file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onload = () => {
+      let message = null;
+      if (xhr.status >= 400) {
+        try { message = JSON.parse(xhr.responseText).error.message; } catch (_) { message = null; }
+      }
+      resolve({ ok: xhr.status < 400, message });
+    };
+    xhr.onerror = () => resolve({ ok: false, message: null });
+    xhr.send(body);
+  });
+
+  for (const form of document.querySelectorAll('form[data-photo-upload]')) {
+    const chosen = form.querySelector('.chosen');
+    const progress = form.querySelector('progress');
+    const files = () => [...form.querySelectorAll('input[type=file]')].flatMap((i) => [...i.files]);
+    form.addEventListener('change', () => {
+      const n = files().length;
+      chosen.textContent = n ? files().map((f) => f.name).join(', ') : '';
+      if (n) form.requestSubmit();
+    });
+    form.addEventListener('submit', async (event) => {
+      const list = files();
+      if (!list.length) return;
+      event.preventDefault();
+      const button = form.querySelector('.upload-submit');
+      button.disabled = true;
+      progress.hidden = false;
+      let failure = null;
+      for (const [index, original] of list.entries()) {
+        chosen.textContent = `${form.dataset.shrinking} (${index + 1}/${list.length})`;
+        const file = await shrink(original);
+        chosen.textContent = `${form.dataset.uploading} ${index + 1}/${list.length}`;
+        const result = await send(form.dataset.photoUpload, file, (part) => {
+          progress.value = Math.round(((index + part) / list.length) * 100);
+        });
+        if (!result.ok) {
+          failure = `${original.name}: ${result.message || form.dataset.failed}`;
+          break;
+        }
+      }
+      progress.value = 100;
+      if (failure) {
+        chosen.textContent = failure;
+        chosen.classList.add('field-error');
+        button.disabled = false;
+        for (const input of form.querySelectorAll('input[type=file]')) input.value = '';
+        return;
+      }
+      const url = new URL(location.href);
+      url.searchParams.set('done', 'photo_added');
+      url.hash = 'photos';
+      location.replace(url);
+    });
+  }
+}

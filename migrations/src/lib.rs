@@ -8,6 +8,7 @@ mod m20261128_000003_categories;
 mod m20261128_000004_listing_indexes;
 mod m20261128_000005_search_outbox;
 mod m20261128_000006_search_synonyms;
+mod m20261128_000007_media;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_listing_indexes::Migration),
             Box::new(m20261128_000005_search_outbox::Migration),
             Box::new(m20261128_000006_search_synonyms::Migration),
+            Box::new(m20261128_000007_media::Migration),
         ]
     }
 }

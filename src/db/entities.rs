@@ -170,3 +170,40 @@ entity!(search_synonym, "search_synonyms", {
     pub terms: String,
     pub created_at: DateTimeUtc,
 });
+
+entity!(photo, "photos", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub enterprise_id: i32,
+    pub product_id: Option<i32>,
+    pub position: i32,
+    pub hash: String,
+    pub original_key: String,
+    pub original_type: String,
+    pub original_bytes: i64,
+    pub width: i32,
+    pub height: i32,
+    #[sea_orm(column_type = "Text")]
+    pub variants: String,
+    pub alt: String,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(document, "documents", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub enterprise_id: i32,
+    pub product_id: Option<i32>,
+    pub kind: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub hash: String,
+    pub object_key: String,
+    pub verified_at: Option<DateTimeUtc>,
+    pub verified_by: Option<i32>,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});

@@ -4,3 +4,4 @@ pub mod api;
 pub mod pages;
 pub mod session;
 pub mod statics;
+pub mod upload;

@@ -149,6 +149,33 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         req = Request::from_parts(parts, axum::body::Body::from(bytes));
     }
+    // A multipart page form cannot be read here without buffering the upload, so it sends
+    // its token in the query string (scripts may send a header instead). The API is
+    // covered by the same-site check above.
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    if unsafe_method && is_multipart && !req.uri().path().starts_with("/api/") {
+        let sent = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| {
+                url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v.into_owned())
+            });
+        if issued || sent.as_deref() != Some(token.as_str()) {
+            let mut response = i18n::REQUEST_LANG
+                .scope(lang, async { super::pages::csrf_failure_page(lang) })
+                .await;
+            set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
+            return response;
+        }
+    }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     req.extensions_mut().insert(lang);
     let mut response = i18n::REQUEST_LANG.scope(lang, next.run(req)).await;

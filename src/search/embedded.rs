@@ -489,6 +489,8 @@ mod tests {
             price_min_vnd: None,
             price_max_vnd: None,
             published_at: 0,
+            cover: None,
+            verified_documents: Vec::new(),
         }
     }
 

@@ -46,6 +46,12 @@ pub struct SearchDoc {
     pub price_max_vnd: Option<i64>,
     /// Seconds since 1970, for "newest first".
     pub published_at: i64,
+    /// The cover photo, shown with the hit (not searched).
+    #[serde(default)]
+    pub cover: Option<crate::services::media::PhotoView>,
+    /// Certificates the centre has verified.
+    #[serde(default)]
+    pub verified_documents: Vec<String>,
 }
 
 impl SearchDoc {
@@ -87,6 +93,8 @@ impl SearchDoc {
             price_min_vnd: p.price_min_vnd,
             price_max_vnd: p.price_max_vnd,
             published_at: p.published_at.map_or(0, |t| t.timestamp()),
+            cover: p.photos.first().cloned(),
+            verified_documents: p.verified_documents.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use super::media::{self, PhotoView};
 use super::reference::Reference;
 use super::{Actor, audit, now, search_sync, unique_violation};
 use crate::db::entities::{enterprise, enterprise_member, product, user};
@@ -99,6 +100,7 @@ pub struct EnterpriseView {
     /// `published` once a product of it is published; `unlisted` before.
     pub status: String,
     pub published_products: u64,
+    pub logo: Option<PhotoView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -131,6 +133,7 @@ impl EnterpriseView {
             }
             .into(),
             published_products,
+            logo: None,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -210,6 +213,10 @@ pub struct ProductView {
     pub commune: Option<String>,
     pub province_code: Option<i32>,
     pub province: Option<String>,
+    /// In order; the first is the cover.
+    pub photos: Vec<PhotoView>,
+    /// Kinds of certificate the centre has checked (`trademark_certificate`, …).
+    pub verified_documents: Vec<String>,
     /// A producer's edit of a published product, waiting for the centre; only shown to
     /// the enterprise's members and staff.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -281,6 +288,8 @@ impl ProductView {
             commune: commune.map(|c| c.name.clone()),
             province_code: province.map(|p| p.code),
             province: province.map(|p| p.name.clone()),
+            photos: Vec::new(),
+            verified_documents: Vec::new(),
             pending_changes: if show_pending {
                 m.pending
                     .as_deref()
@@ -621,7 +630,7 @@ pub async fn update_enterprise(
     search_sync::enqueue_enterprise(&txn, id).await?;
     txn.commit().await?;
     let count = published_count(db, id).await?;
-    Ok(EnterpriseView::new(&model, reference, count))
+    with_logo(db, EnterpriseView::new(&model, reference, count)).await
 }
 
 /// An enterprise is public once one of its products is published; before that only its
@@ -644,7 +653,7 @@ pub async fn get_enterprise(
     if count == 0 && !can_manage(db, actor, m.id).await? {
         return Err(AppError::NotFound);
     }
-    Ok(EnterpriseView::new(&m, reference, count))
+    with_logo(db, EnterpriseView::new(&m, reference, count)).await
 }
 
 /// The stored row, for edit forms; same visibility as editing.
@@ -710,10 +719,11 @@ pub async fn list_enterprises(
     }
     let rows = query.all(db).await?;
     let counts = published_counts(db, rows.iter().map(|e| e.id).collect()).await?;
-    Ok(rows
+    let views = rows
         .iter()
         .map(|e| EnterpriseView::new(e, reference, counts.get(&e.id).copied().unwrap_or(0)))
-        .collect())
+        .collect();
+    with_logos(db, views).await
 }
 
 async fn published_counts(
@@ -835,7 +845,7 @@ async fn load_product(
 
 /// Loads a product the actor may change. Unpublished products of others are 404, published
 /// ones 403: no one learns of a draft that is not theirs.
-async fn product_for_change(
+pub(crate) async fn product_for_change(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i32,
@@ -904,7 +914,7 @@ pub async fn create_product(
     )
     .await?;
     txn.commit().await?;
-    Ok(ProductView::new(&model, &e, reference, true))
+    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
 /// Edits a product. A draft, rejected or unpublished product changes at once; a published
@@ -962,12 +972,23 @@ pub async fn update_product(
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
-    Ok(ProductView::new(&model, &e, reference, true))
+    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
-pub async fn delete_product(db: &DatabaseConnection, actor: &Actor, id: i32) -> AppResult<()> {
+/// Deletes a product with its photos and documents (their objects too, unless shared).
+pub async fn delete_product(state: &crate::app::AppState, actor: &Actor, id: i32) -> AppResult<()> {
+    let db = &state.db;
     let (p, _) = product_for_change(db, actor, id).await?;
     let txn = db.begin().await?;
+    let (photos, documents) = media::product_media(&txn, id).await?;
+    crate::db::entities::photo::Entity::delete_many()
+        .filter(crate::db::entities::photo::Column::ProductId.eq(id))
+        .exec(&txn)
+        .await?;
+    crate::db::entities::document::Entity::delete_many()
+        .filter(crate::db::entities::document::Column::ProductId.eq(id))
+        .exec(&txn)
+        .await?;
     product::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -975,11 +996,12 @@ pub async fn delete_product(db: &DatabaseConnection, actor: &Actor, id: i32) -> 
         "product.delete",
         "product",
         id,
-        json!({"name": p.name, "enterprise_id": p.enterprise_id}),
+        json!({"name": p.name, "enterprise_id": p.enterprise_id, "photos": photos.len(), "documents": documents.len()}),
     )
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
+    media::release(state, &photos, &documents).await;
     Ok(())
 }
 
@@ -1023,7 +1045,7 @@ pub async fn submit_product(
     )
     .await?;
     txn.commit().await?;
-    Ok(ProductView::new(&model, &e, reference, true))
+    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -1101,7 +1123,7 @@ pub async fn review_product(
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
-    Ok(ProductView::new(&model, &e, reference, true))
+    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
 /// Staff take a published product off the catalogue, with a reason the producer sees.
@@ -1137,7 +1159,7 @@ pub async fn unpublish_product(
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
-    Ok(ProductView::new(&model, &e, reference, true))
+    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
 /// A product as the actor may see it: published for everyone, otherwise only for its
@@ -1164,7 +1186,7 @@ pub async fn get_product(
     if p.status != ProductStatus::Published.as_str() && !manages {
         return Err(AppError::NotFound);
     }
-    Ok(ProductView::new(&p, &e, reference, manages))
+    with_media_one(db, ProductView::new(&p, &e, reference, manages)).await
 }
 
 /// The stored fields of a product for its edit form: the pending version when there is one.
@@ -1181,7 +1203,10 @@ pub async fn product_for_edit(
         }
         None => fields_of(&p, reference).to_input(),
     };
-    Ok((ProductView::new(&p, &e, reference, true), input))
+    Ok((
+        with_media_one(db, ProductView::new(&p, &e, reference, true)).await?,
+        input,
+    ))
 }
 
 /// What buyers currently see of a product, as input (to compare with pending changes).
@@ -1349,14 +1374,58 @@ async fn views(
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
-    Ok(rows
+    let views: Vec<ProductView> = rows
         .iter()
         .filter_map(|p| {
             enterprises
                 .get(&p.enterprise_id)
                 .map(|e| ProductView::new(p, e, reference, show_pending))
         })
-        .collect())
+        .collect();
+    with_media(db, views).await
+}
+
+/// Adds photos and verified certificates to product views.
+async fn with_media(
+    db: &impl ConnectionTrait,
+    mut views: Vec<ProductView>,
+) -> AppResult<Vec<ProductView>> {
+    let ids: Vec<i32> = views.iter().map(|v| v.id).collect();
+    let mut photos = media::photos_of_products(db, &ids).await?;
+    let pairs: Vec<(i32, i32)> = views.iter().map(|v| (v.id, v.enterprise_id)).collect();
+    let mut verified = media::verified_kinds(db, &pairs).await?;
+    for v in &mut views {
+        v.photos = photos.remove(&v.id).unwrap_or_default();
+        v.verified_documents = verified.remove(&v.id).unwrap_or_default();
+    }
+    Ok(views)
+}
+
+async fn with_media_one(db: &impl ConnectionTrait, view: ProductView) -> AppResult<ProductView> {
+    with_media(db, vec![view])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// Adds logos to enterprise views.
+async fn with_logos(
+    db: &impl ConnectionTrait,
+    mut views: Vec<EnterpriseView>,
+) -> AppResult<Vec<EnterpriseView>> {
+    let ids: Vec<i32> = views.iter().map(|v| v.id).collect();
+    let mut logos = media::logos_of(db, &ids).await?;
+    for v in &mut views {
+        v.logo = logos.remove(&v.id);
+    }
+    Ok(views)
+}
+
+async fn with_logo(db: &impl ConnectionTrait, view: EnterpriseView) -> AppResult<EnterpriseView> {
+    with_logos(db, vec![view])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
 }
 
 /// Newest published products, of one enterprise or of all, without counting them.

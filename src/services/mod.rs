@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod demo;
+pub mod media;
 pub mod reference;
 pub mod search;
 pub mod search_sync;

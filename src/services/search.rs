@@ -106,6 +106,12 @@ pub struct SearchHit {
     pub unit: String,
     pub price_min_vnd: Option<i64>,
     pub price_max_vnd: Option<i64>,
+    /// The cover's smallest JPEG, for a list.
+    pub thumbnail: Option<String>,
+    /// The cover photo with all its sizes, for `srcset`.
+    pub cover: Option<crate::services::media::PhotoView>,
+    /// Certificates the centre has verified.
+    pub verified_documents: Vec<String>,
     pub highlights: Highlights,
 }
 
@@ -207,6 +213,9 @@ fn hit(d: &SearchDoc, query: &SearchQuery) -> SearchHit {
         id: d.id,
         slug: d.slug.clone(),
         url: format!("/san-pham/{}", d.slug),
+        thumbnail: d.cover.as_ref().map(|c| c.thumbnail.clone()),
+        cover: d.cover.clone(),
+        verified_documents: d.verified_documents.clone(),
         name: d.name.clone(),
         brand: d.brand.clone(),
         category: d.category.clone(),

@@ -14,8 +14,10 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use ketnoi::config::Config;
+use ketnoi::config::{Config, StorageConfig};
 use ketnoi::services::auth;
+
+pub mod images;
 
 pub struct TestApp {
     pub router: Router,
@@ -29,6 +31,7 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -60,6 +63,28 @@ pub fn backend() -> &'static str {
     }
 }
 
+/// Which object store the suite runs on: a directory, or a fresh bucket on the S3 server
+/// named by `KETNOI_TEST_S3_ENDPOINT`.
+pub fn test_storage(dir: &std::path::Path) -> StorageConfig {
+    match std::env::var("KETNOI_TEST_S3_ENDPOINT") {
+        Ok(endpoint) => {
+            let mut bytes = [0u8; 6];
+            getrandom::fill(&mut bytes).expect("randomness");
+            StorageConfig::S3(ketnoi::storage::s3::S3Settings {
+                endpoint: Some(endpoint),
+                region: "us-east-1".into(),
+                bucket: format!("ketnoi-test-{}", hex::encode(bytes)),
+                access_key: std::env::var("KETNOI_TEST_S3_ACCESS_KEY")
+                    .unwrap_or_else(|_| "ketnoi-test".into()),
+                secret_key: std::env::var("KETNOI_TEST_S3_SECRET_KEY")
+                    .unwrap_or_else(|_| "ketnoi-test-secret".into()),
+                path_style: true,
+            })
+        }
+        Err(_) => StorageConfig::Dir(dir.join("blobs")),
+    }
+}
+
 async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("KETNOI_TEST_DATABASE_URL") {
         Ok(admin_url) => {
@@ -88,8 +113,12 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(config: Config) -> Self {
+    pub async fn with_config(mut config: Config) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
+        if matches!(&config.storage, StorageConfig::Dir(d) if d.as_path() == std::path::Path::new("./data/blobs"))
+        {
+            config.storage = test_storage(dir.path());
+        }
         let url = fresh_database(dir.path()).await;
         let db = ketnoi::db::connect(&url).await.expect("connect");
         ketnoi::db::migrate(&db).await.expect("migrate");
@@ -161,6 +190,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -199,6 +229,44 @@ impl TestApp {
     pub async fn delete(&mut self, path: &str) -> TestResponse {
         self.send(Request::delete(path).body(Body::empty()).expect("request"))
             .await
+    }
+
+    /// Sends a `multipart/form-data` request: text fields, then files
+    /// (field name, file name, bytes).
+    pub async fn multipart(
+        &mut self,
+        method: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        let boundary = "----ketnoi-test-boundary-7d93";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
     }
 
     /// The form token this browser holds, fetching a page first if it has none.

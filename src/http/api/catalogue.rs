@@ -228,7 +228,7 @@ pub async fn delete_product(
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<StatusCode> {
-    catalogue::delete_product(&state.db, &actor, id).await?;
+    catalogue::delete_product(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,7 +5,7 @@ use askama::Template;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, catalogue, search};
+use super::{auth, catalogue, media, search};
 use crate::http::pages::{PageCtx, render};
 
 #[derive(OpenApi)]
@@ -26,11 +26,17 @@ use crate::http::pages::{PageCtx, render};
         search::list_synonyms,
         search::add_synonyms,
         search::remove_synonyms,
+        media::list_photos, media::add_photo, media::reorder_photos, media::delete_photo,
+        media::set_logo, media::delete_logo,
+        media::list_enterprise_documents, media::add_enterprise_document,
+        media::list_product_documents, media::add_product_document,
+        media::download_document, media::delete_document, media::verify_document,
     ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
          (name = "vetting", description = "Review by the centre, audit trail"),
-         (name = "search", description = "Searching the published catalogue"))
+         (name = "search", description = "Searching the published catalogue"),
+         (name = "media", description = "Photos, logos and certificate documents"))
 )]
 pub struct ApiDoc;
 

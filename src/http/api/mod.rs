@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod docs;
+pub mod media;
 pub mod search;
 
 use axum::extract::FromRequest;

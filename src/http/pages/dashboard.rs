@@ -119,6 +119,13 @@ pub(super) struct EnterpriseFormPage {
 }
 
 impl EnterpriseFormPage {
+    /// The logo and documents page of the enterprise being edited.
+    fn media_url(&self) -> Option<String> {
+        self.action
+            .strip_suffix("/edit")
+            .map(|base| format!("{base}/media"))
+    }
+
     fn legal_forms(&self) -> &'static [LegalForm] {
         LegalForm::ALL
     }
@@ -557,6 +564,6 @@ pub async fn delete_product(
     Path(id): Path<i32>,
 ) -> PageResult {
     require_signed_in(&ctx)?;
-    catalogue::delete_product(&state.db, &ctx.actor, id).await?;
+    catalogue::delete_product(&state, &ctx.actor, id).await?;
     Ok(see_other("/dashboard?done=product_deleted"))
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod catalogue;
 pub mod dashboard;
 pub mod forms;
+pub mod media;
 pub mod search;
 pub mod staff;
 
