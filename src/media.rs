@@ -302,18 +302,21 @@ pub struct ProcessedPhoto {
     pub variants: Vec<EncodedVariant>,
 }
 
-/// The widths to produce for a photo `width` pixels wide: the standard widths below it, and
-/// the photo's own width when it is narrower than the largest.
-pub fn variant_widths(width: u32) -> Vec<u32> {
-    let largest = VARIANT_WIDTHS[VARIANT_WIDTHS.len() - 1];
+/// The widths to produce for an upright photo of `width` × `height`: the standard widths
+/// below the largest it allows, then that largest, which is the photo's own size or, if
+/// smaller, the size whose long side is the largest standard width (a portrait photo's
+/// biggest variant is 1200 × 1600, not 1600 × 2133). Never enlarged.
+pub fn variant_widths(width: u32, height: u32) -> Vec<u32> {
+    let longest = u64::from(VARIANT_WIDTHS[VARIANT_WIDTHS.len() - 1]);
+    let (w, h) = (u64::from(width), u64::from(height.max(1)));
+    let cap = if h > w { longest * w / h } else { longest };
+    let largest = w.min(cap).max(1) as u32;
     let mut widths: Vec<u32> = VARIANT_WIDTHS
         .iter()
         .copied()
-        .filter(|&w| w < width)
+        .filter(|&v| v < largest)
         .collect();
-    if width <= largest {
-        widths.push(width);
-    }
+    widths.push(largest);
     widths
 }
 
@@ -369,7 +372,7 @@ pub fn process_photo(bytes: &[u8]) -> Result<ProcessedPhoto, Refusal> {
     // the eye).
     let mut source = fr::images::Image::from_vec_u8(width, height, pixels, pixel_type)
         .map_err(|_| Refusal::Damaged)?;
-    for w in variant_widths(width).into_iter().rev() {
+    for w in variant_widths(width, height).into_iter().rev() {
         let h = ((u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width))
             .max(1) as u32;
         let resized = if w == source.width() {
@@ -454,10 +457,13 @@ mod tests {
 
     #[test]
     fn widths_never_enlarge() {
-        assert_eq!(variant_widths(4000), vec![320, 640, 1024, 1600]);
-        assert_eq!(variant_widths(1600), vec![320, 640, 1024, 1600]);
-        assert_eq!(variant_widths(900), vec![320, 640, 900]);
-        assert_eq!(variant_widths(200), vec![200]);
+        assert_eq!(variant_widths(4000, 3000), vec![320, 640, 1024, 1600]);
+        assert_eq!(variant_widths(1600, 1600), vec![320, 640, 1024, 1600]);
+        assert_eq!(variant_widths(900, 600), vec![320, 640, 900]);
+        assert_eq!(variant_widths(200, 100), vec![200]);
+        // Portrait: the long side stops at 1600.
+        assert_eq!(variant_widths(3000, 4000), vec![320, 640, 1024, 1200]);
+        assert_eq!(variant_widths(700, 1200), vec![320, 640, 700]);
     }
 
     #[test]

@@ -125,3 +125,32 @@ async fn migrate_create_a_user_and_load_the_demo() {
         .unwrap();
     assert_eq!(admin.map(|u| u.role), Some("admin".to_string()));
 }
+
+#[tokio::test]
+async fn storage_check_and_gc_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ok, out) = ketnoi(dir.path(), &["storage", "check"], "");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("every photo and document has its objects (directory)"),
+        "{out}"
+    );
+
+    // An object no record refers to, as an interrupted upload leaves it.
+    let orphan = dir.path().join("blobs/public/img/ab/orphan-320.webp");
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"x").unwrap();
+    let (ok, out) = ketnoi(dir.path(), &["storage", "gc", "--dry-run"], "");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("0 orphaned objects found"),
+        "young objects are left: {out}"
+    );
+    let (ok, out) = ketnoi(dir.path(), &["storage", "gc", "--grace-hours", "0"], "");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("removed public/img/ab/orphan-320.webp"),
+        "{out}"
+    );
+    assert!(!orphan.exists());
+}

@@ -364,7 +364,7 @@ async fn only_the_enterprise_and_staff_change_photos() {
 async fn published_photos_reach_pages_and_search() {
     let mut app = TestApp::new().await;
     let (eid, pid) = producer_product(&mut app).await;
-    upload_photo(&mut app, pid, &images::phone_jpeg(2400, 1800, RED, BLUE)).await;
+    upload_photo(&mut app, pid, &images::phone_jpeg(1800, 2400, RED, BLUE)).await;
     let logo = app
         .multipart(
             "PUT",

@@ -241,3 +241,122 @@ async fn permission_matrix() {
         failures.join("\n")
     );
 }
+
+#[tokio::test]
+async fn photo_and_document_permission_matrix() {
+    let mut failures = Vec::new();
+    let mut check = |who: Who, action: &str, got: StatusCode, want: u16| {
+        if got.as_u16() != want {
+            failures.push(format!("{who:?} {action}: got {got}, want {want}"));
+        }
+    };
+    let png = common::images::png(64, 48, common::images::RED);
+    let other_png = common::images::png(64, 48, common::images::BLUE);
+    let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    for who in EVERYONE {
+        let (mut app, eid, pid) = world().await;
+        become_(&mut app, Who::Owner).await;
+        let photo = app
+            .multipart(
+                "POST",
+                &format!("/api/v1/products/{pid}/photos"),
+                &[],
+                &[("file", "a.png", &png)],
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .expect("owner adds a photo");
+        let doc = app
+            .multipart(
+                "POST",
+                &format!("/api/v1/enterprises/{eid}/documents"),
+                &[("kind", "business_registration"), ("title", "Giấy đăng ký")],
+                &[("file", "dk.pdf", pdf)],
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .expect("owner adds a document");
+        become_(&mut app, who).await;
+        let r = app
+            .multipart(
+                "POST",
+                &format!("/api/v1/products/{pid}/photos"),
+                &[],
+                &[("file", "b.png", &other_png)],
+            )
+            .await;
+        check(
+            who,
+            "add photo to draft",
+            r.status,
+            expect(who, 201, 201, 404, 404),
+        );
+        let r = app.get(&format!("/api/v1/products/{pid}/photos")).await;
+        check(
+            who,
+            "list photos of draft",
+            r.status,
+            expect(who, 200, 200, 404, 404),
+        );
+        let r = app
+            .get(&format!("/api/v1/enterprises/{eid}/documents"))
+            .await;
+        check(
+            who,
+            "list documents",
+            r.status,
+            expect(who, 200, 200, 401, 403),
+        );
+        let r = app.get(&format!("/api/v1/documents/{doc}/file")).await;
+        check(
+            who,
+            "download document",
+            r.status,
+            expect(who, 200, 200, 401, 404),
+        );
+        let r = app
+            .post_json(
+                &format!("/api/v1/documents/{doc}/verify"),
+                json!({"verified": true}),
+            )
+            .await;
+        check(
+            who,
+            "verify document",
+            r.status,
+            expect(who, 403, 200, 401, 403),
+        );
+        let r = app
+            .multipart(
+                "PUT",
+                &format!("/api/v1/enterprises/{eid}/logo"),
+                &[],
+                &[("file", "l.png", &png)],
+            )
+            .await;
+        check(who, "set logo", r.status, expect(who, 200, 200, 401, 403));
+        let r = app.delete(&format!("/api/v1/documents/{doc}")).await;
+        check(
+            who,
+            "delete document",
+            r.status,
+            expect(who, 204, 204, 401, 404),
+        );
+        let r = app
+            .delete(&format!("/api/v1/products/{pid}/photos/{photo}"))
+            .await;
+        check(
+            who,
+            "delete photo",
+            r.status,
+            expect(who, 204, 204, 404, 404),
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "permission mismatches:\n{}",
+        failures.join("\n")
+    );
+}

@@ -132,6 +132,8 @@ document.addEventListener('click', (event) => {
       event.preventDefault();
       const button = form.querySelector('.upload-submit');
       button.disabled = true;
+      chosen.classList.remove('field-error');
+      for (const old of document.querySelectorAll('.notice[role=status], #upload-error')) old.remove();
       progress.hidden = false;
       let failure = null;
       for (const [index, original] of list.entries()) {
@@ -154,10 +156,12 @@ document.addEventListener('click', (event) => {
         for (const input of form.querySelectorAll('input[type=file]')) input.value = '';
         return;
       }
+      // Reload even when the address is already this one (a second upload from the page).
       const url = new URL(location.href);
       url.searchParams.set('done', 'photo_added');
       url.hash = 'photos';
-      location.replace(url);
+      history.replaceState(null, '', url);
+      location.reload();
     });
   }
 }

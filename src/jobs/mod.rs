@@ -47,3 +47,26 @@ pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
         }
     });
 }
+
+/// How long an unreferenced object is left alone: an upload may still be writing its row.
+pub const STORAGE_GC_GRACE: chrono::Duration = chrono::Duration::hours(24);
+
+/// Removes orphaned objects (what interrupted uploads left) once a day. Safe to run on
+/// several instances at once: removing an orphan twice is harmless.
+pub fn spawn_storage_gc(state: crate::app::AppState) {
+    tokio::spawn(async move {
+        // The first pass waits an hour, so a restart loop never hammers the store.
+        let start = tokio::time::Instant::now() + Duration::from_secs(3600);
+        let mut tick = tokio::time::interval_at(start, Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match crate::services::media::gc(&state, STORAGE_GC_GRACE, false).await {
+                Ok(removed) if !removed.is_empty() => {
+                    tracing::info!(objects = removed.len(), "removed orphaned objects")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "storage gc failed; will retry tomorrow"),
+            }
+        }
+    });
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 
 use crate::db::entities::search_outbox;
@@ -27,7 +27,7 @@ pub async fn drain_once(
     reference: &Reference,
     batch: u64,
 ) -> AppResult<usize> {
-    let txn = db.begin().await?;
+    let txn = crate::services::write_txn(db).await?;
     let mut select = search_outbox::Entity::find()
         .filter(search_outbox::Column::NextAttemptAt.lte(now()))
         .order_by_asc(search_outbox::Column::Id)

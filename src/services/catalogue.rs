@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -520,7 +520,7 @@ pub async fn create_enterprise(
     } else {
         None
     };
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let slug =
         free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
     let at = now();
@@ -597,7 +597,7 @@ pub async fn update_enterprise(
     let input: EnterpriseInput = patched(&enterprise_input(&current), patch)?;
     let fields = EnterpriseFields::parse(&input)?;
     check_enterprise_refs(db, reference, &fields, Some(id)).await?;
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let mut active: enterprise::ActiveModel = current.into();
     active.name = Set(fields.name.clone());
     active.legal_form = Set(fields.legal_form.as_str().into());
@@ -772,7 +772,7 @@ pub async fn add_member(
     {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     enterprise_member::ActiveModel {
         enterprise_id: Set(enterprise_id),
         user_id: Set(user_id),
@@ -885,7 +885,7 @@ pub async fn create_product(
     }
     let fields = ProductFields::parse(input)?;
     let category_id = category_id(reference, &fields)?;
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let slug = free_slug::<product::Entity>(&txn, &fields.name, product::Column::Slug).await?;
     let at = now();
     let mut active = product::ActiveModel {
@@ -939,7 +939,7 @@ pub async fn update_product(
     let input: ProductInput = patched(&base, patch)?;
     let fields = ProductFields::parse(&input)?;
     let category_id = category_id(reference, &fields)?;
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let mut active: product::ActiveModel = p.clone().into();
     if status == ProductStatus::Published {
         if fields == live {
@@ -979,7 +979,7 @@ pub async fn update_product(
 pub async fn delete_product(state: &crate::app::AppState, actor: &Actor, id: i32) -> AppResult<()> {
     let db = &state.db;
     let (p, _) = product_for_change(db, actor, id).await?;
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let (photos, documents) = media::product_media(&txn, id).await?;
     crate::db::entities::photo::Entity::delete_many()
         .filter(crate::db::entities::photo::Column::ProductId.eq(id))
@@ -1033,7 +1033,7 @@ pub async fn submit_product(
         }));
     };
     active.submitted_at = Set(Some(now()));
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -1106,7 +1106,7 @@ pub async fn review_product(
         }
     }
     active.updated_at = Set(now());
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let model = active.update(&txn).await?;
     let action = match decision {
         Decision::Approve => "product.approve",
@@ -1146,7 +1146,7 @@ pub async fn unpublish_product(
     active.status = Set(ProductStatus::Unpublished.as_str().into());
     active.rejection_reason = Set(Some(reason.clone()));
     active.updated_at = Set(now());
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let model = active.update(&txn).await?;
     audit::record(
         &txn,

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -408,6 +408,34 @@ async fn put_all(
     }
 }
 
+/// Locks the product's row for the rest of the transaction, so that concurrent photo
+/// changes of one product (positions, the cover) apply one after the other on PostgreSQL.
+/// SQLite has one writer at a time anyway.
+async fn lock_product(txn: &impl ConnectionTrait, product_id: i32) -> AppResult<()> {
+    product::Entity::update_many()
+        .col_expr(
+            product::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(product::Column::Id.eq(product_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The same for an enterprise's logo.
+async fn lock_enterprise(txn: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<()> {
+    enterprise::Entity::update_many()
+        .col_expr(
+            enterprise::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(enterprise::Column::Id.eq(enterprise_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Every object key a photo row refers to.
 fn photo_keys(p: &photo::Model) -> Vec<String> {
     let mut keys = vec![p.original_key.clone()];
@@ -488,7 +516,8 @@ pub async fn add_product_photo(
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
     let saved = async {
-        let txn = state.db.begin().await?;
+        let txn = super::write_txn(&state.db).await?;
+        lock_product(&txn, product_id).await?;
         let position = photo::Entity::find()
             .filter(photo::Column::ProductId.eq(product_id))
             .count(&txn)
@@ -559,7 +588,8 @@ pub async fn reorder_product_photos(
     order: &[i32],
 ) -> AppResult<Vec<PhotoView>> {
     product_for_change(&state.db, actor, product_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = super::write_txn(&state.db).await?;
+    lock_product(&txn, product_id).await?;
     let rows = photo::Entity::find()
         .filter(photo::Column::ProductId.eq(product_id))
         .all(&txn)
@@ -652,7 +682,8 @@ pub async fn delete_product_photo(
     photo_id: i32,
 ) -> AppResult<()> {
     product_for_change(&state.db, actor, product_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = super::write_txn(&state.db).await?;
+    lock_product(&txn, product_id).await?;
     let row = photo::Entity::find_by_id(photo_id)
         .filter(photo::Column::ProductId.eq(product_id))
         .one(&txn)
@@ -738,7 +769,8 @@ pub async fn set_logo(
     require_manage(&state.db, actor, enterprise_id).await?;
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
-    let txn = state.db.begin().await?;
+    let txn = super::write_txn(&state.db).await?;
+    lock_enterprise(&txn, enterprise_id).await?;
     let old = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
         .filter(photo::Column::ProductId.is_null())
@@ -788,7 +820,8 @@ pub async fn set_logo(
 
 pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) -> AppResult<()> {
     require_manage(&state.db, actor, enterprise_id).await?;
-    let txn = state.db.begin().await?;
+    let txn = super::write_txn(&state.db).await?;
+    lock_enterprise(&txn, enterprise_id).await?;
     let old = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
         .filter(photo::Column::ProductId.is_null())
@@ -887,7 +920,7 @@ pub async fn add_document(
     .await?;
     let file_name = safe_file_name(file_name, file_kind);
     let saved = async {
-        let txn = state.db.begin().await?;
+        let txn = super::write_txn(&state.db).await?;
         let row = document::ActiveModel {
             enterprise_id: Set(enterprise_id),
             product_id: Set(input.product_id),
@@ -994,7 +1027,7 @@ async fn document_for(
 
 pub async fn delete_document(state: &AppState, actor: &Actor, id: i32) -> AppResult<()> {
     let d = document_for(&state.db, actor, id).await?;
-    let txn = state.db.begin().await?;
+    let txn = super::write_txn(&state.db).await?;
     document::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -1028,7 +1061,7 @@ pub async fn verify_document(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let mut active: document::ActiveModel = d.clone().into();
     active.verified_at = Set(verified.then(now));
     active.verified_by = Set(if verified { actor.id() } else { None });

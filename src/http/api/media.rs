@@ -55,7 +55,7 @@ pub async fn list_photos(
 
 /// Add a photo (multipart field `file`). Its EXIF orientation is applied and all metadata
 /// (GPS position included) removed; WebP and JPEG variants are made at 320, 640, 1024 and
-/// 1600 px wide. The first photo is the cover. Sending the same photo again answers 200
+/// 1600 px wide (a portrait photo's largest is 1600 px tall; nothing is enlarged). The first photo is the cover. Sending the same photo again answers 200
 /// with the photo already there.
 #[utoipa::path(post, path = "/api/v1/products/{id}/photos", tag = "media", params(("id" = i32, Path)),
     request_body(content = PhotoUpload, content_type = "multipart/form-data"),
