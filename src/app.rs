@@ -27,6 +27,8 @@ pub struct AppState {
     pub store: Arc<dyn BlobStore>,
     /// Bounds how many photos are decoded and resized at once.
     pub image_permits: Arc<tokio::sync::Semaphore>,
+    /// Sends queued e-mail (see `jobs::mail`).
+    pub mailer: Arc<crate::mail::Mailer>,
 }
 
 /// Opens the configured object store; an S3 bucket is created when missing.
@@ -57,7 +59,9 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         }
     };
     let store = open_store(&config.storage).await?;
+    let mailer = Arc::new(crate::mail::Mailer::from_config(&config)?);
     let state = AppState {
+        mailer,
         db,
         reference: Arc::new(reference),
         image_permits: Arc::new(tokio::sync::Semaphore::new(config.image_workers.max(1))),

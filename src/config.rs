@@ -74,6 +74,20 @@ pub struct ServeArgs {
     pub search: SearchArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
+    /// Requests with no activity for this many days are flagged overdue on the desk.
+    #[arg(long, env = "KETNOI_OVERDUE_DAYS", default_value_t = 3)]
+    pub overdue_days: u32,
+    /// Where e-mail goes: `smtp://user:password@host:587?tls=required`, `smtps://…:465`,
+    /// or `smtp://127.0.0.1:25` for a local relay. Without it, e-mail is written to the log.
+    #[arg(long, env = "KETNOI_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications.
+    #[arg(
+        long,
+        env = "KETNOI_MAIL_FROM",
+        default_value = "ketnoi <no-reply@ketnoi.local>"
+    )]
+    pub mail_from: String,
 }
 
 /// Where photos and documents live; shared by `serve` and `storage`.
@@ -219,6 +233,9 @@ impl Default for ServeArgs {
             secure_cookies: None,
             search: SearchArgs::default(),
             storage: StorageArgs::default(),
+            overdue_days: 3,
+            smtp_url: None,
+            mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
         }
     }
 }
@@ -253,6 +270,11 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Photos processed at once (each decodes a whole photo into memory).
     pub image_workers: usize,
+    /// Days without activity after which an open request is overdue.
+    pub overdue_days: u32,
+    /// SMTP server URL; `None` writes e-mail to the log.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 impl Config {
@@ -269,6 +291,9 @@ impl Config {
             secure_cookies: args.secure_cookies.unwrap_or(https),
             search: SearchConfig::from_args(&args.search, global),
             storage: StorageConfig::from_args(&args.storage, global)?,
+            overdue_days: args.overdue_days.max(1),
+            smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            mail_from: args.mail_from.clone(),
             ..Config::default()
         })
     }
@@ -288,6 +313,9 @@ impl Default for Config {
                 .map(|n| n.get())
                 .unwrap_or(2)
                 .clamp(1, 4),
+            overdue_days: 3,
+            smtp_url: None,
+            mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod router;
 pub mod search;

@@ -52,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
             }
             ketnoi::jobs::search::spawn_worker(state.clone());
             ketnoi::jobs::spawn_storage_gc(state.clone());
+            ketnoi::jobs::mail::spawn_worker(state.clone());
             let router = ketnoi::router::router(state);
             let listener = tokio::net::TcpListener::bind(args.addr)
                 .await

@@ -8,7 +8,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::http::api::{auth, catalogue, docs, media, search};
+use crate::http::api::{auth, catalogue, docs, media, requests, search};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{pages, session, statics};
 
@@ -82,6 +82,26 @@ pub fn router(state: AppState) -> Router {
         .route("/documents/{id}", delete(media::delete_document))
         .route("/documents/{id}/file", get(media::download_document))
         .route("/documents/{id}/verify", post(media::verify_document))
+        .route("/requests", get(requests::list).post(requests::submit))
+        .route("/requests/stats", get(requests::stats))
+        .route("/requests/{id}", get(requests::show))
+        .route("/requests/{id}/transition", post(requests::transition))
+        .route("/requests/{id}/assign", post(requests::assign))
+        .route("/requests/{id}/notes", post(requests::add_note))
+        .route("/requests/{id}/suggestions", get(requests::suggestions))
+        .route("/requests/{id}/shortlist", post(requests::shortlist))
+        .route(
+            "/requests/{id}/shortlist/{enterprise_id}",
+            delete(requests::unshortlist),
+        )
+        .route("/requests/{id}/forward", post(requests::forward))
+        .route("/requests/{id}/response", post(requests::respond))
+        .route("/requests/{id}/messages", post(requests::message))
+        .route("/requests/{id}/connect", post(requests::connect))
+        .route("/requests/{id}/close", post(requests::close))
+        .route("/requests/{id}/verify-phone", post(requests::verify_phone))
+        .route("/notifications", get(requests::notifications))
+        .route("/notifications/read", post(requests::mark_read))
         .route("/audit", get(catalogue::list_audit))
         .route("/search", get(search::search_products))
         .route("/search/status", get(search::search_status))

@@ -9,6 +9,7 @@ mod m20261128_000004_listing_indexes;
 mod m20261128_000005_search_outbox;
 mod m20261128_000006_search_synonyms;
 mod m20261128_000007_media;
+mod m20261128_000008_requests;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_search_outbox::Migration),
             Box::new(m20261128_000006_search_synonyms::Migration),
             Box::new(m20261128_000007_media::Migration),
+            Box::new(m20261128_000008_requests::Migration),
         ]
     }
 }

@@ -207,3 +207,114 @@ entity!(document, "documents", {
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
 });
+
+entity!(request, "requests", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub kind: String,
+    pub status: String,
+    pub title: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub requester_id: Option<i32>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub organisation: Option<String>,
+    pub phone_verified_at: Option<DateTimeUtc>,
+    pub client_ip: Option<String>,
+    pub product_id: Option<i32>,
+    pub enterprise_id: Option<i32>,
+    pub category_id: Option<i32>,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    pub target_price_vnd: Option<i64>,
+    pub needed_by: Option<Date>,
+    pub supply: Option<String>,
+    pub frequency: Option<String>,
+    pub duration_months: Option<i32>,
+    pub direction: Option<String>,
+    pub budget_min_vnd: Option<i64>,
+    pub budget_max_vnd: Option<i64>,
+    pub province_code: Option<i32>,
+    pub commune_code: Option<i32>,
+    pub source: String,
+    pub idempotency_key: Option<String>,
+    pub assigned_to: Option<i32>,
+    pub rejection_reason: Option<String>,
+    pub deal_value_vnd: Option<i64>,
+    pub deal_quantity: Option<i64>,
+    pub deal_supply: Option<String>,
+    pub deal_enterprise_id: Option<i32>,
+    pub no_deal_reason: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub outcome_note: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub last_activity_at: DateTimeUtc,
+    pub first_response_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+});
+
+entity!(request_match, "request_matches", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub request_id: i32,
+    pub enterprise_id: i32,
+    pub product_id: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    pub shortlisted_by: Option<i32>,
+    pub shortlisted_at: DateTimeUtc,
+    pub forwarded_at: Option<DateTimeUtc>,
+    pub answer: Option<String>,
+    pub answered_at: Option<DateTimeUtc>,
+    pub answered_by: Option<i32>,
+    pub offer_price_vnd: Option<i64>,
+    pub offer_quantity: Option<i64>,
+    pub lead_time_days: Option<i32>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub answer_message: Option<String>,
+    pub decline_reason: Option<String>,
+    pub connected_at: Option<DateTimeUtc>,
+});
+
+entity!(request_event, "request_events", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub request_id: i32,
+    pub at: DateTimeUtc,
+    pub actor_id: Option<i32>,
+    pub kind: String,
+    pub audience: String,
+    pub enterprise_id: Option<i32>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+});
+
+entity!(notification, "notifications", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub at: DateTimeUtc,
+    pub kind: String,
+    pub request_id: Option<i32>,
+    pub subject: String,
+    pub read_at: Option<DateTimeUtc>,
+});
+
+entity!(email_outbox, "email_outbox", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub to_address: String,
+    pub subject: String,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    pub created_at: DateTimeUtc,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+});

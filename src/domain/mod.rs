@@ -9,6 +9,7 @@ mod enterprise;
 mod error;
 mod phone;
 pub mod product;
+pub mod request;
 mod tax_code;
 pub mod text;
 
@@ -19,6 +20,11 @@ pub use phone::PhoneNumber;
 pub use product::{
     Ocop, PackagingStatus, PriceRange, ProductFields, ProductInput, ProductStatus, Trademark,
     TrademarkInput, TrademarkKind, TrademarkStatus,
+};
+pub use request::{
+    DeclineReason, Frequency, GuestContact, NoDealReason, Outcome, OutcomeInput, RejectReason,
+    RequestFields, RequestInput, RequestKind, RequestStatus, Response, ResponseInput, SupplyKind,
+    TransferDirection,
 };
 pub use tax_code::TaxCode;
 

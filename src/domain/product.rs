@@ -83,7 +83,10 @@ pub struct Trademark {
     pub expires_on: Option<NaiveDate>,
 }
 
-fn parse_date(value: Option<&str>, field: &'static str) -> Result<Option<NaiveDate>, Invalid> {
+pub(crate) fn parse_date(
+    value: Option<&str>,
+    field: &'static str,
+) -> Result<Option<NaiveDate>, Invalid> {
     let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };

@@ -1,5 +1,6 @@
 //! Background jobs that run inside `ketnoi serve`.
 
+pub mod mail;
 pub mod search;
 
 use std::time::Duration;

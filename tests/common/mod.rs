@@ -147,7 +147,8 @@ impl TestApp {
         self.cookies.clear();
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this browser sends, for requests built by hand.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

@@ -5,7 +5,7 @@ use askama::Template;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, catalogue, media, search};
+use super::{auth, catalogue, media, requests, search};
 use crate::http::pages::{PageCtx, render};
 
 #[derive(OpenApi)]
@@ -31,12 +31,18 @@ use crate::http::pages::{PageCtx, render};
         media::list_enterprise_documents, media::add_enterprise_document,
         media::list_product_documents, media::add_product_document,
         media::download_document, media::delete_document, media::verify_document,
+        requests::submit, requests::list, requests::show, requests::transition,
+        requests::assign, requests::add_note, requests::suggestions, requests::shortlist,
+        requests::unshortlist, requests::forward, requests::respond, requests::message,
+        requests::connect, requests::close, requests::verify_phone, requests::stats,
+        requests::notifications, requests::mark_read,
     ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
          (name = "vetting", description = "Review by the centre, audit trail"),
          (name = "search", description = "Searching the published catalogue"),
-         (name = "media", description = "Photos, logos and certificate documents"))
+         (name = "media", description = "Photos, logos and certificate documents"),
+         (name = "brokering", description = "Market-linkage and technology-transfer requests, brokered by the centre; notifications"))
 )]
 pub struct ApiDoc;
 

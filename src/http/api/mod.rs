@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod docs;
 pub mod media;
+pub mod requests;
 pub mod search;
 
 use axum::extract::FromRequest;

@@ -1,0 +1,224 @@
+//! Notifications: an in-app inbox for everyone, and e-mail to those with an address.
+//!
+//! Written in the same transaction as the change they announce; the e-mail goes into
+//! `email_outbox` and is sent by `jobs::mail`, so a change is never announced without
+//! happening, nor happens without being announced.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Actor, now};
+use crate::config::Config;
+use crate::db::entities::{email_outbox, notification, request, user};
+use crate::domain::{Role, string_enum};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, t};
+
+string_enum! {
+    /// What a notification announces.
+    NoticeKind {
+        NewRequest => "new_request",
+        Assigned => "assigned",
+        Forwarded => "forwarded",
+        Offer => "offer",
+        Declined => "declined",
+        Status => "status",
+        Message => "message",
+        Connected => "connected",
+    }
+}
+
+/// Where a person reads a request: staff at the desk, everyone else on the request page.
+pub fn request_path(role: Option<Role>, id: i32) -> String {
+    if role.is_some_and(Role::is_staff) {
+        format!("/staff/requests/{id}")
+    } else {
+        format!("/yeu-cau/{id}")
+    }
+}
+
+/// Notifies `users` (minus whoever acted) about a request; queues e-mail for those with an
+/// address. `detail` is a line of plain text added to the e-mail.
+pub async fn notify(
+    db: &impl ConnectionTrait,
+    config: &Config,
+    actor: &Actor,
+    users: &[i32],
+    kind: NoticeKind,
+    request: &request::Model,
+    detail: Option<&str>,
+) -> AppResult<()> {
+    let mut ids: Vec<i32> = users
+        .iter()
+        .copied()
+        .filter(|id| Some(*id) != actor.id())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let at = now();
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "http://localhost:8080".into());
+    for person in people {
+        notification::ActiveModel {
+            user_id: Set(person.id),
+            at: Set(at),
+            kind: Set(kind.as_str().into()),
+            request_id: Set(Some(request.id)),
+            subject: Set(request.title.clone()),
+            read_at: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let Some(address) = person.email.clone() else {
+            continue;
+        };
+        let role = Role::parse(&person.role);
+        let headline = t(Lang::Vi, &format!("notify.{kind}"));
+        let mut body = format!(
+            "{} {},\n\n{headline}: {}\n",
+            t(Lang::Vi, "mail.greeting"),
+            person.full_name,
+            request.title
+        );
+        if let Some(d) = detail.filter(|d| !d.is_empty()) {
+            body.push_str(&format!("\n{d}\n"));
+        }
+        body.push_str(&format!(
+            "\n{}: {base}{}\n\n-- \n{}\n",
+            t(Lang::Vi, "mail.open"),
+            request_path(role, request.id),
+            t(Lang::Vi, "site.footer")
+        ));
+        email_outbox::ActiveModel {
+            to_address: Set(address),
+            subject: Set(format!("[ketnoi] {headline}: {}", request.title)),
+            body: Set(body),
+            created_at: Set(at),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            sent_at: Set(None),
+            last_error: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Ids of every staff member and administrator.
+pub async fn staff_ids(db: &impl ConnectionTrait) -> AppResult<Vec<i32>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect())
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i32,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `new_request`, `assigned`, `forwarded`, `offer`, `declined`, `status`, `message`,
+    /// `connected`.
+    pub kind: String,
+    /// In the request's language, e.g. "Yêu cầu mới".
+    pub message: String,
+    /// The request's title.
+    pub subject: String,
+    pub request_id: Option<i32>,
+    pub url: Option<String>,
+    pub read: bool,
+}
+
+fn signed_in(actor: &Actor) -> AppResult<&super::SignedIn> {
+    actor.user().ok_or(AppError::Unauthenticated)
+}
+
+/// The newest notifications of the signed-in person.
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    lang: Lang,
+    limit: u64,
+) -> AppResult<Vec<NotificationView>> {
+    let me = signed_in(actor)?;
+    let rows = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(me.id))
+        .order_by_desc(notification::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|n| NotificationView {
+            id: n.id,
+            at: n.at,
+            message: t(lang, &format!("notify.{}", n.kind)).into(),
+            kind: n.kind,
+            subject: n.subject,
+            url: n.request_id.map(|id| request_path(Some(me.role), id)),
+            request_id: n.request_id,
+            read: n.read_at.is_some(),
+        })
+        .collect())
+}
+
+pub async fn unread_count(db: &impl ConnectionTrait, user_id: i32) -> AppResult<u64> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Marks the given notifications (or all, when `ids` is empty) as read. Only one's own.
+pub async fn mark_read(db: &impl ConnectionTrait, actor: &Actor, ids: &[i32]) -> AppResult<u64> {
+    let me = signed_in(actor)?;
+    let mut update = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::value(Some(now())),
+        )
+        .filter(notification::Column::UserId.eq(me.id))
+        .filter(notification::Column::ReadAt.is_null());
+    if !ids.is_empty() {
+        update = update.filter(notification::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(update.exec(db).await?.rows_affected)
+}
+
+/// Marks one person's notifications about a request as read (they have opened it).
+pub async fn mark_request_read(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    request_id: i32,
+) -> AppResult<()> {
+    notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::value(Some(now())),
+        )
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::RequestId.eq(request_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
