@@ -201,6 +201,23 @@ pub fn router(state: AppState) -> Router {
             "/staff/documents/{id}/verify",
             post(pages::media::verify_document),
         )
+        .route(
+            "/yeu-cau/moi",
+            get(pages::requests::new_request).post(pages::requests::create_request),
+        )
+        .route("/yeu-cau", get(pages::requests::my_requests))
+        .route(
+            "/yeu-cau/{id}",
+            get(pages::requests::show_request).post(pages::requests::party_action),
+        )
+        .route("/thong-bao", get(pages::requests::inbox))
+        .route("/thong-bao/da-doc", post(pages::requests::mark_all_read))
+        .route("/staff/requests", get(pages::requests::desk))
+        .route("/staff/requests/stats", get(pages::requests::stats))
+        .route(
+            "/staff/requests/{id}",
+            get(pages::requests::desk_request).post(pages::requests::desk_action),
+        )
         .route("/staff/review", get(pages::staff::review_queue))
         .route(
             "/staff/review/{id}",

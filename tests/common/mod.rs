@@ -17,6 +17,7 @@ use tower::ServiceExt;
 use ketnoi::config::{Config, StorageConfig};
 use ketnoi::services::auth;
 
+pub mod desk;
 pub mod images;
 
 pub struct TestApp {

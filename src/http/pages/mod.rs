@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod dashboard;
 pub mod forms;
 pub mod media;
+pub mod requests;
 pub mod search;
 pub mod staff;
 
@@ -37,6 +38,8 @@ pub struct PageCtx {
     /// Path and query of this page, to come back to after switching language.
     pub here: String,
     pub public_url: String,
+    /// Unread notifications of the signed-in person.
+    pub unread: u64,
 }
 
 impl<S> FromRequestParts<S> for PageCtx
@@ -57,6 +60,12 @@ where
             .await
             .map_err(|e| PageError(e.0))?;
         let app = AppState::from_ref(state);
+        let unread = match actor.id() {
+            Some(id) => crate::services::notify::unread_count(&app.db, id)
+                .await
+                .map_err(PageError)?,
+            None => 0,
+        };
         let host = parts
             .headers
             .get(header::HOST)
@@ -75,6 +84,7 @@ where
                 .public_url
                 .clone()
                 .unwrap_or_else(|| format!("http://{host}")),
+            unread,
         })
     }
 }
@@ -123,6 +133,11 @@ impl PageCtx {
     /// `1.290.000 ₫`
     pub fn vnd(&self, amount: i64) -> String {
         format!("{} ₫", group_thousands(amount))
+    }
+
+    /// [`Self::vnd`] for templates, which hold numbers by reference.
+    pub fn money(&self, amount: &i64) -> String {
+        self.vnd(*amount)
     }
 
     /// `80.000 – 120.000 ₫/kg`, or "price on request".
@@ -296,6 +311,7 @@ impl IntoResponse for PageError {
             csrf: String::new(),
             here: "/".into(),
             public_url: String::new(),
+            unread: 0,
         };
         let key = format!("error.{}", err.code());
         let page = ErrorPage {
@@ -323,6 +339,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
         csrf: String::new(),
         here: "/".into(),
         public_url: String::new(),
+        unread: 0,
     };
     let page = ErrorPage {
         title: ctx.t("error.title.403"),

@@ -41,6 +41,15 @@ struct SearchPage {
 }
 
 impl SearchPage {
+    /// The "wanted" request form, with what was searched for.
+    fn wanted_url(&self) -> String {
+        let mut url = format!("/yeu-cau/moi?kind=linkage&q={}", super::urlencode(&self.q));
+        if let [category] = self.params.category.as_slice() {
+            url.push_str(&format!("&category={}", super::urlencode(category)));
+        }
+        url
+    }
+
     fn page_url(&self, page: &u64) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         if !self.q.is_empty() {

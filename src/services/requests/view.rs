@@ -91,6 +91,15 @@ pub struct EventView {
     pub body: String,
 }
 
+/// One conversation on a request: the requester with an enterprise, or with the centre.
+#[derive(Clone, Debug)]
+pub struct Thread {
+    pub enterprise_id: Option<i32>,
+    /// The enterprise's name; empty for the thread with the centre.
+    pub name: String,
+    pub messages: Vec<EventView>,
+}
+
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct OutcomeView {
     /// `deal` or `no_deal`.
@@ -146,6 +155,8 @@ pub struct RequestView {
     /// `note`, `shortlist`, `forward`, `connect`, `close`, `verify_phone`, and the states
     /// staff may move it to as `to:<status>`.
     pub actions: Vec<String>,
+    /// How the caller sees the request: `staff`, `requester` or `producer`.
+    pub viewer: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
@@ -166,36 +177,47 @@ impl RequestView {
         self.actions.iter().any(|a| a == action)
     }
 
-    /// The message threads the viewer can read: `None` is the thread with the centre.
-    pub fn threads(&self) -> Vec<Option<i32>> {
-        let mut ids: Vec<Option<i32>> = self
-            .timeline
-            .iter()
-            .filter(|e| e.kind == "message")
-            .map(|e| e.enterprise_id)
-            .collect();
+    /// The message threads the viewer can write in, with their messages: the requester and
+    /// staff have a thread with each other (first) and one with each forwarded enterprise;
+    /// a producer has the one with the requester.
+    pub fn threads(&self) -> Vec<Thread> {
+        let mut ids: Vec<Option<i32>> = Vec::new();
+        if self.viewer != "producer" {
+            ids.push(None);
+        }
+        ids.extend(
+            self.timeline
+                .iter()
+                .filter(|e| e.kind == "message" && e.enterprise_id.is_some())
+                .map(|e| e.enterprise_id),
+        );
         ids.extend(
             self.matches
                 .iter()
                 .filter(|m| m.forwarded_at.is_some())
                 .map(|m| Some(m.enterprise.id)),
         );
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-
-    pub fn messages_in(&self, thread: &Option<i32>) -> Vec<&EventView> {
-        self.timeline
-            .iter()
-            .filter(|e| e.kind == "message" && e.enterprise_id == *thread)
+        let mut seen = Vec::new();
+        ids.retain(|id| {
+            let new = !seen.contains(id);
+            seen.push(*id);
+            new
+        });
+        ids.into_iter()
+            .map(|id| Thread {
+                enterprise_id: id,
+                name: id
+                    .and_then(|id| self.matches.iter().find(|m| m.enterprise.id == id))
+                    .map(|m| m.enterprise.name.clone())
+                    .unwrap_or_default(),
+                messages: self
+                    .timeline
+                    .iter()
+                    .filter(|e| e.kind == "message" && e.enterprise_id == id)
+                    .cloned()
+                    .collect(),
+            })
             .collect()
-    }
-
-    pub fn enterprise_name(&self, id: &Option<i32>) -> String {
-        id.and_then(|id| self.matches.iter().find(|m| m.enterprise.id == id))
-            .map(|m| m.enterprise.name.clone())
-            .unwrap_or_default()
     }
 }
 
@@ -498,6 +520,12 @@ pub async fn view_for(
         outcome,
         rejection_reason: req.rejection_reason.clone(),
         actions: actions_for(req, viewer, &matches),
+        viewer: match viewer {
+            Viewer::Staff => "staff",
+            Viewer::Requester => "requester",
+            Viewer::Producer(_) => "producer",
+        }
+        .into(),
         created_at: req.created_at,
         updated_at: req.updated_at,
         last_activity_at: req.last_activity_at,
