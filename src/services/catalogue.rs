@@ -140,11 +140,7 @@ impl EnterpriseView {
     }
 
     pub fn place(&self) -> String {
-        [self.commune.as_deref(), self.province.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
     pub fn phone_display(&self) -> Option<String> {
@@ -314,11 +310,7 @@ impl ProductView {
     }
 
     pub fn place(&self) -> String {
-        [self.commune.as_deref(), self.province.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
     pub fn ocop_current(&self) -> bool {

@@ -187,4 +187,22 @@ impl Reference {
         let province = commune.and_then(|c| self.province(c.province_code));
         (commune, province)
     }
+
+    /// `Xã Na Rì, Thái Nguyên`
+    pub fn place_name(&self, commune_code: i32) -> String {
+        let (commune, province) = self.place(commune_code);
+        join_place(
+            commune.map(|c| c.name.as_str()),
+            province.map(|p| p.name.as_str()),
+        )
+    }
+}
+
+/// `Xã Na Rì, Thái Nguyên`, or whichever part is known.
+pub fn join_place(commune: Option<&str>, province: Option<&str>) -> String {
+    [commune, province]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
 }

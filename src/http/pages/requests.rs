@@ -572,8 +572,7 @@ pub async fn party_action(
         Ok(_) => Ok(see_other(&format!("/yeu-cau/{id}?done={done}"))),
         Err(e) => {
             let (message, status) = page_error(&ctx, &e)?;
-            let mut form = FormValues::default();
-            for (k, v) in [
+            let form = refill(&[
                 ("body", &f.body),
                 ("answer", &f.answer),
                 ("price_vnd", &f.price_vnd),
@@ -581,12 +580,19 @@ pub async fn party_action(
                 ("lead_time_days", &f.lead_time_days),
                 ("message", &f.message),
                 ("reason", &f.reason),
-            ] {
-                form.set(k, v.clone().unwrap_or_default());
-            }
+            ]);
             show_page(&state, ctx, id, None, Some((message, status)), form).await
         }
     }
+}
+
+/// The values of a form that failed, to show again.
+fn refill(fields: &[(&str, &Option<String>)]) -> FormValues {
+    let mut form = FormValues::default();
+    for (k, v) in fields {
+        form.set(k, v.as_deref().unwrap_or_default());
+    }
+    form
 }
 
 /// An error to show on the page it happened on; anything else becomes an error page.
@@ -909,8 +915,7 @@ pub async fn desk_action(
         Ok(_) => Ok(see_other(&format!("/staff/requests/{id}?done=1"))),
         Err(e) => {
             let (message, status) = page_error(&ctx, &e)?;
-            let mut form = FormValues::default();
-            for (k, v) in [
+            let form = refill(&[
                 ("action", &f.action),
                 ("body", &f.body),
                 ("note", &f.note),
@@ -918,9 +923,7 @@ pub async fn desk_action(
                 ("value_vnd", &f.value_vnd),
                 ("quantity", &f.quantity),
                 ("reason", &f.reason),
-            ] {
-                form.set(k, v.clone().unwrap_or_default());
-            }
+            ]);
             desk_request_page(&state, ctx, id, None, Some((message, status)), form).await
         }
     }

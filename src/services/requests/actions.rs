@@ -9,8 +9,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{
-    Audience, Event, EventKind, RequestSource, RequestView, Viewer, change_status, lock,
-    members_of, record, status_of, view_for, viewer_of,
+    Audience, Event, EventKind, RequestSource, RequestView, Viewer, change_status, forwarded_ids,
+    lock, members_of, record, status_of, view_for, viewer_of,
 };
 use crate::app::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
@@ -327,14 +327,7 @@ async fn audience_ids(
         }
     }
     if producers {
-        let forwarded: Vec<i32> = request_match::Entity::find()
-            .filter(request_match::Column::RequestId.eq(req.id))
-            .filter(request_match::Column::ForwardedAt.is_not_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.enterprise_id)
-            .collect();
+        let forwarded = forwarded_ids(db, req.id).await?;
         ids.extend(members_of(db, &forwarded).await?);
     }
     Ok(ids)
@@ -720,17 +713,6 @@ fn answering_enterprise(viewer: &Viewer, asked: Option<i32>, forwarded: &[i32]) 
         },
         Viewer::Requester => Err(AppError::Forbidden),
     }
-}
-
-async fn forwarded_ids(db: &impl ConnectionTrait, request_id: i32) -> AppResult<Vec<i32>> {
-    Ok(request_match::Entity::find()
-        .filter(request_match::Column::RequestId.eq(request_id))
-        .filter(request_match::Column::ForwardedAt.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.enterprise_id)
-        .collect())
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

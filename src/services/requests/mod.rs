@@ -135,9 +135,18 @@ async fn forwarded_enterprises_of(
     if memberships.is_empty() {
         return Ok(Vec::new());
     }
+    let mut forwarded = forwarded_ids(db, request_id).await?;
+    forwarded.retain(|e| memberships.contains(e));
+    Ok(forwarded)
+}
+
+/// The enterprises a request was forwarded to.
+pub(crate) async fn forwarded_ids(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> AppResult<Vec<i32>> {
     Ok(request_match::Entity::find()
         .filter(request_match::Column::RequestId.eq(request_id))
-        .filter(request_match::Column::EnterpriseId.is_in(memberships))
         .filter(request_match::Column::ForwardedAt.is_not_null())
         .all(db)
         .await?

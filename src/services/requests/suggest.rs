@@ -147,13 +147,7 @@ pub async fn suggestions(
             .await?
     };
     let enterprise_ids: Vec<i32> = products.iter().map(|p| p.enterprise_id).collect();
-    let enterprises: HashMap<i32, enterprise::Model> = enterprise::Entity::find()
-        .filter(enterprise::Column::Id.is_in(enterprise_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let enterprises = super::view::by_id!(db, enterprise, enterprise_ids);
     let shortlisted: Vec<i32> = request_match::Entity::find()
         .filter(request_match::Column::RequestId.eq(req.id))
         .all(db)
@@ -219,14 +213,10 @@ pub async fn suggestions(
                 name: e.name.clone(),
                 url: Some(format!("/co-so/{}", e.slug)),
             },
-            place: [
+            place: crate::services::reference::join_place(
                 commune.map(|c| c.name.as_str()),
                 province.map(|p| p.name.as_str()),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", "),
+            ),
             product: Some(LinkRef {
                 id: p.id,
                 name: p.name.clone(),

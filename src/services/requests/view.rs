@@ -23,6 +23,20 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::Actor;
 
+/// Loads the rows of `$entity` with the given ids into a map by id.
+macro_rules! by_id {
+    ($db:expr, $entity:ident, $ids:expr) => {
+        $entity::Entity::find()
+            .filter($entity::Column::Id.is_in($ids))
+            .all($db)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect::<HashMap<i32, $entity::Model>>()
+    };
+}
+pub(crate) use by_id;
+
 /// A record named by id, with its public page when it has one.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct LinkRef {
@@ -166,11 +180,7 @@ pub struct RequestView {
 
 impl RequestView {
     pub fn place(&self) -> String {
-        [self.commune.as_deref(), self.province.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ")
+        crate::services::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
     pub fn can(&self, action: &str) -> bool {
@@ -269,22 +279,10 @@ pub async fn view_for(
         .await?;
     let mut enterprise_ids: Vec<i32> = matches.iter().map(|m| m.enterprise_id).collect();
     enterprise_ids.extend(req.enterprise_id);
-    let enterprises: HashMap<i32, enterprise::Model> = enterprise::Entity::find()
-        .filter(enterprise::Column::Id.is_in(enterprise_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e))
-        .collect();
+    let enterprises = by_id!(db, enterprise, enterprise_ids);
     let mut product_ids: Vec<i32> = matches.iter().filter_map(|m| m.product_id).collect();
     product_ids.extend(req.product_id);
-    let products: HashMap<i32, product::Model> = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+    let products = by_id!(db, product, product_ids);
     let product_ref = |id: i32| {
         products.get(&id).map(|p| LinkRef {
             id: p.id,
@@ -307,13 +305,7 @@ pub async fn view_for(
     let mut user_ids: Vec<i32> = events.iter().filter_map(|e| e.actor_id).collect();
     user_ids.extend(req.requester_id);
     user_ids.extend(req.assigned_to);
-    let users: HashMap<i32, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = by_id!(db, user, user_ids);
 
     let visible_match = |m: &request_match::Model| match viewer {
         Viewer::Staff => true,
@@ -331,19 +323,11 @@ pub async fn view_for(
         .filter(|m| visible_match(m))
         .filter_map(|m| {
             let e = enterprises.get(&m.enterprise_id)?;
-            let (commune, province) = reference.place(e.commune_code);
             let show_contact = viewer.is_staff()
                 || (matches!(viewer, Viewer::Requester) && m.connected_at.is_some());
             Some(MatchView {
                 enterprise: enterprise_ref(e.id)?,
-                place: [
-                    commune.map(|c| c.name.as_str()),
-                    province.map(|p| p.name.as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", "),
+                place: reference.place_name(e.commune_code),
                 product: m.product_id.and_then(product_ref),
                 note: m.note.clone().filter(|_| viewer.is_staff()),
                 shortlisted_at: m.shortlisted_at,
@@ -769,13 +753,7 @@ pub async fn list(
         .await?;
     let mut user_ids: Vec<i32> = rows.iter().filter_map(|r| r.requester_id).collect();
     user_ids.extend(rows.iter().filter_map(|r| r.assigned_to));
-    let users: HashMap<i32, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let users = by_id!(db, user, user_ids);
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let matches = request_match::Entity::find()
         .filter(request_match::Column::RequestId.is_in(ids))
