@@ -88,6 +88,10 @@ pub struct ServeArgs {
         default_value = "ketnoi <no-reply@ketnoi.local>"
     )]
     pub mail_from: String,
+    /// Chromium (or Chrome) used to print fair catalogues and cards as PDF; found on PATH
+    /// when not given.
+    #[arg(long, env = "KETNOI_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
 }
 
 /// Where photos and documents live; shared by `serve` and `storage`.
@@ -236,6 +240,7 @@ impl Default for ServeArgs {
             overdue_days: 3,
             smtp_url: None,
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
+            chromium: None,
         }
     }
 }
@@ -275,6 +280,8 @@ pub struct Config {
     /// SMTP server URL; `None` writes e-mail to the log.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// The browser that prints PDFs; `None`: PDFs are unavailable (pages still print).
+    pub chromium: Option<PathBuf>,
 }
 
 impl Config {
@@ -294,6 +301,7 @@ impl Config {
             overdue_days: args.overdue_days.max(1),
             smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
             mail_from: args.mail_from.clone(),
+            chromium: crate::print::find_browser(args.chromium.as_deref()),
             ..Config::default()
         })
     }
@@ -316,6 +324,7 @@ impl Default for Config {
             overdue_days: 3,
             smtp_url: None,
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
+            chromium: crate::print::find_browser(None),
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum AppError {
     FileTooLarge,
     #[error("object store unavailable")]
     StorageUnavailable,
+    /// No browser to print PDFs with, or printing failed.
+    #[error("printing unavailable")]
+    PrintUnavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -77,7 +80,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge | AppError::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageUnavailable | AppError::PrintUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +102,7 @@ impl AppError {
             AppError::TooLarge => "request.too_large",
             AppError::FileTooLarge => "file.too_large",
             AppError::StorageUnavailable => "storage.unavailable",
+            AppError::PrintUnavailable => "print.unavailable",
             AppError::SearchUnavailable => "search.unavailable",
             AppError::Internal(_) => "internal",
         }

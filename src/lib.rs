@@ -14,6 +14,8 @@ pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod print;
+pub mod qr;
 pub mod router;
 pub mod search;
 pub mod services;

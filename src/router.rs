@@ -3,12 +3,12 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use crate::http::api::{auth, catalogue, docs, media, requests, search};
+use crate::http::api::{auth, catalogue, docs, fairs, media, requests, search};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{pages, session, statics};
 
@@ -100,6 +100,16 @@ pub fn router(state: AppState) -> Router {
         .route("/requests/{id}/connect", post(requests::connect))
         .route("/requests/{id}/close", post(requests::close))
         .route("/requests/{id}/verify-phone", post(requests::verify_phone))
+        .route("/fairs", get(fairs::list).post(fairs::create))
+        .route("/fairs/{id}", get(fairs::show).patch(fairs::update))
+        .route("/fairs/{id}/exhibitors", post(fairs::add_exhibitor))
+        .route(
+            "/fairs/{id}/exhibitors/{exhibitor_id}",
+            patch(fairs::update_exhibitor).delete(fairs::remove_exhibitor),
+        )
+        .route("/fairs/{id}/leads", post(fairs::capture_lead))
+        .route("/fairs/{id}/results", get(fairs::results))
+        .route("/fairs/{id}/qr", get(fairs::qr))
         .route("/notifications", get(requests::notifications))
         .route("/notifications/read", post(requests::mark_read))
         .route("/audit", get(catalogue::list_audit))
@@ -209,6 +219,31 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/yeu-cau/{id}",
             get(pages::requests::show_request).post(pages::requests::party_action),
+        )
+        .route("/hoi-cho", get(pages::fairs::list))
+        .route("/hoi-cho/sw.js", get(pages::fairs::service_worker))
+        .route("/hoi-cho/{slug}", get(pages::fairs::show))
+        .route("/hoi-cho/{slug}/gian/{booth}", get(pages::fairs::booth))
+        .route("/hoi-cho/{slug}/qr/{file}", get(pages::fairs::qr_file))
+        .route("/hoi-cho/{slug}/in/{what}", get(pages::fairs::print_html))
+        .route("/hoi-cho/{slug}/pdf/{what}", get(pages::fairs::print_pdf))
+        .route(
+            "/hoi-cho/{slug}/khach-hang",
+            get(pages::fairs::capture).post(pages::fairs::capture_post),
+        )
+        .route("/hoi-cho/{slug}/ket-qua", get(pages::fairs::results))
+        .route(
+            "/hoi-cho/{slug}/ket-qua.csv",
+            get(pages::fairs::results_csv),
+        )
+        .route("/staff/fairs", get(pages::fairs::staff_list))
+        .route(
+            "/staff/fairs/new",
+            get(pages::fairs::new_fair).post(pages::fairs::create_fair),
+        )
+        .route(
+            "/staff/fairs/{id}",
+            get(pages::fairs::manage).post(pages::fairs::manage_post),
         )
         .route("/thong-bao", get(pages::requests::inbox))
         .route("/thong-bao/da-doc", post(pages::requests::mark_all_read))

@@ -10,6 +10,7 @@ mod m20261128_000005_search_outbox;
 mod m20261128_000006_search_synonyms;
 mod m20261128_000007_media;
 mod m20261128_000008_requests;
+mod m20261128_000009_fairs;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_search_synonyms::Migration),
             Box::new(m20261128_000007_media::Migration),
             Box::new(m20261128_000008_requests::Migration),
+            Box::new(m20261128_000009_fairs::Migration),
         ]
     }
 }

@@ -253,6 +253,8 @@ entity!(request, "requests", {
     pub last_activity_at: DateTimeUtc,
     pub first_response_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    /// The trade fair the request came from (a booth lead or a QR scan).
+    pub fair_id: Option<i32>,
 });
 
 entity!(request_match, "request_matches", {
@@ -317,4 +319,47 @@ entity!(email_outbox, "email_outbox", {
     pub sent_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+});
+
+entity!(fair, "fairs", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub venue: String,
+    pub province_code: i32,
+    pub organiser: String,
+    pub status: String,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+});
+
+entity!(fair_exhibitor, "fair_exhibitors", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub fair_id: i32,
+    pub enterprise_id: i32,
+    pub booth: String,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(fair_product, "fair_products", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub exhibitor_id: i32,
+    pub product_id: i32,
+});
+
+entity!(fair_hit, "fair_hits", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub fair_id: i32,
+    pub exhibitor_id: Option<i32>,
+    pub product_id: Option<i32>,
+    pub kind: String,
+    pub at: DateTimeUtc,
 });

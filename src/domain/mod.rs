@@ -7,6 +7,7 @@
 mod account;
 mod enterprise;
 mod error;
+pub mod fair;
 mod phone;
 pub mod product;
 pub mod request;
@@ -16,6 +17,7 @@ pub mod text;
 pub use account::{Email, Login, Password, Role};
 pub use enterprise::{Certification, EnterpriseFields, EnterpriseInput, LegalForm};
 pub use error::{FieldError, Invalid};
+pub use fair::{FairFields, FairInput, FairStatus};
 pub use phone::PhoneNumber;
 pub use product::{
     Ocop, PackagingStatus, PriceRange, ProductFields, ProductInput, ProductStatus, Trademark,

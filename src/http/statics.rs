@@ -27,6 +27,22 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
     },
     Asset {
+        path: "fair-capture.js",
+        body: include_bytes!("../../frontend/static/fair-capture.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
+    // DejaVu Sans covers every Vietnamese letter; printed matter embeds it.
+    Asset {
+        path: "fonts/DejaVuSans.ttf",
+        body: include_bytes!("../../frontend/static/fonts/DejaVuSans.ttf"),
+        content_type: "font/ttf",
+    },
+    Asset {
+        path: "fonts/DejaVuSans-Bold.ttf",
+        body: include_bytes!("../../frontend/static/fonts/DejaVuSans-Bold.ttf"),
+        content_type: "font/ttf",
+    },
+    Asset {
         path: "favicon.svg",
         body: include_bytes!("../../frontend/static/favicon.svg"),
         content_type: "image/svg+xml",
@@ -46,6 +62,11 @@ pub fn asset_url(path: &str) -> String {
         Some(i) => format!("/static/{path}?v={}", VERSIONS[i]),
         None => format!("/static/{path}"),
     }
+}
+
+/// The bytes of an embedded file, e.g. a font for printed matter.
+pub fn asset_bytes(path: &str) -> Option<&'static [u8]> {
+    ASSETS.iter().find(|a| a.path == path).map(|a| a.body)
 }
 
 pub async fn serve(Path(path): Path<String>) -> Response {

@@ -5,7 +5,7 @@ use askama::Template;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, catalogue, media, requests, search};
+use super::{auth, catalogue, fairs, media, requests, search};
 use crate::http::pages::{PageCtx, render};
 
 #[derive(OpenApi)]
@@ -36,12 +36,16 @@ use crate::http::pages::{PageCtx, render};
         requests::unshortlist, requests::forward, requests::respond, requests::message,
         requests::connect, requests::close, requests::verify_phone, requests::stats,
         requests::notifications, requests::mark_read,
+        fairs::list, fairs::create, fairs::show, fairs::update, fairs::add_exhibitor,
+        fairs::update_exhibitor, fairs::remove_exhibitor, fairs::capture_lead, fairs::results,
+        fairs::qr,
     ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
          (name = "vetting", description = "Review by the centre, audit trail"),
          (name = "search", description = "Searching the published catalogue"),
          (name = "media", description = "Photos, logos and certificate documents"),
+         (name = "fairs", description = "Trade fairs: exhibitors, booths, QR codes, leads and results"),
          (name = "brokering", description = "Market-linkage and technology-transfer requests, brokered by the centre; notifications"))
 )]
 pub struct ApiDoc;

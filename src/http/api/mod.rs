@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod docs;
+pub mod fairs;
 pub mod media;
 pub mod requests;
 pub mod search;

@@ -39,6 +39,9 @@ pub async fn submit(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let fair_id = crate::http::pages::fairs::attribute(&state, &headers, None)
+        .await?
+        .map(|(id, _)| id);
     let (view, created) = requests::submit(
         &state,
         &actor,
@@ -48,6 +51,8 @@ pub async fn submit(
             source: RequestSource::Api,
             idempotency_key: key,
             client_ip: ip,
+            fair_id,
+            on_behalf: false,
         },
     )
     .await?;

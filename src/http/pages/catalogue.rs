@@ -138,10 +138,20 @@ struct ProductPage {
     more: Vec<ProductView>,
 }
 
+/// `?hoi-cho=<fair>&qr=1`: the page was opened from a fair's QR code.
+#[derive(serde::Deserialize, Default)]
+pub struct FairQuery {
+    #[serde(rename = "hoi-cho")]
+    pub fair: Option<String>,
+    pub qr: Option<String>,
+}
+
 pub async fn product_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
+    Query(fq): Query<FairQuery>,
 ) -> PageResult {
     let p = catalogue::get_product(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
         .await?;
@@ -152,12 +162,24 @@ pub async fn product_page(
         .filter(|o| o.id != p.id)
         .take(6)
         .collect();
-    Ok(render(&ProductPage {
+    let product_id = p.id;
+    let mut response = render(&ProductPage {
         ctx,
         p,
         manages,
         more,
-    }))
+    });
+    super::fairs::count_visit(
+        &state,
+        &headers,
+        fq.fair.as_deref(),
+        fq.qr.is_some(),
+        None,
+        Some(product_id),
+        &mut response,
+    )
+    .await?;
+    Ok(response)
 }
 
 #[derive(Template)]
@@ -171,10 +193,13 @@ struct EnterprisePage {
 pub async fn enterprise_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
 ) -> PageResult {
     let e = catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
         .await?;
     let products = catalogue::newest_products(&state.db, &state.reference, Some(e.id), 200).await?;
-    Ok(render(&EnterprisePage { ctx, e, products }))
+    let mut response = render(&EnterprisePage { ctx, e, products });
+    super::fairs::count_visit(&state, &headers, None, false, None, None, &mut response).await?;
+    Ok(response)
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod catalogue;
 pub mod dashboard;
+pub mod fairs;
 pub mod forms;
 pub mod media;
 pub mod requests;

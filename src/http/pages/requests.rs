@@ -308,8 +308,12 @@ pub async fn create_request(
     State(state): State<AppState>,
     ctx: PageCtx,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     Form(f): Form<RequestForm>,
 ) -> PageResult {
+    let fair_id = super::fairs::attribute(&state, &headers, None)
+        .await?
+        .map(|(id, _)| id);
     let mut values = FormValues::from_input(&f.to_input());
     for (k, v) in [("source", &f.source), ("token", &f.token)] {
         values.set(k, v.clone().unwrap_or_default());
@@ -338,6 +342,8 @@ pub async fn create_request(
             source,
             idempotency_key: f.token.clone(),
             client_ip: ip,
+            fair_id,
+            on_behalf: false,
         },
     )
     .await;

@@ -35,6 +35,11 @@ pub struct Submission<'a> {
     /// The API's `Idempotency-Key`, or the form's one-time token.
     pub idempotency_key: Option<String>,
     pub client_ip: String,
+    /// The trade fair it came from: a booth lead, or a visit that began with a QR scan.
+    pub fair_id: Option<i32>,
+    /// Recorded for someone else (a lead at a fair booth): their name and phone are the
+    /// contact, checked in person, and the sender is not the requester.
+    pub on_behalf: bool,
 }
 
 fn scoped_key(actor: &Actor, key: Option<&str>) -> AppResult<Option<String>> {
@@ -150,6 +155,7 @@ pub async fn submit(
     let fields = errors.take(RequestFields::parse(input, today()));
     let guest = match actor {
         Actor::Visitor => errors.take(GuestContact::parse(input)),
+        _ if submission.on_behalf => errors.take(GuestContact::parse(input)),
         // Staff may type a request taken over the phone, with the caller's name and number.
         Actor::User(u) if u.role.is_staff() && input.contact_phone.is_some() => {
             errors.take(GuestContact::parse(input))
@@ -189,7 +195,8 @@ pub async fn submit(
     let at = now();
     let linkage = fields.linkage.as_ref();
     let transfer = fields.transfer.as_ref();
-    let staff_taken = actor.is_staff() && guest.is_some();
+    // Taken by phone or met in person: the number is known to be real.
+    let staff_taken = guest.is_some() && (actor.is_staff() || submission.on_behalf);
     let txn = write_txn(db).await?;
     let inserted = request::ActiveModel {
         kind: Set(fields.kind.as_str().into()),
@@ -220,6 +227,7 @@ pub async fn submit(
         province_code: Set(fields.province_code),
         commune_code: Set(fields.commune_code),
         source: Set(submission.source.as_str().into()),
+        fair_id: Set(submission.fair_id),
         idempotency_key: Set(key.clone()),
         created_at: Set(at),
         updated_at: Set(at),

@@ -1,0 +1,32 @@
+// Keeps the fair lead-capture page and the site's assets on the phone, so the page opens and
+// works in a hall with no network. Pages: network first, the kept copy when offline.
+// Assets: the kept copy (their URLs change when they do).
+const CACHE = 'ketnoi-fair-v1';
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/static/')) {
+    event.respondWith(
+      caches.match(request).then((hit) => hit || fetch(request).then((response) => {
+        if (response.ok) { const copy = response.clone(); caches.open(CACHE).then((c) => c.put(request, copy)); }
+        return response;
+      })),
+    );
+    return;
+  }
+  if (/^\/hoi-cho\/[^/]+\/khach-hang$/.test(url.pathname)) {
+    const page = url.origin + url.pathname;
+    event.respondWith(
+      fetch(request).then((response) => {
+        if (response.ok) { const copy = response.clone(); caches.open(CACHE).then((c) => c.put(page, copy)); }
+        return response;
+      }).catch(() => caches.match(page).then((hit) => hit || Response.error())),
+    );
+  }
+});

@@ -1,0 +1,113 @@
+//! Printed matter as PDF: an HTML page with print CSS (`@page` sizes, embedded fonts),
+//! rendered by headless Chromium into a file a print shop accepts.
+//!
+//! The page and everything it shows (fonts, photos, QR codes) are written into a private
+//! temporary directory first, so Chromium reads only local files and needs no network.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+/// A browser renders one or two documents at a time; each takes a few hundred MB.
+static PRINTERS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(2));
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error("no Chromium to print with (set KETNOI_CHROMIUM)")]
+    NoBrowser,
+    #[error("printing failed: {0}")]
+    Failed(String),
+}
+
+/// The Chromium (or Chrome) to print with: `KETNOI_CHROMIUM`, else the first on `PATH`.
+pub fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = configured {
+        return p.exists().then(|| p.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|candidate| candidate.is_file())
+}
+
+/// Renders `html` (with `files`, by relative path, beside it) to PDF bytes.
+pub async fn pdf(
+    browser: &Path,
+    html: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<Vec<u8>, PrintError> {
+    let _permit = PRINTERS
+        .acquire()
+        .await
+        .map_err(|e| PrintError::Failed(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| PrintError::Failed(e.to_string()))?;
+    let write = |rel: &str, bytes: &[u8]| -> Result<(), PrintError> {
+        if rel.contains("..") || rel.starts_with('/') {
+            return Err(PrintError::Failed(format!("bad file name {rel}")));
+        }
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| PrintError::Failed(e.to_string()))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| PrintError::Failed(e.to_string()))
+    };
+    write("index.html", html.as_bytes())?;
+    for (rel, bytes) in files {
+        write(rel, bytes)?;
+    }
+    let out = dir.path().join("out.pdf");
+    let profile = dir.path().join("profile");
+    let page = url::Url::from_file_path(dir.path().join("index.html"))
+        .map_err(|_| PrintError::Failed("temporary path is not absolute".into()))?;
+    let mut command = tokio::process::Command::new(browser);
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--print-to-pdf={}", out.display()))
+        .arg(page.as_str())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let child = command
+        .spawn()
+        .map_err(|e| PrintError::Failed(e.to_string()))?;
+    let output = tokio::time::timeout(TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| PrintError::Failed("Chromium took too long".into()))?
+        .map_err(|e| PrintError::Failed(e.to_string()))?;
+    match std::fs::read(&out) {
+        Ok(bytes) if bytes.starts_with(b"%PDF") => Ok(bytes),
+        _ => Err(PrintError::Failed(format!(
+            "Chromium exited with {}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .unwrap_or_default()
+        ))),
+    }
+}
