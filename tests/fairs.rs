@@ -464,6 +464,13 @@ async fn booth_leads_work_as_a_plain_form_too() {
     let Fair { mut desk, slug, .. } = fair().await;
     let app = &mut desk.app;
     app.sign_in(PRODUCER_A).await;
+    let dashboard = app.get("/dashboard").await;
+    assert!(
+        dashboard
+            .body
+            .contains(&format!("/hoi-cho/{slug}/khach-hang")),
+        "the exhibitor finds where to record buyers"
+    );
     let page = app.get(&format!("/hoi-cho/{slug}/khach-hang")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("A2 · HTX Côn Minh"));
@@ -505,4 +512,14 @@ async fn booth_leads_work_as_a_plain_form_too() {
     assert_eq!(list["total"], 1, "one lead from one form: {list}");
     assert_eq!(list["items"][0]["source"], "fair");
     assert_eq!(list["items"][0]["quantity"], 500);
+    let id = list["items"][0]["id"].as_i64().expect("id");
+    let view = app.get(&format!("/api/v1/requests/{id}")).await.json();
+    assert_eq!(view["fair"]["name"], "Hội chợ OCOP Thái Nguyên 2026");
+    assert_eq!(view["requester"]["name"], "Ông Bình");
+    let desk = app.get(&format!("/staff/requests/{id}")).await;
+    assert!(
+        desk.body.contains("Hội chợ OCOP Thái Nguyên 2026"),
+        "{}",
+        desk.body
+    );
 }

@@ -854,3 +854,27 @@ pub async fn request_count(db: &impl ConnectionTrait, fair_id: i32) -> AppResult
         .count(db)
         .await?)
 }
+
+/// The booths of the given enterprises at fairs that are not over: (fair, booth).
+pub async fn booths_of(
+    state: &AppState,
+    enterprise_ids: &[i32],
+) -> AppResult<Vec<(FairSummary, String)>> {
+    if enterprise_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = fair_exhibitor::Entity::find()
+        .filter(fair_exhibitor::Column::EnterpriseId.is_in(enterprise_ids.to_vec()))
+        .all(&state.db)
+        .await?;
+    let fairs = list(state).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|x| {
+            fairs
+                .iter()
+                .find(|f| f.id == x.fair_id && f.status != FairStatus::Closed)
+                .map(|f| (f.clone(), x.booth))
+        })
+        .collect())
+}

@@ -50,6 +50,8 @@ struct DashboardPage {
     products: Vec<ProductView>,
     message: Option<&'static str>,
     review_count: u64,
+    /// Booths at fairs to come: where to record buyers.
+    booths: Vec<(crate::services::fairs::FairSummary, String)>,
 }
 
 pub async fn dashboard(
@@ -94,12 +96,19 @@ pub async fn dashboard(
         0
     };
     let message = done_message(&ctx, q.done.as_deref());
+    let booths = if ctx.is_staff() {
+        Vec::new()
+    } else {
+        let ids: Vec<i32> = enterprises.iter().map(|e| e.id).collect();
+        crate::services::fairs::booths_of(&state, &ids).await?
+    };
     Ok(render(&DashboardPage {
         ctx,
         enterprises,
         products,
         message,
         review_count,
+        booths,
     }))
 }
 

@@ -155,6 +155,8 @@ pub struct RequestView {
     pub commune: Option<String>,
     /// `form`, `api`, `product`, `enterprise`, `search` or `fair`.
     pub source: String,
+    /// The trade fair it came from (a booth lead, or a visit that began with a QR scan).
+    pub fair: Option<LinkRef>,
     pub requester: RequesterView,
     pub assigned_to: Option<LinkRef>,
     /// Open and idle longer than the centre allows.
@@ -487,6 +489,17 @@ pub async fn view_for(
         commune_code: req.commune_code,
         commune: commune.map(|c| c.name.clone()),
         source: req.source.clone(),
+        fair: match req.fair_id {
+            Some(id) => crate::db::entities::fair::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|f| LinkRef {
+                    id: f.id,
+                    name: f.name,
+                    url: Some(format!("/hoi-cho/{}", f.slug)),
+                }),
+            None => None,
+        },
         requester,
         assigned_to: req
             .assigned_to
