@@ -118,6 +118,11 @@ async fn migrate_create_a_user_and_load_the_demo() {
             .unwrap();
         assert!(n > 0, "the demo has {status} products");
     }
+    let booths = ketnoi::db::entities::fair_exhibitor::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(booths, 6, "the demo fair has six booths");
     let admin = user::Entity::find()
         .filter(user::Column::Email.eq("an@example.vn"))
         .one(&db)

@@ -140,9 +140,79 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
             }
         }
     }
+    demo_fair(db).await?;
     Ok(Some(DemoLogins {
         login: staff_login.into(),
         producer_login: producer_phone.into(),
         password: DEMO_PASSWORD.into(),
     }))
+}
+
+/// A fair a month from now with the first enterprises that have published products, each at
+/// a booth showing them.
+async fn demo_fair(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
+
+    use crate::db::entities::{fair, fair_exhibitor, fair_product, product};
+
+    let starts = crate::domain::today() + chrono::Duration::days(30);
+    let at = super::now();
+    let f = fair::ActiveModel {
+        slug: Set("hoi-cho-ocop-thai-nguyen".into()),
+        name: Set("Hội chợ OCOP và hàng nông sản Thái Nguyên".into()),
+        starts_on: Set(starts),
+        ends_on: Set(starts + chrono::Duration::days(4)),
+        venue: Set("Quảng trường 20/8, Phường Phan Đình Phùng".into()),
+        province_code: Set(19),
+        organiser: Set("Sở Công Thương Thái Nguyên".into()),
+        status: Set("planned".into()),
+        description: Set(
+            "Gian hàng của các cơ sở công nghiệp nông thôn: miến dong, chè, mật ong, măng khô, đồ gỗ."
+                .into(),
+        ),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let published = product::Entity::find()
+        .filter(product::Column::Status.eq("published"))
+        .order_by_asc(product::Column::Id)
+        .all(db)
+        .await?;
+    let mut booth = 0;
+    for e in enterprise::Entity::find()
+        .order_by_asc(enterprise::Column::Id)
+        .all(db)
+        .await?
+    {
+        let shown: Vec<&product::Model> = published
+            .iter()
+            .filter(|p| p.enterprise_id == e.id)
+            .collect();
+        if shown.is_empty() || booth == 6 {
+            continue;
+        }
+        booth += 1;
+        let x = fair_exhibitor::ActiveModel {
+            fair_id: Set(f.id),
+            enterprise_id: Set(e.id),
+            booth: Set(format!("A{booth}")),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        for p in shown {
+            fair_product::ActiveModel {
+                exhibitor_id: Set(x.id),
+                product_id: Set(p.id),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
 }
