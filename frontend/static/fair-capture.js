@@ -10,7 +10,17 @@
   const booth = document.getElementById('lead-booth');
 
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/hoi-cho/sw.js', { scope: '/hoi-cho/' }).catch(() => {});
+    // On the first visit the page and its assets loaded before the worker existed: ask it to
+    // keep them now, so the page opens offline without another visit.
+    const firstVisit = !navigator.serviceWorker.controller;
+    navigator.serviceWorker.register('/hoi-cho/sw.js', { scope: '/hoi-cho/' })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        if (!firstVisit || !registration.active) return;
+        const assets = document.querySelectorAll('script[src], link[rel="stylesheet"][href], link[rel="icon"][href]');
+        registration.active.postMessage({ keep: [location.pathname, ...Array.from(assets, (el) => el.src || el.href)] });
+      })
+      .catch(() => {});
   }
 
   const load = () => { try { return JSON.parse(localStorage.getItem(store) || '[]'); } catch (_) { return []; } };
@@ -20,10 +30,10 @@
 
   const show = (note) => {
     const n = load().length;
+    status.dataset.waiting = String(n);
     if (n === 0 && !note) { status.hidden = true; return; }
     status.hidden = false;
     status.textContent = n > 0 ? form.dataset.waiting.replace('{n}', n) : note;
-    status.dataset.waiting = String(n);
   };
 
   const showProducts = () => {

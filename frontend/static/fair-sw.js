@@ -5,6 +5,16 @@ const CACHE = 'ketnoi-fair-v1';
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// A page that loaded before the worker took over sends what it needs offline.
+self.addEventListener('message', (event) => {
+  const urls = (event.data && Array.isArray(event.data.keep) ? event.data.keep : [])
+    .map((u) => new URL(u, self.location.href))
+    .filter((u) => u.origin === self.location.origin
+      && (u.pathname.startsWith('/static/') || /^\/hoi-cho\/[^/]+\/khach-hang$/.test(u.pathname)))
+    .map((u) => (u.pathname.startsWith('/static/') ? u.href : u.origin + u.pathname));
+  event.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => fetch(u)
+    .then((response) => response.ok && c.put(u, response)).catch(() => {})))));
+});
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;
