@@ -12,6 +12,40 @@ mod m20261128_000007_media;
 mod m20261128_000008_requests;
 mod m20261128_000009_fairs;
 
+/// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
+pub(crate) fn foreign_key(
+    from_table: &str,
+    from_col: &str,
+    to_table: &str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{from_table}_{from_col}"))
+        .from(Alias::new(from_table), Alias::new(from_col))
+        .to(Alias::new(to_table), Alias::new("id"))
+        .on_delete(on_delete)
+        .to_owned()
+}
+
+/// An index named `ix_{table}_{columns}`.
+pub(crate) async fn create_index(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    cols: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(Alias::new(table));
+    for c in cols {
+        stmt.col(Alias::new(*c));
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt.to_owned()).await
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

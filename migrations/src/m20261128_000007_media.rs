@@ -9,12 +9,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 fn cascade(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(Alias::new(from_table), Alias::new(from_col))
-        .to(Alias::new(to_table), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    crate::foreign_key(from_table, from_col, to_table, ForeignKeyAction::Cascade)
 }
 
 #[async_trait::async_trait]

@@ -12,31 +12,10 @@ fn fk(
     to_table: &str,
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(Alias::new(from_table), Alias::new(from_col))
-        .to(Alias::new(to_table), Alias::new("id"))
-        .on_delete(on_delete)
-        .to_owned()
+    crate::foreign_key(from_table, from_col, to_table, on_delete)
 }
 
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(Alias::new(table));
-    for c in cols {
-        stmt.col(Alias::new(*c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
-}
+use crate::create_index as index;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -7,31 +7,10 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(Alias::new(from_table), Alias::new(from_col))
-        .to(Alias::new(to_table), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    crate::foreign_key(from_table, from_col, to_table, ForeignKeyAction::Cascade)
 }
 
-async fn index(
-    manager: &SchemaManager<'_>,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(Alias::new(table));
-    for c in cols {
-        stmt.col(Alias::new(*c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    manager.create_index(stmt.to_owned()).await
-}
+use crate::create_index as index;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -10,10 +10,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchPhone } from './phone.mjs';
 
 const BASE = process.env.KETNOI_E2E_URL;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOT = process.env.KETNOI_E2E_SCREENSHOT || '/tmp/e2e-product.png';
 
 const PRODUCER = {
@@ -183,32 +182,7 @@ function step(name, fn) {
 
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
-  context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    screen: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'vi-VN',
-    userAgent:
-      'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
-  });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(20_000);
+  ({ browser, context } = await launchPhone());
   page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
   page.on('response', (res) => {
