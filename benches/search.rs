@@ -96,6 +96,7 @@ fn generate(n: usize) -> Vec<SearchDoc> {
                 category_names: Vec::new(),
                 enterprise_id: id % 1000 + 1,
                 enterprise_name: format!("Hợp tác xã {commune} {}", id % 1000),
+                enterprise_description: format!("Cơ sở sản xuất của xã {commune}, thành lập năm {}.", 1990 + id % 30),
                 commune_code,
                 commune: format!("Xã {commune}"),
                 province_code,

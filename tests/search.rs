@@ -329,3 +329,39 @@ async fn staff_synonyms_make_a_local_name_find_the_common_one() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn what_an_enterprise_says_of_itself_finds_its_products() {
+    let mut app = TestApp::new().await;
+    let (a, b, _) = catalogue(&mut app).await;
+    app.index().await;
+    let r = app.get("/api/v1/search?q=gia%20truyen").await.json();
+    assert_eq!(r["total"], 0, "no product says it yet: {r}");
+
+    // Staff add the enterprise's story; its published products are found by it at once.
+    app.sign_in("canbo@example.vn").await;
+    let eid = app.get(&format!("/api/v1/products/{a}")).await.json()["enterprise"]["id"]
+        .as_i64()
+        .expect("enterprise id");
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"description": "Nghề làm miến gia truyền từ năm 1985, ba thế hệ."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.index().await;
+    let r = app.get("/api/v1/search?q=gia%20truyen").await.json();
+    let mut ids: Vec<i64> = r["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        vec![a, b],
+        "both published products of the enterprise: {r}"
+    );
+}

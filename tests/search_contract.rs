@@ -19,6 +19,7 @@ fn doc(id: i32, name: &str, category: &str, parent: &str) -> SearchDoc {
         category_names: Vec::new(),
         enterprise_id: 1,
         enterprise_name: "Hợp tác xã Côn Minh".into(),
+        enterprise_description: String::new(),
         commune_code: 2155,
         commune: "Xã Na Rì".into(),
         province_code: 19,
@@ -62,6 +63,7 @@ fn catalogue() -> Vec<SearchDoc> {
     v[1].price_min_vnd = Some(15_000);
     v[2].price_min_vnd = Some(300_000);
     v[7].description = "Măng nứa rừng phơi khô, ngâm nhanh, thơm. Hợp với mật ong và xôi.".into();
+    v[5].enterprise_description = "Tổ hợp tác dệt thủ công của người Dao Tiền.".into();
     v
 }
 
@@ -281,5 +283,17 @@ async fn synonyms_find_each_other() {
         let mut query = q("tra ");
         ketnoi::search::add_synonyms(&mut query.words, &ketnoi::search::fold_groups(&groups));
         assert_eq!(ids(e.as_ref(), query).await, [3], "{}", e.name());
+    }
+}
+
+#[tokio::test]
+async fn an_enterprise_description_finds_its_products() {
+    for e in engines().await {
+        assert_eq!(
+            ids(e.as_ref(), q("det thu cong ")).await,
+            [6],
+            "{}",
+            e.name()
+        );
     }
 }

@@ -44,10 +44,7 @@ pub async fn drain_once(
     ids.sort_unstable();
     ids.dedup();
     let views = catalogue::published_views(&txn, reference, &ids).await?;
-    let docs: Vec<SearchDoc> = views
-        .iter()
-        .map(|v| SearchDoc::from_view(v, reference))
-        .collect();
+    let docs: Vec<SearchDoc> = search_sync::documents(&txn, reference, &views).await?;
     let gone: Vec<i32> = ids
         .iter()
         .copied()

@@ -69,7 +69,7 @@ pub struct EmbeddedEngine {
 
 const POINTER: &str = "CURRENT";
 /// The shape of the indexed documents; bump when it changes.
-const VERSION: &str = "products-v2";
+const VERSION: &str = "products-v3";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -175,6 +175,7 @@ impl Inner {
             folded_words(&[
                 &d.description,
                 &d.enterprise_name,
+                &d.enterprise_description,
                 &d.commune,
                 &d.province,
                 &names,
@@ -477,6 +478,7 @@ mod tests {
             category_names: Vec::new(),
             enterprise_id: 1,
             enterprise_name: String::new(),
+            enterprise_description: String::new(),
             commune_code: 1,
             commune: String::new(),
             province_code: 1,

@@ -51,6 +51,7 @@ impl From<SearchDoc> for MeiliDoc {
         let other = [
             doc.description.as_str(),
             &doc.enterprise_name,
+            &doc.enterprise_description,
             &doc.commune,
             &doc.province,
             &doc.category_names.join(" "),

@@ -33,6 +33,9 @@ pub struct SearchDoc {
     pub category_names: Vec<String>,
     pub enterprise_id: i32,
     pub enterprise_name: String,
+    /// What the enterprise says of itself (searched, weighted like a description).
+    #[serde(default)]
+    pub enterprise_description: String,
     pub commune_code: i32,
     pub commune: String,
     pub province_code: i32,
@@ -77,6 +80,7 @@ impl SearchDoc {
             category_names,
             enterprise_id: p.enterprise.id,
             enterprise_name: p.enterprise.name.clone(),
+            enterprise_description: String::new(),
             commune_code: p.commune_code,
             commune: p.commune.clone().unwrap_or_default(),
             province_code: p.province_code.unwrap_or_default(),

@@ -282,9 +282,7 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
         let views =
             crate::services::catalogue::published_views(&state.db, &state.reference, chunk).await?;
         docs.extend(
-            views
-                .iter()
-                .map(|v| SearchDoc::from_view(v, &state.reference)),
+            crate::services::search_sync::documents(&state.db, &state.reference, &views).await?,
         );
     }
     let count = docs.len();

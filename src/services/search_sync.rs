@@ -117,3 +117,33 @@ pub async fn defer(
     }
     Ok(())
 }
+
+/// The search documents of published products, with what their enterprises say of
+/// themselves.
+pub async fn documents(
+    db: &impl ConnectionTrait,
+    reference: &crate::services::reference::Reference,
+    views: &[crate::services::catalogue::ProductView],
+) -> AppResult<Vec<crate::search::SearchDoc>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ids: Vec<i32> = views.iter().map(|v| v.enterprise.id).collect();
+    let descriptions: std::collections::HashMap<i32, String> =
+        crate::db::entities::enterprise::Entity::find()
+            .filter(crate::db::entities::enterprise::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.description))
+            .collect();
+    Ok(views
+        .iter()
+        .map(|v| {
+            let mut doc = crate::search::SearchDoc::from_view(v, reference);
+            doc.enterprise_description = descriptions
+                .get(&v.enterprise.id)
+                .cloned()
+                .unwrap_or_default();
+            doc
+        })
+        .collect())
+}
