@@ -6,16 +6,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(
-    from_table: &str,
-    from_col: &str,
-    to_table: &str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    crate::foreign_key(from_table, from_col, to_table, on_delete)
-}
-
-use crate::create_index as index;
+use crate::{create_index as index, foreign_key as fk};
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

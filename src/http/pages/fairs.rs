@@ -13,7 +13,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use super::forms::FormValues;
-use super::{Errors, PageCtx, PageError, PageResult, render, see_other, urlencode};
+use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::domain::{FairInput, FairStatus, Num, text};
 use crate::error::AppError;
@@ -1027,9 +1027,4 @@ pub async fn manage_post(
             .await
         }
     }
-}
-
-/// `/san-pham/…?hoi-cho=…` for a product seen at a fair.
-pub fn product_link(p: &ProductView, fair: &FairView) -> String {
-    format!("{}?hoi-cho={}", p.url, urlencode(&fair.slug))
 }

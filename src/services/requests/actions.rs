@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
 use crate::domain::{
     GuestContact, Invalid, Outcome, OutcomeInput, RejectReason, RequestFields, RequestInput,
-    RequestKind, RequestStatus, Response, ResponseInput, Role, long_text, today,
+    RequestStatus, Response, ResponseInput, Role, long_text, today,
 };
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
@@ -1065,11 +1065,6 @@ pub async fn verify_phone(
     )
     .await?;
     finish(state, txn, lang, req, viewer).await
-}
-
-/// The name of a kind of request, e.g. "Kết nối tiêu thụ".
-pub fn kind_label(lang: Lang, kind: RequestKind) -> &'static str {
-    t(lang, &format!("request.kind.{kind}"))
 }
 
 /// Staff members, for the assignment list.

@@ -627,17 +627,6 @@ pub struct RequestFilter {
     pub per_page: Option<u64>,
 }
 
-impl RequestFilter {
-    pub fn is_empty(&self) -> bool {
-        self.status.is_none()
-            && self.kind.is_none()
-            && self.assigned.is_none()
-            && self.overdue.is_none()
-            && self.category.is_none()
-            && self.province.is_none()
-    }
-}
-
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RequestSummary {
     pub id: i32,
