@@ -143,11 +143,7 @@ pub async fn get(state: &AppState, key: FairKey<'_>) -> AppResult<FairView> {
             Some(ExhibitorView {
                 id: x.id,
                 booth: x.booth.clone(),
-                enterprise: LinkRef {
-                    id: e.id,
-                    name: e.name.clone(),
-                    url: Some(format!("/co-so/{}", e.slug)),
-                },
+                enterprise: LinkRef::enterprise(e),
                 place: state.reference.place_name(e.commune_code),
                 url: format!("/hoi-cho/{}/gian/{}", f.slug, x.booth),
                 products: links

@@ -120,15 +120,18 @@ pub async fn notify(
     Ok(())
 }
 
-/// Ids of every staff member and administrator.
-pub async fn staff_ids(db: &impl ConnectionTrait) -> AppResult<Vec<i32>> {
+/// Every staff member and administrator, by name.
+pub async fn staff(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
+        .order_by_asc(user::Column::FullName)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect())
+        .await?)
+}
+
+/// Ids of every staff member and administrator.
+pub async fn staff_ids(db: &impl ConnectionTrait) -> AppResult<Vec<i32>> {
+    Ok(staff(db).await?.into_iter().map(|u| u.id).collect())
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

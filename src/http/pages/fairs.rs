@@ -383,11 +383,10 @@ async fn print_page(
     state: &AppState,
     ctx: PageCtx,
     base: &str,
-    slug: &str,
+    fair: FairView,
     what: &str,
     for_pdf: bool,
 ) -> Result<(String, Vec<(String, Vec<u8>)>), AppError> {
-    let fair = fairs::get(state, FairKey::Slug(slug)).await?;
     let (printed, x, p) = parse_printed(&fair, what).ok_or(AppError::NotFound)?;
     let (x, p) = (x.cloned(), p.cloned());
     let products: Vec<&ProductView> = match printed {
@@ -463,7 +462,8 @@ pub async fn print_html(
     Path((slug, what)): Path<(String, String)>,
 ) -> PageResult {
     let base = base_url(&state, &headers);
-    let (html, _) = print_page(&state, ctx, &base, &slug, &what, false).await?;
+    let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
+    let (html, _) = print_page(&state, ctx, &base, fair, &what, false).await?;
     Ok(axum::response::Html(html).into_response())
 }
 
@@ -488,7 +488,7 @@ pub async fn print_pdf(
         return Err(PageError(AppError::PrintUnavailable));
     };
     let base = base_url(&state, &headers);
-    let (html, files) = print_page(&state, ctx, &base, &slug, &what, true).await?;
+    let (html, files) = print_page(&state, ctx, &base, fair, &what, true).await?;
     let pdf = crate::print::pdf(&browser, &html, &files)
         .await
         .map_err(|e| {
@@ -645,8 +645,7 @@ pub async fn capture_post(
             let Some(errors) = Errors::from_app(ctx.lang, &e) else {
                 return Err(PageError(e));
             };
-            let mut form = FormValues::default();
-            for (k, v) in [
+            let form = FormValues::from_pairs(&[
                 ("booth", &f.booth),
                 ("contact_name", &f.contact_name),
                 ("contact_phone", &f.contact_phone),
@@ -654,9 +653,7 @@ pub async fn capture_post(
                 ("quantity", &f.quantity),
                 ("unit", &f.unit),
                 ("note", &f.note),
-            ] {
-                form.set(k, v.as_deref().unwrap_or_default());
-            }
+            ]);
             let message = Some(ctx.t("form.fix_errors"));
             capture_page(
                 &state,

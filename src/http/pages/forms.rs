@@ -39,6 +39,15 @@ impl FormValues {
         }
     }
 
+    /// The values of a form that failed, to show again.
+    pub fn from_pairs(fields: &[(&str, &Option<String>)]) -> Self {
+        let mut form = FormValues::default();
+        for (k, v) in fields {
+            form.set(k, v.as_deref().unwrap_or_default());
+        }
+        form
+    }
+
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         self.0.insert(key.to_string(), vec![value.into()]);
     }

@@ -578,7 +578,7 @@ pub async fn party_action(
         Ok(_) => Ok(see_other(&format!("/yeu-cau/{id}?done={done}"))),
         Err(e) => {
             let (message, status) = page_error(&ctx, &e)?;
-            let form = refill(&[
+            let form = FormValues::from_pairs(&[
                 ("body", &f.body),
                 ("answer", &f.answer),
                 ("price_vnd", &f.price_vnd),
@@ -590,15 +590,6 @@ pub async fn party_action(
             show_page(&state, ctx, id, None, Some((message, status)), form).await
         }
     }
-}
-
-/// The values of a form that failed, to show again.
-fn refill(fields: &[(&str, &Option<String>)]) -> FormValues {
-    let mut form = FormValues::default();
-    for (k, v) in fields {
-        form.set(k, v.as_deref().unwrap_or_default());
-    }
-    form
 }
 
 /// An error to show on the page it happened on; anything else becomes an error page.
@@ -921,7 +912,7 @@ pub async fn desk_action(
         Ok(_) => Ok(see_other(&format!("/staff/requests/{id}?done=1"))),
         Err(e) => {
             let (message, status) = page_error(&ctx, &e)?;
-            let form = refill(&[
+            let form = FormValues::from_pairs(&[
                 ("action", &f.action),
                 ("body", &f.body),
                 ("note", &f.note),

@@ -651,28 +651,29 @@ pub async fn forward(
     if status == RequestStatus::Matching {
         change_status(&txn, actor, &mut req, RequestStatus::Forwarded, "").await?;
     }
-    let at = now();
-    let mut names = Vec::new();
-    for m in &waiting {
-        let mut active: request_match::ActiveModel = m.clone().into();
-        active.forwarded_at = Set(Some(at));
-        active.update(&txn).await?;
-        let name = enterprise::Entity::find_by_id(m.enterprise_id)
-            .one(&txn)
-            .await?
-            .map(|e| e.name)
+    let ids: Vec<i32> = waiting.iter().map(|m| m.enterprise_id).collect();
+    request_match::Entity::update_many()
+        .col_expr(
+            request_match::Column::ForwardedAt,
+            sea_orm::sea_query::Expr::value(Some(now())),
+        )
+        .filter(request_match::Column::Id.is_in(waiting.iter().map(|m| m.id)))
+        .exec(&txn)
+        .await?;
+    let enterprises = super::view::by_id!(&txn, enterprise, ids.clone());
+    for id in &ids {
+        let name = enterprises
+            .get(id)
+            .map(|e| e.name.as_str())
             .unwrap_or_default();
         record(
             &txn,
             actor,
             &mut req,
-            Event::new(EventKind::Forwarded, Audience::Enterprise, &name)
-                .about(Some(m.enterprise_id)),
+            Event::new(EventKind::Forwarded, Audience::Enterprise, name).about(Some(*id)),
         )
         .await?;
-        names.push(name);
     }
-    let ids: Vec<i32> = waiting.iter().map(|m| m.enterprise_id).collect();
     let members = members_of(&txn, &ids).await?;
     notify::notify(
         &txn,
@@ -684,11 +685,7 @@ pub async fn forward(
         Some(&req.description.clone()),
     )
     .await?;
-    let forwarded_total = request_match::Entity::find()
-        .filter(request_match::Column::RequestId.eq(req.id))
-        .filter(request_match::Column::ForwardedAt.is_not_null())
-        .count(&txn)
-        .await? as usize;
+    let forwarded_total = forwarded_ids(&txn, req.id).await?.len();
     let detail = super::progress(Lang::Vi, status_of(&req), forwarded_total, 0);
     let requester: Vec<i32> = req.requester_id.into_iter().collect();
     notify::notify(
@@ -1069,10 +1066,7 @@ pub async fn verify_phone(
 
 /// Staff members, for the assignment list.
 pub async fn staff_members(state: &AppState) -> AppResult<Vec<(i32, String)>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
-        .order_by_asc(user::Column::FullName)
-        .all(&state.db)
+    Ok(notify::staff(&state.db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.full_name))

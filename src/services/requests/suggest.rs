@@ -208,20 +208,12 @@ pub async fn suggestions(
             continue;
         }
         let suggestion = Suggestion {
-            enterprise: LinkRef {
-                id: e.id,
-                name: e.name.clone(),
-                url: Some(format!("/co-so/{}", e.slug)),
-            },
+            enterprise: LinkRef::enterprise(e),
             place: crate::services::reference::join_place(
                 commune.map(|c| c.name.as_str()),
                 province.map(|p| p.name.as_str()),
             ),
-            product: Some(LinkRef {
-                id: p.id,
-                name: p.name.clone(),
-                url: Some(format!("/san-pham/{}", p.slug)),
-            }),
+            product: Some(LinkRef::product(p)),
             score,
             reasons: reasons.into_iter().map(String::from).collect(),
             monthly_capacity: p.monthly_capacity,

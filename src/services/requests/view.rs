@@ -1,7 +1,5 @@
 //! What each person sees of a request, and the lists of requests.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -32,7 +30,7 @@ macro_rules! by_id {
             .await?
             .into_iter()
             .map(|row| (row.id, row))
-            .collect::<HashMap<i32, $entity::Model>>()
+            .collect::<std::collections::HashMap<i32, $entity::Model>>()
     };
 }
 pub(crate) use by_id;
@@ -43,6 +41,25 @@ pub struct LinkRef {
     pub id: i32,
     pub name: String,
     pub url: Option<String>,
+}
+
+impl LinkRef {
+    pub fn enterprise(e: &enterprise::Model) -> Self {
+        LinkRef {
+            id: e.id,
+            name: e.name.clone(),
+            url: Some(format!("/co-so/{}", e.slug)),
+        }
+    }
+
+    /// A product links to its page only while buyers can see it.
+    pub fn product(p: &product::Model) -> Self {
+        LinkRef {
+            id: p.id,
+            name: p.name.clone(),
+            url: (p.status == "published").then(|| format!("/san-pham/{}", p.slug)),
+        }
+    }
 }
 
 /// How to reach someone: shown only to staff, and to the other side once staff connect them.
@@ -285,20 +302,8 @@ pub async fn view_for(
     let mut product_ids: Vec<i32> = matches.iter().filter_map(|m| m.product_id).collect();
     product_ids.extend(req.product_id);
     let products = by_id!(db, product, product_ids);
-    let product_ref = |id: i32| {
-        products.get(&id).map(|p| LinkRef {
-            id: p.id,
-            name: p.name.clone(),
-            url: (p.status == "published").then(|| format!("/san-pham/{}", p.slug)),
-        })
-    };
-    let enterprise_ref = |id: i32| {
-        enterprises.get(&id).map(|e| LinkRef {
-            id: e.id,
-            name: e.name.clone(),
-            url: Some(format!("/co-so/{}", e.slug)),
-        })
-    };
+    let product_ref = |id: i32| products.get(&id).map(LinkRef::product);
+    let enterprise_ref = |id: i32| enterprises.get(&id).map(LinkRef::enterprise);
     let events = request_event::Entity::find()
         .filter(request_event::Column::RequestId.eq(req.id))
         .order_by_asc(request_event::Column::Id)
