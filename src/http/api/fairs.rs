@@ -2,7 +2,7 @@
 //! the booth, QR codes and results.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -174,18 +174,4 @@ pub async fn qr(
         &url,
         q.format.as_deref().unwrap_or("svg"),
     )?)
-}
-
-pub fn content(kind: &'static str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }

@@ -61,18 +61,24 @@ pub fn qr_target(fair: &FairView, base: &str, target: &str) -> Option<String> {
     }
 }
 
+/// A QR code as `svg` or `png`, cached for an hour (a fair's pages do not move).
 pub fn qr_response(url: &str, format: &str) -> Result<Response, AppError> {
-    match format {
-        "png" => Ok(crate::http::api::fairs::content(
-            "image/png",
-            crate::qr::png(url, 12)?,
-        )),
-        "svg" => Ok(crate::http::api::fairs::content(
-            "image/svg+xml",
-            crate::qr::svg(url)?.into_bytes(),
-        )),
-        _ => Err(AppError::NotFound),
-    }
+    let (kind, body) = match format {
+        "png" => ("image/png", crate::qr::png(url, 12)?),
+        "svg" => ("image/svg+xml", crate::qr::svg(url)?.into_bytes()),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn fair_cookie(slug: &str, secure: bool) -> Cookie<'static> {
