@@ -449,6 +449,19 @@ pub async fn add_exhibitor(
     get(state, FairKey::Id(fair_id)).await
 }
 
+/// An exhibitor of this fair, or `NotFound`.
+async fn exhibitor_of(
+    db: &impl ConnectionTrait,
+    fair_id: i32,
+    exhibitor_id: i32,
+) -> AppResult<fair_exhibitor::Model> {
+    fair_exhibitor::Entity::find_by_id(exhibitor_id)
+        .one(db)
+        .await?
+        .filter(|x| x.fair_id == fair_id)
+        .ok_or(AppError::NotFound)
+}
+
 /// Moves an exhibitor to another booth and/or changes the products it shows (staff).
 pub async fn update_exhibitor(
     state: &AppState,
@@ -459,11 +472,7 @@ pub async fn update_exhibitor(
 ) -> AppResult<FairView> {
     require_staff(actor)?;
     let txn = write_txn(&state.db).await?;
-    let x = fair_exhibitor::Entity::find_by_id(exhibitor_id)
-        .one(&txn)
-        .await?
-        .filter(|x| x.fair_id == fair_id)
-        .ok_or(AppError::NotFound)?;
+    let x = exhibitor_of(&txn, fair_id, exhibitor_id).await?;
     if let Some(b) = input.booth.as_deref() {
         let booth = parse_booth(Some(b))?;
         if booth != x.booth {
@@ -498,11 +507,7 @@ pub async fn remove_exhibitor(
 ) -> AppResult<FairView> {
     require_staff(actor)?;
     let txn = write_txn(&state.db).await?;
-    let x = fair_exhibitor::Entity::find_by_id(exhibitor_id)
-        .one(&txn)
-        .await?
-        .filter(|x| x.fair_id == fair_id)
-        .ok_or(AppError::NotFound)?;
+    let x = exhibitor_of(&txn, fair_id, exhibitor_id).await?;
     fair_exhibitor::Entity::delete_by_id(x.id)
         .exec(&txn)
         .await?;
