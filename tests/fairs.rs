@@ -523,3 +523,119 @@ async fn booth_leads_work_as_a_plain_form_too() {
         desk.body
     );
 }
+
+#[tokio::test]
+async fn staff_move_booths_change_what_is_shown_and_remove_exhibitors() {
+    let Fair { mut desk, id, slug } = fair().await;
+    let product_a = desk.product_a;
+    let app = &mut desk.app;
+    app.sign_in(STAFF).await;
+    let view = app.get(&format!("/api/v1/fairs/{id}")).await.json();
+    let b_id = view["exhibitors"][1]["id"].as_i64().expect("A10's id");
+    let a_id = view["exhibitors"][0]["id"].as_i64().expect("A2's id");
+
+    // A10 moves to A1 (so it now comes first), A2 shows nothing for now.
+    let r = app
+        .patch_json(
+            &format!("/api/v1/fairs/{id}/exhibitors/{b_id}"),
+            json!({"booth": "a1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["exhibitors"][0]["booth"], "A1");
+    let r = app
+        .patch_json(
+            &format!("/api/v1/fairs/{id}/exhibitors/{a_id}"),
+            json!({"booth": "A1"}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "fair.booth_taken");
+    let r = app
+        .patch_json(
+            &format!("/api/v1/fairs/{id}/exhibitors/{a_id}"),
+            json!({"product_ids": []}),
+        )
+        .await;
+    assert_eq!(r.json()["exhibitors"][1]["products"], json!([]));
+    let r = app
+        .patch_json(
+            &format!("/api/v1/fairs/{id}/exhibitors/{a_id}"),
+            json!({"product_ids": [999_999]}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "fair.product_not_shown");
+
+    // Through the staff page: show the product again, then take A10 (now A1) off the fair.
+    let url = format!("/staff/fairs/{id}");
+    let page = app.get(&url).await;
+    assert!(page.body.contains("Miến dong Côn Minh"), "offered products");
+    let (a_id, b_id, pid) = (a_id.to_string(), b_id.to_string(), product_a.to_string());
+    let r = app
+        .post_form(
+            &url,
+            &[
+                ("action", "update_exhibitor"),
+                ("exhibitor_id", &a_id),
+                ("booth", "A2"),
+                ("product_ids", &pid),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &url,
+            &[("action", "remove_exhibitor"), ("exhibitor_id", &b_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let view = app.get(&format!("/api/v1/fairs/{id}")).await.json();
+    assert_eq!(view["exhibitors"].as_array().expect("list").len(), 1);
+    assert_eq!(view["exhibitors"][0]["products"][0]["id"], product_a);
+    assert_eq!(
+        app.get(&format!("/hoi-cho/{slug}/gian/A1")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .delete(&format!("/api/v1/fairs/{id}/exhibitors/{b_id}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "already gone");
+}
+
+#[tokio::test]
+async fn staff_create_a_fair_with_the_form_and_are_told_what_is_wrong() {
+    let mut desk = desk().await;
+    let app = &mut desk.app;
+    app.sign_in(STAFF).await;
+    assert_eq!(app.get("/staff/fairs/new").await.status, StatusCode::OK);
+    let mut fields = vec![
+        ("name", "Hội chợ Xúc tiến thương mại vùng Việt Bắc"),
+        ("starts_on", "2027-03-05"),
+        ("ends_on", "2027-03-01"),
+        ("venue", "Nhà thi đấu tỉnh"),
+        ("province_code", "19"),
+        ("organiser", "Trung tâm Khuyến công"),
+    ];
+    let bad = app.post_form("/staff/fairs/new", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Ngày kết thúc phải sau ngày bắt đầu."),
+        "{}",
+        bad.body
+    );
+    fields[2] = ("ends_on", "2027-03-08");
+    let r = app.post_form("/staff/fairs/new", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(r.location()).await;
+    assert!(
+        page.body
+            .contains("Hội chợ Xúc tiến thương mại vùng Việt Bắc")
+    );
+    let list = app.get("/api/v1/fairs").await.json();
+    assert_eq!(list[0]["slug"], "hoi-cho-xuc-tien-thuong-mai-vung-viet-bac");
+    app.sign_in(BUYER).await;
+    assert_eq!(
+        app.get("/staff/fairs/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

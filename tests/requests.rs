@@ -1032,3 +1032,68 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
     assert_eq!(rows.len(), 1);
     assert!(rows[0].sent_at.is_none() && rows[0].last_error.is_some() && rows[0].attempts == 1);
 }
+
+#[tokio::test]
+async fn the_shortlist_can_change_before_forwarding_and_the_inbox_is_read() {
+    let Desk {
+        mut app,
+        a,
+        b,
+        staff_id,
+        ..
+    } = desk().await;
+    let id = submit(&mut app, BUYER, linkage()).await;
+    app.sign_in(STAFF).await;
+    for (path, body) in [
+        ("transition", json!({"to": "in_review"})),
+        ("shortlist", json!({"enterprise_id": a})),
+        ("shortlist", json!({"enterprise_id": b})),
+    ] {
+        let r = app
+            .post_json(&format!("/api/v1/requests/{id}/{path}"), body)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    let r = app
+        .post_json(
+            &format!("/api/v1/requests/{id}/shortlist"),
+            json!({"enterprise_id": a}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "request.already_shortlisted");
+    let r = app
+        .delete(&format!("/api/v1/requests/{id}/shortlist/{b}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["matches"].as_array().expect("list").len(), 1);
+    assert!(kinds(&r.json()).contains(&"unshortlisted".to_string()));
+    app.post_json(&format!("/api/v1/requests/{id}/forward"), json!({}))
+        .await;
+    let r = app
+        .delete(&format!("/api/v1/requests/{id}/shortlist/{a}"))
+        .await;
+    assert_eq!(r.error_code(), "request.already_forwarded");
+
+    // Assigning tells the assignee; reading the inbox empties the unread count.
+    let other = app.sign_in_new("staff", "canbo2@ketnoi.vn").await;
+    app.sign_in(STAFF).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/requests/{id}/assign"),
+            json!({"user_id": other}),
+        )
+        .await;
+    assert_eq!(r.json()["assigned_to"]["id"], other);
+    assert_ne!(i64::from(other), staff_id);
+    app.sign_in("canbo2@ketnoi.vn").await;
+    let inbox = app.get("/api/v1/notifications").await.json();
+    assert_eq!(inbox[0]["kind"], "assigned", "{inbox}");
+    assert_eq!(inbox[0]["url"], format!("/staff/requests/{id}"));
+    assert_eq!(inbox[0]["read"], false);
+    let r = app
+        .post_json("/api/v1/notifications/read", json!({"ids": []}))
+        .await;
+    assert_eq!(r.json()["marked"], 1);
+    let inbox = app.get("/api/v1/notifications").await.json();
+    assert_eq!(inbox[0]["read"], true);
+}
