@@ -42,7 +42,7 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Fill an empty database with a demo catalogue and print a staff login.
@@ -92,6 +92,19 @@ pub struct ServeArgs {
     /// when not given.
     #[arg(long, env = "KETNOI_CHROMIUM")]
     pub chromium: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks
+    /// separated by commas (`127.0.0.1,10.0.0.0/8`). Without it the connection's own
+    /// address is the client's.
+    #[arg(long, env = "KETNOI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// An address (`10.0.0.1`) or a network (`10.0.0.0/8`).
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("not an address or network: {s}"))
 }
 
 /// Where photos and documents live; shared by `serve` and `storage`.
@@ -241,6 +254,7 @@ impl Default for ServeArgs {
             smtp_url: None,
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
             chromium: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -282,6 +296,8 @@ pub struct Config {
     pub mail_from: String,
     /// The browser that prints PDFs; `None`: PDFs are unavailable (pages still print).
     pub chromium: Option<PathBuf>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -302,6 +318,7 @@ impl Config {
             smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
             mail_from: args.mail_from.clone(),
             chromium: crate::print::find_browser(args.chromium.as_deref()),
+            trusted_proxies: args.trusted_proxies.clone(),
             ..Config::default()
         })
     }
@@ -325,6 +342,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
             chromium: crate::print::find_browser(None),
+            trusted_proxies: Vec::new(),
         }
     }
 }

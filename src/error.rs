@@ -32,8 +32,12 @@ pub enum AppError {
     },
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// Too many attempts; `code` says at what (`auth.rate_limited`, `request.rate_limited`).
     #[error("too many attempts")]
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        code: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("search is unavailable")]
     SearchUnavailable,
     #[error("request body too large")]
@@ -98,7 +102,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest(code) => code,
-            AppError::RateLimited { .. } => "auth.rate_limited",
+            AppError::RateLimited { code, .. } => code,
             AppError::TooLarge => "request.too_large",
             AppError::FileTooLarge => "file.too_large",
             AppError::StorageUnavailable => "storage.unavailable",
@@ -188,7 +192,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (err.status(), Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs } = err {
+        if let AppError::RateLimited {
+            retry_after_secs, ..
+        } = err
+        {
             response
                 .headers_mut()
                 .insert("retry-after", retry_after_secs.into());

@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use ketnoi::config::{
-    Cli, Command, Config, ServeArgs, StorageAction, StorageCommand, StorageConfig, UserCommand,
+    Cli, Command, Config, StorageAction, StorageCommand, StorageConfig, UserCommand,
 };
 use ketnoi::services::{auth, demo};
 use ketnoi::{app, db, domain, i18n};
@@ -30,7 +30,7 @@ async fn main() -> anyhow::Result<()> {
     let database_url = cli.global.database_url();
     let conn = db::connect(&database_url).await?;
     db::migrate(&conn).await?;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    match cli.command.unwrap_or(Command::Serve(Box::default())) {
         Command::Serve(args) => {
             if args.demo {
                 load_demo(&conn).await?;

@@ -11,6 +11,7 @@ mod m20261128_000006_search_synonyms;
 mod m20261128_000007_media;
 mod m20261128_000008_requests;
 mod m20261128_000009_fairs;
+mod m20261201_000010_throttles;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_media::Migration),
             Box::new(m20261128_000008_requests::Migration),
             Box::new(m20261128_000009_fairs::Migration),
+            Box::new(m20261201_000010_throttles::Migration),
         ]
     }
 }

@@ -62,14 +62,6 @@ entity!(session, "sessions", {
     pub expires_at: DateTimeUtc,
 });
 
-entity!(login_attempt, "login_attempts", {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub login: String,
-    pub ip: String,
-    pub attempted_at: DateTimeUtc,
-});
-
 entity!(enterprise, "enterprises", {
     #[sea_orm(primary_key)]
     pub id: i32,

@@ -8,10 +8,10 @@ use std::time::Duration;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::config::Config;
-use crate::db::entities::{login_attempt, session};
+use crate::db::entities::session;
 use crate::services::now;
 
-/// Deletes expired sessions and sign-in attempts older than the rate-limit window.
+/// Deletes expired sessions and rate-limit counters whose window is long over.
 /// Idempotent, so several app instances may run it at once.
 pub async fn housekeeping(
     db: &DatabaseConnection,
@@ -22,11 +22,11 @@ pub async fn housekeeping(
         .exec(db)
         .await?
         .rows_affected;
-    let attempts = login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::AttemptedAt.lt(now() - config.login_window))
-        .exec(db)
-        .await?
-        .rows_affected;
+    // Counters are kept a day past their window (the longest window is a day).
+    let attempts =
+        crate::services::throttle::prune(db, chrono::Duration::days(1) + config.login_window)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     Ok((sessions, attempts))
 }
 

@@ -5,15 +5,12 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-use super::{Actor, SignedIn, audit, now, unique_violation};
+use super::{Actor, SignedIn, audit, now, throttle, unique_violation};
 use crate::config::Config;
-use crate::db::entities::{login_attempt, session, user};
+use crate::db::entities::{session, user};
 use crate::domain::{Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 
@@ -98,10 +95,36 @@ pub fn new_secret() -> AppResult<String> {
     random_token()
 }
 
+/// Password hashes computed at once. Each Argon2id hash takes a core and 19 MiB for a
+/// moment; a flood of sign-ins waits here instead of exhausting the machine.
+static HASHERS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+    )
+});
+/// How long a sign-in waits for a free hasher before it is asked to come back later.
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs a password hash computation on a blocking thread, a few at a time.
+async fn with_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, HASHERS.acquire())
+        .await
+        .map_err(|_| AppError::RateLimited {
+            code: "auth.busy",
+            retry_after_secs: 5,
+        })?
+        .map_err(|e| anyhow::anyhow!("hashers closed: {e}"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing task failed: {e}")))
+}
+
 /// Argon2id hashing is deliberately slow; keep it off the async worker threads.
 pub async fn hash_password(password: &Password) -> AppResult<String> {
     let password = password.expose().to_string();
-    tokio::task::spawn_blocking(move || {
+    with_hasher(move || {
         let mut salt_bytes = [0u8; 16];
         getrandom::fill(&mut salt_bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -110,13 +133,13 @@ pub async fn hash_password(password: &Password) -> AppResult<String> {
             .map(|h| h.to_string())
             .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("hashing task failed: {e}"))?
+    .await?
     .map_err(AppError::Internal)
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Whether `password` matches `hash` (a malformed hash matches nothing).
+pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
+    with_hasher(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -126,7 +149,6 @@ async fn verify_password(password: String, hash: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 /// A real hash of a random password, verified against when the account does not exist so
@@ -211,7 +233,25 @@ pub async fn create_account(
     Ok(model)
 }
 
+/// The limits a sign-in attempt counts against: the name at this address (tight: a
+/// person who mistypes is slowed, nobody elsewhere is), the address (one source trying many
+/// names), and the name from anywhere (loose, so that nobody can lock a staff member out
+/// from a few addresses, while a spread-out guess is still slowed).
+fn sign_in_limits(config: &Config, login: &Login, ip: &str) -> Vec<throttle::Limit> {
+    let n = config.login_attempts;
+    let window = config.login_window;
+    let name = login.key();
+    vec![
+        throttle::Limit::new(format!("signin:{name}@{ip}"), n, window),
+        throttle::Limit::new(format!("signin-ip:{ip}"), n.saturating_mul(4), window),
+        throttle::Limit::new(format!("signin:{name}"), n.saturating_mul(10), window),
+    ]
+}
+
 /// Checks a sign-in and opens a session; returns the session token for the cookie.
+///
+/// The attempt is counted before the password is checked, so attempts sent in parallel
+/// cannot all slip under the limit; a successful sign-in takes its count back.
 pub async fn sign_in(
     db: &DatabaseConnection,
     config: &Config,
@@ -220,21 +260,8 @@ pub async fn sign_in(
     ip: &str,
 ) -> AppResult<(String, user::Model)> {
     let login = Login::parse(login)?;
-    let since = now() - config.login_window;
-    let recent = |col: login_attempt::Column, value: String| {
-        login_attempt::Entity::find()
-            .filter(col.eq(value))
-            .filter(login_attempt::Column::AttemptedAt.gt(since))
-            .count(db)
-    };
-    let by_login = recent(login_attempt::Column::Login, login.key().to_string()).await?;
-    let by_ip = recent(login_attempt::Column::Ip, ip.to_string()).await?;
-    if by_login >= u64::from(config.login_attempts) || by_ip >= 4 * u64::from(config.login_attempts)
-    {
-        return Err(AppError::RateLimited {
-            retry_after_secs: config.login_window.num_seconds().max(1) as u64,
-        });
-    }
+    let limits = sign_in_limits(config, &login, ip);
+    throttle::check(db, "auth.rate_limited", &limits).await?;
     let found = user::Entity::find()
         .filter(match &login {
             Login::Email(e) => user::Column::Email.eq(e.as_str()),
@@ -246,18 +273,12 @@ pub async fn sign_in(
         Some(u) => u.password_hash.clone(),
         None => dummy_hash().await?,
     };
-    let ok = verify_password(password.to_string(), hash).await;
+    let ok = verify_password(password.to_string(), hash).await?;
     let Some(user) = found.filter(|_| ok) else {
-        login_attempt::ActiveModel {
-            login: Set(login.key().to_string()),
-            ip: Set(ip.to_string()),
-            attempted_at: Set(now()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
         return Err(AppError::WrongCredentials);
     };
+    let keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
+    throttle::refund(db, &keys).await?;
     let token = open_session(db, config, user.id).await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.last_login_at = Set(Some(now()));

@@ -12,6 +12,7 @@ pub mod requests;
 pub mod search;
 pub mod search_sync;
 pub mod synonyms;
+pub mod throttle;
 
 use crate::domain::Role;
 

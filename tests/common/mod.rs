@@ -196,6 +196,12 @@ impl TestApp {
         }
     }
 
+    /// Sends a request as if it arrived over a connection from `peer` (`ip:port`).
+    pub async fn send_from(&mut self, peer: &str, mut request: Request<Body>) -> TestResponse {
+        request.extensions_mut().insert(connect_info(peer));
+        self.send(request).await
+    }
+
     pub async fn get(&mut self, path: &str) -> TestResponse {
         self.send(Request::get(path).body(Body::empty()).expect("request"))
             .await
@@ -211,13 +217,7 @@ impl TestApp {
     }
 
     pub async fn json(&mut self, method: &str, path: &str, body: Value) -> TestResponse {
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .expect("request");
-        self.send(request).await
+        self.send(json_request(method, path, &body)).await
     }
 
     pub async fn post_json(&mut self, path: &str, body: Value) -> TestResponse {
@@ -344,6 +344,49 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         r.json()["id"].as_i64().expect("id")
     }
+}
+
+/// The connection details axum's server attaches to a request from `peer` (`ip:port`).
+pub fn connect_info(peer: &str) -> axum::extract::ConnectInfo<std::net::SocketAddr> {
+    axum::extract::ConnectInfo(peer.parse().expect("socket address"))
+}
+
+/// A JSON request, as an API client builds it.
+pub fn json_request(method: &str, path: &str, body: &Value) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+/// Sends requests all at once through the router (each its own connection from `peer`),
+/// returning each answer's status and body in the order given.
+pub async fn concurrently(
+    router: &Router,
+    peer: &str,
+    requests: Vec<Request<Body>>,
+) -> Vec<(StatusCode, String)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, mut request) in requests.into_iter().enumerate() {
+        request.extensions_mut().insert(connect_info(peer));
+        let router = router.clone();
+        tasks.spawn(async move {
+            let response = router.oneshot(request).await.expect("router answers");
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            (i, status, String::from_utf8_lossy(&bytes).into_owned())
+        });
+    }
+    let mut out = tasks.join_all().await;
+    out.sort_by_key(|(i, _, _)| *i);
+    out.into_iter().map(|(_, s, b)| (s, b)).collect()
 }
 
 /// Xã Na Rì, Thái Nguyên (formerly Bắc Kạn).

@@ -71,36 +71,120 @@ pub struct MeView {
     pub enterprise_ids: Vec<i32>,
 }
 
-/// The client's address, for rate limiting sign-ins.
+/// The client's address, for rate limits: the connection's peer, or, when the peer is a
+/// proxy named in `KETNOI_TRUSTED_PROXIES`, the right-most address in `X-Forwarded-For`
+/// that is not one of those proxies (each proxy appends the address it saw, so entries to
+/// the left of the last trusted hop are whatever the client chose to send).
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+impl<S> axum::extract::FromRequestParts<S> for ClientIp
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        state: &S,
     ) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
         let peer = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(ClientIp(client_ip(peer, &parts.headers)))
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 
-fn client_ip(peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
-    // Behind a reverse proxy on this host the peer is the proxy: trust its forwarded header
-    // then, and only then.
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string());
-    match peer {
-        Some(ip) if ip.is_loopback() => forwarded.unwrap_or_else(|| ip.to_string()),
-        Some(ip) => ip.to_string(),
-        None => forwarded.unwrap_or_else(|| "unknown".into()),
+fn client_ip(
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let mut client = peer;
+    for value in headers.get_all("x-forwarded-for").iter().rev() {
+        let Ok(value) = value.to_str() else {
+            return client.to_string();
+        };
+        for entry in value.split(',').rev() {
+            match entry.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) if is_trusted(&ip) => client = ip,
+                Ok(ip) => return ip.to_string(),
+                // Garbage from the client side of the chain: the last good hop is the client.
+                Err(_) => return client.to_string(),
+            }
+        }
+    }
+    client.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().expect("address")
+    }
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_named_proxy() {
+        let none: Vec<ipnet::IpNet> = Vec::new();
+        let proxies: Vec<ipnet::IpNet> = vec![
+            "127.0.0.1/32".parse().expect("net"),
+            "10.0.0.0/8".parse().expect("net"),
+        ];
+        // No proxy configured: the header is the client's own words.
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &xff(&["203.0.113.9"]), &none),
+            "127.0.0.1"
+        );
+        // Behind the proxy: the right-most entry that is not a proxy.
+        assert_eq!(
+            client_ip(
+                Some(ip("127.0.0.1")),
+                &xff(&["6.6.6.6, 198.51.100.7, 10.1.2.3"]),
+                &proxies
+            ),
+            "198.51.100.7"
+        );
+        assert_eq!(
+            client_ip(
+                Some(ip("10.0.0.2")),
+                &xff(&["1.1.1.1", "198.51.100.7"]),
+                &proxies
+            ),
+            "198.51.100.7"
+        );
+        // A direct client that is not a proxy cannot choose its address.
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.7")), &xff(&["1.2.3.4"]), &proxies),
+            "198.51.100.7"
+        );
+        // Junk in the header stops the walk at the last trusted hop.
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), &xff(&["nonsense"]), &proxies),
+            "127.0.0.1"
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 //! talk about it and close it.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -21,12 +21,12 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now, unique_violation, write_txn};
+use crate::services::{Actor, now, throttle, unique_violation, write_txn};
 
 /// Guests may send this many requests an hour from one address…
-pub const GUEST_REQUESTS_PER_HOUR: u64 = 3;
+pub const GUEST_REQUESTS_PER_HOUR: u32 = 3;
 /// …and this many a day from one phone number.
-pub const GUEST_REQUESTS_PER_PHONE_PER_DAY: u64 = 5;
+pub const GUEST_REQUESTS_PER_PHONE_PER_DAY: u32 = 5;
 
 /// A request being sent, with where it came from.
 pub struct Submission<'a> {
@@ -173,24 +173,25 @@ pub async fn submit(
         return Err(errors.into());
     }
     if let (Actor::Visitor, Some(g)) = (actor, &guest) {
-        let hour_ago = now() - chrono::Duration::hours(1);
-        let day_ago = now() - chrono::Duration::days(1);
-        let by_ip = request::Entity::find()
-            .filter(request::Column::ClientIp.eq(submission.client_ip.as_str()))
-            .filter(request::Column::CreatedAt.gt(hour_ago))
-            .count(db)
-            .await?;
-        let by_phone = request::Entity::find()
-            .filter(request::Column::RequesterId.is_null())
-            .filter(request::Column::ContactPhone.eq(g.phone.as_str()))
-            .filter(request::Column::CreatedAt.gt(day_ago))
-            .count(db)
-            .await?;
-        if by_ip >= GUEST_REQUESTS_PER_HOUR || by_phone >= GUEST_REQUESTS_PER_PHONE_PER_DAY {
-            return Err(AppError::RateLimited {
-                retry_after_secs: 3600,
-            });
-        }
+        // Counted before the insert, in one statement per key: guests sending at once
+        // cannot all pass under the limit.
+        throttle::check(
+            db,
+            "request.rate_limited",
+            &[
+                throttle::Limit::new(
+                    format!("guest-request-ip:{}", submission.client_ip),
+                    GUEST_REQUESTS_PER_HOUR,
+                    chrono::Duration::hours(1),
+                ),
+                throttle::Limit::new(
+                    format!("guest-request-phone:{}", g.phone.as_str()),
+                    GUEST_REQUESTS_PER_PHONE_PER_DAY,
+                    chrono::Duration::days(1),
+                ),
+            ],
+        )
+        .await?;
     }
     let at = now();
     let linkage = fields.linkage.as_ref();

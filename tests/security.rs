@@ -1,0 +1,138 @@
+//! What an attacker tries from outside: guessing passwords in parallel, forging addresses,
+//! racing the guest limits.
+
+mod common;
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use common::desk::linkage;
+use common::{TestApp, concurrently, json_request};
+
+fn wrong_login(login: &str) -> axum::http::Request<axum::body::Body> {
+    json_request(
+        "POST",
+        "/api/v1/auth/login",
+        &json!({"login": login, "password": "wrong-password"}),
+    )
+}
+
+fn statuses(answers: &[(StatusCode, String)], status: StatusCode) -> usize {
+    answers.iter().filter(|(s, _)| *s == status).count()
+}
+
+#[tokio::test]
+async fn thirty_parallel_wrong_passwords_get_five_tries() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let requests = (0..30).map(|_| wrong_login("canbo@example.vn")).collect();
+    let answers = concurrently(&app.router, "198.51.100.7:4000", requests).await;
+    assert_eq!(
+        statuses(&answers, StatusCode::UNAUTHORIZED),
+        5,
+        "{answers:?}"
+    );
+    assert_eq!(statuses(&answers, StatusCode::TOO_MANY_REQUESTS), 25);
+}
+
+#[tokio::test]
+async fn a_guesser_elsewhere_does_not_lock_a_staff_member_out() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    app.clear_cookies();
+    let answers = concurrently(
+        &app.router,
+        "203.0.113.66:5000",
+        (0..8).map(|_| wrong_login("canbo@example.vn")).collect(),
+    )
+    .await;
+    assert_eq!(statuses(&answers, StatusCode::TOO_MANY_REQUESTS), 3);
+    // The staff member, at the office, signs in at once.
+    let r = app
+        .send_from(
+            "192.0.2.10:6000",
+            json_request(
+                "POST",
+                "/api/v1/auth/login",
+                &json!({"login": "canbo@example.vn", "password": "mat-khau-123"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn forged_forwarded_for_headers_do_not_make_fresh_addresses() {
+    let mut app = TestApp::new().await;
+    // One source tries many names, each request claiming another address.
+    let mut last = StatusCode::OK;
+    for i in 0..21 {
+        let mut request = wrong_login(&format!("khach{i}@example.vn"));
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", format!("10.9.8.{i}").parse().unwrap());
+        last = app.send_from("127.0.0.1:7000", request).await.status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn behind_a_named_proxy_the_forwarded_client_is_counted() {
+    let config = ketnoi::config::Config {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let mut app = TestApp::with_config(config).await;
+    app.sign_in_new("buyer", "mua@example.vn").await;
+    app.clear_cookies();
+    let from = |client: &str| {
+        let mut request = wrong_login("mua@example.vn");
+        // The client's own claim, then what the proxy saw.
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            format!("1.2.3.4, {client}").parse().unwrap(),
+        );
+        request
+    };
+    for _ in 0..5 {
+        let r = app.send_from("127.0.0.1:7000", from("198.51.100.20")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = app.send_from("127.0.0.1:7000", from("198.51.100.20")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not held up.
+    let r = app.send_from("127.0.0.1:7000", from("198.51.100.21")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn guests_sending_at_once_get_the_hourly_limit_and_no_more() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::new().await;
+    let mut body = linkage();
+    body["contact_name"] = json!("Chị Lan");
+    body["contact_phone"] = json!("0987 654 321");
+    let requests = (0..10)
+        .map(|_| json_request("POST", "/api/v1/requests", &body))
+        .collect();
+    let answers = concurrently(&app.router, "198.51.100.30:8000", requests).await;
+    let odd: Vec<_> = answers
+        .iter()
+        .filter(|(s, _)| !matches!(s.as_u16(), 201 | 429))
+        .collect();
+    assert!(odd.is_empty(), "{odd:?}");
+    assert_eq!(statuses(&answers, StatusCode::CREATED), 3, "{answers:?}");
+    assert_eq!(statuses(&answers, StatusCode::TOO_MANY_REQUESTS), 7);
+    let refused = answers
+        .iter()
+        .find(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.is_some_and(|(_, body)| body.contains("request.rate_limited")),
+        "{refused:?}"
+    );
+    let stored = ketnoi::db::entities::request::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+}
