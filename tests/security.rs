@@ -136,3 +136,68 @@ async fn guests_sending_at_once_get_the_hourly_limit_and_no_more() {
         .unwrap();
     assert_eq!(stored, 3);
 }
+
+/// Where a redirect lands when a browser follows it from https://ketnoi.vn/.
+fn lands_on(location: &str) -> Option<String> {
+    let base = url::Url::parse("https://ketnoi.vn/dang-nhap").expect("a URL");
+    base.join(location.trim())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+}
+
+const EVIL_NEXTS: &[&str] = &[
+    "/%09/evil.example",
+    "/%0A/evil.example",
+    "//evil.example",
+    "/%5Cevil.example",
+    "%5C%5Cevil.example",
+    "/.//evil.example",
+    "https://evil.example",
+];
+
+#[tokio::test]
+async fn the_language_switch_never_sends_anyone_to_another_site() {
+    let mut app = TestApp::new().await;
+    for next in EVIL_NEXTS {
+        let r = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            lands_on(r.location()).as_deref(),
+            Some("ketnoi.vn"),
+            "{next} -> {}",
+            r.location()
+        );
+    }
+    let r = app.get("/lang/en?next=/san-pham%3Fpage%3D2").await;
+    assert_eq!(r.location(), "/san-pham?page=2");
+}
+
+#[tokio::test]
+async fn signing_in_never_sends_anyone_to_another_site() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("buyer", "mua@example.vn").await;
+    for next in EVIL_NEXTS {
+        app.clear_cookies();
+        let decoded: String = url::form_urlencoded::parse(format!("n={next}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap();
+        let r = app
+            .post_form(
+                "/dang-nhap",
+                &[
+                    ("login", "mua@example.vn"),
+                    ("password", "mat-khau-123"),
+                    ("next", &decoded),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert_eq!(
+            lands_on(r.location()).as_deref(),
+            Some("ketnoi.vn"),
+            "{next} -> {}",
+            r.location()
+        );
+    }
+}

@@ -22,11 +22,81 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-/// Only local paths: never send someone to another site after a switch or a sign-in.
-fn local_path(next: Option<&str>) -> &str {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/",
+/// Only paths on this site: never send someone to another site after a switch or a
+/// sign-in. The candidate is resolved the way a browser resolves a `Location` (tabs and
+/// newlines dropped, `\\` read as `/`, dot segments removed) against a placeholder origin;
+/// it is kept only if it stays on that origin and its path cannot be read as
+/// `//host` (a scheme-relative URL) once written back.
+pub(crate) fn local_path(next: Option<&str>) -> String {
+    const ORIGIN: &str = "http://ketnoi.invalid/";
+    let fallback = || "/".to_string();
+    let Some(next) = next.filter(|n| n.starts_with('/')) else {
+        return fallback();
+    };
+    let Ok(base) = url::Url::parse(ORIGIN) else {
+        return fallback();
+    };
+    let Ok(resolved) = base.join(next) else {
+        return fallback();
+    };
+    if resolved.origin() != base.origin() || resolved.username() != "" {
+        return fallback();
+    }
+    let path = resolved.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return fallback();
+    }
+    let mut out = path.to_string();
+    if let Some(q) = resolved.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_site_survive() {
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\\/evil.example",
+            "/%09/evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "/./\\evil.example",
+            "https://evil.example/",
+            "http:evil.example",
+            "evil.example",
+            "javascript:alert(1)",
+            "/\u{3000}/evil.example",
+        ] {
+            let kept = local_path(Some(evil));
+            assert!(!kept.starts_with("//"), "{evil:?} became {kept:?}");
+            let base = url::Url::parse("https://ketnoi.vn/").unwrap();
+            let landed = base.join(&kept).unwrap();
+            assert_eq!(landed.host_str(), Some("ketnoi.vn"), "{evil:?} -> {kept:?}");
+        }
+        assert_eq!(
+            local_path(Some("/san-pham?q=mien#top")),
+            "/san-pham?q=mien#top"
+        );
+        assert_eq!(
+            local_path(Some("/tim-kiem?q=mi%E1%BA%BFn")),
+            "/tim-kiem?q=mi%E1%BA%BFn"
+        );
+        assert_eq!(local_path(None), "/");
     }
 }
 
@@ -41,7 +111,7 @@ pub async fn switch_lang(
         .same_site(SameSite::Lax)
         .max_age(time::Duration::days(365))
         .build();
-    (jar.add(cookie), see_other(local_path(q.next.as_deref())))
+    (jar.add(cookie), see_other(&local_path(q.next.as_deref())))
 }
 
 #[derive(Template)]
@@ -58,7 +128,7 @@ pub async fn sign_in_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> PageResul
     if ctx.signed_in() {
         return Ok(see_other("/dashboard"));
     }
-    let next = local_path(q.next.as_deref()).to_string();
+    let next = local_path(q.next.as_deref());
     Ok(render(&SignInPage {
         ctx,
         form: FormValues::default(),
@@ -82,7 +152,7 @@ pub async fn sign_in(
     jar: CookieJar,
     axum::Form(form): axum::Form<SignInForm>,
 ) -> PageResult {
-    let next = local_path(form.next.as_deref()).to_string();
+    let next = local_path(form.next.as_deref());
     match auth::sign_in(&state.db, &state.config, &form.login, &form.password, &ip).await {
         Ok((token, user)) => {
             let jar = jar.add(session_cookie(
