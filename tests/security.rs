@@ -201,3 +201,64 @@ async fn signing_in_never_sends_anyone_to_another_site() {
         );
     }
 }
+
+#[tokio::test]
+async fn page_numbers_past_the_end_of_the_integers_get_a_clear_error() {
+    let mut app = TestApp::new().await;
+    for path in [
+        "/api/v1/products?page=9223372036854775808",
+        "/api/v1/products?page=0",
+        "/api/v1/products?per_page=101",
+        "/api/v1/search?q=mien&page=1001",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.body
+        );
+        assert!(
+            r.error_code().ends_with("page.out_of_range"),
+            "{path}: {}",
+            r.body
+        );
+    }
+    // Not a number at all: malformed, and still an answer.
+    let r = app
+        .get("/api/v1/products?page=99999999999999999999999")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    let r = app.get("/api/v1/requests?page=9223372036854775808").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.error_code(), "page.out_of_range");
+    let r = app.get("/api/v1/requests?page=2&per_page=200").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn every_reference_in_the_api_document_resolves() {
+    fn walk(doc: &serde_json::Value, node: &serde_json::Value, missing: &mut Vec<String>) {
+        match node {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                    let pointer = r.trim_start_matches('#');
+                    if doc.pointer(pointer).is_none() {
+                        missing.push(r.clone());
+                    }
+                }
+                map.values().for_each(|v| walk(doc, v, missing));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(doc, v, missing)),
+            _ => {}
+        }
+    }
+    let mut app = TestApp::new().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let mut missing = Vec::new();
+    walk(&doc, &doc, &mut missing);
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "unresolved: {missing:?}");
+}

@@ -8,6 +8,7 @@ mod account;
 mod enterprise;
 mod error;
 pub mod fair;
+mod paging;
 mod phone;
 pub mod product;
 pub mod request;
@@ -18,6 +19,7 @@ pub use account::{Email, Login, Password, Role};
 pub use enterprise::{Certification, EnterpriseFields, EnterpriseInput, LegalForm};
 pub use error::{FieldError, Invalid};
 pub use fair::{FairFields, FairInput, FairStatus};
+pub use paging::Paging;
 pub use phone::PhoneNumber;
 pub use product::{
     Ocop, PackagingStatus, PriceRange, ProductFields, ProductInput, ProductStatus, Trademark,

@@ -1226,8 +1226,11 @@ pub struct ProductFilter {
     pub status: Option<String>,
     /// `true`: the products of the caller's enterprises, in every state.
     pub mine: Option<bool>,
+    /// 1 to 10,000, default 1.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
     /// 1 to 100, default 24.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -1248,8 +1251,7 @@ pub async fn list_products(
     actor: &Actor,
     filter: &ProductFilter,
 ) -> AppResult<Page<ProductView>> {
-    let per_page = filter.per_page.unwrap_or(24).clamp(1, 100);
-    let page = std::cmp::max(filter.page.unwrap_or(1), 1);
+    let paging = crate::domain::Paging::parse(filter.page, filter.per_page, 24, 100)?;
     // Filters and order are kept apart so that the count runs without the ORDER BY.
     let mut cond = Condition::all();
     let order: (product::Column, sea_orm::Order);
@@ -1322,17 +1324,17 @@ pub async fn list_products(
         .filter(cond)
         .order_by(order.0, order.1.clone())
         .order_by(product::Column::Id, order.1)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(paging.offset())
+        .limit(paging.per_page)
         .all(db)
         .await?;
     let items = views(db, reference, rows, show_pending).await?;
     Ok(Page {
         items,
         total,
-        page,
-        per_page,
-        pages: total.div_ceil(per_page),
+        page: paging.page,
+        per_page: paging.per_page,
+        pages: paging.pages(total),
     })
 }
 

@@ -47,8 +47,11 @@ pub struct SearchParams {
     pub enterprise: Vec<String>,
     /// `relevance` (default), `newest`, `price_asc`, `price_desc`.
     pub sort: Option<String>,
+    /// 1 to 1,000, default 1.
+    #[param(minimum = 1, maximum = 1000)]
     pub page: Option<u64>,
     /// 1 to 100, default 24.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
 }
 
@@ -151,8 +154,9 @@ pub async fn search_with(
     params: &SearchParams,
     facets: &[&'static str],
 ) -> AppResult<SearchResponse> {
-    let per_page = params.per_page.unwrap_or(24).clamp(1, 100);
-    let page = params.page.unwrap_or(1).clamp(1, 1000);
+    // Meilisearch counts at most 100,000 hits (`maxTotalHits`): 1,000 pages of 100.
+    let paging = crate::domain::Paging::parse_within(params.page, params.per_page, 24, 100, 1000)?;
+    let (page, per_page) = (paging.page, paging.per_page);
     let sort = match params.sort.as_deref() {
         None => Sort::Relevance,
         Some(s) => Sort::parse(s).ok_or_else(|| Invalid::one("sort", "search.sort"))?,
@@ -173,7 +177,7 @@ pub async fn search_with(
         words: query_words,
         filters,
         sort,
-        offset: usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX),
+        offset: usize::try_from(paging.offset()).unwrap_or(usize::MAX),
         limit: usize::try_from(per_page).unwrap_or(24),
         facets: facets.to_vec(),
     };

@@ -81,6 +81,7 @@ pub async fn create_enterprise(
 #[derive(Deserialize, IntoParams)]
 pub struct EnterpriseQuery {
     /// `public` (default): enterprises with published products; `mine`: the caller's.
+    #[param(inline)]
     pub scope: Option<EnterpriseScope>,
 }
 

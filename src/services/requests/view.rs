@@ -628,7 +628,11 @@ pub struct RequestFilter {
     pub category: Option<String>,
     /// Province code.
     pub province: Option<i32>,
+    /// 1 to 10,000, default 1.
+    #[param(minimum = 1, maximum = 10000)]
     pub page: Option<u64>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u64>,
 }
 
@@ -748,14 +752,13 @@ pub async fn list(
     if let Some(code) = filter.province {
         select = select.filter(request::Column::ProvinceCode.eq(code));
     }
-    let per_page = filter.per_page.unwrap_or(50).clamp(1, 200);
-    let page = filter.page.unwrap_or(1).max(1);
+    let paging = crate::domain::Paging::parse(filter.page, filter.per_page, 50, 200)?;
     let total = select.clone().count(db).await?;
     let rows = select
         .order_by_desc(request::Column::LastActivityAt)
         .order_by_desc(request::Column::Id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .offset(paging.offset())
+        .limit(paging.per_page)
         .all(db)
         .await?;
     let mut user_ids: Vec<i32> = rows.iter().filter_map(|r| r.requester_id).collect();
@@ -813,7 +816,7 @@ pub async fn list(
     Ok(RequestPage {
         items,
         total,
-        page,
-        per_page,
+        page: paging.page,
+        per_page: paging.per_page,
     })
 }
