@@ -241,7 +241,7 @@ async fn enterprises_get_readable_unique_urls_and_tax_codes_are_unique() {
         .json();
     assert_eq!(a["slug"], "hop-tac-xa-mien-dong-con-minh");
     assert_eq!(a["url"], "/co-so/hop-tac-xa-mien-dong-con-minh");
-    assert_eq!(a["phone"], "0912345678");
+    assert_eq!(a["contact"]["phone"], "0912345678");
     assert_eq!(a["province"], "Thái Nguyên");
     let dup = app.post_json("/api/v1/enterprises", body).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
@@ -466,7 +466,7 @@ async fn partial_updates_validate_and_lose_nothing() {
         )
         .await
         .json();
-    assert_eq!(e["phone"], "0987654321");
+    assert_eq!(e["contact"]["phone"], "0987654321");
     assert_eq!(e["name"], "HTX Côn Minh");
 }
 

@@ -45,6 +45,23 @@ pub async fn can_manage(
     }
 }
 
+/// Proof that the actor manages an enterprise (one of its members, or staff). Only the
+/// permission check makes one, and a view shows contacts only when handed one, so a new
+/// view or field cannot show contacts by accident.
+#[derive(Clone, Copy, Debug)]
+pub struct Manages(());
+
+/// The proof that `actor` manages `enterprise_id`, if they do.
+pub async fn manages(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<Option<Manages>> {
+    Ok(can_manage(db, actor, enterprise_id)
+        .await?
+        .then_some(Manages(())))
+}
+
 async fn require_manage(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -89,9 +106,6 @@ pub struct EnterpriseView {
     pub commune: Option<String>,
     pub province_code: Option<i32>,
     pub province: Option<String>,
-    pub address: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
     pub description: String,
     pub founded_year: Option<i32>,
     pub workforce: Option<i32>,
@@ -101,12 +115,40 @@ pub struct EnterpriseView {
     pub status: String,
     pub published_products: u64,
     pub logo: Option<PhotoView>,
+    /// Street address, phone and e-mail: only for the enterprise's members and staff.
+    /// Buyers reach producers through the centre, which connects them on a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<EnterpriseContact>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// How to reach an enterprise.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EnterpriseContact {
+    pub address: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl EnterpriseContact {
+    pub fn phone_display(&self) -> Option<String> {
+        self.phone
+            .as_deref()
+            .and_then(|p| crate::domain::PhoneNumber::parse(p).ok())
+            .map(|p| p.display())
+    }
+}
+
 impl EnterpriseView {
-    fn new(m: &enterprise::Model, reference: &Reference, published_products: u64) -> Self {
+    /// The view of an enterprise; its contact only with the proof that the viewer
+    /// manages it.
+    fn new(
+        m: &enterprise::Model,
+        reference: &Reference,
+        published_products: u64,
+        manages: Option<Manages>,
+    ) -> Self {
         let (commune, province) = reference.place(m.commune_code);
         EnterpriseView {
             id: m.id,
@@ -119,9 +161,6 @@ impl EnterpriseView {
             commune: commune.map(|c| c.name.clone()),
             province_code: province.map(|p| p.code),
             province: province.map(|p| p.name.clone()),
-            address: m.address.clone(),
-            phone: m.phone.clone(),
-            email: m.email.clone(),
             description: m.description.clone(),
             founded_year: m.founded_year,
             workforce: m.workforce,
@@ -134,6 +173,11 @@ impl EnterpriseView {
             .into(),
             published_products,
             logo: None,
+            contact: manages.map(|_| EnterpriseContact {
+                address: m.address.clone(),
+                phone: m.phone.clone(),
+                email: m.email.clone(),
+            }),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -141,13 +185,6 @@ impl EnterpriseView {
 
     pub fn place(&self) -> String {
         super::reference::join_place(self.commune.as_deref(), self.province.as_deref())
-    }
-
-    pub fn phone_display(&self) -> Option<String> {
-        self.phone
-            .as_deref()
-            .and_then(|p| crate::domain::PhoneNumber::parse(p).ok())
-            .map(|p| p.display())
     }
 }
 
@@ -562,7 +599,8 @@ pub async fn create_enterprise(
     )
     .await?;
     txn.commit().await?;
-    Ok(EnterpriseView::new(&model, reference, 0))
+    // The creator is its member, or staff.
+    Ok(EnterpriseView::new(&model, reference, 0, Some(Manages(()))))
 }
 
 /// Applies a partial update (JSON merge patch) to an enterprise.
@@ -577,7 +615,7 @@ pub async fn update_enterprise(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !can_manage(db, actor, id).await? {
+    let Some(proof) = manages(db, actor, id).await? else {
         return Err(if actor.user().is_none() {
             AppError::Unauthenticated
         } else if published_count(db, id).await? > 0 {
@@ -585,7 +623,7 @@ pub async fn update_enterprise(
         } else {
             AppError::NotFound
         });
-    }
+    };
     let input: EnterpriseInput = patched(&enterprise_input(&current), patch)?;
     let fields = EnterpriseFields::parse(&input)?;
     check_enterprise_refs(db, reference, &fields, Some(id)).await?;
@@ -622,7 +660,11 @@ pub async fn update_enterprise(
     search_sync::enqueue_enterprise(&txn, id).await?;
     txn.commit().await?;
     let count = published_count(db, id).await?;
-    with_logo(db, EnterpriseView::new(&model, reference, count)).await
+    with_logo(
+        db,
+        EnterpriseView::new(&model, reference, count, Some(proof)),
+    )
+    .await
 }
 
 /// An enterprise is public once one of its products is published; before that only its
@@ -642,10 +684,11 @@ pub async fn get_enterprise(
         .await?
         .ok_or(AppError::NotFound)?;
     let count = published_count(db, m.id).await?;
-    if count == 0 && !can_manage(db, actor, m.id).await? {
+    let proof = manages(db, actor, m.id).await?;
+    if count == 0 && proof.is_none() {
         return Err(AppError::NotFound);
     }
-    with_logo(db, EnterpriseView::new(&m, reference, count)).await
+    with_logo(db, EnterpriseView::new(&m, reference, count, proof)).await
 }
 
 /// The stored row, for edit forms; same visibility as editing.
@@ -711,9 +754,16 @@ pub async fn list_enterprises(
     }
     let rows = query.all(db).await?;
     let counts = published_counts(db, rows.iter().map(|e| e.id).collect()).await?;
+    let mine: Vec<i32> = match actor.user() {
+        Some(u) if !u.role.is_staff() => memberships(db, u.id).await?,
+        _ => Vec::new(),
+    };
     let views = rows
         .iter()
-        .map(|e| EnterpriseView::new(e, reference, counts.get(&e.id).copied().unwrap_or(0)))
+        .map(|e| {
+            let proof = (actor.is_staff() || mine.contains(&e.id)).then_some(Manages(()));
+            EnterpriseView::new(e, reference, counts.get(&e.id).copied().unwrap_or(0), proof)
+        })
         .collect();
     with_logos(db, views).await
 }
@@ -1471,7 +1521,7 @@ pub async fn category_counts(
 }
 
 /// The enterprise ids a producer belongs to.
-pub async fn memberships(db: &DatabaseConnection, user_id: i32) -> AppResult<Vec<i32>> {
+pub async fn memberships(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<i32>> {
     Ok(enterprise_member::Entity::find()
         .filter(enterprise_member::Column::UserId.eq(user_id))
         .all(db)

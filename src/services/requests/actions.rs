@@ -1025,16 +1025,39 @@ pub async fn close(
         }
     };
     req = active.update(&txn).await?;
-    change_status(&txn, actor, &mut req, outcome.status(), &summary).await?;
-    let ids = audience_ids(&txn, &req, true, false, true).await?;
+    // Everyone who can see the request sees it close; what came of it (a deal's value and
+    // with whom) is shown from the outcome, to the requester, staff and the winner only.
+    change_status(&txn, actor, &mut req, outcome.status(), "").await?;
+    let winners = members_of(
+        &txn,
+        &req.deal_enterprise_id.into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut told = audience_ids(&txn, &req, true, false, false).await?;
+    told.extend(winners.iter().copied());
     notify::notify(
         &txn,
         &state.config,
         actor,
-        &ids,
+        &told,
         NoticeKind::Status,
         &req,
         Some(&summary),
+    )
+    .await?;
+    let others: Vec<i32> = audience_ids(&txn, &req, false, false, true)
+        .await?
+        .into_iter()
+        .filter(|id| !told.contains(id))
+        .collect();
+    notify::notify(
+        &txn,
+        &state.config,
+        actor,
+        &others,
+        NoticeKind::Status,
+        &req,
+        None,
     )
     .await?;
     finish(state, txn, lang, req, viewer).await

@@ -369,6 +369,14 @@ pub async fn view_for(
             },
         }
     };
+    // A producer learns who is asking only once staff connect them.
+    let producer_connected = match viewer {
+        Viewer::Producer(mine) => matches
+            .iter()
+            .any(|m| mine.contains(&m.enterprise_id) && m.connected_at.is_some()),
+        _ => false,
+    };
+    let hide_requester = matches!(viewer, Viewer::Producer(_)) && !producer_connected;
     let timeline = events
         .iter()
         .filter(|e| visible_event(e))
@@ -383,6 +391,8 @@ pub async fn view_for(
                 actor: actor.map(|u| {
                     if by_staff && !viewer.is_staff() {
                         format!("{} ({})", u.full_name, t(lang, "request.the_centre"))
+                    } else if hide_requester && Some(u.id) == req.requester_id {
+                        t(lang, "request.a_buyer").to_string()
                     } else {
                         u.full_name.clone()
                     }
@@ -399,12 +409,6 @@ pub async fn view_for(
         .collect();
 
     let requester_user = req.requester_id.and_then(|id| users.get(&id));
-    let producer_connected = match viewer {
-        Viewer::Producer(mine) => matches
-            .iter()
-            .any(|m| mine.contains(&m.enterprise_id) && m.connected_at.is_some()),
-        _ => false,
-    };
     let requester_contact = match requester_user {
         Some(u) => contact_of_user(Some(u)),
         None => Contact {
@@ -417,11 +421,15 @@ pub async fn view_for(
         },
     };
     let requester = RequesterView {
-        name: requester_user
-            .map(|u| u.full_name.clone())
-            .or_else(|| req.contact_name.clone())
-            .unwrap_or_default(),
-        organisation: req.organisation.clone(),
+        name: if hide_requester {
+            t(lang, "request.a_buyer").to_string()
+        } else {
+            requester_user
+                .map(|u| u.full_name.clone())
+                .or_else(|| req.contact_name.clone())
+                .unwrap_or_default()
+        },
+        organisation: req.organisation.clone().filter(|_| !hide_requester),
         guest: req.requester_id.is_none(),
         phone_verified: req.requester_id.is_some() || req.phone_verified_at.is_some(),
         contact: (viewer.is_staff() || matches!(viewer, Viewer::Requester) || producer_connected)
@@ -432,7 +440,14 @@ pub async fn view_for(
         req.province_code.and_then(|c| reference.province(c)),
         req.commune_code.and_then(|c| reference.commune(c)),
     );
+    // The outcome is the requester's, the centre's and the winning enterprise's business;
+    // other producers see only that the request closed.
+    let party_to_outcome = match viewer {
+        Viewer::Staff | Viewer::Requester => true,
+        Viewer::Producer(mine) => req.deal_enterprise_id.is_some_and(|e| mine.contains(&e)),
+    };
     let outcome = match status {
+        _ if !party_to_outcome => None,
         RequestStatus::ClosedDeal => Some(OutcomeView {
             result: "deal".into(),
             value_vnd: req.deal_value_vnd,
@@ -769,12 +784,29 @@ pub async fn list(
         .filter(request_match::Column::RequestId.is_in(ids))
         .all(db)
         .await?;
+    // Producers see who asks only on requests where staff connected them.
+    let memberships: Vec<i32> = if me.role.is_staff() {
+        Vec::new()
+    } else {
+        enterprise_member::Entity::find()
+            .filter(enterprise_member::Column::UserId.eq(me.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.enterprise_id)
+            .collect()
+    };
     let items = rows
         .iter()
         .map(|r| {
             let status = status_of(r);
             let mine: Vec<&request_match::Model> =
                 matches.iter().filter(|m| m.request_id == r.id).collect();
+            let hide_requester = !me.role.is_staff()
+                && r.requester_id != Some(me.id)
+                && !mine
+                    .iter()
+                    .any(|m| m.connected_at.is_some() && memberships.contains(&m.enterprise_id));
             let forwarded = mine.iter().filter(|m| m.forwarded_at.is_some()).count();
             let connected = mine.iter().filter(|m| m.connected_at.is_some()).count();
             RequestSummary {
@@ -783,13 +815,16 @@ pub async fn list(
                 status,
                 progress: progress(lang, status, forwarded, connected),
                 title: r.title.clone(),
-                requester_name: r
-                    .requester_id
-                    .and_then(|id| users.get(&id))
-                    .map(|u| u.full_name.clone())
-                    .or_else(|| r.contact_name.clone())
-                    .unwrap_or_default(),
-                organisation: r.organisation.clone(),
+                requester_name: if hide_requester {
+                    t(lang, "request.a_buyer").to_string()
+                } else {
+                    r.requester_id
+                        .and_then(|id| users.get(&id))
+                        .map(|u| u.full_name.clone())
+                        .or_else(|| r.contact_name.clone())
+                        .unwrap_or_default()
+                },
+                organisation: r.organisation.clone().filter(|_| !hide_requester),
                 guest: r.requester_id.is_none(),
                 phone_verified: r.requester_id.is_some() || r.phone_verified_at.is_some(),
                 category_name: r
