@@ -289,28 +289,18 @@ async fn product_lifecycle_from_draft_to_published() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.error_code(), "product.already_submitted");
     // A producer cannot approve their own product.
-    let self_review = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await;
+    let self_review = app.review(pid, json!({"decision": "approve"})).await;
     assert_eq!(self_review.status, StatusCode::FORBIDDEN);
 
     app.sign_in_new("staff", "canbo@example.vn").await;
     let queue = app.get("/api/v1/products?status=review").await.json();
     assert_eq!(queue["items"][0]["id"], pid);
-    let no_reason = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "reject"}),
-        )
-        .await;
+    let no_reason = app.review(pid, json!({"decision": "reject"})).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(no_reason.error_code(), "review.reason_required");
     let rejected = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
+        .review(
+            pid,
             json!({"decision": "reject", "reason": "Thiếu ảnh sản phẩm"}),
         )
         .await
@@ -324,13 +314,7 @@ async fn product_lifecycle_from_draft_to_published() {
         .await;
 
     app.sign_in("canbo@example.vn").await;
-    let approved = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await
-        .json();
+    let approved = app.review(pid, json!({"decision": "approve"})).await.json();
     assert_eq!(approved["status"], "published");
 
     app.clear_cookies();
@@ -372,11 +356,7 @@ async fn edits_to_a_published_product_wait_for_approval() {
     app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
         .await;
     app.sign_in_new("staff", "canbo@example.vn").await;
-    app.post_json(
-        &format!("/api/v1/products/{pid}/review"),
-        json!({"decision": "approve"}),
-    )
-    .await;
+    app.review(pid, json!({"decision": "approve"})).await;
 
     app.sign_in("p@example.vn").await;
     let edited = app
@@ -405,13 +385,7 @@ async fn edits_to_a_published_product_wait_for_approval() {
         .json();
     assert_eq!(sent["pending_status"], "submitted");
     app.sign_in("canbo@example.vn").await;
-    let approved = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await
-        .json();
+    let approved = app.review(pid, json!({"decision": "approve"})).await.json();
     assert_eq!(approved["name"], "Miến dong Na Rì loại 1");
     assert_eq!(approved["price_min_vnd"], 95000);
     assert!(approved.get("pending_changes").is_none());

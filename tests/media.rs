@@ -37,12 +37,7 @@ async fn publish(app: &mut TestApp, pid: i64, producer: &str) {
     app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
         .await;
     app.sign_in_new("staff", "canbo-duyet@example.vn").await;
-    let r = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await;
+    let r = app.review(pid, json!({"decision": "approve"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 

@@ -118,16 +118,31 @@ async fn producer_publishes_through_the_forms_and_staff_approve() {
         .to_string();
     let review = app.get(&format!("/staff/review/{id}")).await;
     assert_eq!(review.status, StatusCode::OK);
+    // The form names the version on the page.
+    let version = review
+        .body
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the review form carries the version")
+        .to_string();
     let no_reason = app
         .post_form(
             &format!("/staff/review/{id}"),
-            &[("decision", "reject"), ("reason", "")],
+            &[
+                ("decision", "reject"),
+                ("reason", ""),
+                ("version", &version),
+            ],
         )
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.body.contains("Vui lòng ghi lý do"));
     let approved = app
-        .post_form(&format!("/staff/review/{id}"), &[("decision", "approve")])
+        .post_form(
+            &format!("/staff/review/{id}"),
+            &[("decision", "approve"), ("version", &version)],
+        )
         .await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER);
 

@@ -140,12 +140,7 @@ async fn permission_matrix() {
             r.status,
             expect(who, 403, 200, 401, 403),
         );
-        let r = app
-            .post_json(
-                &format!("/api/v1/products/{pid}/review"),
-                json!({"decision": "approve"}),
-            )
-            .await;
+        let r = app.review(pid, json!({"decision": "approve"})).await;
         check(
             who,
             "approve product",
@@ -188,11 +183,7 @@ async fn permission_matrix() {
         app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
             .await;
         app.sign_in("staff@example.vn").await;
-        app.post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await;
+        app.review(pid, json!({"decision": "approve"})).await;
         become_(&mut app, who).await;
         let r = app.get(&format!("/api/v1/products/{pid}")).await;
         check(who, "view published product", r.status, 200);

@@ -30,12 +30,7 @@ async fn catalogue(app: &mut TestApp) -> (i64, i64, i64) {
     }
     app.sign_in_new("staff", "canbo@example.vn").await;
     for id in [a, b] {
-        let r = app
-            .post_json(
-                &format!("/api/v1/products/{id}/review"),
-                json!({"decision": "approve"}),
-            )
-            .await;
+        let r = app.review(id, json!({"decision": "approve"})).await;
         assert_eq!(r.status, StatusCode::OK);
     }
     app.clear_cookies();
@@ -116,11 +111,7 @@ async fn the_index_follows_edits_unpublishing_and_deletion() {
         0
     );
     app.sign_in("canbo@example.vn").await;
-    app.post_json(
-        &format!("/api/v1/products/{a}/review"),
-        json!({"decision": "approve"}),
-    )
-    .await;
+    app.review(a, json!({"decision": "approve"})).await;
     app.index().await;
     assert_eq!(
         app.get("/api/v1/search?q=dac%20san").await.json()["hits"][0]["id"],

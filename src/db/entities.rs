@@ -81,6 +81,15 @@ entity!(enterprise, "enterprises", {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub created_by: Option<i32>,
+    /// Incremented by every change; an approval names the version it approves.
+    pub version: i32,
+    /// A member's edit of a public enterprise, held for the centre (JSON input).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub pending: Option<String>,
+    /// `submitted` or `rejected`, while an edit is held.
+    pub pending_status: Option<String>,
+    pub pending_reason: Option<String>,
+    pub submitted_at: Option<DateTimeUtc>,
 });
 
 entity!(enterprise_member, "enterprise_members", {
@@ -131,6 +140,8 @@ entity!(product, "products", {
     pub updated_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub published_at: Option<DateTimeUtc>,
+    /// Incremented by every change; an approval names the version it approves.
+    pub version: i32,
 });
 
 entity!(audit, "audit_log", {
@@ -180,6 +191,8 @@ entity!(photo, "photos", {
     pub alt: String,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// Added to something already public: hidden from buyers until staff approve it.
+    pub pending: bool,
 });
 
 entity!(document, "documents", {

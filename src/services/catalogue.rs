@@ -259,9 +259,14 @@ pub struct ProductView {
     pub pending_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_reason: Option<String>,
+    /// Incremented by every change; a review names the version it decides on.
+    pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+    /// Made for a member or staff: photos waiting for approval are included.
+    #[serde(skip)]
+    pub(crate) for_manager: bool,
 }
 
 impl ProductView {
@@ -340,9 +345,11 @@ impl ProductView {
             } else {
                 None
             },
+            version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
             published_at: m.published_at,
+            for_manager: show_pending,
         }
     }
 
@@ -874,10 +881,34 @@ async fn load_product(
     db: &impl ConnectionTrait,
     id: i32,
 ) -> AppResult<(product::Model, enterprise::Model)> {
-    let p = product::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    load_product_with(db, id, false).await
+}
+
+/// Reads a product for a change inside `txn`: on PostgreSQL its row stays locked until the
+/// transaction ends, so the change builds on what is stored now and not on what another
+/// request is replacing (SQLite's write transaction already holds the whole database).
+pub(crate) async fn lock_product(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i32,
+) -> AppResult<(product::Model, enterprise::Model)> {
+    load_product_with(
+        txn,
+        id,
+        txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
+    )
+    .await
+}
+
+async fn load_product_with(
+    db: &impl ConnectionTrait,
+    id: i32,
+    for_update: bool,
+) -> AppResult<(product::Model, enterprise::Model)> {
+    let mut select = product::Entity::find_by_id(id);
+    if for_update {
+        select = select.lock(sea_orm::sea_query::LockType::Update);
+    }
+    let p = select.one(db).await?.ok_or(AppError::NotFound)?;
     let e = enterprise::Entity::find_by_id(p.enterprise_id)
         .one(db)
         .await?
@@ -893,6 +924,25 @@ pub(crate) async fn product_for_change(
     id: i32,
 ) -> AppResult<(product::Model, enterprise::Model)> {
     let (p, e) = load_product(db, id).await?;
+    may_change(db, actor, p, e).await
+}
+
+/// [`product_for_change`] inside a write transaction, with the row locked.
+pub(crate) async fn product_for_change_locked(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(product::Model, enterprise::Model)> {
+    let (p, e) = lock_product(txn, id).await?;
+    may_change(txn, actor, p, e).await
+}
+
+async fn may_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    p: product::Model,
+    e: enterprise::Model,
+) -> AppResult<(product::Model, enterprise::Model)> {
     if !can_manage(db, actor, e.id).await? {
         if p.status != ProductStatus::Published.as_str() {
             return Err(AppError::NotFound);
@@ -959,16 +1009,62 @@ pub async fn create_product(
     with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
+/// What a change does to a product's vetting: it is a new version; a submission the centre
+/// has not decided is withdrawn to a draft (the centre approves only what it saw); and when
+/// `held` (a photo kept from buyers until approved), a published product has changes
+/// waiting, as after an edit. Returns whether a submission was withdrawn.
+pub(crate) fn note_change(
+    active: &mut product::ActiveModel,
+    p: &product::Model,
+    held: bool,
+) -> bool {
+    active.version = Set(p.version + 1);
+    active.updated_at = Set(now());
+    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let mut withdrawn = false;
+    if status == ProductStatus::Submitted {
+        active.status = Set(ProductStatus::Draft.as_str().into());
+        withdrawn = true;
+    }
+    if status == ProductStatus::Published {
+        match p.pending_status.as_deref() {
+            Some("submitted") => {
+                active.pending_status = Set(Some("draft".into()));
+                withdrawn = true;
+            }
+            Some("draft") => {}
+            _ if held => {
+                active.pending_status = Set(Some("draft".into()));
+                active.pending_reason = Set(None);
+            }
+            _ => {}
+        }
+    }
+    withdrawn
+}
+
+/// Photos of a product that buyers do not see yet.
+pub(crate) async fn held_photos(db: &impl ConnectionTrait, product_id: i32) -> AppResult<u64> {
+    Ok(crate::db::entities::photo::Entity::find()
+        .filter(crate::db::entities::photo::Column::ProductId.eq(product_id))
+        .filter(crate::db::entities::photo::Column::Pending.eq(true))
+        .count(db)
+        .await?)
+}
+
 /// Edits a product. A draft, rejected or unpublished product changes at once; a published
 /// one keeps what buyers see and holds the edit as pending changes until staff approve.
+/// An edit to something waiting for the centre withdraws it to a draft, to be sent again;
+/// the answer says whether it did.
 pub async fn update_product(
     db: &DatabaseConnection,
     reference: &Reference,
     actor: &Actor,
     id: i32,
     patch: &Value,
-) -> AppResult<ProductView> {
-    let (p, e) = product_for_change(db, actor, id).await?;
+) -> AppResult<(ProductView, bool)> {
+    let txn = super::write_txn(db).await?;
+    let (p, e) = product_for_change_locked(&txn, actor, id).await?;
     let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
     let live = fields_of(&p, reference);
     // Edits build on the pending version when there is one.
@@ -981,27 +1077,26 @@ pub async fn update_product(
     let input: ProductInput = patched(&base, patch)?;
     let fields = ProductFields::parse(&input)?;
     let category_id = category_id(reference, &fields)?;
-    let txn = super::write_txn(db).await?;
     let mut active: product::ActiveModel = p.clone().into();
+    let withdrawn = note_change(&mut active, &p, false);
     if status == ProductStatus::Published {
         if fields == live {
+            // Back to what buyers see: nothing waits, unless photos do.
             active.pending = Set(None);
-            active.pending_status = Set(None);
-            active.pending_reason = Set(None);
+            if held_photos(&txn, id).await? == 0 {
+                active.pending_status = Set(None);
+                active.pending_reason = Set(None);
+            }
         } else {
-            let keep_submitted = p.pending_status.as_deref() == Some("submitted");
             active.pending = Set(Some(
                 serde_json::to_string(&fields.to_input()).map_err(anyhow::Error::new)?,
             ));
-            active.pending_status = Set(Some(
-                if keep_submitted { "submitted" } else { "draft" }.into(),
-            ));
+            active.pending_status = Set(Some("draft".into()));
             active.pending_reason = Set(None);
         }
     } else {
         apply_fields(&mut active, &fields, category_id);
     }
-    active.updated_at = Set(now());
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -1009,12 +1104,15 @@ pub async fn update_product(
         "product.update",
         "product",
         id,
-        json!({"changes": patch}),
+        json!({"changes": patch, "withdrawn": withdrawn, "version": model.version}),
     )
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
     txn.commit().await?;
-    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
+    Ok((
+        with_media_one(db, ProductView::new(&model, &e, reference, true)).await?,
+        withdrawn,
+    ))
 }
 
 /// Deletes a product with its photos and documents (their objects too, unless shared).
@@ -1054,15 +1152,15 @@ pub async fn submit_product(
     actor: &Actor,
     id: i32,
 ) -> AppResult<ProductView> {
-    let (p, e) = product_for_change(db, actor, id).await?;
+    let txn = super::write_txn(db).await?;
+    let (p, e) = product_for_change_locked(&txn, actor, id).await?;
     let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
     let mut active: product::ActiveModel = p.clone().into();
     let what = if status.can_submit() {
         active.status = Set(ProductStatus::Submitted.as_str().into());
         "product"
     } else if status == ProductStatus::Published
-        && p.pending.is_some()
-        && p.pending_status.as_deref() != Some("submitted")
+        && matches!(p.pending_status.as_deref(), Some("draft" | "rejected"))
     {
         active.pending_status = Set(Some("submitted".into()));
         active.pending_reason = Set(None);
@@ -1075,7 +1173,6 @@ pub async fn submit_product(
         }));
     };
     active.submitted_at = Set(Some(now()));
-    let txn = super::write_txn(db).await?;
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -1083,7 +1180,7 @@ pub async fn submit_product(
         "product.submit",
         "product",
         id,
-        json!({"what": what}),
+        json!({"what": what, "version": model.version}),
     )
     .await?;
     txn.commit().await?;
@@ -1098,25 +1195,35 @@ pub enum Decision {
 }
 
 /// Staff approve or reject what is waiting: a new listing or a published product's changes.
+/// The decision names the version staff reviewed; if the product changed since, nothing
+/// happens and the answer says so (409 `product.changed`).
 pub async fn review_product(
     db: &DatabaseConnection,
     reference: &Reference,
     actor: &Actor,
     id: i32,
     decision: Decision,
+    version: Option<i32>,
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
     require_staff(actor)?;
-    let (p, e) = load_product(db, id).await?;
     let reason = crate::domain::optional_text(reason, "reason", 1000)?;
     if decision == Decision::Reject && reason.is_none() {
         return Err(Invalid::one("reason", "review.reason_required").into());
     }
+    let Some(version) = version else {
+        return Err(Invalid::one("version", "review.version_required").into());
+    };
+    let txn = super::write_txn(db).await?;
+    let (p, e) = lock_product(&txn, id).await?;
     let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
     let changes_waiting =
         status == ProductStatus::Published && p.pending_status.as_deref() == Some("submitted");
     if status != ProductStatus::Submitted && !changes_waiting {
         return Err(AppError::state("product.nothing_to_review"));
+    }
+    if p.version != version {
+        return Err(AppError::state("product.changed"));
     }
     let mut active: product::ActiveModel = p.clone().into();
     match (decision, changes_waiting) {
@@ -1130,14 +1237,13 @@ pub async fn review_product(
             active.rejection_reason = Set(reason.clone());
         }
         (Decision::Approve, true) => {
-            let input: ProductInput = p
-                .pending
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .ok_or(AppError::state("product.nothing_to_review"))?;
-            let fields = ProductFields::parse(&input)?;
-            let category_id = category_id(reference, &fields)?;
-            apply_fields(&mut active, &fields, category_id);
+            if let Some(pending) = p.pending.as_deref() {
+                let input: ProductInput = serde_json::from_str(pending)
+                    .map_err(|_| AppError::state("product.nothing_to_review"))?;
+                let fields = ProductFields::parse(&input)?;
+                let category_id = category_id(reference, &fields)?;
+                apply_fields(&mut active, &fields, category_id);
+            }
             active.pending = Set(None);
             active.pending_status = Set(None);
             active.pending_reason = Set(None);
@@ -1148,8 +1254,18 @@ pub async fn review_product(
         }
     }
     active.updated_at = Set(now());
-    let txn = super::write_txn(db).await?;
     let model = active.update(&txn).await?;
+    if decision == Decision::Approve {
+        // What staff saw, photos included, is what buyers see now.
+        crate::db::entities::photo::Entity::update_many()
+            .col_expr(
+                crate::db::entities::photo::Column::Pending,
+                sea_orm::sea_query::Expr::value(false),
+            )
+            .filter(crate::db::entities::photo::Column::ProductId.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     let action = match decision {
         Decision::Approve => "product.approve",
         Decision::Reject => "product.reject",
@@ -1160,7 +1276,7 @@ pub async fn review_product(
         action,
         "product",
         id,
-        json!({"reason": reason, "changes": changes_waiting}),
+        json!({"reason": reason, "changes": changes_waiting, "version": version}),
     )
     .await?;
     search_sync::enqueue(&txn, &[id]).await?;
@@ -1439,7 +1555,7 @@ async fn with_media(
     let pairs: Vec<(i32, i32)> = views.iter().map(|v| (v.id, v.enterprise_id)).collect();
     let mut verified = media::verified_kinds(db, &pairs).await?;
     for v in &mut views {
-        v.photos = photos.remove(&v.id).unwrap_or_default();
+        v.photos = media::visible(photos.remove(&v.id).unwrap_or_default(), v.for_manager);
         v.verified_documents = verified.remove(&v.id).unwrap_or_default();
     }
     Ok(views)

@@ -115,6 +115,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
                         &staff,
                         made.id,
                         Decision::Approve,
+                        Some(made.version),
                         None,
                     )
                     .await
@@ -131,6 +132,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
                         &staff,
                         made.id,
                         Decision::Reject,
+                        Some(made.version),
                         Some(reason),
                     )
                     .await

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::catalogue::{can_manage, product_for_change};
+use super::catalogue::{can_manage, note_change, product_for_change, product_for_change_locked};
 use super::{Actor, audit, now, search_sync};
 use crate::app::AppState;
 use crate::db::entities::{document, enterprise, photo, product};
@@ -83,6 +83,10 @@ pub struct PhotoView {
     /// The smallest JPEG, for lists and previews.
     pub thumbnail: String,
     pub variants: Vec<ImageVariant>,
+    /// Added to a published listing and waiting for the centre; only its members and
+    /// staff see it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 impl PhotoView {
@@ -112,6 +116,7 @@ impl PhotoView {
             alt: p.alt.clone(),
             thumbnail,
             variants,
+            pending: p.pending,
         }
     }
 
@@ -227,6 +232,23 @@ pub async fn photos_of_products(
     Ok(out)
 }
 
+/// The photos a viewer sees: buyers only those the centre approved, the first of them as
+/// the cover; members and staff all of them.
+pub fn visible(photos: Vec<PhotoView>, manager: bool) -> Vec<PhotoView> {
+    if manager {
+        return photos;
+    }
+    photos
+        .into_iter()
+        .filter(|p| !p.pending)
+        .enumerate()
+        .map(|(i, mut p)| {
+            p.cover = i == 0;
+            p
+        })
+        .collect()
+}
+
 /// Logos of these enterprises.
 pub async fn logos_of(
     db: &impl ConnectionTrait,
@@ -291,15 +313,17 @@ pub async fn list_product_photos(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if p.status != ProductStatus::Published.as_str()
-        && !can_manage(&state.db, actor, p.enterprise_id).await?
-    {
+    let manager = can_manage(&state.db, actor, p.enterprise_id).await?;
+    if p.status != ProductStatus::Published.as_str() && !manager {
         return Err(AppError::NotFound);
     }
-    Ok(photos_of_products(&state.db, &[product_id])
-        .await?
-        .remove(&product_id)
-        .unwrap_or_default())
+    Ok(visible(
+        photos_of_products(&state.db, &[product_id])
+            .await?
+            .remove(&product_id)
+            .unwrap_or_default(),
+        manager,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,7 +541,10 @@ pub async fn add_product_photo(
     let (original, variants) = store_photo(&state.store, &processed).await?;
     let saved = async {
         let txn = super::write_txn(&state.db).await?;
-        lock_product(&txn, product_id).await?;
+        let (p, _) = product_for_change_locked(&txn, actor, product_id).await?;
+        // A photo added to a published listing by its producer waits for the centre, like
+        // an edit; staff adding one is the centre's own decision.
+        let held = p.status == ProductStatus::Published.as_str() && !actor.is_staff();
         let position = photo::Entity::find()
             .filter(photo::Column::ProductId.eq(product_id))
             .count(&txn)
@@ -536,17 +563,21 @@ pub async fn add_product_photo(
             alt: Set(clean_alt(alt, &p.name)),
             created_by: Set(actor.id()),
             created_at: Set(now()),
+            pending: Set(held),
             ..Default::default()
         }
         .insert(&txn)
         .await?;
+        let mut active: product::ActiveModel = p.clone().into();
+        let withdrawn = note_change(&mut active, &p, held);
+        active.update(&txn).await?;
         audit::record(
             &txn,
             actor,
             "product.photo_add",
             "product",
             product_id,
-            json!({"photo_id": row.id, "hash": row.hash, "width": row.width, "height": row.height}),
+            json!({"photo_id": row.id, "hash": row.hash, "width": row.width, "height": row.height, "held": held, "withdrawn": withdrawn}),
         )
         .await?;
         search_sync::enqueue(&txn, &[product_id]).await?;
@@ -573,6 +604,7 @@ pub async fn add_product_photo(
                 alt: String::new(),
                 created_by: None,
                 created_at: now(),
+                pending: false,
             };
             release_photos(state, &[orphan]).await;
             Err(e)
@@ -683,7 +715,7 @@ pub async fn delete_product_photo(
 ) -> AppResult<()> {
     product_for_change(&state.db, actor, product_id).await?;
     let txn = super::write_txn(&state.db).await?;
-    lock_product(&txn, product_id).await?;
+    let (p, _) = product_for_change_locked(&txn, actor, product_id).await?;
     let row = photo::Entity::find_by_id(photo_id)
         .filter(photo::Column::ProductId.eq(product_id))
         .one(&txn)
@@ -704,6 +736,16 @@ pub async fn delete_product_photo(
             active.update(&txn).await?;
         }
     }
+    let mut active: product::ActiveModel = p.clone().into();
+    note_change(&mut active, &p, false);
+    if p.pending.is_none()
+        && matches!(p.pending_status.as_deref(), Some("draft" | "submitted"))
+        && super::catalogue::held_photos(&txn, product_id).await? == 0
+    {
+        // The held photo was all that waited.
+        active.pending_status = Set(None);
+    }
+    active.update(&txn).await?;
     audit::record(
         &txn,
         actor,

@@ -45,12 +45,7 @@ pub async fn publish(
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     app.sign_in(STAFF).await;
-    let r = app
-        .post_json(
-            &format!("/api/v1/products/{pid}/review"),
-            json!({"decision": "approve"}),
-        )
-        .await;
+    let r = app.review(pid, json!({"decision": "approve"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     pid
 }

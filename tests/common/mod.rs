@@ -337,6 +337,25 @@ impl TestApp {
         (uid, r.json()["id"].as_i64().expect("id"))
     }
 
+    /// The product's current version, as a reviewer reads it.
+    pub async fn version_of(&mut self, pid: impl std::fmt::Display) -> i64 {
+        let r = self.get(&format!("/api/v1/products/{pid}")).await;
+        r.json()["version"].as_i64().unwrap_or(0)
+    }
+
+    /// Decides on a product as staff do: on the version they just read.
+    pub async fn review(
+        &mut self,
+        pid: impl std::fmt::Display + Copy,
+        mut body: Value,
+    ) -> TestResponse {
+        if body.get("version").is_none() {
+            body["version"] = json!(self.version_of(pid).await);
+        }
+        self.post_json(&format!("/api/v1/products/{pid}/review"), body)
+            .await
+    }
+
     pub async fn create_product(&mut self, enterprise_id: i64, name: &str) -> i64 {
         let mut body = product_body(name);
         body["enterprise_id"] = json!(enterprise_id);

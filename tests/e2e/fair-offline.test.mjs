@@ -176,8 +176,8 @@ step('1. set-up through the API: a producer with a published product, at booth A
   producerApi = await signedIn(PRODUCER.login, PRODUCER.password);
   enterpriseId = (await api(producerApi, 'POST', '/api/v1/enterprises', ENTERPRISE, 201)).id;
   productId = (await api(producerApi, 'POST', '/api/v1/products', { ...PRODUCT, enterprise_id: enterpriseId }, 201)).id;
-  await api(producerApi, 'POST', `/api/v1/products/${productId}/submit`, {}, 200);
-  await api(staffApi, 'POST', `/api/v1/products/${productId}/review`, { decision: 'approve' }, 200);
+  const submitted = await api(producerApi, 'POST', `/api/v1/products/${productId}/submit`, {}, 200);
+  await api(staffApi, 'POST', `/api/v1/products/${productId}/review`, { decision: 'approve', version: submitted.version }, 200);
 
   fair = await api(staffApi, 'POST', '/api/v1/fairs', FAIR, 201);
   await api(staffApi, 'POST', `/api/v1/fairs/${fair.id}/exhibitors`, { enterprise_id: enterpriseId, booth: BOOTH }, 201);

@@ -217,7 +217,9 @@ pub async fn update_product(
     ApiJson(patch): ApiJson<Value>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::update_product(&state.db, &state.reference, &actor, id, &patch).await?,
+        catalogue::update_product(&state.db, &state.reference, &actor, id, &patch)
+            .await?
+            .0,
     ))
 }
 
@@ -249,6 +251,9 @@ pub async fn submit_product(
 #[derive(Deserialize, ToSchema)]
 pub struct ReviewBody {
     pub decision: Decision,
+    /// The product's `version` as reviewed. When the producer changed it since, nothing
+    /// happens: 409 `product.changed` (look again).
+    pub version: Option<i32>,
     /// Required when rejecting; the producer reads it.
     pub reason: Option<String>,
 }
@@ -271,6 +276,7 @@ pub async fn review_product(
             &actor,
             id,
             body.decision,
+            body.version,
             body.reason.as_deref(),
         )
         .await?,

@@ -37,7 +37,8 @@ pub struct DoneQuery {
 fn done_message(ctx: &PageCtx, done: Option<&str>) -> Option<&'static str> {
     match done? {
         k @ ("product_saved" | "product_submitted" | "product_deleted" | "enterprise_saved"
-        | "changes_saved") => Some(ctx.t(&format!("done.{k}"))),
+        | "changes_saved" | "enterprise_held") => Some(ctx.t(&format!("done.{k}"))),
+        "withdrawn" => Some(ctx.t("notice.withdrawn")),
         _ => None,
     }
 }
@@ -520,14 +521,16 @@ pub async fn update_product(
     let input = form.to_input();
     let patch = serde_json::to_value(&input).map_err(anyhow::Error::new)?;
     match catalogue::update_product(&state.db, &state.reference, &ctx.actor, id, &patch).await {
-        Ok(p) => {
+        Ok((p, withdrawn)) => {
             let waiting =
                 p.pending_changes.is_some() || p.status != crate::domain::ProductStatus::Published;
             if form.submit() && waiting && !p.in_review() {
                 catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
                 return Ok(see_other("/dashboard?done=product_submitted"));
             }
-            Ok(see_other(if p.pending_changes.is_some() {
+            Ok(see_other(if withdrawn {
+                "/dashboard?done=withdrawn"
+            } else if p.pending_changes.is_some() {
                 "/dashboard?done=changes_saved"
             } else {
                 "/dashboard?done=product_saved"

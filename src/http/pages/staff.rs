@@ -71,6 +71,8 @@ struct ReviewPage {
     changes: Vec<Change>,
     errors: Errors,
     history: Vec<AuditEntry>,
+    /// Why the decision was not taken (the listing changed while staff read it).
+    notice: Option<&'static str>,
 }
 
 fn describe_changes(ctx: &PageCtx, live: &ProductInput, proposed: &ProductInput) -> Vec<Change> {
@@ -112,7 +114,13 @@ fn describe_changes(ctx: &PageCtx, live: &ProductInput, proposed: &ProductInput)
         .collect()
 }
 
-async fn review_page_for(state: &AppState, ctx: PageCtx, id: i32, errors: Errors) -> PageResult {
+async fn review_page_for(
+    state: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> PageResult {
     require_staff(&ctx)?;
     let (p, _) = catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
     let changes = match &p.pending_changes {
@@ -125,6 +133,8 @@ async fn review_page_for(state: &AppState, ctx: PageCtx, id: i32, errors: Errors
     let history = audit::list(&state.db, &ctx.actor, Some(("product", id)), 50).await?;
     let status = if errors.any() {
         Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    } else if notice.is_some() {
+        Some(axum::http::StatusCode::CONFLICT)
     } else {
         None
     };
@@ -134,6 +144,7 @@ async fn review_page_for(state: &AppState, ctx: PageCtx, id: i32, errors: Errors
         changes,
         errors,
         history,
+        notice,
     });
     if let Some(s) = status {
         *response.status_mut() = s;
@@ -146,12 +157,13 @@ pub async fn review_page(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    review_page_for(&state, ctx, id, Errors::default()).await
+    review_page_for(&state, ctx, id, Errors::default(), None).await
 }
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
     decision: String,
+    version: Option<i32>,
     reason: Option<String>,
 }
 
@@ -173,6 +185,7 @@ pub async fn decide(
         &ctx.actor,
         id,
         decision,
+        form.version,
         form.reason.as_deref(),
     )
     .await
@@ -181,8 +194,15 @@ pub async fn decide(
             Decision::Approve => "/staff/review?done=approved",
             Decision::Reject => "/staff/review?done=rejected",
         })),
+        Err(AppError::Conflict {
+            code: code @ "product.changed",
+            ..
+        }) => {
+            let notice = ctx.t(&format!("error.{code}"));
+            review_page_for(&state, ctx, id, Errors::default(), Some(notice)).await
+        }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => review_page_for(&state, ctx, id, errors).await,
+            Some(errors) => review_page_for(&state, ctx, id, errors, None).await,
             None => Err(err.into()),
         },
     }
@@ -210,8 +230,15 @@ pub async fn unpublish(
     .await
     {
         Ok(_) => Ok(see_other("/staff/review?done=unpublished")),
+        Err(AppError::Conflict {
+            code: code @ "product.changed",
+            ..
+        }) => {
+            let notice = ctx.t(&format!("error.{code}"));
+            review_page_for(&state, ctx, id, Errors::default(), Some(notice)).await
+        }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => review_page_for(&state, ctx, id, errors).await,
+            Some(errors) => review_page_for(&state, ctx, id, errors, None).await,
             None => Err(err.into()),
         },
     }
