@@ -315,6 +315,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The address links in e-mail start with: the public URL, never a request's `Host`
+    /// (which whoever sends the request chooses).
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| "http://localhost:8080".into())
+    }
+
     /// How long a session of someone in `role` may go unused.
     pub fn idle_timeout(&self, role: crate::domain::Role) -> chrono::Duration {
         if role.is_staff() {

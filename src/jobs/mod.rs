@@ -42,6 +42,13 @@ pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
             }
+            match crate::services::accounts::prune_reset_links(&db).await {
+                Ok(n) if n > 0 => tracing::info!(links = n, "removed spent password reset links"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "removing spent reset links failed; will retry")
+                }
+            }
         }
     });
 }

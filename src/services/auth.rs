@@ -85,7 +85,7 @@ impl NewAccount {
     }
 }
 
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -253,6 +253,14 @@ fn sign_in_limits(config: &Config, login: &Login, ip: &str) -> Vec<throttle::Lim
     ]
 }
 
+/// Forgets the sign-in counters of one sign-in name (its password was just reset), at every
+/// address and from anywhere, and nobody else's: `signin:{name}@` cannot start another
+/// name's key, since a name holds at most one `@`.
+pub(super) async fn clear_sign_in_limits(db: &impl ConnectionTrait, name: &str) -> AppResult<()> {
+    throttle::clear(db, &format!("signin:{name}@")).await?;
+    throttle::forget(db, &format!("signin:{name}")).await
+}
+
 /// Checks a sign-in and opens a session; returns the session token for the cookie.
 ///
 /// The attempt is counted before the password is checked, so attempts sent in parallel
@@ -291,7 +299,7 @@ pub async fn sign_in(
     Ok((token, user))
 }
 
-/// Opens a session without a password check, right after registration.
+/// Opens a session without a password check, right after registration or a reset.
 pub async fn open_session(
     db: &impl ConnectionTrait,
     config: &Config,
