@@ -97,6 +97,13 @@ pub struct ServeArgs {
     /// address is the client's.
     #[arg(long, env = "KETNOI_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Hours without use after which a producer's or buyer's session ends (a session ends
+    /// after 30 days in any case).
+    #[arg(long, env = "KETNOI_SESSION_IDLE_HOURS", default_value_t = 168)]
+    pub session_idle_hours: u32,
+    /// Hours without use after which a staff member's or administrator's session ends.
+    #[arg(long, env = "KETNOI_STAFF_SESSION_IDLE_HOURS", default_value_t = 12)]
+    pub staff_session_idle_hours: u32,
 }
 
 /// An address (`10.0.0.1`) or a network (`10.0.0.0/8`).
@@ -255,6 +262,8 @@ impl Default for ServeArgs {
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
             chromium: None,
             trusted_proxies: Vec::new(),
+            session_idle_hours: 168,
+            staff_session_idle_hours: 12,
         }
     }
 }
@@ -284,7 +293,12 @@ pub struct Config {
     /// Failed sign-ins allowed per sign-in name (and per address) in [`Config::login_window`].
     pub login_attempts: u32,
     pub login_window: chrono::Duration,
+    /// A session's absolute lifetime, however often it is used.
     pub session_ttl: chrono::Duration,
+    /// How long a producer's or buyer's session lasts without use.
+    pub session_idle: chrono::Duration,
+    /// How long a staff member's or administrator's session lasts without use.
+    pub staff_session_idle: chrono::Duration,
     pub search: SearchConfig,
     pub storage: StorageConfig,
     /// Photos processed at once (each decodes a whole photo into memory).
@@ -301,6 +315,23 @@ pub struct Config {
 }
 
 impl Config {
+    /// The address links in e-mail start with: the public URL, never a request's `Host`
+    /// (which whoever sends the request chooses).
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| "http://localhost:8080".into())
+    }
+
+    /// How long a session of someone in `role` may go unused.
+    pub fn idle_timeout(&self, role: crate::domain::Role) -> chrono::Duration {
+        if role.is_staff() {
+            self.staff_session_idle
+        } else {
+            self.session_idle
+        }
+    }
+
     pub fn from_serve(args: &ServeArgs, global: &GlobalArgs) -> Result<Self, String> {
         let https = args
             .public_url
@@ -319,6 +350,10 @@ impl Config {
             mail_from: args.mail_from.clone(),
             chromium: crate::print::find_browser(args.chromium.as_deref()),
             trusted_proxies: args.trusted_proxies.clone(),
+            session_idle: chrono::Duration::hours(i64::from(args.session_idle_hours.max(1))),
+            staff_session_idle: chrono::Duration::hours(i64::from(
+                args.staff_session_idle_hours.max(1),
+            )),
             ..Config::default()
         })
     }
@@ -332,6 +367,8 @@ impl Default for Config {
             login_attempts: 5,
             login_window: chrono::Duration::minutes(15),
             session_ttl: chrono::Duration::days(30),
+            session_idle: chrono::Duration::days(7),
+            staff_session_idle: chrono::Duration::hours(12),
             search: SearchConfig::InMemory,
             storage: StorageConfig::Dir(PathBuf::from("./data/blobs")),
             image_workers: std::thread::available_parallelism()

@@ -20,8 +20,19 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/logout-all", post(auth::logout_all))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/password-reset", post(auth::request_password_reset))
+        .route(
+            "/auth/password-reset/complete",
+            post(auth::complete_password_reset),
+        )
         .route("/me", get(auth::me))
         .route("/users", post(auth::create_user))
+        .route(
+            "/users/{id}/password-reset",
+            post(auth::create_password_reset),
+        )
         .route("/categories", get(catalogue::list_categories))
         .route("/provinces", get(catalogue::list_provinces))
         .route("/provinces/{code}/communes", get(catalogue::list_communes))
@@ -139,6 +150,20 @@ pub fn router(state: AppState) -> Router {
             get(pages::account::register_page).post(pages::account::register),
         )
         .route("/dang-xuat", post(pages::account::sign_out))
+        .route("/tai-khoan", get(pages::account::account_page))
+        .route("/tai-khoan/mat-khau", post(pages::account::change_password))
+        .route(
+            "/tai-khoan/dang-xuat-tat-ca",
+            post(pages::account::sign_out_everywhere),
+        )
+        .route(
+            "/quen-mat-khau",
+            get(pages::account::forgot_page).post(pages::account::forgot),
+        )
+        .route(
+            "/dat-lai-mat-khau",
+            get(pages::account::reset_page).post(pages::account::reset),
+        )
         .route("/dashboard", get(pages::dashboard::dashboard))
         .route(
             "/dashboard/enterprises/new",
@@ -265,6 +290,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/producers/new",
             get(pages::staff::new_producer).post(pages::staff::create_producer),
+        )
+        .route("/staff/accounts", get(pages::staff::accounts_page))
+        .route(
+            "/staff/accounts/{id}/password-reset",
+            post(pages::staff::create_reset_link),
         )
         .route("/staff/audit", get(pages::staff::audit_log))
         .route("/staff/search", get(pages::staff::search_status))

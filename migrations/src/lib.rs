@@ -13,6 +13,7 @@ mod m20261128_000008_requests;
 mod m20261128_000009_fairs;
 mod m20261201_000010_throttles;
 mod m20261201_000011_vetting_versions;
+mod m20261201_000012_accounts;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_fairs::Migration),
             Box::new(m20261201_000010_throttles::Migration),
             Box::new(m20261201_000011_vetting_versions::Migration),
+            Box::new(m20261201_000012_accounts::Migration),
         ]
     }
 }

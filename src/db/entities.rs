@@ -60,6 +60,19 @@ entity!(session, "sessions", {
     pub user_id: i32,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Written at most every few minutes; `None` for sessions older than the column.
+    pub last_used_at: Option<DateTimeUtc>,
+});
+
+entity!(password_reset, "password_resets", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub token_hash: String,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub used_at: Option<DateTimeUtc>,
+    pub created_by: Option<i32>,
 });
 
 entity!(enterprise, "enterprises", {

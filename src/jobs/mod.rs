@@ -5,23 +5,20 @@ pub mod search;
 
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 
 use crate::config::Config;
-use crate::db::entities::session;
-use crate::services::now;
 
-/// Deletes expired sessions and rate-limit counters whose window is long over.
+/// Deletes sessions past their absolute end or their idle timeout, and rate-limit counters
+/// whose window is long over.
 /// Idempotent, so several app instances may run it at once.
 pub async fn housekeeping(
     db: &DatabaseConnection,
     config: &Config,
 ) -> Result<(u64, u64), sea_orm::DbErr> {
-    let sessions = session::Entity::delete_many()
-        .filter(session::Column::ExpiresAt.lt(now()))
-        .exec(db)
-        .await?
-        .rows_affected;
+    let sessions = crate::services::auth::delete_ended_sessions(db, config)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     // Counters are kept a day past their window (the longest window is a day).
     let attempts =
         crate::services::throttle::prune(db, chrono::Duration::days(1) + config.login_window)
@@ -44,6 +41,13 @@ pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
+            }
+            match crate::services::accounts::prune_reset_links(&db).await {
+                Ok(n) if n > 0 => tracing::info!(links = n, "removed spent password reset links"),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "removing spent reset links failed; will retry")
+                }
             }
         }
     });

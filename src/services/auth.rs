@@ -1,11 +1,16 @@
 //! Accounts and sessions: registration, sign-in with rate limiting, sign-out.
 //!
 //! Sessions live in the database (a restart or a second app instance keeps them); the
-//! cookie carries a random token and the database keeps only its SHA-256.
+//! cookie carries a random token and the database keeps only its SHA-256. A session ends
+//! at its absolute end or after a while unused, whichever comes first (shorter for staff).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 
 use super::{Actor, SignedIn, audit, now, throttle, unique_violation};
@@ -80,7 +85,7 @@ impl NewAccount {
     }
 }
 
-fn hash_token(token: &str) -> String {
+pub(super) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -248,6 +253,14 @@ fn sign_in_limits(config: &Config, login: &Login, ip: &str) -> Vec<throttle::Lim
     ]
 }
 
+/// Forgets the sign-in counters of one sign-in name (its password was just reset), at every
+/// address and from anywhere, and nobody else's: `signin:{name}@` cannot start another
+/// name's key, since a name holds at most one `@`.
+pub(super) async fn clear_sign_in_limits(db: &impl ConnectionTrait, name: &str) -> AppResult<()> {
+    throttle::clear(db, &format!("signin:{name}@")).await?;
+    throttle::forget(db, &format!("signin:{name}")).await
+}
+
 /// Checks a sign-in and opens a session; returns the session token for the cookie.
 ///
 /// The attempt is counted before the password is checked, so attempts sent in parallel
@@ -286,23 +299,29 @@ pub async fn sign_in(
     Ok((token, user))
 }
 
-/// Opens a session without a password check, right after registration.
+/// Opens a session without a password check, right after registration or a reset.
 pub async fn open_session(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     config: &Config,
     user_id: i32,
 ) -> AppResult<String> {
     let token = random_token()?;
+    let at = now();
     session::ActiveModel {
         id: Set(hash_token(&token)),
         user_id: Set(user_id),
-        created_at: Set(now()),
-        expires_at: Set(now() + config.session_ttl),
+        created_at: Set(at),
+        expires_at: Set(at + config.session_ttl),
+        last_used_at: Set(Some(at)),
     }
     .insert(db)
     .await?;
     Ok(token)
 }
+
+/// A session's last use is written at most this often, so reading a page is not a write.
+/// The idle timeouts are hours long; a few minutes of slack do not matter.
+pub const SESSION_TOUCH_INTERVAL: chrono::Duration = chrono::Duration::minutes(5);
 
 pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<()> {
     session::Entity::delete_by_id(hash_token(token))
@@ -311,22 +330,80 @@ pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The user behind a session token, if the session is still valid.
-pub async fn session_user(db: &DatabaseConnection, token: &str) -> AppResult<Option<SignedIn>> {
+/// The user behind a session token, if the session is still valid: not past its absolute
+/// end, and used within the idle timeout of the user's role. A session that ended is
+/// deleted; a live one has its last use recorded (at most every few minutes).
+pub async fn session_user(
+    db: &DatabaseConnection,
+    config: &Config,
+    token: &str,
+) -> AppResult<Option<SignedIn>> {
     let Some(session) = session::Entity::find_by_id(hash_token(token))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if session.expires_at < now() {
+    let at = now();
+    let user = match user::Entity::find_by_id(session.user_id).one(db).await? {
+        Some(u) => signed_in(&u),
+        None => None,
+    };
+    let last_used = session.last_used_at.unwrap_or(session.created_at);
+    let ended = session.expires_at < at
+        || user
+            .as_ref()
+            .is_none_or(|u| last_used + config.idle_timeout(u.role) < at);
+    if ended {
         session::Entity::delete_by_id(session.id).exec(db).await?;
         return Ok(None);
     }
-    Ok(user::Entity::find_by_id(session.user_id)
-        .one(db)
-        .await?
-        .and_then(|u| signed_in(&u)))
+    if at - last_used >= SESSION_TOUCH_INTERVAL {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastUsedAt, Expr::value(Some(at)))
+            .filter(session::Column::Id.eq(session.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(user)
+}
+
+/// Deletes every session past its absolute end or unused for longer than its owner's
+/// role allows. Returns how many went.
+pub async fn delete_ended_sessions(db: &DatabaseConnection, config: &Config) -> AppResult<u64> {
+    let at = now();
+    let unused_since = |cutoff: chrono::DateTime<chrono::Utc>| {
+        Condition::any()
+            .add(session::Column::LastUsedAt.lt(cutoff))
+            .add(
+                Condition::all()
+                    .add(session::Column::LastUsedAt.is_null())
+                    .add(session::Column::CreatedAt.lt(cutoff)),
+            )
+    };
+    let staff = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
+        .to_owned();
+    let gone = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(session::Column::UserId.not_in_subquery(staff.clone()))
+                        .add(unused_since(at - config.session_idle)),
+                )
+                .add(
+                    Condition::all()
+                        .add(session::Column::UserId.in_subquery(staff))
+                        .add(unused_since(at - config.staff_session_idle)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected)
 }
 
 pub fn signed_in(u: &user::Model) -> Option<SignedIn> {

@@ -1,5 +1,6 @@
 //! Use cases: each combines the database and the permission rules for one thing a person does.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;

@@ -67,10 +67,7 @@ pub async fn notify(
         .all(db)
         .await?;
     let at = now();
-    let base = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://localhost:8080".into());
+    let base = config.base_url();
     for person in people {
         notification::ActiveModel {
             user_id: Set(person.id),

@@ -86,6 +86,16 @@ pub async fn clear(db: &impl ConnectionTrait, prefix: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Forgets one key exactly.
+pub async fn forget(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
+    let stmt = Query::delete()
+        .from_table(table())
+        .and_where(Expr::col(col("key")).eq(key))
+        .to_owned();
+    db.execute(&stmt).await?;
+    Ok(())
+}
+
 fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -148,6 +148,16 @@ impl TestApp {
         self.cookies.clear();
     }
 
+    /// This browser's cookies, to come back to after acting as someone else.
+    pub fn cookie_jar(&self) -> HashMap<String, String> {
+        self.cookies.clone()
+    }
+
+    /// Becomes the browser that had these cookies.
+    pub fn set_cookie_jar(&mut self, jar: HashMap<String, String>) {
+        self.cookies = jar;
+    }
+
     /// The `Cookie` header this browser sends, for requests built by hand.
     pub fn cookie_header(&self) -> String {
         self.cookies

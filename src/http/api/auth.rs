@@ -1,4 +1,5 @@
-//! Registration, sign-in, sign-out and the current user.
+//! Registration, sign-in, sign-out, the current user, and passwords: changing, signing out
+//! everywhere, and resetting by e-mail or by staff.
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -7,12 +8,12 @@ use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::app::AppState;
 use crate::db::entities::user;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::{CurrentActor, expired_session_cookie, session_cookie, session_token};
-use crate::services::{Actor, SignedIn, auth, catalogue};
+use crate::services::{Actor, SignedIn, accounts, auth, catalogue};
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
@@ -307,4 +308,153 @@ pub async fn create_user_for(
     }
     let account = auth::NewAccount::parse(login, password, full_name, role)?;
     auth::create_account(&state.db, auth::Opener::User(me), account).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ChangePasswordBody {
+    pub current_password: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+/// Change the signed-in user's password. Every other session of the user ends; this one
+/// stays.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordBody,
+    responses((status = 204, description = "Changed; other sessions ended"),
+              (status = 401, body = crate::error::ErrorBody, description = "`auth.required`"),
+              (status = 422, body = crate::error::ErrorBody, description = "`password.current_wrong`, `password.too_short`, …"),
+              (status = 429, body = crate::error::ErrorBody, description = "`auth.rate_limited`, with `Retry-After`")))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ChangePasswordBody>,
+) -> ApiResult<StatusCode> {
+    accounts::change_password(
+        &state.db,
+        &state.config,
+        &actor,
+        session_token(&headers).as_deref(),
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End every session of the signed-in user, this one included.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth",
+    responses((status = 204, description = "Every session ended; session cookie removed"),
+              (status = 401, body = crate::error::ErrorBody, description = "`auth.required`")))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    accounts::sign_out_everywhere(&state.db, &actor).await?;
+    Ok((StatusCode::NO_CONTENT, jar.add(expired_session_cookie())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordResetBody {
+    /// The e-mail address or phone number the account signs in with.
+    pub login: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetAccepted {
+    /// What to tell the person; the same whether or not the account exists.
+    pub message: String,
+}
+
+/// Ask for a password reset link by e-mail. The answer is the same whether or not an
+/// account has that name, and whether or not it has an e-mail address (phone-only accounts
+/// are reset by the centre's staff).
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetBody,
+    responses((status = 202, body = PasswordResetAccepted, description = "Accepted; a link valid one hour is e-mailed when the account has an address"),
+              (status = 422, body = crate::error::ErrorBody, description = "`login.invalid`: not an e-mail address or phone number"),
+              (status = 429, body = crate::error::ErrorBody, description = "`password_reset.rate_limited`, with `Retry-After`")))]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<PasswordResetBody>,
+) -> ApiResult<impl IntoResponse> {
+    accounts::request_reset(&state.db, &state.config, &body.login, &ip).await?;
+    let message = crate::i18n::t(crate::i18n::current(), "password_reset.sent").to_string();
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(PasswordResetAccepted { message }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CompletePasswordResetBody {
+    /// The token from the link, or the code staff read out (spaces and dashes allowed).
+    pub token: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+/// Set a new password with a reset link. The link is used up, every session of the account
+/// ends, and a fresh session is opened (cookie set).
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", tag = "auth", request_body = CompletePasswordResetBody,
+    responses((status = 200, body = UserView, description = "Password set; signed in"),
+              (status = 400, body = crate::error::ErrorBody, description = "`password_reset.invalid`: expired, used or unknown"),
+              (status = 422, body = crate::error::ErrorBody, description = "`password.too_short`, `password.too_long`")))]
+pub async fn complete_password_reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<CompletePasswordResetBody>,
+) -> ApiResult<impl IntoResponse> {
+    let (token, user) = accounts::complete_reset(
+        &state.db,
+        &state.config,
+        &body.token,
+        &body.new_password,
+        session_token(&headers).as_deref(),
+    )
+    .await?;
+    let jar = jar.add(session_cookie(
+        token,
+        state.config.secure_cookies,
+        state.config.session_ttl,
+    ));
+    Ok((jar, axum::Json(UserView::from(&user))))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetLinkView {
+    pub user: UserView,
+    /// The one-time link; shown only now (only its hash is kept).
+    pub url: String,
+    /// The same token in groups of four, to read out over the phone.
+    pub code: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Make a one-time password reset link for an account, valid 24 hours: staff for producers
+/// and buyers, administrators for staff too.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "auth",
+    params(("id" = i32, Path, description = "The account's id")),
+    responses((status = 201, body = ResetLinkView),
+              (status = 401, body = crate::error::ErrorBody, description = "`auth.required`"),
+              (status = 403, body = crate::error::ErrorBody, description = "`auth.forbidden`"),
+              (status = 404, body = crate::error::ErrorBody, description = "`not_found`")))]
+pub async fn create_password_reset(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    ApiPath(id): ApiPath<i32>,
+) -> ApiResult<impl IntoResponse> {
+    let link = accounts::staff_reset_link(&state.db, &state.config, &actor, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::Json(ResetLinkView {
+            user: UserView::from(&link.user),
+            url: link.url,
+            code: link.code,
+            expires_at: link.expires_at,
+        }),
+    ))
 }

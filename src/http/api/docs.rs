@@ -14,6 +14,8 @@ use crate::http::pages::{PageCtx, render};
          description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie. Partial updates (PATCH) are JSON merge patches."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::create_user,
+        auth::change_password, auth::logout_all, auth::request_password_reset,
+        auth::complete_password_reset, auth::create_password_reset,
         catalogue::list_categories, catalogue::list_provinces, catalogue::list_communes,
         catalogue::create_enterprise, catalogue::list_enterprises, catalogue::get_enterprise,
         catalogue::update_enterprise, catalogue::add_member,

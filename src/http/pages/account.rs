@@ -1,4 +1,5 @@
-//! Sign-in, registration, sign-out and the language switch.
+//! Sign-in, registration, sign-out, the language switch, and one's own account: changing
+//! the password, signing out everywhere, and resetting a forgotten password.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,11 +16,13 @@ use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::session::{LANG_COOKIE, expired_session_cookie, session_cookie, session_token};
 use crate::i18n::Lang;
-use crate::services::auth;
+use crate::services::{accounts, auth};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     pub next: Option<String>,
+    /// What a redirect here announces (`signed_out_all`).
+    pub done: Option<String>,
 }
 
 /// Only paths on this site: never send someone to another site after a switch or a
@@ -121,6 +124,7 @@ struct SignInPage {
     form: FormValues,
     errors: Errors,
     message: Option<&'static str>,
+    notice: Option<&'static str>,
     next: String,
 }
 
@@ -129,11 +133,16 @@ pub async fn sign_in_page(ctx: PageCtx, Query(q): Query<NextQuery>) -> PageResul
         return Ok(see_other("/dashboard"));
     }
     let next = local_path(q.next.as_deref());
+    let notice = match q.done.as_deref() {
+        Some("signed_out_all") => Some(ctx.t("account.signed_out_all")),
+        _ => None,
+    };
     Ok(render(&SignInPage {
         ctx,
         form: FormValues::default(),
         errors: Errors::default(),
         message: None,
+        notice,
         next,
     }))
 }
@@ -192,6 +201,7 @@ pub async fn sign_in(
                 form: values,
                 errors,
                 message,
+                notice: None,
                 next,
             });
             *response.status_mut() = status;
@@ -285,4 +295,282 @@ pub async fn sign_out(
         auth::sign_out(&state.db, &token).await?;
     }
     Ok((jar.add(expired_session_cookie()), see_other("/")).into_response())
+}
+
+/// Pages that show a reset token or a new password form: kept out of caches, and their
+/// address (which may hold the token) is not sent on to other pages as a referrer.
+pub(super) fn private(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn with_status(
+    mut response: axum::response::Response,
+    status: axum::http::StatusCode,
+) -> axum::response::Response {
+    *response.status_mut() = status;
+    response
+}
+
+#[derive(Template)]
+#[template(path = "account/index.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    errors: Errors,
+    message: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn account_page(ctx: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
+    if !ctx.signed_in() {
+        return Err(AppError::Unauthenticated.into());
+    }
+    let message = match q.done.as_deref() {
+        Some(k @ ("password_changed" | "password_reset")) => Some(ctx.t(&format!("account.{k}"))),
+        _ => None,
+    };
+    Ok(render(&AccountPage {
+        ctx,
+        errors: Errors::default(),
+        message,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<ChangePasswordForm>,
+) -> PageResult {
+    let result = accounts::change_password(
+        &state.db,
+        &state.config,
+        &ctx.actor,
+        session_token(&headers).as_deref(),
+        &form.current_password,
+        &form.new_password,
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(see_other("/tai-khoan?done=password_changed")),
+        Err(err @ (AppError::Invalid(_) | AppError::RateLimited { .. })) => {
+            let errors = Errors::from_app(ctx.lang, &err).unwrap_or_else(|| {
+                let mut e = Errors::default();
+                e.0.insert(
+                    "current_password".into(),
+                    ctx.t(&format!("error.{}", err.code())),
+                );
+                e
+            });
+            let status = err.status();
+            Ok(with_status(
+                render(&AccountPage {
+                    ctx,
+                    errors,
+                    message: None,
+                }),
+                status,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    jar: CookieJar,
+) -> PageResult {
+    accounts::sign_out_everywhere(&state.db, &ctx.actor).await?;
+    Ok((
+        jar.add(expired_session_cookie()),
+        see_other("/dang-nhap?done=signed_out_all"),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account/forgot.html")]
+struct ForgotPage {
+    ctx: PageCtx,
+    form: FormValues,
+    errors: Errors,
+    message: Option<&'static str>,
+    /// The request went through: the same words for everyone.
+    sent: bool,
+}
+
+pub async fn forgot_page(ctx: PageCtx) -> PageResult {
+    Ok(render(&ForgotPage {
+        ctx,
+        form: FormValues::default(),
+        errors: Errors::default(),
+        message: None,
+        sent: false,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    login: String,
+}
+
+pub async fn forgot(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    ClientIp(ip): ClientIp,
+    axum::Form(form): axum::Form<ForgotForm>,
+) -> PageResult {
+    match accounts::request_reset(&state.db, &state.config, &form.login, &ip).await {
+        Ok(()) => Ok(render(&ForgotPage {
+            ctx,
+            form: FormValues::default(),
+            errors: Errors::default(),
+            message: None,
+            sent: true,
+        })),
+        Err(err @ (AppError::Invalid(_) | AppError::RateLimited { .. })) => {
+            let mut values = FormValues::default();
+            values.set("login", form.login);
+            let (errors, message) = match Errors::from_app(ctx.lang, &err) {
+                Some(errors) => (errors, None),
+                None => (
+                    Errors::default(),
+                    Some(ctx.t(&format!("error.{}", err.code()))),
+                ),
+            };
+            let status = err.status();
+            Ok(with_status(
+                render(&ForgotPage {
+                    ctx,
+                    form: values,
+                    errors,
+                    message,
+                    sent: false,
+                }),
+                status,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/reset.html")]
+struct ResetPage {
+    ctx: PageCtx,
+    /// The token of a link that works; `None`: ask for the code staff read out.
+    token: Option<String>,
+    errors: Errors,
+    /// Why the link or code cannot be used.
+    message: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct ResetQuery {
+    token: Option<String>,
+}
+
+pub async fn reset_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<ResetQuery>,
+) -> PageResult {
+    let Some(token) = q.token.filter(|t| !t.trim().is_empty()) else {
+        return Ok(private(render(&ResetPage {
+            ctx,
+            token: None,
+            errors: Errors::default(),
+            message: None,
+        })));
+    };
+    match accounts::check_reset_token(&state.db, &token).await {
+        Ok(()) => Ok(private(render(&ResetPage {
+            ctx,
+            token: Some(token),
+            errors: Errors::default(),
+            message: None,
+        }))),
+        Err(err @ AppError::BadRequest(_)) => Ok(private(invalid_link_page(ctx, &err))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn invalid_link_page(ctx: PageCtx, err: &AppError) -> axum::response::Response {
+    let message = Some(ctx.t(&format!("error.{}", err.code())));
+    with_status(
+        render(&ResetPage {
+            ctx,
+            token: None,
+            errors: Errors::default(),
+            message,
+        }),
+        err.status(),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    token: String,
+    new_password: String,
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    jar: CookieJar,
+    axum::Form(form): axum::Form<ResetForm>,
+) -> PageResult {
+    let result = accounts::complete_reset(
+        &state.db,
+        &state.config,
+        &form.token,
+        &form.new_password,
+        session_token(&headers).as_deref(),
+    )
+    .await;
+    match result {
+        Ok((token, _)) => {
+            let jar = jar.add(session_cookie(
+                token,
+                state.config.secure_cookies,
+                state.config.session_ttl,
+            ));
+            Ok((jar, see_other("/tai-khoan?done=password_reset")).into_response())
+        }
+        Err(err @ AppError::Invalid(_)) => {
+            let errors = Errors::from_app(ctx.lang, &err).unwrap_or_default();
+            let status = err.status();
+            Ok(private(with_status(
+                render(&ResetPage {
+                    ctx,
+                    token: Some(form.token),
+                    errors,
+                    message: None,
+                }),
+                status,
+            )))
+        }
+        Err(err @ AppError::BadRequest(_)) => Ok(private(invalid_link_page(ctx, &err))),
+        Err(e) => Err(e.into()),
+    }
 }
