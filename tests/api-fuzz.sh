@@ -202,11 +202,12 @@ PY
 }
 
 fuzz anonymous none "" ""
-# Signing out would end the session the rest of the run uses; the anonymous run covers it.
+# Signing out (here or everywhere) would end the session the rest of the run uses; the
+# anonymous run covers both.
 fuzz producer producer "ketnoi_session=$producer_session; ketnoi_csrf=$producer_csrf" "$producer_csrf" \
-    --exclude-path /api/v1/auth/logout
+    --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/logout-all
 fuzz staff staff "ketnoi_session=$staff_session; ketnoi_csrf=$staff_csrf" "$staff_csrf" \
-    --exclude-path /api/v1/auth/logout
+    --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/logout-all
 
 echo
 echo "api-fuzz: $total requests in all"

@@ -238,7 +238,7 @@ async fn page_numbers_past_the_end_of_the_integers_get_a_clear_error() {
 }
 
 #[tokio::test]
-async fn every_reference_in_the_api_document_resolves() {
+async fn the_api_document_is_whole_every_reference_resolves_and_operations_are_unique() {
     fn walk(doc: &serde_json::Value, node: &serde_json::Value, missing: &mut Vec<String>) {
         match node {
             serde_json::Value::Object(map) => {
@@ -261,4 +261,24 @@ async fn every_reference_in_the_api_document_resolves() {
     missing.sort();
     missing.dedup();
     assert!(missing.is_empty(), "unresolved: {missing:?}");
+    let mut ids: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            ids.push(op["operationId"].as_str().unwrap_or_default().to_string());
+            // A parameter in the path must be named in the path.
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    let name = p["name"].as_str().unwrap_or_default();
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {p}"
+                    );
+                }
+            }
+        }
+    }
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "operation ids repeat");
 }

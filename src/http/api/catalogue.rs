@@ -79,6 +79,7 @@ pub async fn create_enterprise(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
     /// `public` (default): enterprises with published products; `mine`: the caller's.
     #[param(inline)]
@@ -305,6 +306,7 @@ pub async fn unpublish_product(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// `product`, `enterprise` or `user`.
     pub entity: Option<String>,

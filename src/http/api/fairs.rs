@@ -19,13 +19,13 @@ use crate::services::fairs::{
 use crate::services::requests::RequestView;
 
 /// Every fair, the latest first.
-#[utoipa::path(get, path = "/api/v1/fairs", tag = "fairs", responses((status = 200, body = Vec<FairSummary>)))]
+#[utoipa::path(get, path = "/api/v1/fairs", tag = "fairs", operation_id = "list_fairs", responses((status = 200, body = Vec<FairSummary>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<FairSummary>>> {
     Ok(axum::Json(fairs::list(&state).await?))
 }
 
 /// Create a fair (staff).
-#[utoipa::path(post, path = "/api/v1/fairs", tag = "fairs", request_body = FairInput,
+#[utoipa::path(post, path = "/api/v1/fairs", tag = "fairs", operation_id = "create_fair", request_body = FairInput,
     responses((status = 201, body = FairView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -39,7 +39,7 @@ pub async fn create(
 }
 
 /// One fair with its exhibitors by booth and the products each shows.
-#[utoipa::path(get, path = "/api/v1/fairs/{id}", tag = "fairs", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/api/v1/fairs/{id}", tag = "fairs", operation_id = "show_fair", params(("id" = i32, Path)),
     responses((status = 200, body = FairView), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ pub async fn show(
 }
 
 /// Change a fair (staff); fields left out keep their value.
-#[utoipa::path(patch, path = "/api/v1/fairs/{id}", tag = "fairs", params(("id" = i32, Path)), request_body = FairInput,
+#[utoipa::path(patch, path = "/api/v1/fairs/{id}", tag = "fairs", operation_id = "update_fair", params(("id" = i32, Path)), request_body = FairInput,
     responses((status = 200, body = FairView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -149,6 +149,7 @@ pub async fn results(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
     /// `product:{id}` or `booth:{booth}`.
     pub target: String,

@@ -24,7 +24,7 @@ use crate::services::requests::{
 /// Send a market-linkage or technology-transfer request. Guests add `contact_name` and
 /// `contact_phone` (rate-limited; staff verify the phone before anything is forwarded).
 /// The same `Idempotency-Key` returns the same request (200) instead of a new one (201).
-#[utoipa::path(post, path = "/api/v1/requests", tag = "brokering", request_body = RequestInput,
+#[utoipa::path(post, path = "/api/v1/requests", tag = "brokering", operation_id = "submit_request", request_body = RequestInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 100 characters); a retry with the same key returns the first request")),
     responses((status = 201, body = RequestView), (status = 200, body = RequestView, description = "Seen before: the request made with this key"),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "`auth.rate_limited`: too many guest requests")))]
@@ -65,7 +65,7 @@ pub async fn submit(
 }
 
 /// Requests the caller may see, newest activity first.
-#[utoipa::path(get, path = "/api/v1/requests", tag = "brokering", params(RequestFilter),
+#[utoipa::path(get, path = "/api/v1/requests", tag = "brokering", operation_id = "list_requests", params(RequestFilter),
     responses((status = 200, body = RequestPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -79,7 +79,7 @@ pub async fn list(
 
 /// One request with its status, its progress in plain words, the matches the caller may
 /// see, and the timeline (who, when, what).
-#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "brokering", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "brokering", operation_id = "show_request", params(("id" = i32, Path)),
     responses((status = 200, body = RequestView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
