@@ -22,6 +22,10 @@ pub enum AppError {
     WrongCredentials,
     #[error("forbidden")]
     Forbidden,
+    /// A state-changing request with a session but without the browser's same-site
+    /// signals or the session's form token (`X-CSRF-Token`).
+    #[error("form token missing")]
+    CsrfTokenMissing,
     #[error("not found")]
     NotFound,
     /// A unique value already taken, or a state that does not allow the action.
@@ -78,7 +82,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::CsrfTokenMissing => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -99,6 +103,7 @@ impl AppError {
             AppError::Unauthenticated => "auth.required",
             AppError::WrongCredentials => "auth.wrong_credentials",
             AppError::Forbidden => "auth.forbidden",
+            AppError::CsrfTokenMissing => "auth.csrf_token",
             AppError::NotFound => "not_found",
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest(code) => code,

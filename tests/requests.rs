@@ -724,14 +724,14 @@ async fn permissions_match_for_every_role_and_action() {
 async fn idempotent_submission_holds_under_a_double_tap_and_is_scoped_to_the_sender() {
     let Desk { mut app, .. } = desk().await;
     app.sign_in(BUYER).await;
-    let cookies = app.cookie_header();
     let make = || {
-        Request::post("/api/v1/requests")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::COOKIE, cookies.clone())
-            .header("idempotency-key", "double-tap-7")
-            .body(Body::from(linkage().to_string()))
-            .expect("test setup")
+        app.authorised(
+            Request::post("/api/v1/requests")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("idempotency-key", "double-tap-7")
+                .body(Body::from(linkage().to_string()))
+                .expect("test setup"),
+        )
     };
     use tower::ServiceExt;
     let (r1, r2) = tokio::join!(

@@ -282,3 +282,53 @@ async fn the_api_document_is_whole_every_reference_resolves_and_operations_are_u
     ids.dedup();
     assert_eq!(ids.len(), total, "operation ids repeat");
 }
+
+#[tokio::test]
+async fn a_session_without_the_browsers_signals_or_its_token_changes_nothing() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("0912000111", "HTX Côn Minh")
+        .await;
+    let pid = app.create_product(eid, "Miến dong Na Rì").await;
+    let patch = json!({"name": "Đổi tên bởi trang khác"});
+    // Only the cookie: what a forged request from an old browser or a plug-in carries.
+    let mut forged = json_request("PATCH", &format!("/api/v1/products/{pid}"), &patch);
+    forged.headers_mut().insert(
+        axum::http::header::COOKIE,
+        app.cookie_header().parse().unwrap(),
+    );
+    let router = app.router.clone();
+    let r = tower::ServiceExt::oneshot(router, forged).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let view = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(view["name"], "Miến dong Na Rì");
+    assert_eq!(view["version"], 1);
+    // The same call with the session's token goes through.
+    let r = app
+        .patch_json(&format!("/api/v1/products/{pid}"), patch)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn an_upper_case_form_type_still_needs_its_token() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("0912000111", "HTX Côn Minh")
+        .await;
+    let pid = app.create_product(eid, "Miến dong Na Rì").await;
+    let request = axum::http::Request::post(format!("/dashboard/products/{pid}/delete"))
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "APPLICATION/X-WWW-FORM-URLENCODED",
+        )
+        .body(axum::body::Body::from("confirm=1"))
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{pid}")).await.status,
+        StatusCode::OK,
+        "the product is still there"
+    );
+}

@@ -160,15 +160,9 @@ async fn parallel_edits_each_build_on_the_last() {
         json!({"ocop_year": 2024}),
     ];
     app.sign_in(PRODUCER).await;
-    let cookie = app.cookie_header();
     let requests = patches
         .iter()
-        .map(|p| {
-            let mut r = json_request("PATCH", &format!("/api/v1/products/{pid}"), p);
-            r.headers_mut()
-                .insert(axum::http::header::COOKIE, cookie.parse().expect("cookie"));
-            r
-        })
+        .map(|p| app.authorised(json_request("PATCH", &format!("/api/v1/products/{pid}"), p)))
         .collect();
     let answers = concurrently(&app.router, "192.0.2.1:1000", requests).await;
     assert!(

@@ -114,6 +114,10 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             })
             .await;
     }
+    // Without the browser's own signals, a request that carries a session must prove it
+    // comes from the session's holder: the form token, or its copy in `X-CSRF-Token`.
+    let browser_signals =
+        req.headers().contains_key("sec-fetch-site") || req.headers().contains_key(header::ORIGIN);
     let jar = CookieJar::from_headers(req.headers());
     let (token, issued) = match jar
         .get(CSRF_COOKIE)
@@ -126,11 +130,19 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             Err(e) => return ApiError(e).into_response(),
         },
     };
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        .map(|ct| ct.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let has_session = jar.get(SESSION_COOKIE).is_some();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if unsafe_method && is_form {
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
@@ -152,22 +164,14 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     // A multipart page form cannot be read here without buffering the upload, so it sends
     // its token in the query string (scripts may send a header instead). The API is
     // covered by the same-site check above.
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
-    if unsafe_method && is_multipart && !req.uri().path().starts_with("/api/") {
-        let sent = req
-            .headers()
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| {
-                url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-                    .find(|(k, _)| k == CSRF_FIELD)
-                    .map(|(_, v)| v.into_owned())
-            });
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    let page_upload = is_multipart && !req.uri().path().starts_with("/api/");
+    if unsafe_method && page_upload {
+        let sent = header_token.clone().or_else(|| {
+            url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.into_owned())
+        });
         if issued || sent.as_deref() != Some(token.as_str()) {
             let mut response = i18n::REQUEST_LANG
                 .scope(lang, async { super::pages::csrf_failure_page(lang) })
@@ -175,6 +179,17 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
             return response;
         }
+    } else if unsafe_method
+        && !is_form
+        && has_session
+        && !browser_signals
+        && (issued || header_token.as_deref() != Some(token.as_str()))
+    {
+        return i18n::REQUEST_LANG
+            .scope(lang, async {
+                ApiError(AppError::CsrfTokenMissing).into_response()
+            })
+            .await;
     }
     req.extensions_mut().insert(CsrfToken(token.clone()));
     req.extensions_mut().insert(lang);

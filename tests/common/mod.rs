@@ -173,6 +173,7 @@ impl TestApp {
             let value = self.cookie_header().parse().expect("cookie header");
             request.headers_mut().insert(header::COOKIE, value);
         }
+        self.add_csrf_header(&mut request);
         let response = self
             .router
             .clone()
@@ -204,6 +205,32 @@ impl TestApp {
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes: bytes.to_vec(),
         }
+    }
+
+    /// An API client holding a session sends its form token back on every state-changing
+    /// call, as the API documents (browsers send their same-site signals instead).
+    fn add_csrf_header(&self, request: &mut Request<Body>) {
+        let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+        // Pages' forms carry the token themselves.
+        let api = request.uri().path().starts_with("/api/");
+        if safe || !api || request.headers().contains_key("x-csrf-token") {
+            return;
+        }
+        if let Some(token) = self.cookies.get("ketnoi_csrf") {
+            request
+                .headers_mut()
+                .insert("x-csrf-token", token.parse().expect("token header"));
+        }
+    }
+
+    /// A request of this browser or client built by hand: its cookies and form token.
+    pub fn authorised(&self, mut request: Request<Body>) -> Request<Body> {
+        if !self.cookies.is_empty() {
+            let value = self.cookie_header().parse().expect("cookie header");
+            request.headers_mut().insert(header::COOKIE, value);
+        }
+        self.add_csrf_header(&mut request);
+        request
     }
 
     /// Sends a request as if it arrived over a connection from `peer` (`ip:port`).

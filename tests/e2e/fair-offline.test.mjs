@@ -97,7 +97,10 @@ function step(name, fn) {
 
 /** A JSON call through an API session; asserts the status and returns the body. */
 async function api(session, method, url, data, expected) {
-  const res = await session.fetch(`${BASE}${url}`, { method, data });
+  // An API client with a session sends its form token back on state-changing calls.
+  const token = (await session.storageState()).cookies.find((c) => c.name === 'ketnoi_csrf')?.value;
+  const headers = token && method !== 'GET' ? { 'x-csrf-token': token } : {};
+  const res = await session.fetch(`${BASE}${url}`, { method, data, headers });
   const body = await res.text();
   assert.equal(res.status(), expected, `${method} ${url} answered ${res.status()}: ${body}`);
   return body ? JSON.parse(body) : null;

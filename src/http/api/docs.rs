@@ -11,7 +11,7 @@ use crate::http::pages::{PageCtx, render};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ketnoi API", version = "1",
-         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie. Partial updates (PATCH) are JSON merge patches."),
+         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie (`ketnoi_session`), and with it comes a form-token cookie (`ketnoi_csrf`): every state-changing call made with the session and without a browser's `Origin`/`Sec-Fetch-Site` headers sends that token back in `X-CSRF-Token` (else 403 `auth.csrf_token`). Partial updates (PATCH) are JSON merge patches."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::create_user,
         auth::change_password, auth::logout_all, auth::request_password_reset,
