@@ -6,6 +6,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use serde_json::json;
 
 use common::{TestApp, TestResponse, images};
 
@@ -216,4 +217,233 @@ async fn photos_and_documents_people_uploaded_can_run_nothing() {
         assert!(disposition.contains(".pdf"), "{disposition}");
         assert_eq!(file.bytes, pdf);
     }
+}
+
+#[tokio::test]
+async fn the_print_page_allows_only_its_own_style() {
+    let mut desk = common::desk::desk().await;
+    let app = &mut desk.app;
+    app.sign_in(common::desk::STAFF).await;
+    let r = app
+        .post_json(
+            "/api/v1/fairs",
+            json!({"name": "Hội chợ OCOP 2026", "starts_on": "2026-12-10", "ends_on": "2026-12-12",
+                   "venue": "Quảng trường", "province_code": common::desk::THAI_NGUYEN,
+                   "organiser": "Sở Công Thương", "status": "open"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let slug = r.json()["slug"].as_str().expect("slug").to_string();
+    app.clear_cookies();
+    let nonce_of = |r: &TestResponse| {
+        let csp = header(r, "content-security-policy").to_string();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|s| s.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {csp}"))
+            .to_string();
+        assert_eq!(
+            csp,
+            format!(
+                "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
+                 font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            )
+        );
+        nonce
+    };
+    let first = app.get(&format!("/hoi-cho/{slug}/in/catalogue")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let nonce = nonce_of(&first);
+    assert!(nonce.len() >= 32, "{nonce}");
+    assert_eq!(first.body.matches("<style").count(), 1);
+    assert!(first.body.contains(&format!("<style nonce=\"{nonce}\">")));
+    assert_protected(&first, "print page");
+    let second = app.get(&format!("/hoi-cho/{slug}/in/catalogue")).await;
+    assert_ne!(nonce_of(&second), nonce, "a new nonce for every answer");
+}
+
+/// The attribute names in what follows a tag's name (values, quoted or not, skipped).
+fn attribute_names(rest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace() || *c == '/').is_some() {}
+        let name: String =
+            std::iter::from_fn(|| chars.next_if(|c| !c.is_whitespace() && !matches!(c, '=' | '/')))
+                .collect();
+        if name.is_empty() {
+            break;
+        }
+        names.push(name);
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next_if_eq(&'=').is_some() {
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
+            match chars.next_if(|c| matches!(c, '"' | '\'')) {
+                Some(quote) => while chars.next().is_some_and(|c| c != quote) {},
+                None => while chars.next_if(|c| !c.is_whitespace()).is_some() {},
+            }
+        }
+    }
+    names
+}
+
+/// What in a page the page policy would block: inline styles, inline scripts, event
+/// handlers, `javascript:` links, and `<style>` without the page's nonce.
+fn policy_breaches(html: &str, nonce: Option<&str>) -> Vec<String> {
+    let mut found = Vec::new();
+    for tag in html.split('<').skip(1) {
+        let Some(tag) = tag.split('>').next() else {
+            continue;
+        };
+        let lower = tag.to_lowercase();
+        let name = lower.split_whitespace().next().unwrap_or_default();
+        let attributes = attribute_names(&lower[name.len()..]);
+        let attributes: Vec<&str> = attributes.iter().map(String::as_str).collect();
+        if attributes.contains(&"style") {
+            found.push(format!("inline style: <{tag}>"));
+        }
+        if attributes.iter().any(|a| a.starts_with("on")) {
+            found.push(format!("event handler: <{tag}>"));
+        }
+        if lower.contains("javascript:") {
+            found.push(format!("javascript: URL: <{tag}>"));
+        }
+        if name == "script" && !attributes.contains(&"src") {
+            found.push(format!("inline script: <{tag}>"));
+        }
+        if name == "style" {
+            let allowed = nonce.is_some_and(|n| tag == format!("style nonce=\"{n}\""));
+            if !allowed {
+                found.push(format!("style element without the nonce: <{tag}>"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn no_page_needs_what_the_policy_forbids() {
+    use common::desk::*;
+    let mut desk = desk().await;
+    let (a, product_a) = (desk.a, desk.product_a);
+    let app = &mut desk.app;
+    app.sign_in(STAFF).await;
+    let r = app
+        .post_json(
+            "/api/v1/fairs",
+            json!({"name": "Hội chợ OCOP 2026", "starts_on": "2026-12-10", "ends_on": "2026-12-12",
+                   "venue": "Quảng trường", "province_code": THAI_NGUYEN,
+                   "organiser": "Sở Công Thương", "status": "open"}),
+        )
+        .await;
+    let fair = r.json();
+    let (fid, slug) = (
+        fair["id"].as_i64().expect("id"),
+        fair["slug"].as_str().expect("slug").to_string(),
+    );
+    let r = app
+        .post_json(
+            &format!("/api/v1/fairs/{fid}/exhibitors"),
+            json!({"enterprise_id": a, "booth": "A2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Something to draw bars for: a scan, and a request on the desk.
+    app.clear_cookies();
+    app.get(&format!("/san-pham/mien-dong-con-minh?hoi-cho={slug}&qr=1"))
+        .await;
+    let mut request = linkage();
+    request["contact_name"] = json!("Anh Tùng");
+    request["contact_phone"] = json!("0977 111 222");
+    let r = app.post_json("/api/v1/requests", request).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let visitor = [
+        "/".to_string(),
+        "/san-pham".into(),
+        "/san-pham/mien-dong-con-minh".into(),
+        "/co-so/htx-con-minh".into(),
+        "/tim-kiem?q=mien%20dong".into(),
+        "/hoi-cho".into(),
+        format!("/hoi-cho/{slug}"),
+        format!("/hoi-cho/{slug}/gian/A2"),
+        "/dang-nhap".into(),
+        "/dang-ky".into(),
+        "/yeu-cau/moi".into(),
+        "/api/docs".into(),
+        "/khong-co-trang-nay".into(),
+    ];
+    let producer = [
+        "/dashboard".to_string(),
+        format!("/dashboard/products/{product_a}/edit"),
+        format!("/dashboard/products/{product_a}/media"),
+        format!("/dashboard/enterprises/{a}/media"),
+        "/dashboard/products/new".into(),
+        "/yeu-cau".into(),
+        "/thong-bao".into(),
+        format!("/hoi-cho/{slug}/khach-hang"),
+    ];
+    let staff = [
+        "/staff/review".to_string(),
+        "/staff/requests".into(),
+        "/staff/requests/stats".into(),
+        "/staff/fairs".into(),
+        format!("/staff/fairs/{fid}"),
+        format!("/hoi-cho/{slug}/ket-qua"),
+        "/staff/documents".into(),
+        "/staff/audit".into(),
+        "/staff/search".into(),
+        "/staff/producers/new".into(),
+    ];
+    let mut pages = Vec::new();
+    app.clear_cookies();
+    for path in &visitor {
+        pages.push((path.clone(), app.get(path).await));
+    }
+    app.sign_in(PRODUCER_A).await;
+    for path in &producer {
+        pages.push((path.clone(), app.get(path).await));
+    }
+    app.sign_in(STAFF).await;
+    for path in &staff {
+        pages.push((path.clone(), app.get(path).await));
+    }
+    for (path, page) in &pages {
+        assert!(
+            page.status == StatusCode::OK || path == "/khong-co-trang-nay",
+            "{path}: {}",
+            page.status
+        );
+        assert_eq!(header(page, "content-security-policy"), PAGE_CSP, "{path}");
+        let breaches = policy_breaches(&page.body, None);
+        assert!(breaches.is_empty(), "{path}: {breaches:#?}");
+    }
+    let body = |path: &str| &pages.iter().find(|(p, _)| p == path).expect(path).1.body;
+    // Search highlights and the bars of the results still show, without inline styles (the
+    // booth: the scan above, and the visitor who opened its page).
+    assert!(body("/tim-kiem?q=mien%20dong").contains("<mark>"));
+    let results = body(&format!("/hoi-cho/{slug}/ket-qua"));
+    assert!(
+        results.contains("<svg class=\"bar\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" aria-hidden=\"true\"><rect width=\"100\" height=\"10\"/></svg> 1 / 1"),
+        "{results}"
+    );
+    assert!(body("/staff/requests/stats").contains("<svg class=\"bar\""));
+
+    // The print page keeps its one `<style>`, allowed by the nonce of its own policy.
+    app.clear_cookies();
+    let print = app.get(&format!("/hoi-cho/{slug}/in/catalogue")).await;
+    let csp = header(&print, "content-security-policy");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce");
+    assert!(print.body.contains("<svg"), "QR codes drawn inline");
+    let breaches = policy_breaches(&print.body, Some(nonce));
+    assert!(breaches.is_empty(), "{breaches:#?}");
+    assert!(
+        !policy_breaches(&print.body, Some("another-nonce")).is_empty(),
+        "the check sees a style element with the wrong nonce"
+    );
 }

@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::app::AppState;
+use crate::error::AppError;
 use crate::http::session::{CurrentActor, session_token};
 
 /// What the pages may load: only this site's own scripts, styles, images and fonts, and
@@ -21,6 +22,22 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 pub const UPLOAD_CSP: &str = "default-src 'none'; sandbox";
 
 pub const HSTS: &str = "max-age=31536000";
+
+/// The policy of a print page: its one `<style>` carries `nonce`, nothing else is styled
+/// or run, and only this site's photos and fonts load.
+pub fn print_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; \
+         font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// A fresh random nonce (128 bits, hex) for one response.
+pub fn nonce() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(bytes))
+}
 
 /// Public assets and image variants are the same for everyone and cached for a year, so
 /// their requests need no session lookup.

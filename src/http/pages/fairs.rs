@@ -331,6 +331,8 @@ struct PrintPage {
     /// Where each photo is read from: its URL, or a file beside the page when printing to PDF.
     photos: HashMap<i32, String>,
     fonts: String,
+    /// Allows the page's own `<style>` and nothing else (see `headers::print_csp`).
+    nonce: String,
 }
 
 impl PrintPage {
@@ -392,6 +394,7 @@ async fn print_page(
     fair: FairView,
     what: &str,
     for_pdf: bool,
+    nonce: &str,
 ) -> Result<(String, Vec<(String, Vec<u8>)>), AppError> {
     let (printed, x, p) = parse_printed(&fair, what).ok_or(AppError::NotFound)?;
     let (x, p) = (x.cloned(), p.cloned());
@@ -454,6 +457,7 @@ async fn print_page(
         codes,
         photos,
         fonts,
+        nonce: nonce.to_string(),
     }
     .render()
     .map_err(|e| AppError::Internal(anyhow::anyhow!("print template: {e}")))?;
@@ -469,8 +473,15 @@ pub async fn print_html(
 ) -> PageResult {
     let base = base_url(&state, &headers);
     let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
-    let (html, _) = print_page(&state, ctx, &base, fair, &what, false).await?;
-    Ok(axum::response::Html(html).into_response())
+    let nonce = crate::http::headers::nonce()?;
+    let (html, _) = print_page(&state, ctx, &base, fair, &what, false, &nonce).await?;
+    let mut response = axum::response::Html(html).into_response();
+    if let Ok(csp) = HeaderValue::from_str(&crate::http::headers::print_csp(&nonce)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
 }
 
 /// The printed matter as a PDF for the print shop (staff and exhibitors).
@@ -494,7 +505,8 @@ pub async fn print_pdf(
         return Err(PageError(AppError::PrintUnavailable));
     };
     let base = base_url(&state, &headers);
-    let (html, files) = print_page(&state, ctx, &base, fair, &what, true).await?;
+    let nonce = crate::http::headers::nonce()?;
+    let (html, files) = print_page(&state, ctx, &base, fair, &what, true, &nonce).await?;
     let pdf = crate::print::pdf(&browser, &html, &files)
         .await
         .map_err(|e| {
