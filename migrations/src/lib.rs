@@ -12,6 +12,7 @@ mod m20261128_000007_media;
 mod m20261128_000008_requests;
 mod m20261128_000009_fairs;
 mod m20261201_000010_throttles;
+mod m20261202_000011_fair_visitors;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_requests::Migration),
             Box::new(m20261128_000009_fairs::Migration),
             Box::new(m20261201_000010_throttles::Migration),
+            Box::new(m20261202_000011_fair_visitors::Migration),
         ]
     }
 }
