@@ -763,3 +763,41 @@ async fn a_script_that_drops_its_cookie_is_held_back_per_address() {
     let results = results_of(app, id).await;
     assert_eq!(results["total"]["scans"], 21, "{results}");
 }
+
+#[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_stay_text() {
+    let Fair { mut desk, id, slug } = fair().await;
+    let app = &mut desk.app;
+    let (_, evil) = app
+        .producer_with_enterprise("0912000099", "=HYPERLINK(\"http://evil.example\")")
+        .await;
+    let (_, other) = app
+        .producer_with_enterprise("0912000098", "@Cơ sở\tnông sản")
+        .await;
+    app.sign_in(STAFF).await;
+    for (enterprise, booth) in [(evil, "B1"), (other, "-C1")] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/fairs/{id}/exhibitors"),
+                json!({"enterprise_id": enterprise, "booth": booth}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let csv = app.get(&format!("/hoi-cho/{slug}/ket-qua.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.contains(&"\"B1\",\"'=HYPERLINK(\"\"http://evil.example\"\")\",0,0,0,0,0,0"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"\"'-C1\",\"'@Cơ sở nông sản\",0,0,0,0,0,0"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"\"A2\",\"HTX Côn Minh\",0,0,0,0,0,0"),
+        "ordinary names are left alone: {text}"
+    );
+}

@@ -963,12 +963,11 @@ pub fn results_csv(r: &FairResults, lang: Lang) -> String {
     .join(",");
     out.push_str(&header);
     out.push_str("\r\n");
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut line = |row: &ResultRow, booth: &str, name: &str| {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\r\n",
-            quote(booth),
-            quote(name),
+            csv_text(booth),
+            csv_text(name),
             row.scans,
             row.visits,
             row.leads,
@@ -982,6 +981,18 @@ pub fn results_csv(r: &FairResults, lang: Lang) -> String {
     }
     line(&r.total, "", t(lang, "fair.csv.total"));
     out
+}
+
+/// A text cell, quoted. One that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return first) gets a `'` in front, so it stays text; numbers are
+/// written unquoted by the caller and stay numbers.
+fn csv_text(s: &str) -> String {
+    let guard = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
+    } else {
+        ""
+    };
+    format!("\"{guard}{}\"", s.replace('"', "\"\""))
 }
 
 /// The booths of the given enterprises at fairs that are not over: (fair, booth).
@@ -1006,4 +1017,25 @@ pub async fn booths_of(
                 .map(|f| (f.clone(), x.booth))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_text;
+
+    #[test]
+    fn csv_text_that_would_be_a_formula_is_kept_as_text() {
+        for (cell, written) in [
+            ("=1+1", "\"'=1+1\""),
+            ("+84 912 345 678", "\"'+84 912 345 678\""),
+            ("-A1", "\"'-A1\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+            ("HTX \"Côn Minh\"", "\"HTX \"\"Côn Minh\"\"\""),
+            ("A2", "\"A2\""),
+        ] {
+            assert_eq!(csv_text(cell), written, "{cell:?}");
+        }
+    }
 }
