@@ -64,9 +64,15 @@ pub struct ServeArgs {
     /// Public base URL, used in share previews and to accept same-site form posts behind a proxy.
     #[arg(long, env = "KETNOI_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Load the demo catalogue first if the database has no enterprises.
+    /// Load the demo catalogue first if the database has no enterprises. Its sign-ins and
+    /// password are public, so it serves only on a loopback address unless
+    /// `--demo-on-public-address` is given too.
     #[arg(long, env = "KETNOI_DEMO")]
     pub demo: bool,
+    /// Serve the demo on an address other hosts can reach, knowing that anyone who finds it
+    /// can sign in as staff with the published demo password.
+    #[arg(long, env = "KETNOI_DEMO_ON_PUBLIC_ADDRESS")]
+    pub demo_on_public_address: bool,
     /// Mark cookies `Secure` (serve over HTTPS). Defaults to on when the public URL is https.
     #[arg(long, env = "KETNOI_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
@@ -104,6 +110,23 @@ pub struct ServeArgs {
     /// Hours without use after which a staff member's or administrator's session ends.
     #[arg(long, env = "KETNOI_STAFF_SESSION_IDLE_HOURS", default_value_t = 12)]
     pub staff_session_idle_hours: u32,
+}
+
+impl ServeArgs {
+    /// Why the server must not start as asked: the demo, whose staff password is public, on
+    /// an address other machines can reach.
+    pub fn demo_refusal(&self) -> Option<String> {
+        (self.demo && !self.addr.ip().is_loopback() && !self.demo_on_public_address).then(|| {
+            format!(
+                "refusing to serve the demo on {}: its staff password is public, so anyone who \
+                 can reach this address could sign in as staff; listen on a loopback address \
+                 (--addr 127.0.0.1:{}) or, if that is really meant, add \
+                 --demo-on-public-address (KETNOI_DEMO_ON_PUBLIC_ADDRESS=true)",
+                self.addr,
+                self.addr.port()
+            )
+        })
+    }
 }
 
 /// An address (`10.0.0.1`) or a network (`10.0.0.0/8`).
@@ -254,6 +277,7 @@ impl Default for ServeArgs {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             demo: false,
+            demo_on_public_address: false,
             secure_cookies: None,
             search: SearchArgs::default(),
             storage: StorageArgs::default(),

@@ -21,6 +21,16 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    // Before anything is created or loaded.
+    if let Some(Command::Serve(args)) = &cli.command {
+        if let Some(why) = args.demo_refusal() {
+            eprintln!("ketnoi: {why}");
+            std::process::exit(2);
+        }
+        if args.demo && !args.addr.ip().is_loopback() {
+            tracing::warn!(addr = %args.addr, "serving the demo on a public address: anyone who reaches it can sign in as staff with the demo password");
+        }
+    }
     std::fs::create_dir_all(&cli.global.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",

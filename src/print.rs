@@ -2,10 +2,12 @@
 //! rendered by headless Chromium into a file a print shop accepts.
 //!
 //! The page and everything it shows (fonts, photos, QR codes) are written into a private
-//! temporary directory first, so Chromium reads only local files and needs no network.
+//! temporary directory first, so Chromium reads only local files. It gets no network (every
+//! connection goes to a local port nobody listens on, and no name resolves), runs no
+//! JavaScript, and keeps its sandbox unless the server runs as root.
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Once};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -66,25 +68,26 @@ pub async fn pdf(
     }
     let out = dir.path().join("out.pdf");
     let profile = dir.path().join("profile");
+    // Scripts off for every page of this profile. Chromium's `--blink-settings=
+    // scriptEnabled=false` would do it too, but then headless printing writes no PDF.
+    write(
+        "profile/Default/Preferences",
+        br#"{"profile":{"default_content_setting_values":{"javascript":2}}}"#,
+    )?;
     let page = url::Url::from_file_path(dir.path().join("index.html"))
         .map_err(|_| PrintError::Failed("temporary path is not absolute".into()))?;
+    // A port bound here but never listened on: every connection to it is refused, and no
+    // other process can take it while Chromium runs.
+    let dead_end = tokio::net::TcpSocket::new_v4()
+        .and_then(|s| s.bind(([127, 0, 0, 1], 0).into()).map(|()| s))
+        .map_err(|e| PrintError::Failed(format!("no local port for the proxy: {e}")))?;
+    let dead_port = dead_end
+        .local_addr()
+        .map_err(|e| PrintError::Failed(e.to_string()))?
+        .port();
     let mut command = tokio::process::Command::new(browser);
     command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--no-pdf-header-footer",
-            "--print-to-pdf-no-header",
-            "--run-all-compositor-stages-before-draw",
-            "--virtual-time-budget=10000",
-        ])
+        .args(browser_args(running_as_root(), dead_port))
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--print-to-pdf={}", out.display()))
         .arg(page.as_str())
@@ -99,6 +102,7 @@ pub async fn pdf(
         .await
         .map_err(|_| PrintError::Failed("Chromium took too long".into()))?
         .map_err(|e| PrintError::Failed(e.to_string()))?;
+    drop(dead_end);
     match std::fs::read(&out) {
         Ok(bytes) if bytes.starts_with(b"%PDF") => Ok(bytes),
         _ => Err(PrintError::Failed(format!(
@@ -109,5 +113,61 @@ pub async fn pdf(
                 .last()
                 .unwrap_or_default()
         ))),
+    }
+}
+
+/// Whether this process runs as root, where Chromium refuses to start with its sandbox.
+fn running_as_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// Chromium's flags for printing one local page: no network, no sandbox only as root.
+fn browser_args(as_root: bool, dead_port: u16) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--headless",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--no-pdf-header-footer",
+        "--print-to-pdf-no-header",
+        "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=10000",
+        // Every request goes to the dead-end proxy, loopback ones too (`<-loopback>` takes
+        // away the implicit exception), and no host name resolves.
+        "--proxy-bypass-list=<-loopback>",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ]
+    .map(String::from)
+    .into();
+    args.push(format!("--proxy-server=http://127.0.0.1:{dead_port}"));
+    if as_root {
+        static WARNED: Once = Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "running as root: Chromium prints without its sandbox (run ketnoi as another user to keep it)"
+            );
+        });
+        args.push("--no-sandbox".into());
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_goes_only_for_root() {
+        assert!(!browser_args(false, 9).iter().any(|a| a == "--no-sandbox"));
+        assert!(browser_args(true, 9).iter().any(|a| a == "--no-sandbox"));
+        assert!(
+            browser_args(false, 4321)
+                .iter()
+                .any(|a| a == "--proxy-server=http://127.0.0.1:4321")
+        );
     }
 }

@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::AppState;
 use crate::http::api::{auth, catalogue, docs, fairs, media, requests, search};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
-use crate::http::{pages, session, statics};
+use crate::http::{headers, pages, session, statics};
 
 /// The plain photo form may carry several photos (camera and gallery) at once.
 const PAGE_UPLOAD_LIMIT: usize = 4 * UPLOAD_BODY_LIMIT;
@@ -313,6 +313,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

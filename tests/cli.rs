@@ -13,6 +13,7 @@ fn ketnoi(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String) {
         .arg(dir)
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("KETNOI_DEMO_ON_PUBLIC_ADDRESS")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -158,4 +159,122 @@ async fn storage_check_and_gc_from_the_command_line() {
         "{out}"
     );
     assert!(!orphan.exists());
+}
+
+/// Starts `ketnoi serve` with `args` and `env`, waits until its output shows `until`, then
+/// stops it; returns what it printed up to then (or panics after a minute).
+fn serve_until(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], until: &str) -> String {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("serve")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("KETNOI_DEMO_ON_PUBLIC_ADDRESS")
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    // Only the readers hold a sender now: the channel ends when the process does.
+    drop(tx);
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !seen.contains(until) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen.contains(until), "{until:?} never came: {seen}");
+    seen
+}
+
+#[test]
+fn the_demo_with_its_public_password_serves_only_on_loopback_unless_forced() {
+    for addr in ["0.0.0.0:8080", "[::]:0", "192.0.2.10:8080"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (ok, out) = ketnoi(dir.path(), &["serve", "--demo", "--addr", addr], "");
+        assert!(!ok, "{addr}: {out}");
+        assert_eq!(out.trim().lines().count(), 1, "one line: {out}");
+        assert!(
+            out.contains(&format!(
+                "refusing to serve the demo on {addr}: its staff password is public"
+            )),
+            "{out}"
+        );
+        assert!(out.contains("--demo-on-public-address"), "{out}");
+        assert!(
+            !dir.path().join("ketnoi.db").exists(),
+            "nothing was created before the refusal"
+        );
+    }
+    // The same from the environment, as a container sets it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("serve")
+        .env("KETNOI_DEMO", "true")
+        .env("KETNOI_ADDR", "0.0.0.0:8080")
+        .env_remove("KETNOI_DEMO_ON_PUBLIC_ADDRESS")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refusing to serve the demo on 0.0.0.0:8080"),
+        "{out:?}"
+    );
+
+    // On loopback it starts as before; elsewhere only when forced, with a warning.
+    let dir = tempfile::tempdir().expect("temp dir");
+    serve_until(
+        dir.path(),
+        &["--demo", "--addr", "127.0.0.1:0"],
+        &[],
+        "Demo catalogue loaded.",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = serve_until(
+        dir.path(),
+        &["--demo", "--addr", "0.0.0.0:0", "--demo-on-public-address"],
+        &[],
+        "Demo catalogue loaded.",
+    );
+    assert!(
+        out.contains("serving the demo on a public address"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    serve_until(
+        dir.path(),
+        &["--demo", "--addr", "0.0.0.0:0"],
+        &[("KETNOI_DEMO_ON_PUBLIC_ADDRESS", "true")],
+        "Demo catalogue loaded.",
+    );
 }

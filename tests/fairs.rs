@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use common::TestApp;
 use common::desk::*;
+use common::pdf::pdf_text;
 
 const PUBLIC: &str = "https://ketnoi.example.vn";
 
@@ -356,41 +357,6 @@ async fn only_staff_set_fairs_up() {
     assert_eq!(r.json()["venue"], "Quảng trường 20/8", "other fields kept");
 }
 
-/// The text of a PDF, by Python's `pypdf`, NFC-normalised with whitespace collapsed.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let has = std::process::Command::new("python3")
-        .args(["-c", "import pypdf"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has {
-        assert!(
-            std::env::var("CI").is_err(),
-            "pypdf is needed in CI: pip install pypdf"
-        );
-        eprintln!("SKIPPED: PDF text check (pip install pypdf)");
-        return None;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).expect("write pdf");
-    let out = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sys, pypdf; print('\\n'.join(p.extract_text() for p in pypdf.PdfReader(sys.argv[1]).pages))",
-        ])
-        .arg(&path)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    use unicode_normalization::UnicodeNormalization;
-    let text: String = String::from_utf8_lossy(&out.stdout).nfc().collect();
-    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
 #[tokio::test]
 async fn the_printed_catalogue_has_every_exhibitor_and_product() {
     let Fair { mut desk, slug, .. } = fair().await;
@@ -637,5 +603,201 @@ async fn staff_create_a_fair_with_the_form_and_are_told_what_is_wrong() {
     assert_eq!(
         app.get("/staff/fairs/new").await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// Results of the fair, as staff read them; leaves the app signed in as staff.
+async fn results_of(app: &mut TestApp, id: i64) -> Value {
+    app.sign_in(STAFF).await;
+    let r = app.get(&format!("/api/v1/fairs/{id}/results")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()
+}
+
+async fn hits(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    ketnoi::db::entities::fair_hit::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count")
+}
+
+/// A request sent the way a person would, with exactly this `Cookie` header.
+fn request_with_cookie(cookie: &str, phone: &str) -> Request<Body> {
+    let mut body = linkage();
+    body["contact_name"] = json!("Anh Tùng");
+    body["contact_phone"] = json!(phone);
+    Request::post("/api/v1/requests")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_forged_fair_cookie_counts_nothing_and_claims_no_request() {
+    let Fair { mut desk, id, slug } = fair().await;
+    let app = &mut desk.app;
+    // What the cookie used to hold (the fair's slug), and a token the server never gave.
+    let forged = [
+        format!("ketnoi_fair={slug}"),
+        format!("ketnoi_fair={}", "ab".repeat(32)),
+    ];
+    for (i, cookie) in forged.iter().enumerate() {
+        for path in [
+            "/san-pham/mien-dong-con-minh",
+            "/san-pham/mien-dong-con-minh?qr=1",
+            "/co-so/htx-con-minh",
+        ] {
+            app.clear_cookies();
+            let r = app.get_with(path, &[("cookie", cookie)]).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+        }
+        app.clear_cookies();
+        let r = app
+            .send(request_with_cookie(cookie, &format!("0977 111 22{i}")))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    assert_eq!(hits(app).await, 0, "no scan or visit was written");
+    let results = results_of(app, id).await;
+    assert_eq!(
+        (
+            &results["total"]["scans"],
+            &results["total"]["visits"],
+            &results["total"]["requests"]
+        ),
+        (&json!(0), &json!(0), &json!(0)),
+        "{results}"
+    );
+    let list = app.get("/api/v1/requests?status=").await.json();
+    assert_eq!(list["total"], 2);
+    for item in list["items"].as_array().expect("items") {
+        let view = app
+            .get(&format!("/api/v1/requests/{}", item["id"]))
+            .await
+            .json();
+        assert_eq!(view["fair"], Value::Null, "not the fair's: {view}");
+    }
+}
+
+#[tokio::test]
+async fn each_browser_counts_a_scan_and_a_page_once() {
+    use sea_orm::EntityTrait;
+    let Fair { mut desk, id, slug } = fair().await;
+    let app = &mut desk.app;
+    let scan = format!("/san-pham/mien-dong-con-minh?hoi-cho={slug}&qr=1");
+    // A buyer's phone: the card scanned, then reloaded four times; the booth page twice.
+    let first = app.get(&scan).await;
+    let token = app
+        .cookie_header()
+        .split("; ")
+        .find_map(|c| c.strip_prefix("ketnoi_fair="))
+        .expect("a fair cookie")
+        .to_string();
+    let set = first
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ketnoi_fair="))
+        .expect("set on the scan")
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert_eq!(token.len(), 64, "an opaque token: {token}");
+    assert!(!token.contains(&slug));
+    for _ in 0..4 {
+        let again = app.get(&scan).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert!(
+            again.headers.get(header::SET_COOKIE).is_none()
+                || !again
+                    .headers
+                    .get_all(header::SET_COOKIE)
+                    .iter()
+                    .any(|c| c.to_str().unwrap_or_default().starts_with("ketnoi_fair=")),
+            "the same token is kept"
+        );
+    }
+    for _ in 0..2 {
+        app.get(&format!("/hoi-cho/{slug}/gian/A2")).await;
+    }
+    // The server keeps only the token's hash.
+    let visitors = ketnoi::db::entities::fair_visitor::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("visitors");
+    assert_eq!(visitors.len(), 1);
+    assert_eq!(
+        visitors[0].token_hash,
+        ketnoi::media::sha256_hex(token.as_bytes())
+    );
+    assert_ne!(visitors[0].token_hash, token);
+
+    // A second phone scans the same card once.
+    app.clear_cookies();
+    app.get(&scan).await;
+    let results = results_of(app, id).await;
+    assert_eq!(results["total"]["scans"], 2, "{results}");
+    assert_eq!(results["total"]["visits"], 1, "{results}");
+    assert_eq!(results["exhibitors"][0]["scans"], 2);
+}
+
+#[tokio::test]
+async fn a_script_that_drops_its_cookie_is_held_back_per_address() {
+    let Fair { mut desk, id, slug } = fair().await;
+    let app = &mut desk.app;
+    let scan = format!("/san-pham/mien-dong-con-minh?hoi-cho={slug}&qr=1");
+    let get = |path: &str| Request::get(path).body(Body::empty()).expect("request");
+    for _ in 0..30 {
+        app.clear_cookies();
+        let r = app.send_from("198.51.100.20:40000", get(&scan)).await;
+        assert_eq!(r.status, StatusCode::OK, "the page is shown all the same");
+    }
+    // Someone else at another address is counted as usual.
+    app.clear_cookies();
+    app.send_from("203.0.113.5:40000", get(&scan)).await;
+    let results = results_of(app, id).await;
+    assert_eq!(results["total"]["scans"], 21, "{results}");
+}
+
+#[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_stay_text() {
+    let Fair { mut desk, id, slug } = fair().await;
+    let app = &mut desk.app;
+    let (_, evil) = app
+        .producer_with_enterprise("0912000099", "=HYPERLINK(\"http://evil.example\")")
+        .await;
+    let (_, other) = app
+        .producer_with_enterprise("0912000098", "@Cơ sở\tnông sản")
+        .await;
+    app.sign_in(STAFF).await;
+    for (enterprise, booth) in [(evil, "B1"), (other, "-C1")] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/fairs/{id}/exhibitors"),
+                json!({"enterprise_id": enterprise, "booth": booth}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let csv = app.get(&format!("/hoi-cho/{slug}/ket-qua.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.contains(&"\"B1\",\"'=HYPERLINK(\"\"http://evil.example\"\")\",0,0,0,0,0,0"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"\"'-C1\",\"'@Cơ sở nông sản\",0,0,0,0,0,0"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"\"A2\",\"HTX Côn Minh\",0,0,0,0,0,0"),
+        "ordinary names are left alone: {text}"
     );
 }

@@ -14,6 +14,7 @@ mod m20261128_000009_fairs;
 mod m20261201_000010_throttles;
 mod m20261201_000011_vetting_versions;
 mod m20261201_000012_accounts;
+mod m20261201_000013_fair_visitors;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_throttles::Migration),
             Box::new(m20261201_000011_vetting_versions::Migration),
             Box::new(m20261201_000012_accounts::Migration),
+            Box::new(m20261201_000013_fair_visitors::Migration),
         ]
     }
 }

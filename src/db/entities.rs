@@ -380,4 +380,17 @@ entity!(fair_hit, "fair_hits", {
     pub product_id: Option<i32>,
     pub kind: String,
     pub at: DateTimeUtc,
+    /// The visitor token that made the hit; each counts a page once per kind.
+    pub visitor_id: Option<i32>,
+    /// What was seen: `product:12`, `booth:3` (an exhibitor), `enterprise:5`.
+    pub page: Option<String>,
+});
+
+entity!(fair_visitor, "fair_visitors", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub fair_id: i32,
+    /// SHA-256 of the token in the browser's cookie, hex; the token itself is never kept.
+    pub token_hash: String,
+    pub created_at: DateTimeUtc,
 });

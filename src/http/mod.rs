@@ -1,6 +1,7 @@
 //! HTTP: extractors, middleware, the JSON API and the server-rendered pages.
 
 pub mod api;
+pub mod headers;
 pub mod pages;
 pub mod session;
 pub mod statics;

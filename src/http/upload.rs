@@ -12,6 +12,7 @@ use bytes::Bytes;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::http::headers::UPLOAD_CSP;
 use crate::media::{MAX_PHOTO_BYTES, sha256_hex};
 use crate::services::media::Download;
 use crate::storage::content_type_of;
@@ -82,7 +83,8 @@ pub async fn read(mut multipart: Multipart) -> Result<Upload, AppError> {
 }
 
 /// `GET /media/{*key}`: public image variants. Keys are content-addressed, so a response
-/// never changes and may be cached for a year.
+/// never changes and may be cached for a year. They were made from what people uploaded,
+/// so they carry the upload policy: nothing in them loads or runs.
 pub async fn serve_media(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -103,6 +105,7 @@ pub async fn serve_media(
             [
                 (header::ETAG, etag),
                 (header::CACHE_CONTROL, IMMUTABLE.into()),
+                (header::CONTENT_SECURITY_POLICY, UPLOAD_CSP.into()),
             ],
         )
             .into_response();
@@ -114,6 +117,7 @@ pub async fn serve_media(
                 (header::CACHE_CONTROL, IMMUTABLE.into()),
                 (header::ETAG, etag),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+                (header::CONTENT_SECURITY_POLICY, UPLOAD_CSP.into()),
             ],
             Body::from(bytes),
         )
@@ -145,6 +149,10 @@ pub fn download_response(download: Download) -> Response {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-store"),
             );
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(UPLOAD_CSP),
+            );
             response
         }
         Download::File {
@@ -159,7 +167,7 @@ pub fn download_response(download: Download) -> Response {
                     (header::CONTENT_DISPOSITION, disposition),
                     (header::CACHE_CONTROL, "private, no-store".into()),
                     (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
-                    (header::CONTENT_SECURITY_POLICY, "sandbox".into()),
+                    (header::CONTENT_SECURITY_POLICY, UPLOAD_CSP.into()),
                 ],
                 Body::from(bytes),
             )

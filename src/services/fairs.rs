@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -17,7 +18,8 @@ use super::requests::{self, LinkRef, RequestSource, RequestView, Submission};
 use super::{Actor, audit, now, unique_violation, write_txn};
 use crate::app::AppState;
 use crate::db::entities::{
-    enterprise, enterprise_member, fair, fair_exhibitor, fair_hit, fair_product, request,
+    enterprise, enterprise_member, fair, fair_exhibitor, fair_hit, fair_product, fair_visitor,
+    request,
 };
 use crate::domain::fair::parse_booth;
 use crate::domain::{FairFields, FairInput, FairStatus, Invalid, Num, RequestInput, text};
@@ -532,25 +534,157 @@ crate::domain::string_enum! {
     }
 }
 
-/// Counts a QR scan or a page visit for a fair.
-pub async fn record_hit(
+/// How long a visitor token keeps pages and requests with its fair (its cookie's life too).
+pub const VISITOR_TTL: chrono::Duration = chrono::Duration::days(7);
+
+/// New visitor tokens one client address may get per window. A phone keeps its token, so
+/// only a browser that drops its cookies (a script inflating the counts) needs more; a
+/// hall's shared network still has room for many phones.
+const NEW_VISITORS_PER_ADDRESS: u32 = 20;
+const NEW_VISITOR_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
+/// A page seen, as a page handler reports it.
+#[derive(Clone, Debug, Default)]
+pub struct Visit<'a> {
+    /// The token in the browser's fair cookie, if it sent one.
+    pub token: Option<&'a str>,
+    /// The fair the link names (`?hoi-cho=…`, or the fair of a booth page).
+    pub fair_slug: Option<&'a str>,
+    /// Opened from a QR code (`qr=1`); counts as a scan only on a link that names its fair.
+    pub scan: bool,
+    pub exhibitor_id: Option<i32>,
+    pub product_id: Option<i32>,
+    /// What was seen (`product:12`, `booth:3`, `enterprise:5`): a token counts each once.
+    pub page: String,
+    pub client_ip: &'a str,
+}
+
+/// Who a visit is counted for: a visitor the database knows, or one given a token now.
+enum Holder {
+    Known(i32),
+    New(String),
+}
+
+fn token_hash(token: &str) -> String {
+    crate::media::sha256_hex(token.as_bytes())
+}
+
+/// The unexpired visitor a cookie's token belongs to. Anything else the cookie holds (an old
+/// fair slug, a made-up value) belongs to no one.
+async fn visitor_of(
     db: &impl ConnectionTrait,
-    fair_id: i32,
-    exhibitor_id: Option<i32>,
-    product_id: Option<i32>,
-    kind: HitKind,
-) -> AppResult<()> {
-    fair_hit::ActiveModel {
+    token: &str,
+) -> AppResult<Option<fair_visitor::Model>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    Ok(fair_visitor::Entity::find()
+        .filter(fair_visitor::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await?
+        .filter(|v| v.created_at + VISITOR_TTL > now()))
+}
+
+/// Counts a QR scan or a page visit for the fair it belongs to: the fair the link names,
+/// else the one of the browser's visitor token. A link that names a fair gives a browser
+/// without a token for it a new one (a few per client address at a time); each token counts
+/// a page once per kind, however often it is reloaded. Returns the token just issued, for
+/// the cookie.
+pub async fn count_visit(
+    db: &sea_orm::DatabaseConnection,
+    visit: &Visit<'_>,
+) -> AppResult<Option<String>> {
+    let current = match visit.token {
+        Some(token) => visitor_of(db, token).await?,
+        None => None,
+    };
+    let named = match visit.fair_slug.filter(|s| !s.is_empty() && s.len() <= 200) {
+        Some(slug) => id_of(db, slug).await?,
+        None => None,
+    };
+    let (fair_id, visitor) = match (named, current) {
+        (Some(fair_id), Some(v)) if v.fair_id == fair_id => (fair_id, Holder::Known(v.id)),
+        (Some(fair_id), _) => {
+            let limit = super::throttle::Limit::new(
+                format!("fair-visitor:{}", visit.client_ip),
+                NEW_VISITORS_PER_ADDRESS,
+                NEW_VISITOR_WINDOW,
+            );
+            match super::throttle::check(db, "fair.too_many_visitors", &[limit]).await {
+                Ok(()) => {}
+                Err(AppError::RateLimited { .. }) => {
+                    tracing::info!(
+                        ip = visit.client_ip,
+                        fair_id,
+                        "fair visitor tokens limited; not counted"
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+            (fair_id, Holder::New(crate::services::auth::new_secret()?))
+        }
+        (None, Some(v)) => (v.fair_id, Holder::Known(v.id)),
+        (None, None) => return Ok(None),
+    };
+    let kind = if visit.scan && named.is_some() {
+        HitKind::Scan
+    } else {
+        HitKind::Visit
+    };
+    let txn = write_txn(db).await?;
+    let (visitor_id, issued) = match visitor {
+        Holder::Known(id) => (id, None),
+        Holder::New(token) => {
+            let id = fair_visitor::ActiveModel {
+                fair_id: Set(fair_id),
+                token_hash: Set(token_hash(&token)),
+                created_at: Set(now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+            .id;
+            (id, Some(token))
+        }
+    };
+    fair_hit::Entity::insert(fair_hit::ActiveModel {
         fair_id: Set(fair_id),
-        exhibitor_id: Set(exhibitor_id),
-        product_id: Set(product_id),
+        exhibitor_id: Set(visit.exhibitor_id),
+        product_id: Set(visit.product_id),
         kind: Set(kind.as_str().into()),
         at: Set(now()),
+        visitor_id: Set(Some(visitor_id)),
+        page: Set(Some(visit.page.clone())),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .on_conflict(
+        OnConflict::columns([
+            fair_hit::Column::VisitorId,
+            fair_hit::Column::Kind,
+            fair_hit::Column::Page,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&txn)
     .await?;
-    Ok(())
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// The fair a browser's visitor token attributes its requests to: (id, slug).
+pub async fn fair_of_visitor(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> AppResult<Option<(i32, String)>> {
+    let Some(v) = visitor_of(db, token).await? else {
+        return Ok(None);
+    };
+    Ok(fair::Entity::find_by_id(v.fair_id)
+        .one(db)
+        .await?
+        .map(|f| (f.id, f.slug)))
 }
 
 /// The fair id behind a slug, for attribution.
@@ -829,12 +963,11 @@ pub fn results_csv(r: &FairResults, lang: Lang) -> String {
     .join(",");
     out.push_str(&header);
     out.push_str("\r\n");
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut line = |row: &ResultRow, booth: &str, name: &str| {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\r\n",
-            quote(booth),
-            quote(name),
+            csv_text(booth),
+            csv_text(name),
             row.scans,
             row.visits,
             row.leads,
@@ -848,6 +981,18 @@ pub fn results_csv(r: &FairResults, lang: Lang) -> String {
     }
     line(&r.total, "", t(lang, "fair.csv.total"));
     out
+}
+
+/// A text cell, quoted. One that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return first) gets a `'` in front, so it stays text; numbers are
+/// written unquoted by the caller and stay numbers.
+fn csv_text(s: &str) -> String {
+    let guard = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        "'"
+    } else {
+        ""
+    };
+    format!("\"{guard}{}\"", s.replace('"', "\"\""))
 }
 
 /// The booths of the given enterprises at fairs that are not over: (fair, booth).
@@ -872,4 +1017,25 @@ pub async fn booths_of(
                 .map(|f| (f.clone(), x.booth))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_text;
+
+    #[test]
+    fn csv_text_that_would_be_a_formula_is_kept_as_text() {
+        for (cell, written) in [
+            ("=1+1", "\"'=1+1\""),
+            ("+84 912 345 678", "\"'+84 912 345 678\""),
+            ("-A1", "\"'-A1\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+            ("HTX \"Côn Minh\"", "\"HTX \"\"Côn Minh\"\"\""),
+            ("A2", "\"A2\""),
+        ] {
+            assert_eq!(csv_text(cell), written, "{cell:?}");
+        }
+    }
 }

@@ -19,6 +19,7 @@ use ketnoi::services::auth;
 
 pub mod desk;
 pub mod images;
+pub mod pdf;
 
 pub struct TestApp {
     pub router: Router,

@@ -48,6 +48,8 @@ const SHRINK_ABOVE = 900 * 1024;
 let browser;
 let context;
 let page;
+/** What the content policy blocked, and pages served without one (see phone.mjs). */
+let policy;
 // A plain desktop page that paints the test photos (not the phone the person holds).
 let studio;
 const pageErrors = [];
@@ -182,7 +184,7 @@ function step(name, fn) {
 
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
-  ({ browser, context } = await launchPhone());
+  ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
   page.on('response', (res) => {
@@ -567,8 +569,10 @@ step('10. a buyer types without diacritics and the results follow as they type',
   await page.locator('#search-results', { hasText: 'Chưa tìm thấy sản phẩm nào' }).waitFor();
 });
 
-step('no script errors or failed sub-resource requests along the way', async () => {
+step('no script errors, failed sub-resource requests or content-policy violations along the way', async () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(badResponses, []);
   assert.deepEqual(expectedFailures, [], 'every failure a step provoked happened');
+  assert.deepEqual(policy.violations, [], 'nothing the content policy had to block');
+  assert.deepEqual(policy.unprotected, [], 'every page carries a content policy');
 });

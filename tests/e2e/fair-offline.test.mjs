@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as http } from 'playwright-core';
-import { launchPhone } from './phone.mjs';
+import { launchPhone, watchPolicy } from './phone.mjs';
 
 const BASE = process.env.KETNOI_E2E_URL;
 
@@ -57,6 +57,8 @@ const FLUSH_WITHIN = 30_000;
 let browser;
 let context;
 let page;
+/** What the content policy blocked, and pages served without one (see phone.mjs). */
+let policy;
 /** API sessions (their own cookie jars) for the set-up and the final check. */
 let staffApi;
 let producerApi;
@@ -153,7 +155,7 @@ async function poll(what, check, timeout = 15_000) {
 
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
-  ({ browser, context } = await launchPhone());
+  ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
   page.on('response', (res) => {
@@ -349,7 +351,56 @@ step('5. the desk has exactly three fair leads, one per buyer, for the right ent
   assert.equal(results.total.leads, 3, 'the fair counts three leads');
 });
 
-step('no script errors or failed requests along the way', async () => {
+step('6. a buyer\'s scan shows in the results; results, numbers and the print page draw without inline styles', async () => {
+  // A phone scans the booth's code twice (a reload): one scan.
+  const buyer = await browser.newContext({ locale: 'vi-VN' });
+  const buyerPolicy = await watchPolicy(buyer);
+  const buyerPage = await buyer.newPage();
+  for (let i = 0; i < 2; i++) {
+    const res = await buyerPage.goto(`${BASE}/hoi-cho/${fair.slug}/gian/${BOOTH}?qr=1`);
+    assert.equal(res.status(), 200);
+  }
+  const cookies = await buyer.cookies(BASE);
+  const token = cookies.find((c) => c.name === 'ketnoi_fair');
+  assert.ok(token && /^[0-9a-f]{64}$/.test(token.value) && token.httpOnly, `an opaque visitor token: ${JSON.stringify(token)}`);
+  await buyer.close();
+  assert.deepEqual(buyerPolicy, { violations: [], unprotected: [] }, 'the booth page keeps to its policy');
+
+  await page.goto(`${BASE}/hoi-cho/${fair.slug}/ket-qua`);
+  const bar = page.locator('main table.stats svg.bar rect').first();
+  assert.equal(await bar.getAttribute('width'), '100', 'the only booth has the longest bar');
+  const shown = await page.locator('main table.stats svg.bar').first().evaluate((el) => {
+    const rect = el.querySelector('rect');
+    return {
+      track: el.getBoundingClientRect().width,
+      bar: rect.getBoundingClientRect().width,
+      fill: getComputedStyle(rect).fill,
+    };
+  });
+  assert.ok(shown.track > 10 && Math.abs(shown.bar - shown.track) < 1, `drawn full width: ${JSON.stringify(shown)}`);
+  assert.equal(shown.fill, 'rgb(31, 111, 67)', 'coloured by the style sheet');
+  assert.match(norm(await page.locator('main table.stats tbody tr').first().innerText()), /A2 HTX Chè Bằng Phúc 1 \/ 0 3/);
+
+  await page.goto(`${BASE}/staff/requests/stats`);
+  assert.ok((await page.locator('main svg.bar').count()) > 0, 'the desk numbers draw their bars');
+
+  // The print page: its one <style>, allowed by the nonce of its own policy, applies.
+  const res = await page.goto(`${BASE}/hoi-cho/${fair.slug}/in/catalogue`);
+  const csp = res.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /^default-src 'none'; style-src 'nonce-[0-9a-f]{32}';/);
+  const title = await page.locator('.cover h1').evaluate((el) => ({
+    color: getComputedStyle(el).color,
+    font: getComputedStyle(el).fontFamily,
+  }));
+  assert.deepEqual(title, { color: 'rgb(31, 111, 67)', font: '"KN Sans", sans-serif' });
+  await page.evaluate(() => document.fonts.ready);
+  assert.equal(await page.evaluate(() => document.fonts.check('12px "KN Sans"')), true, 'the embedded font loaded');
+  assert.ok((await page.locator('.booth .qr svg path').count()) > 0, 'QR codes drawn inline');
+});
+
+step('no script errors, failed requests or content-policy violations along the way', async () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(badResponses, []);
+  assert.deepEqual(policy.violations, [], 'nothing the content policy had to block');
+  assert.deepEqual(policy.unprotected, [], 'every page carries a content policy');
 });

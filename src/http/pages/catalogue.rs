@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult, render};
 use crate::app::AppState;
+use crate::http::api::auth::ClientIp;
 use crate::services::catalogue::{self, EnterpriseView, Lookup, Page, ProductFilter, ProductView};
 use crate::services::reference::{Category, Commune, Province};
 
@@ -149,6 +150,7 @@ pub struct FairQuery {
 pub async fn product_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    ClientIp(ip): ClientIp,
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
     Query(fq): Query<FairQuery>,
@@ -169,16 +171,14 @@ pub async fn product_page(
         manages,
         more,
     });
-    super::fairs::count_visit(
-        &state,
-        &headers,
-        fq.fair.as_deref(),
-        fq.qr.is_some(),
-        None,
-        Some(product_id),
-        &mut response,
-    )
-    .await?;
+    let seen = super::fairs::Seen {
+        fair_slug: fq.fair.as_deref(),
+        scan: fq.qr.is_some(),
+        exhibitor_id: None,
+        product_id: Some(product_id),
+        page: format!("product:{product_id}"),
+    };
+    super::fairs::count_visit(&state, &headers, &ip, seen, &mut response).await?;
     Ok(response)
 }
 
@@ -193,13 +193,22 @@ struct EnterprisePage {
 pub async fn enterprise_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    ClientIp(ip): ClientIp,
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
 ) -> PageResult {
     let e = catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
         .await?;
     let products = catalogue::newest_products(&state.db, &state.reference, Some(e.id), 200).await?;
+    let enterprise_id = e.id;
     let mut response = render(&EnterprisePage { ctx, e, products });
-    super::fairs::count_visit(&state, &headers, None, false, None, None, &mut response).await?;
+    let seen = super::fairs::Seen {
+        fair_slug: None,
+        scan: false,
+        exhibitor_id: None,
+        product_id: None,
+        page: format!("enterprise:{enterprise_id}"),
+    };
+    super::fairs::count_visit(&state, &headers, &ip, seen, &mut response).await?;
     Ok(response)
 }

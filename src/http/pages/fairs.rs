@@ -17,10 +17,10 @@ use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::domain::{FairInput, FairStatus, Num, text};
 use crate::error::AppError;
+use crate::http::api::auth::ClientIp;
 use crate::services::catalogue::{self, EnterpriseScope, EnterpriseView, ProductView};
 use crate::services::fairs::{
-    self, ExhibitorInput, ExhibitorView, FairKey, FairResults, FairSummary, FairView, HitKind,
-    LeadInput,
+    self, ExhibitorInput, ExhibitorView, FairKey, FairResults, FairSummary, FairView, LeadInput,
 };
 use crate::services::reference::Province;
 
@@ -81,52 +81,77 @@ pub fn qr_response(url: &str, format: &str) -> Result<Response, AppError> {
         .into_response())
 }
 
-fn fair_cookie(slug: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build((FAIR_COOKIE, slug.to_string()))
+fn fair_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build((FAIR_COOKIE, token.to_string()))
         .path("/")
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
-        .max_age(time::Duration::days(7))
+        .max_age(time::Duration::seconds(fairs::VISITOR_TTL.num_seconds()))
         .build()
 }
 
-/// The fair a visit belongs to: named in the link (`?hoi-cho=`), else carried by the cookie
-/// a QR scan set.
+fn fair_token(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(FAIR_COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+/// The fair a request belongs to: the one named (a slug), else the one of the visitor token
+/// the server gave this browser at a scan or fair link.
 pub async fn attribute(
     state: &AppState,
     headers: &HeaderMap,
     named: Option<&str>,
 ) -> Result<Option<(i32, String)>, AppError> {
-    let slug = named.map(str::to_string).or_else(|| {
-        CookieJar::from_headers(headers)
-            .get(FAIR_COOKIE)
-            .map(|c| c.value().to_string())
-    });
-    let Some(slug) = slug.filter(|s| !s.is_empty() && s.len() <= 200) else {
-        return Ok(None);
-    };
-    Ok(fairs::id_of(&state.db, &slug).await?.map(|id| (id, slug)))
+    if let Some(slug) = named.filter(|s| !s.is_empty() && s.len() <= 200) {
+        return Ok(fairs::id_of(&state.db, slug)
+            .await?
+            .map(|id| (id, slug.to_string())));
+    }
+    match fair_token(headers) {
+        Some(token) => fairs::fair_of_visitor(&state.db, &token).await,
+        None => Ok(None),
+    }
 }
 
-/// Counts a visit (or a scan) for the fair it belongs to, and keeps the fair in a cookie.
+/// What a page tells [`count_visit`] about itself.
+pub struct Seen<'a> {
+    /// The fair the link names, if any.
+    pub fair_slug: Option<&'a str>,
+    pub scan: bool,
+    pub exhibitor_id: Option<i32>,
+    pub product_id: Option<i32>,
+    /// `product:12`, `booth:3`, `enterprise:5`.
+    pub page: String,
+}
+
+/// Counts a visit (or a scan) for the fair it belongs to, and keeps a newly issued visitor
+/// token in the browser's cookie.
 pub async fn count_visit(
     state: &AppState,
     headers: &HeaderMap,
-    named: Option<&str>,
-    scan: bool,
-    exhibitor_id: Option<i32>,
-    product_id: Option<i32>,
+    client_ip: &str,
+    seen: Seen<'_>,
     response: &mut Response,
 ) -> Result<(), AppError> {
-    let Some((fair_id, slug)) = attribute(state, headers, named).await? else {
-        return Ok(());
-    };
-    let kind = if scan { HitKind::Scan } else { HitKind::Visit };
-    fairs::record_hit(&state.db, fair_id, exhibitor_id, product_id, kind).await?;
-    if named.is_some()
+    let token = fair_token(headers);
+    let issued = fairs::count_visit(
+        &state.db,
+        &fairs::Visit {
+            token: token.as_deref(),
+            fair_slug: seen.fair_slug,
+            scan: seen.scan,
+            exhibitor_id: seen.exhibitor_id,
+            product_id: seen.product_id,
+            page: seen.page,
+            client_ip,
+        },
+    )
+    .await?;
+    if let Some(token) = issued
         && let Ok(v) =
-            HeaderValue::from_str(&fair_cookie(&slug, state.config.secure_cookies).to_string())
+            HeaderValue::from_str(&fair_cookie(&token, state.config.secure_cookies).to_string())
     {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -263,6 +288,7 @@ pub struct ScanQuery {
 pub async fn booth(
     State(state): State<AppState>,
     ctx: PageCtx,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path((slug, booth)): Path<(String, String)>,
     Query(q): Query<ScanQuery>,
@@ -274,16 +300,14 @@ pub async fn booth(
         .ok_or(AppError::NotFound)?;
     let id = x.id;
     let mut response = render(&BoothPage { ctx, fair, x });
-    count_visit(
-        &state,
-        &headers,
-        Some(&slug),
-        q.qr.is_some(),
-        Some(id),
-        None,
-        &mut response,
-    )
-    .await?;
+    let seen = Seen {
+        fair_slug: Some(&slug),
+        scan: q.qr.is_some(),
+        exhibitor_id: Some(id),
+        product_id: None,
+        page: format!("booth:{id}"),
+    };
+    count_visit(&state, &headers, &ip, seen, &mut response).await?;
     Ok(response)
 }
 
@@ -331,6 +355,8 @@ struct PrintPage {
     /// Where each photo is read from: its URL, or a file beside the page when printing to PDF.
     photos: HashMap<i32, String>,
     fonts: String,
+    /// Allows the page's own `<style>` and nothing else (see `headers::print_csp`).
+    nonce: String,
 }
 
 impl PrintPage {
@@ -392,6 +418,7 @@ async fn print_page(
     fair: FairView,
     what: &str,
     for_pdf: bool,
+    nonce: &str,
 ) -> Result<(String, Vec<(String, Vec<u8>)>), AppError> {
     let (printed, x, p) = parse_printed(&fair, what).ok_or(AppError::NotFound)?;
     let (x, p) = (x.cloned(), p.cloned());
@@ -454,6 +481,7 @@ async fn print_page(
         codes,
         photos,
         fonts,
+        nonce: nonce.to_string(),
     }
     .render()
     .map_err(|e| AppError::Internal(anyhow::anyhow!("print template: {e}")))?;
@@ -469,8 +497,15 @@ pub async fn print_html(
 ) -> PageResult {
     let base = base_url(&state, &headers);
     let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
-    let (html, _) = print_page(&state, ctx, &base, fair, &what, false).await?;
-    Ok(axum::response::Html(html).into_response())
+    let nonce = crate::http::headers::nonce()?;
+    let (html, _) = print_page(&state, ctx, &base, fair, &what, false, &nonce).await?;
+    let mut response = axum::response::Html(html).into_response();
+    if let Ok(csp) = HeaderValue::from_str(&crate::http::headers::print_csp(&nonce)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
 }
 
 /// The printed matter as a PDF for the print shop (staff and exhibitors).
@@ -494,7 +529,8 @@ pub async fn print_pdf(
         return Err(PageError(AppError::PrintUnavailable));
     };
     let base = base_url(&state, &headers);
-    let (html, files) = print_page(&state, ctx, &base, fair, &what, true).await?;
+    let nonce = crate::http::headers::nonce()?;
+    let (html, files) = print_page(&state, ctx, &base, fair, &what, true, &nonce).await?;
     let pdf = crate::print::pdf(&browser, &html, &files)
         .await
         .map_err(|e| {
