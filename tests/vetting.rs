@@ -245,3 +245,28 @@ async fn a_photo_added_to_a_published_product_waits_for_the_centre() {
     let public = public_view(&mut app, pid).await.json();
     assert_eq!(public["photos"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn a_photo_added_while_waiting_for_review_makes_staff_look_again() {
+    let (mut app, _, pid) = setup().await;
+    let seen = submit(&mut app, pid).await["version"].as_i64().expect("v");
+    app.sign_in(PRODUCER).await;
+    let r = upload(&mut app, pid, &images::png(200, 200, [200, 30, 30])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let now = product(&mut app, pid).await;
+    assert_eq!(
+        now["status"], "submitted",
+        "a photo keeps the product in the queue"
+    );
+    assert!(now["version"].as_i64() > Some(seen));
+    let r = approve(&mut app, pid, seen).await;
+    assert_eq!(r.error_code(), "product.changed");
+    assert_eq!(
+        public_view(&mut app, pid).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let now = now["version"].as_i64().expect("v");
+    assert_eq!(approve(&mut app, pid, now).await.status, StatusCode::OK);
+    let public = public_view(&mut app, pid).await.json();
+    assert_eq!(public["photos"].as_array().map(Vec::len), Some(1));
+}

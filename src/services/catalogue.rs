@@ -1009,38 +1009,49 @@ pub async fn create_product(
     with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
 
-/// What a change does to a product's vetting: it is a new version; a submission the centre
-/// has not decided is withdrawn to a draft (the centre approves only what it saw); and when
-/// `held` (a photo kept from buyers until approved), a published product has changes
-/// waiting, as after an edit. Returns whether a submission was withdrawn.
+/// A change to a product, as vetting sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Its fields: a submission the centre has not decided is withdrawn to a draft (the
+    /// centre approves only what it saw).
+    Edit,
+    /// Its photos: a new version, so a decision on the old one is refused and staff look
+    /// again; `held` (a photo kept from buyers) gives a published product changes to send.
+    Photos { held: bool },
+}
+
+/// What a change does to a product's vetting: it is a new version, and see [`Change`].
+/// Returns whether a submission was withdrawn.
 pub(crate) fn note_change(
     active: &mut product::ActiveModel,
     p: &product::Model,
-    held: bool,
+    change: Change,
 ) -> bool {
     active.version = Set(p.version + 1);
     active.updated_at = Set(now());
     let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
-    let mut withdrawn = false;
-    if status == ProductStatus::Submitted {
-        active.status = Set(ProductStatus::Draft.as_str().into());
-        withdrawn = true;
-    }
-    if status == ProductStatus::Published {
-        match p.pending_status.as_deref() {
-            Some("submitted") => {
-                active.pending_status = Set(Some("draft".into()));
-                withdrawn = true;
-            }
-            Some("draft") => {}
-            _ if held => {
-                active.pending_status = Set(Some("draft".into()));
-                active.pending_reason = Set(None);
-            }
-            _ => {}
+    match change {
+        Change::Edit if status == ProductStatus::Submitted => {
+            active.status = Set(ProductStatus::Draft.as_str().into());
+            true
         }
+        Change::Edit
+            if status == ProductStatus::Published
+                && p.pending_status.as_deref() == Some("submitted") =>
+        {
+            active.pending_status = Set(Some("draft".into()));
+            true
+        }
+        Change::Photos { held: true }
+            if status == ProductStatus::Published
+                && matches!(p.pending_status.as_deref(), None | Some("rejected")) =>
+        {
+            active.pending_status = Set(Some("draft".into()));
+            active.pending_reason = Set(None);
+            false
+        }
+        _ => false,
     }
-    withdrawn
 }
 
 /// Photos of a product that buyers do not see yet.
@@ -1078,7 +1089,7 @@ pub async fn update_product(
     let fields = ProductFields::parse(&input)?;
     let category_id = category_id(reference, &fields)?;
     let mut active: product::ActiveModel = p.clone().into();
-    let withdrawn = note_change(&mut active, &p, false);
+    let withdrawn = note_change(&mut active, &p, Change::Edit);
     if status == ProductStatus::Published {
         if fields == live {
             // Back to what buyers see: nothing waits, unless photos do.

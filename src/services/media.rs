@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::catalogue::{can_manage, note_change, product_for_change, product_for_change_locked};
+use super::catalogue::{
+    Change, can_manage, note_change, product_for_change, product_for_change_locked,
+};
 use super::{Actor, audit, now, search_sync};
 use crate::app::AppState;
 use crate::db::entities::{document, enterprise, photo, product};
@@ -569,7 +571,7 @@ pub async fn add_product_photo(
         .insert(&txn)
         .await?;
         let mut active: product::ActiveModel = p.clone().into();
-        let withdrawn = note_change(&mut active, &p, held);
+        note_change(&mut active, &p, Change::Photos { held });
         active.update(&txn).await?;
         audit::record(
             &txn,
@@ -577,7 +579,7 @@ pub async fn add_product_photo(
             "product.photo_add",
             "product",
             product_id,
-            json!({"photo_id": row.id, "hash": row.hash, "width": row.width, "height": row.height, "held": held, "withdrawn": withdrawn}),
+            json!({"photo_id": row.id, "hash": row.hash, "width": row.width, "height": row.height, "held": held}),
         )
         .await?;
         search_sync::enqueue(&txn, &[product_id]).await?;
@@ -737,7 +739,7 @@ pub async fn delete_product_photo(
         }
     }
     let mut active: product::ActiveModel = p.clone().into();
-    note_change(&mut active, &p, false);
+    note_change(&mut active, &p, Change::Photos { held: false });
     if p.pending.is_none()
         && matches!(p.pending_status.as_deref(), Some("draft" | "submitted"))
         && super::catalogue::held_photos(&txn, product_id).await? == 0
