@@ -332,3 +332,38 @@ async fn an_upper_case_form_type_still_needs_its_token() {
         "the product is still there"
     );
 }
+
+#[tokio::test]
+async fn a_guest_who_guesses_another_guests_key_reads_nothing_of_theirs() {
+    let mut app = TestApp::new().await;
+    let mut body = linkage();
+    body["contact_name"] = json!("Chị Lan");
+    body["contact_phone"] = json!("0987 654 321");
+    let keyed = |body: &serde_json::Value| {
+        let mut r = json_request("POST", "/api/v1/requests", body);
+        r.headers_mut()
+            .insert("idempotency-key", "lead-2026-12-01-001".parse().unwrap());
+        r
+    };
+    // The first guest's browser holds its form-token cookie; a retry returns its request.
+    app.get("/").await;
+    let first = app.send(keyed(&body)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let retry = app.send(keyed(&body)).await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.json()["id"], first.json()["id"]);
+    // Another guest sends the same key from their own browser.
+    app.clear_cookies();
+    app.get("/").await;
+    let mut theirs = linkage();
+    theirs["contact_name"] = json!("Anh Tùng");
+    theirs["contact_phone"] = json!("0912 888 777");
+    let other = app.send(keyed(&theirs)).await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    assert_ne!(other.json()["id"], first.json()["id"]);
+    assert!(
+        !other.body.contains("Chị Lan") && !other.body.contains("654 321"),
+        "{}",
+        other.body
+    );
+}

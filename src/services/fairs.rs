@@ -845,6 +845,7 @@ pub async fn capture_lead(
             client_ip: String::new(),
             fair_id: Some(fair.id),
             on_behalf: true,
+            sender_secret: None,
         },
     )
     .await

@@ -25,13 +25,14 @@ use crate::services::requests::{
 /// `contact_phone` (rate-limited; staff verify the phone before anything is forwarded).
 /// The same `Idempotency-Key` returns the same request (200) instead of a new one (201).
 #[utoipa::path(post, path = "/api/v1/requests", tag = "brokering", operation_id = "submit_request", request_body = RequestInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 100 characters); a retry with the same key returns the first request")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 100 characters); a retry with the same key returns the first request. A guest's key counts together with the `ketnoi_csrf` cookie the server set, so a retry must send that cookie back")),
     responses((status = 201, body = RequestView), (status = 200, body = RequestView, description = "Seen before: the request made with this key"),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "`auth.rate_limited`: too many guest requests")))]
 pub async fn submit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     ClientIp(ip): ClientIp,
+    csrf: Option<axum::Extension<crate::http::session::CsrfToken>>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<RequestInput>,
 ) -> ApiResult<impl IntoResponse> {
@@ -53,6 +54,7 @@ pub async fn submit(
             client_ip: ip,
             fair_id,
             on_behalf: false,
+            sender_secret: csrf.map(|c| c.0.0),
         },
     )
     .await?;

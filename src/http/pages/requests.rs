@@ -344,6 +344,7 @@ pub async fn create_request(
             client_ip: ip,
             fair_id,
             on_behalf: false,
+            sender_secret: Some(ctx.csrf.clone()),
         },
     )
     .await;

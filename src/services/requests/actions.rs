@@ -40,19 +40,30 @@ pub struct Submission<'a> {
     /// Recorded for someone else (a lead at a fair booth): their name and phone are the
     /// contact, checked in person, and the sender is not the requester.
     pub on_behalf: bool,
+    /// Something only this sender holds (the browser's form-token cookie): a guest's
+    /// idempotency key counts only together with it.
+    pub sender_secret: Option<String>,
 }
 
-fn scoped_key(actor: &Actor, key: Option<&str>) -> AppResult<Option<String>> {
+/// The key under which a submission is remembered: a signed-in sender's own, or a guest's
+/// bound to their browser's secret, so that nobody else can read a guest's request back by
+/// guessing the key. A guest without a secret gets no deduplication.
+fn scoped_key(actor: &Actor, key: Option<&str>, secret: Option<&str>) -> AppResult<Option<String>> {
     let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
         return Ok(None);
     };
     if key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
         return Err(AppError::BadRequest("request.idempotency_key"));
     }
-    Ok(Some(match actor.id() {
-        Some(id) => format!("u{id}:{key}"),
-        None => format!("guest:{key}"),
-    }))
+    Ok(match (actor.id(), secret.filter(|s| s.len() >= 32)) {
+        (Some(id), _) => Some(format!("u{id}:{key}")),
+        (None, Some(secret)) => {
+            use sha2::Digest;
+            let scope = hex::encode(&sha2::Sha256::digest(secret.as_bytes())[..12]);
+            Some(format!("guest:{scope}:{key}"))
+        }
+        (None, None) => None,
+    })
 }
 
 async fn by_key(db: &impl ConnectionTrait, key: &str) -> AppResult<Option<request::Model>> {
@@ -141,7 +152,11 @@ pub async fn submit(
     submission: Submission<'_>,
 ) -> AppResult<(RequestView, bool)> {
     let db = &state.db;
-    let key = scoped_key(actor, submission.idempotency_key.as_deref())?;
+    let key = scoped_key(
+        actor,
+        submission.idempotency_key.as_deref(),
+        submission.sender_secret.as_deref(),
+    )?;
     if let Some(key) = &key
         && let Some(existing) = by_key(db, key).await?
     {
