@@ -48,6 +48,9 @@ pub async fn open_store(config: &StorageConfig) -> anyhow::Result<Arc<dyn BlobSt
     })
 }
 
+/// How long starting up waits on the search engine before going on without it.
+const STARTUP_SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Loads reference data and opens the search engine over an already migrated database.
 pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Result<AppState> {
     let reference = Reference::load(&db).await?;
@@ -70,9 +73,17 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         synonyms: Arc::default(),
         store,
     };
-    crate::services::synonyms::reload(&state)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A search engine that does not answer must not hold up the start: the search worker
+    // applies the synonyms once it does.
+    match tokio::time::timeout(
+        STARTUP_SEARCH_WAIT,
+        crate::services::synonyms::reload(&state),
+    )
+    .await
+    {
+        Ok(result) => result.map_err(|e| anyhow::anyhow!("{e}"))?,
+        Err(_) => tracing::warn!("the search engine did not answer in time; synonyms follow later"),
+    }
     Ok(state)
 }
 

@@ -110,6 +110,14 @@ pub struct ServeArgs {
     /// Hours without use after which a staff member's or administrator's session ends.
     #[arg(long, env = "KETNOI_STAFF_SESSION_IDLE_HOURS", default_value_t = 12)]
     pub staff_session_idle_hours: u32,
+    /// Seconds a connection may take to send a request's headers (and stay idle between
+    /// requests) before it is closed.
+    #[arg(long, env = "KETNOI_HEADER_TIMEOUT", default_value_t = 15)]
+    pub header_timeout: u64,
+    /// Seconds a whole request may take, upload and answer included, before it is answered
+    /// 408.
+    #[arg(long, env = "KETNOI_REQUEST_TIMEOUT", default_value_t = 180)]
+    pub request_timeout: u64,
 }
 
 impl ServeArgs {
@@ -288,6 +296,8 @@ impl Default for ServeArgs {
             trusted_proxies: Vec::new(),
             session_idle_hours: 168,
             staff_session_idle_hours: 12,
+            header_timeout: 15,
+            request_timeout: 180,
         }
     }
 }
@@ -336,6 +346,8 @@ pub struct Config {
     pub chromium: Option<PathBuf>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long a whole request may take.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -374,6 +386,7 @@ impl Config {
             mail_from: args.mail_from.clone(),
             chromium: crate::print::find_browser(args.chromium.as_deref()),
             trusted_proxies: args.trusted_proxies.clone(),
+            request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
             session_idle: chrono::Duration::hours(i64::from(args.session_idle_hours.max(1))),
             staff_session_idle: chrono::Duration::hours(i64::from(
                 args.staff_session_idle_hours.max(1),
@@ -404,6 +417,7 @@ impl Default for Config {
             mail_from: "ketnoi <no-reply@ketnoi.local>".into(),
             chromium: crate::print::find_browser(None),
             trusted_proxies: Vec::new(),
+            request_timeout: std::time::Duration::from_secs(180),
         }
     }
 }

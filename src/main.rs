@@ -48,17 +48,27 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
             ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let state = app::build_state(conn.clone(), config).await?;
-            match ketnoi::services::search::index_is_empty(&state).await {
-                Ok(true) => {
-                    let n = ketnoi::services::search_sync::enqueue_all(&conn)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    tracing::info!(products = n, "building the search index");
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "search engine not answering; search is unavailable until it does")
-                }
+            // An empty index (a new engine) is filled from the catalogue; asked in the
+            // background, so an engine that does not answer never holds up serving.
+            {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    match ketnoi::services::search::index_is_empty(&state).await {
+                        Ok(true) => {
+                            match ketnoi::services::search_sync::enqueue_all(&state.db).await {
+                                Ok(n) => tracing::info!(products = n, "building the search index"),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "cannot queue the catalogue for search")
+                                }
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(
+                            error = %e,
+                            "search engine not answering; search is unavailable until it does"
+                        ),
+                    }
+                });
             }
             ketnoi::jobs::search::spawn_worker(state.clone());
             ketnoi::jobs::spawn_storage_gc(state.clone());
@@ -68,12 +78,11 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", args.addr))?;
             tracing::info!(addr = %args.addr, database = %db::redact(&database_url), "ketnoi is serving");
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+            let limits = ketnoi::http::server::Limits {
+                header_read: std::time::Duration::from_secs(args.header_timeout.max(1)),
+                shutdown_grace: std::time::Duration::from_secs(30),
+            };
+            ketnoi::http::server::serve(listener, router, limits, shutdown_signal()).await?;
         }
         Command::Migrate => println!("database is up to date: {}", db::redact(&database_url)),
         Command::Demo => load_demo(&conn).await?,

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod headers;
 pub mod pages;
+pub mod server;
 pub mod session;
 pub mod statics;
 pub mod upload;

@@ -69,8 +69,93 @@ impl From<SearchDoc> for MeiliDoc {
     }
 }
 
+/// Meilisearch's HTTP client with deadlines: a server that accepts connections and never
+/// answers costs a search a few seconds, not the whole site its start. (The SDK's own
+/// client sets none and cannot be given one.)
+#[derive(Clone, Debug)]
+pub struct TimedHttp {
+    client: reqwest::Client,
+}
+
+impl TimedHttp {
+    /// Connecting gives up after this long…
+    const CONNECT: Duration = Duration::from_secs(3);
+    /// …and a whole request (a batch of documents included) after this long.
+    const REQUEST: Duration = Duration::from_secs(30);
+
+    fn new(key: Option<&str>) -> Result<Self, SearchError> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            reqwest::header::HeaderValue::from_static("ketnoi"),
+        );
+        if let Some(key) = key {
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
+                .map_err(|_| SearchError::Unavailable("the search key is not valid text".into()))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(Self::CONNECT)
+            .timeout(Self::REQUEST)
+            .build()
+            .map_err(unavailable)?;
+        Ok(TimedHttp { client })
+    }
+}
+
+#[async_trait::async_trait]
+impl meilisearch_sdk::request::HttpClient for TimedHttp {
+    async fn stream_request<
+        Query: serde::Serialize + Send + Sync,
+        Body: futures_io::AsyncRead + Send + Sync + 'static,
+        Output: serde::de::DeserializeOwned + 'static,
+    >(
+        &self,
+        url: &str,
+        method: meilisearch_sdk::request::Method<Query, Body>,
+        content_type: &str,
+        expected_status_code: u16,
+    ) -> Result<Output, meilisearch_sdk::errors::Error> {
+        use futures_util::AsyncReadExt;
+        use meilisearch_sdk::request::Method;
+        let query = yaup::to_string(method.query())?;
+        let url = format!("{url}{query}");
+        let verb = match &method {
+            Method::Get { .. } => reqwest::Method::GET,
+            Method::Delete { .. } => reqwest::Method::DELETE,
+            Method::Post { .. } => reqwest::Method::POST,
+            Method::Put { .. } => reqwest::Method::PUT,
+            Method::Patch { .. } => reqwest::Method::PATCH,
+        };
+        let mut request = self.client.request(verb, &url);
+        if let Some(body) = method.into_body() {
+            let mut bytes = Vec::new();
+            let mut body = std::pin::pin!(body);
+            body.read_to_end(&mut bytes)
+                .await
+                .map_err(|e| meilisearch_sdk::errors::Error::Other(Box::new(e)))?;
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes);
+        }
+        let response = self.client.execute(request.build()?).await?;
+        let status = response.status().as_u16();
+        let mut text = response.text().await?;
+        if text.is_empty() {
+            text = "null".into();
+        }
+        meilisearch_sdk::request::parse_response(status, expected_status_code, &text, url)
+    }
+
+    fn is_tokio(&self) -> bool {
+        true
+    }
+}
+
 pub struct MeiliEngine {
-    client: Client,
+    client: Client<TimedHttp>,
     index: String,
     task_timeout: Duration,
     /// Index creation and settings, done once the server first answers.
@@ -90,7 +175,7 @@ impl MeiliEngine {
     /// configured on first use, so the app starts (and serves everything but search) while
     /// Meilisearch is down.
     pub fn new(url: &str, key: Option<&str>, index: &str) -> Result<Self, SearchError> {
-        let client = Client::new(url.trim_end_matches('/'), key).map_err(unavailable)?;
+        let client = Client::new_with_client(url.trim_end_matches('/'), key, TimedHttp::new(key)?);
         Ok(MeiliEngine {
             client,
             index: index.to_string(),

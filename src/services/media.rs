@@ -803,6 +803,28 @@ async fn require_manage(
     }
 }
 
+/// Where an upload goes.
+#[derive(Clone, Copy, Debug)]
+pub enum UploadTarget {
+    ProductPhoto(i32),
+    ProductDocument(i32),
+    EnterpriseLogo(i32),
+    EnterpriseDocument(i32),
+}
+
+/// Whether the actor may upload there, asked before the request body is read: a refused
+/// upload costs the server no bandwidth, memory or disk. The use case checks again.
+pub async fn may_upload(state: &AppState, actor: &Actor, target: UploadTarget) -> AppResult<()> {
+    match target {
+        UploadTarget::ProductPhoto(id) | UploadTarget::ProductDocument(id) => {
+            product_for_change(&state.db, actor, id).await.map(drop)
+        }
+        UploadTarget::EnterpriseLogo(id) | UploadTarget::EnterpriseDocument(id) => {
+            require_manage(&state.db, actor, id).await
+        }
+    }
+}
+
 /// Sets (or replaces) an enterprise's logo.
 pub async fn set_logo(
     state: &AppState,

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::CurrentActor;
 use crate::http::upload;
-use crate::services::media::{self, DocumentInput, DocumentView, PhotoView};
+use crate::services::media::{self, DocumentInput, DocumentView, PhotoView, UploadTarget};
 
 /// A multipart upload of one photo.
 #[derive(ToSchema)]
@@ -70,6 +70,7 @@ pub async fn add_photo(
     ApiPath(id): ApiPath<i32>,
     multipart: Multipart,
 ) -> ApiResult<Response> {
+    media::may_upload(&state, &actor, UploadTarget::ProductPhoto(id)).await?;
     let mut form = upload::read(multipart).await?;
     let file = form.file()?;
     let (photo, created) =
@@ -127,6 +128,7 @@ pub async fn set_logo(
     ApiPath(id): ApiPath<i32>,
     multipart: Multipart,
 ) -> ApiResult<axum::Json<PhotoView>> {
+    media::may_upload(&state, &actor, UploadTarget::EnterpriseLogo(id)).await?;
     let file = upload::read(multipart).await?.file()?;
     Ok(axum::Json(
         media::set_logo(&state, &actor, id, file.bytes).await?,
@@ -174,6 +176,11 @@ async fn add_document(
     product_id: Option<i32>,
     multipart: Multipart,
 ) -> ApiResult<Response> {
+    let target = match product_id {
+        Some(id) => UploadTarget::ProductDocument(id),
+        None => UploadTarget::EnterpriseDocument(enterprise_id),
+    };
+    media::may_upload(state, actor, target).await?;
     let mut form = upload::read(multipart).await?;
     let file = form.file()?;
     let product_id = match product_id {

@@ -16,7 +16,9 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::http::upload;
 use crate::services::catalogue::{self, EnterpriseView, Lookup, ProductView};
-use crate::services::media::{self, DOCUMENT_KINDS, DocumentInput, DocumentView, PhotoView};
+use crate::services::media::{
+    self, DOCUMENT_KINDS, DocumentInput, DocumentView, PhotoView, UploadTarget,
+};
 
 #[derive(Deserialize)]
 pub struct DoneQuery {
@@ -216,6 +218,7 @@ pub async fn add_photos(
 ) -> PageResult {
     require_signed_in(&ctx)?;
     let result = async {
+        media::may_upload(&state, &ctx.actor, UploadTarget::ProductPhoto(id)).await?;
         let form = upload::read(multipart).await?;
         if form.files.is_empty() {
             return Err(crate::domain::Invalid::one("file", "file.missing").into());
@@ -284,6 +287,7 @@ pub async fn set_logo(
 ) -> PageResult {
     require_signed_in(&ctx)?;
     let result = async {
+        media::may_upload(&state, &ctx.actor, UploadTarget::EnterpriseLogo(id)).await?;
         let file = upload::read(multipart).await?.file()?;
         media::set_logo(&state, &ctx.actor, id, file.bytes).await
     }
@@ -315,7 +319,12 @@ async fn add_document(
     product_id: Option<i32>,
     multipart: Multipart,
 ) -> PageResult {
+    let target = match product_id {
+        Some(id) => UploadTarget::ProductDocument(id),
+        None => UploadTarget::EnterpriseDocument(enterprise_id),
+    };
     let result = async {
+        media::may_upload(state, &ctx.actor, target).await?;
         let mut form = upload::read(multipart).await?;
         let file = form.file();
         let chosen_product = form
