@@ -2,7 +2,6 @@
 
 mod common;
 
-use axum::http::StatusCode;
 use common::{TestApp, enterprise_body, product_body};
 use serde_json::json;
 
@@ -50,6 +49,35 @@ async fn world() -> (TestApp, i64, i64) {
     (app, eid, pid)
 }
 
+/// Makes one call as the current person and records a mismatch when its status is not the
+/// expected one, or when a refused call (4xx) changed anything in the database or the store.
+macro_rules! attempt {
+    ($failures:ident, $app:ident, $who:expr, $action:expr, $want:expr, $call:expr) => {{
+        let want: u16 = $want;
+        let before = if want >= 400 {
+            Some($app.snapshot().await)
+        } else {
+            None
+        };
+        let r = $call;
+        if r.status.as_u16() != want {
+            $failures.push(format!(
+                "{:?} {}: got {}, want {want}",
+                $who, $action, r.status
+            ));
+        }
+        if let Some(before) = before {
+            if $app.snapshot().await != before {
+                $failures.push(format!(
+                    "{:?} {}: refused but changed something",
+                    $who, $action
+                ));
+            }
+        }
+        r
+    }};
+}
+
 fn expect(who: Who, owner: u16, staff: u16, visitor: u16, others: u16) -> u16 {
     match who {
         Who::Owner => owner,
@@ -62,118 +90,112 @@ fn expect(who: Who, owner: u16, staff: u16, visitor: u16, others: u16) -> u16 {
 #[tokio::test]
 async fn permission_matrix() {
     let mut failures = Vec::new();
-    let mut check = |who: Who, action: &str, got: StatusCode, want: u16| {
-        if got.as_u16() != want {
-            failures.push(format!("{who:?} {action}: got {got}, want {want}"));
-        }
-    };
 
     for who in EVERYONE {
         let (mut app, eid, pid) = world().await;
         become_(&mut app, who).await;
-        let r = app.get(&format!("/api/v1/products/{pid}")).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "view draft product",
-            r.status,
             expect(who, 200, 200, 404, 404),
+            app.get(&format!("/api/v1/products/{pid}")).await
         );
-        let r = app
-            .patch_json(&format!("/api/v1/products/{pid}"), json!({"brand": "Mới"}))
-            .await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "edit draft product",
-            r.status,
             expect(who, 200, 200, 404, 404),
+            app.patch_json(&format!("/api/v1/products/{pid}"), json!({"brand": "Mới"}))
+                .await
         );
-        let r = app.get(&format!("/api/v1/enterprises/{eid}")).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "view unlisted enterprise",
-            r.status,
             expect(who, 200, 200, 404, 404),
+            app.get(&format!("/api/v1/enterprises/{eid}")).await
         );
-        let r = app
-            .patch_json(
+        attempt!(
+            failures,
+            app,
+            who,
+            "edit enterprise",
+            expect(who, 200, 200, 401, 404),
+            app.patch_json(
                 &format!("/api/v1/enterprises/{eid}"),
                 json!({"address": "Thôn Mới"}),
             )
-            .await;
-        check(
-            who,
-            "edit enterprise",
-            r.status,
-            expect(who, 200, 200, 401, 404),
+            .await
         );
         let mut body = product_body("Sản phẩm thêm");
         body["enterprise_id"] = json!(eid);
-        let r = app.post_json("/api/v1/products", body).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "add product to enterprise",
-            r.status,
             expect(who, 201, 201, 401, 403),
+            app.post_json("/api/v1/products", body).await
         );
-        let r = app
-            .post_json("/api/v1/enterprises", enterprise_body("Cơ sở mới"))
-            .await;
         let want = match who {
             Who::Visitor => 401,
             Who::Buyer => 403,
             _ => 201,
         };
-        check(who, "create enterprise", r.status, want);
-        let r = app
-            .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
-            .await;
-        check(
+        attempt!(
+            failures,
+            app,
+            who,
+            "create enterprise",
+            want,
+            app.post_json("/api/v1/enterprises", enterprise_body("Cơ sở mới"))
+                .await
+        );
+        attempt!(
+            failures,
+            app,
             who,
             "submit product",
-            r.status,
             expect(who, 200, 200, 404, 404),
+            app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+                .await
         );
-        let r = app.get("/api/v1/products?status=review").await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "see review queue",
-            r.status,
             expect(who, 403, 200, 401, 403),
+            app.get("/api/v1/products?status=review").await
         );
-        let r = app.review(pid, json!({"decision": "approve"})).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "approve product",
-            r.status,
             expect(who, 403, 200, 401, 403),
+            app.review(pid, json!({"decision": "approve"})).await
         );
-        let r = app.get("/api/v1/audit").await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "read audit trail",
-            r.status,
             expect(who, 403, 200, 401, 403),
+            app.get("/api/v1/audit").await
         );
-        let r = app.post_json("/api/v1/users", json!({"login": "new@example.vn", "password": "mat-khau-123", "full_name": "Người mới", "role": "producer"})).await;
-        check(
-            who,
-            "create producer account",
-            r.status,
-            expect(who, 403, 201, 401, 403),
-        );
+        attempt!(failures, app, who, "create producer account", expect(who, 403, 201, 401, 403), app.post_json("/api/v1/users", json!({"login": "new@example.vn", "password": "mat-khau-123", "full_name": "Người mới", "role": "producer"})).await);
     }
 
     // Only an admin opens staff accounts.
     for who in [Who::Staff, Who::Admin] {
         let (mut app, _, _) = world().await;
         become_(&mut app, who).await;
-        let r = app.post_json("/api/v1/users", json!({"login": "canbo2@example.vn", "password": "mat-khau-123", "full_name": "Cán bộ mới", "role": "staff"})).await;
-        check(
-            who,
-            "create staff account",
-            r.status,
-            if matches!(who, Who::Admin) { 201 } else { 403 },
-        );
+        attempt!(failures, app, who, "create staff account", if matches!(who, Who::Admin) { 201 } else { 403 }, app.post_json("/api/v1/users", json!({"login": "canbo2@example.vn", "password": "mat-khau-123", "full_name": "Cán bộ mới", "role": "staff"})).await);
     }
 
     // Once published: everyone reads, only the owner and staff change it.
@@ -185,46 +207,64 @@ async fn permission_matrix() {
         app.sign_in("staff@example.vn").await;
         app.review(pid, json!({"decision": "approve"})).await;
         become_(&mut app, who).await;
-        let r = app.get(&format!("/api/v1/products/{pid}")).await;
-        check(who, "view published product", r.status, 200);
-        let r = app.get(&format!("/api/v1/enterprises/{eid}")).await;
-        check(who, "view listed enterprise", r.status, 200);
-        let r = app
-            .patch_json(&format!("/api/v1/products/{pid}"), json!({"brand": "Khác"}))
-            .await;
-        check(
+        attempt!(
+            failures,
+            app,
+            who,
+            "view published product",
+            200,
+            app.get(&format!("/api/v1/products/{pid}")).await
+        );
+        attempt!(
+            failures,
+            app,
+            who,
+            "view listed enterprise",
+            200,
+            app.get(&format!("/api/v1/enterprises/{eid}")).await
+        );
+        attempt!(
+            failures,
+            app,
             who,
             "edit published product",
-            r.status,
             expect(who, 200, 200, 401, 403),
+            app.patch_json(&format!("/api/v1/products/{pid}"), json!({"brand": "Khác"}))
+                .await
         );
-        let r = app
-            .patch_json(
+        attempt!(
+            failures,
+            app,
+            who,
+            "edit listed enterprise",
+            expect(who, 200, 200, 401, 403),
+            app.patch_json(
                 &format!("/api/v1/enterprises/{eid}"),
                 json!({"address": "Thôn Khác"}),
             )
-            .await;
-        check(
-            who,
-            "edit listed enterprise",
-            r.status,
-            expect(who, 200, 200, 401, 403),
+            .await
         );
-        let r = app
-            .post_json(
+        attempt!(
+            failures,
+            app,
+            who,
+            "unpublish product",
+            expect(who, 403, 200, 401, 403),
+            app.post_json(
                 &format!("/api/v1/products/{pid}/unpublish"),
                 json!({"reason": "Kiểm tra lại"}),
             )
-            .await;
-        check(
-            who,
-            "unpublish product",
-            r.status,
-            expect(who, 403, 200, 401, 403),
+            .await
         );
-        let r = app.delete(&format!("/api/v1/products/{pid}")).await;
         let want = expect(who, 204, 204, 401, 403);
-        check(who, "delete product", r.status, want);
+        attempt!(
+            failures,
+            app,
+            who,
+            "delete product",
+            want,
+            app.delete(&format!("/api/v1/products/{pid}")).await
+        );
     }
     assert!(
         failures.is_empty(),
@@ -236,11 +276,6 @@ async fn permission_matrix() {
 #[tokio::test]
 async fn photo_and_document_permission_matrix() {
     let mut failures = Vec::new();
-    let mut check = |who: Who, action: &str, got: StatusCode, want: u16| {
-        if got.as_u16() != want {
-            failures.push(format!("{who:?} {action}: got {got}, want {want}"));
-        }
-    };
     let png = common::images::png(64, 48, common::images::RED);
     let other_png = common::images::png(64, 48, common::images::BLUE);
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
@@ -270,79 +305,87 @@ async fn photo_and_document_permission_matrix() {
             .as_i64()
             .expect("owner adds a document");
         become_(&mut app, who).await;
-        let r = app
-            .multipart(
+        attempt!(
+            failures,
+            app,
+            who,
+            "add photo to draft",
+            expect(who, 201, 201, 404, 404),
+            app.multipart(
                 "POST",
                 &format!("/api/v1/products/{pid}/photos"),
                 &[],
                 &[("file", "b.png", &other_png)],
             )
-            .await;
-        check(
-            who,
-            "add photo to draft",
-            r.status,
-            expect(who, 201, 201, 404, 404),
+            .await
         );
-        let r = app.get(&format!("/api/v1/products/{pid}/photos")).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "list photos of draft",
-            r.status,
             expect(who, 200, 200, 404, 404),
+            app.get(&format!("/api/v1/products/{pid}/photos")).await
         );
-        let r = app
-            .get(&format!("/api/v1/enterprises/{eid}/documents"))
-            .await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "list documents",
-            r.status,
             expect(who, 200, 200, 401, 403),
+            app.get(&format!("/api/v1/enterprises/{eid}/documents"))
+                .await
         );
-        let r = app.get(&format!("/api/v1/documents/{doc}/file")).await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "download document",
-            r.status,
             expect(who, 200, 200, 401, 404),
+            app.get(&format!("/api/v1/documents/{doc}/file")).await
         );
-        let r = app
-            .post_json(
+        attempt!(
+            failures,
+            app,
+            who,
+            "verify document",
+            expect(who, 403, 200, 401, 403),
+            app.post_json(
                 &format!("/api/v1/documents/{doc}/verify"),
                 json!({"verified": true}),
             )
-            .await;
-        check(
-            who,
-            "verify document",
-            r.status,
-            expect(who, 403, 200, 401, 403),
+            .await
         );
-        let r = app
-            .multipart(
+        attempt!(
+            failures,
+            app,
+            who,
+            "set logo",
+            expect(who, 200, 200, 401, 403),
+            app.multipart(
                 "PUT",
                 &format!("/api/v1/enterprises/{eid}/logo"),
                 &[],
                 &[("file", "l.png", &png)],
             )
-            .await;
-        check(who, "set logo", r.status, expect(who, 200, 200, 401, 403));
-        let r = app.delete(&format!("/api/v1/documents/{doc}")).await;
-        check(
+            .await
+        );
+        attempt!(
+            failures,
+            app,
             who,
             "delete document",
-            r.status,
             expect(who, 204, 204, 401, 404),
+            app.delete(&format!("/api/v1/documents/{doc}")).await
         );
-        let r = app
-            .delete(&format!("/api/v1/products/{pid}/photos/{photo}"))
-            .await;
-        check(
+        attempt!(
+            failures,
+            app,
             who,
             "delete photo",
-            r.status,
             expect(who, 204, 204, 404, 404),
+            app.delete(&format!("/api/v1/products/{pid}/photos/{photo}"))
+                .await
         );
     }
     assert!(
@@ -350,4 +393,25 @@ async fn photo_and_document_permission_matrix() {
         "permission mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// The matrices' "changed nothing" check sees a change to a row and to the store.
+#[tokio::test]
+async fn a_snapshot_sees_every_kind_of_change() {
+    let (mut app, _, pid) = world().await;
+    become_(&mut app, Who::Owner).await;
+    let start = app.snapshot().await;
+    assert_eq!(app.snapshot().await, start, "reading changes nothing");
+    app.get(&format!("/api/v1/products/{pid}")).await;
+    assert_eq!(app.snapshot().await, start, "a page view changes nothing");
+    app.patch_json(&format!("/api/v1/products/{pid}"), json!({"brand": "Mới"}))
+        .await;
+    let edited = app.snapshot().await;
+    assert_ne!(edited, start, "an edit is seen");
+    app.state
+        .store
+        .put("x/y", bytes::Bytes::from_static(b"z"), "text/plain")
+        .await
+        .expect("put");
+    assert_ne!(app.snapshot().await, edited, "a new object is seen");
 }

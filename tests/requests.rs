@@ -428,8 +428,9 @@ async fn drive(desk: &mut Desk, state: &str) -> i64 {
     id
 }
 
-/// Tries to move request `id` to `to` through the action that would do it.
-async fn attempt(desk: &mut Desk, id: i64, to: &str) -> common::TestResponse {
+/// Tries to move request `id` to `to` through the action that would do it; says too whether
+/// anything changed.
+async fn attempt(desk: &mut Desk, id: i64, to: &str) -> (common::TestResponse, bool) {
     let app = &mut desk.app;
     let (who, path, body) = match to {
         "closed_deal" => (
@@ -451,8 +452,12 @@ async fn attempt(desk: &mut Desk, id: i64, to: &str) -> common::TestResponse {
         other => (STAFF, "transition", json!({"to": other})),
     };
     app.sign_in(who).await;
-    app.post_json(&format!("/api/v1/requests/{id}/{path}"), body)
-        .await
+    let before = app.snapshot().await;
+    let r = app
+        .post_json(&format!("/api/v1/requests/{id}/{path}"), body)
+        .await;
+    let changed = app.snapshot().await != before;
+    (r, changed)
 }
 
 #[tokio::test]
@@ -497,8 +502,9 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
             if allowed {
                 continue;
             }
-            let r = attempt(&mut desk, id, to).await;
+            let (r, changed) = attempt(&mut desk, id, to).await;
             assert_eq!(r.status, StatusCode::CONFLICT, "{from} → {to}: {}", r.body);
+            assert!(!changed, "{from} → {to} was refused but changed something");
             assert_eq!(
                 r.error_code(),
                 "request.transition",
@@ -614,6 +620,7 @@ async fn permissions_match_for_every_role_and_action() {
                 Some(l) => app.sign_in(l).await,
                 None => app.clear_cookies(),
             }
+            let before = app.snapshot().await;
             let r = match *method {
                 "GET" => app.get(&url(path)).await,
                 _ => {
@@ -634,6 +641,12 @@ async fn permissions_match_for_every_role_and_action() {
                 "{role} {method} {path}: {}",
                 r.body
             );
+            if *want >= 400 {
+                assert!(
+                    app.snapshot().await == before,
+                    "{role} {method} {path} was refused but changed something"
+                );
+            }
         }
     }
     // Lists: each sees only their own.

@@ -144,6 +144,54 @@ impl TestApp {
             .expect("search index updated")
     }
 
+    /// Everything a person could change: each table's rows (but sessions and throttle
+    /// counters, which reading and being refused touch) and the object store's keys. Two
+    /// equal snapshots mean nothing changed in between.
+    pub async fn snapshot(&self) -> String {
+        use sea_orm::{FromQueryResult, Statement};
+        let backend = self.db.get_database_backend();
+        let tables_sql = match backend {
+            sea_orm::DatabaseBackend::Postgres => {
+                "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            }
+            _ => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+            }
+        };
+        let tables = Value::find_by_statement(Statement::from_string(backend, tables_sql))
+            .all(&self.db)
+            .await
+            .expect("list tables");
+        let skip = ["sessions", "throttles", "seaql_migrations"];
+        let mut out = String::new();
+        for t in tables {
+            let name = t["name"].as_str().expect("table name").to_string();
+            if skip.contains(&name.as_str()) {
+                continue;
+            }
+            let rows = Value::find_by_statement(Statement::from_string(
+                backend,
+                format!("SELECT * FROM \"{name}\" ORDER BY 1"),
+            ))
+            .all(&self.db)
+            .await
+            .expect("read table");
+            out.push_str(&format!("{name}: {}\n", Value::Array(rows)));
+        }
+        let mut keys: Vec<String> = self
+            .state
+            .store
+            .list("")
+            .await
+            .expect("list objects")
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
+        keys.sort();
+        out.push_str(&format!("objects: {keys:?}\n"));
+        out
+    }
+
     /// Forgets the session and form cookies: a new visitor in the same database.
     pub fn clear_cookies(&mut self) {
         self.cookies.clear();
