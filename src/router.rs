@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/enterprises/{id}/members", post(catalogue::add_member))
         .route(
+            "/enterprises/{id}/review",
+            post(catalogue::review_enterprise),
+        )
+        .route(
             "/products",
             get(catalogue::list_products).post(catalogue::create_product),
         )
@@ -283,6 +287,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/review/{id}",
             get(pages::staff::review_page).post(pages::staff::decide),
+        )
+        .route(
+            "/staff/review/co-so/{id}",
+            get(pages::staff::enterprise_review_page).post(pages::staff::decide_enterprise),
         )
         .route(
             "/staff/products/{id}/unpublish",

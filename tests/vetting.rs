@@ -270,3 +270,294 @@ async fn a_photo_added_while_waiting_for_review_makes_staff_look_again() {
     let public = public_view(&mut app, pid).await.json();
     assert_eq!(public["photos"].as_array().map(Vec::len), Some(1));
 }
+
+/// Publishes the product so that its enterprise is public.
+async fn publish(app: &mut TestApp, pid: i64) {
+    let v = submit(app, pid).await["version"].as_i64().expect("version");
+    let r = approve(app, pid, v).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+async fn enterprise(app: &mut TestApp, eid: i64) -> Value {
+    app.get(&format!("/api/v1/enterprises/{eid}")).await.json()
+}
+
+async fn review_enterprise(app: &mut TestApp, eid: i64, body: Value) -> common::TestResponse {
+    app.sign_in(STAFF).await;
+    app.post_json(&format!("/api/v1/enterprises/{eid}/review"), body)
+        .await
+}
+
+#[tokio::test]
+async fn a_members_edit_of_a_public_profile_waits_and_is_approved_only_as_seen() {
+    let (mut app, eid, pid) = setup().await;
+    publish(&mut app, pid).await;
+    let before = enterprise(&mut app, eid).await;
+    let old_name = before["name"].as_str().expect("name").to_string();
+
+    app.sign_in(PRODUCER).await;
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"name": "HTX Miến dong Tiên Phong", "phone": "0912999888"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mine = r.json();
+    assert_eq!(mine["pending_status"], "submitted");
+    assert_eq!(
+        mine["name"],
+        old_name.as_str(),
+        "the live profile is unchanged"
+    );
+    assert_eq!(mine["pending_changes"]["name"], "HTX Miến dong Tiên Phong");
+    let seen = mine["version"].as_i64().expect("version");
+
+    // Buyers keep seeing the approved profile, and never the proposal.
+    app.clear_cookies();
+    let public = enterprise(&mut app, eid).await;
+    assert_eq!(public["name"], old_name.as_str());
+    assert!(
+        public.get("pending_changes").is_none_or(Value::is_null),
+        "{public}"
+    );
+    assert!(
+        public.get("pending_status").is_none_or(Value::is_null),
+        "{public}"
+    );
+    let page = app
+        .get(&format!(
+            "/co-so/{}",
+            public["slug"].as_str().expect("slug")
+        ))
+        .await;
+    assert!(!page.body.contains("Tiên Phong"));
+
+    // Staff see the proposal in the queue and on the review page.
+    app.sign_in(STAFF).await;
+    let queue = app.get("/staff/review").await;
+    assert!(
+        queue.body.contains(&format!("/staff/review/co-so/{eid}")),
+        "{}",
+        queue.body
+    );
+    let review = app.get(&format!("/staff/review/co-so/{eid}")).await;
+    assert_eq!(review.status, StatusCode::OK);
+    assert!(review.body.contains("HTX Miến dong Tiên Phong"));
+    assert!(
+        review
+            .body
+            .contains(&format!("name=\"version\" value=\"{seen}\""))
+    );
+
+    // The producer edits again while staff read: the approval of what they saw is refused.
+    app.sign_in(PRODUCER).await;
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"address": "Thôn Nà Đon"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let latest = r.json();
+    assert_eq!(
+        latest["pending_changes"]["name"], "HTX Miến dong Tiên Phong",
+        "the second edit builds on the first"
+    );
+    let r = review_enterprise(&mut app, eid, json!({"decision": "approve"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.error_code(), "review.version_required");
+    let r = review_enterprise(
+        &mut app,
+        eid,
+        json!({"decision": "approve", "version": seen}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.error_code(), "enterprise.changed");
+    app.clear_cookies();
+    assert_eq!(enterprise(&mut app, eid).await["name"], old_name.as_str());
+
+    // The page shows the conflict rather than approving.
+    app.sign_in(STAFF).await;
+    let r = app
+        .post_form(
+            &format!("/staff/review/co-so/{eid}"),
+            &[("decision", "approve"), ("version", &seen.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    let r = review_enterprise(
+        &mut app,
+        eid,
+        json!({"decision": "approve", "version": latest["version"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.clear_cookies();
+    let public = enterprise(&mut app, eid).await;
+    assert_eq!(public["name"], "HTX Miến dong Tiên Phong");
+    assert!(public.get("contact").is_none_or(Value::is_null), "{public}");
+    app.sign_in(PRODUCER).await;
+    let mine = enterprise(&mut app, eid).await;
+    assert_eq!(mine["contact"]["phone"], "0912999888");
+    assert_eq!(mine["contact"]["address"], "Thôn Nà Đon");
+    assert!(mine["pending_status"].is_null(), "{mine}");
+    // Nothing is left to decide.
+    let r = review_enterprise(
+        &mut app,
+        eid,
+        json!({"decision": "approve", "version": mine["version"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "enterprise.nothing_to_review");
+}
+
+#[tokio::test]
+async fn a_rejected_profile_edit_stays_with_its_producer_and_reason() {
+    let (mut app, eid, pid) = setup().await;
+    publish(&mut app, pid).await;
+    app.sign_in(PRODUCER).await;
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"description": "Miến ngon nhất Việt Nam, cam kết chữa bệnh"}),
+        )
+        .await;
+    let v = r.json()["version"].as_i64().expect("version");
+    let r = review_enterprise(&mut app, eid, json!({"decision": "reject", "version": v})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "review.reason_required");
+    let r = review_enterprise(
+        &mut app,
+        eid,
+        json!({"decision": "reject", "version": v, "reason": "Không được quảng cáo chữa bệnh"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.sign_in(PRODUCER).await;
+    let mine = enterprise(&mut app, eid).await;
+    assert_eq!(mine["pending_status"], "rejected");
+    assert_eq!(mine["pending_reason"], "Không được quảng cáo chữa bệnh");
+    app.clear_cookies();
+    let public = enterprise(&mut app, eid).await;
+    assert!(!public.to_string().contains("chữa bệnh"), "{public}");
+}
+
+#[tokio::test]
+async fn staff_edit_a_public_profile_directly() {
+    let (mut app, eid, pid) = setup().await;
+    publish(&mut app, pid).await;
+    app.sign_in(STAFF).await;
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"name": "HTX Miến dong Na Rì Bắc Kạn"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["pending_status"].is_null());
+    app.clear_cookies();
+    assert_eq!(
+        enterprise(&mut app, eid).await["name"],
+        "HTX Miến dong Na Rì Bắc Kạn"
+    );
+}
+
+#[tokio::test]
+async fn a_new_logo_of_a_public_enterprise_waits_for_the_centre() {
+    let (mut app, eid, pid) = setup().await;
+    app.sign_in(PRODUCER).await;
+    let path = format!("/api/v1/enterprises/{eid}/logo");
+    let first = app
+        .multipart(
+            "PUT",
+            &path,
+            &[],
+            &[("file", "logo.png", &images::png(128, 128, [200, 30, 30]))],
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    publish(&mut app, pid).await;
+    app.clear_cookies();
+    let old = enterprise(&mut app, eid).await["logo"]["thumbnail"]
+        .as_str()
+        .expect("logo")
+        .to_string();
+
+    app.sign_in(PRODUCER).await;
+    let r = app
+        .multipart(
+            "PUT",
+            &path,
+            &[],
+            &[("file", "logo.png", &images::png(128, 128, [30, 30, 200]))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mine = enterprise(&mut app, eid).await;
+    assert_eq!(mine["pending_status"], "submitted");
+    let new = mine["pending_logo"]["thumbnail"]
+        .as_str()
+        .expect("pending logo")
+        .to_string();
+    assert_ne!(new, old);
+    app.clear_cookies();
+    let public = enterprise(&mut app, eid).await;
+    assert_eq!(public["logo"]["thumbnail"], old.as_str());
+    assert!(!public.to_string().contains(&new), "{public}");
+
+    app.sign_in(STAFF).await;
+    let review = app.get(&format!("/staff/review/co-so/{eid}")).await;
+    assert!(
+        review.body.contains(&new),
+        "staff see the logo they approve"
+    );
+    let v = enterprise(&mut app, eid).await["version"].clone();
+    let r = review_enterprise(&mut app, eid, json!({"decision": "approve", "version": v})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.clear_cookies();
+    assert_eq!(
+        enterprise(&mut app, eid).await["logo"]["thumbnail"],
+        new.as_str()
+    );
+}
+
+#[tokio::test]
+async fn only_staff_decide_on_profile_changes_and_a_refusal_changes_nothing() {
+    let (mut app, eid, pid) = setup().await;
+    publish(&mut app, pid).await;
+    app.sign_in(PRODUCER).await;
+    let r = app
+        .patch_json(
+            &format!("/api/v1/enterprises/{eid}"),
+            json!({"name": "Tên mới"}),
+        )
+        .await;
+    let v = r.json()["version"].clone();
+    let before = app.snapshot().await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/enterprises/{eid}/review"),
+            json!({"decision": "approve", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    app.clear_cookies();
+    let r = app
+        .post_json(
+            &format!("/api/v1/enterprises/{eid}/review"),
+            json!({"decision": "approve", "version": v}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(
+        app.snapshot().await == before,
+        "a refused decision changed something"
+    );
+    app.sign_in(PRODUCER).await;
+    let page = app.get(&format!("/staff/review/co-so/{eid}")).await;
+    assert_ne!(page.status, StatusCode::OK);
+}

@@ -119,6 +119,19 @@ pub struct EnterpriseView {
     /// Buyers reach producers through the centre, which connects them on a request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<EnterpriseContact>,
+    /// Incremented by every change; a review names the version it decides on.
+    pub version: i32,
+    /// A member's edit of the public profile, waiting for the centre (members and staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_changes: Option<EnterpriseInput>,
+    /// `submitted` or `rejected`, while an edit waits (members and staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_reason: Option<String>,
+    /// A new logo waiting for the centre (members and staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_logo: Option<PhotoView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -178,6 +191,15 @@ impl EnterpriseView {
                 phone: m.phone.clone(),
                 email: m.email.clone(),
             }),
+            version: m.version,
+            pending_changes: manages.and(
+                m.pending
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok()),
+            ),
+            pending_status: manages.and(m.pending_status.clone()),
+            pending_reason: manages.and(m.pending_reason.clone()),
+            pending_logo: None,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -610,32 +632,7 @@ pub async fn create_enterprise(
     Ok(EnterpriseView::new(&model, reference, 0, Some(Manages(()))))
 }
 
-/// Applies a partial update (JSON merge patch) to an enterprise.
-pub async fn update_enterprise(
-    db: &DatabaseConnection,
-    reference: &Reference,
-    actor: &Actor,
-    id: i32,
-    patch: &Value,
-) -> AppResult<EnterpriseView> {
-    let current = enterprise::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let Some(proof) = manages(db, actor, id).await? else {
-        return Err(if actor.user().is_none() {
-            AppError::Unauthenticated
-        } else if published_count(db, id).await? > 0 {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound
-        });
-    };
-    let input: EnterpriseInput = patched(&enterprise_input(&current), patch)?;
-    let fields = EnterpriseFields::parse(&input)?;
-    check_enterprise_refs(db, reference, &fields, Some(id)).await?;
-    let txn = super::write_txn(db).await?;
-    let mut active: enterprise::ActiveModel = current.into();
+fn apply_enterprise_fields(active: &mut enterprise::ActiveModel, fields: &EnterpriseFields) {
     active.name = Set(fields.name.clone());
     active.legal_form = Set(fields.legal_form.as_str().into());
     active.tax_code = Set(fields.tax_code.as_ref().map(|t| t.as_str().into()));
@@ -647,29 +644,196 @@ pub async fn update_enterprise(
     active.founded_year = Set(fields.founded_year);
     active.workforce = Set(fields.workforce);
     active.certifications = Set(Certification::join(&fields.certifications));
-    active.updated_at = Set(now());
-    let model = active.update(&txn).await.map_err(|e| {
-        if unique_violation(&e) {
-            AppError::conflict("tax_code", "tax_code.taken")
+}
+
+fn tax_code_taken(e: sea_orm::DbErr) -> AppError {
+    if unique_violation(&e) {
+        AppError::conflict("tax_code", "tax_code.taken")
+    } else {
+        e.into()
+    }
+}
+
+/// Reads an enterprise for a change inside `txn`, its row locked on PostgreSQL.
+pub(crate) async fn lock_enterprise(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i32,
+) -> AppResult<enterprise::Model> {
+    let mut select = enterprise::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        select = select.lock(sea_orm::sea_query::LockType::Update);
+    }
+    select.one(txn).await?.ok_or(AppError::NotFound)
+}
+
+/// Whether a member's change to this enterprise waits for the centre: once it is public
+/// (a product of it is published), buyers see only what staff approved. Staff's own
+/// changes are the centre's decision.
+pub(crate) async fn holds_changes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<bool> {
+    Ok(!actor.is_staff() && published_count(db, enterprise_id).await? > 0)
+}
+
+/// Applies a partial update (JSON merge patch) to an enterprise. A member's edit of a
+/// public enterprise is held for the centre, as a product's is; buyers keep seeing the
+/// approved profile until staff approve it.
+pub async fn update_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    patch: &Value,
+) -> AppResult<EnterpriseView> {
+    let txn = super::write_txn(db).await?;
+    let current = lock_enterprise(&txn, id).await?;
+    let Some(proof) = manages(&txn, actor, id).await? else {
+        return Err(if actor.user().is_none() {
+            AppError::Unauthenticated
+        } else if published_count(&txn, id).await? > 0 {
+            AppError::Forbidden
         } else {
-            e.into()
+            AppError::NotFound
+        });
+    };
+    let held = holds_changes(&txn, actor, id).await?;
+    let live = enterprise_input(&current);
+    // A held edit builds on the edit already waiting.
+    let base: EnterpriseInput = match (&current.pending, held) {
+        (Some(p), true) => serde_json::from_str(p).unwrap_or_else(|_| live.clone()),
+        _ => live.clone(),
+    };
+    let input: EnterpriseInput = patched(&base, patch)?;
+    let fields = EnterpriseFields::parse(&input)?;
+    check_enterprise_refs(&txn, reference, &fields, Some(id)).await?;
+    let mut active: enterprise::ActiveModel = current.clone().into();
+    active.version = Set(current.version + 1);
+    active.updated_at = Set(now());
+    if held {
+        let unchanged = EnterpriseFields::parse(&live).is_ok_and(|l| l == fields);
+        if unchanged && media::pending_logo_count(&txn, id).await? == 0 {
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+        } else {
+            active.pending = Set(if unchanged {
+                None
+            } else {
+                Some(serde_json::to_string(&input).map_err(anyhow::Error::new)?)
+            });
+            active.pending_status = Set(Some("submitted".into()));
+            active.submitted_at = Set(Some(now()));
         }
-    })?;
+        active.pending_reason = Set(None);
+    } else {
+        apply_enterprise_fields(&mut active, &fields);
+    }
+    let model = active.update(&txn).await.map_err(tax_code_taken)?;
     audit::record(
         &txn,
         actor,
         "enterprise.update",
         "enterprise",
         id,
-        json!({"changes": patch}),
+        json!({"changes": patch, "held": held, "version": model.version}),
     )
     .await?;
-    search_sync::enqueue_enterprise(&txn, id).await?;
+    if !held {
+        search_sync::enqueue_enterprise(&txn, id).await?;
+    }
     txn.commit().await?;
     let count = published_count(db, id).await?;
     with_logo(
         db,
         EnterpriseView::new(&model, reference, count, Some(proof)),
+    )
+    .await
+}
+
+/// What every review decision needs: a staff member, the version they reviewed, and a
+/// reason for a rejection (trimmed, at most 1,000 characters).
+fn review_terms(
+    actor: &Actor,
+    decision: Decision,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<(i32, Option<String>)> {
+    require_staff(actor)?;
+    let reason = crate::domain::optional_text(reason, "reason", 1000)?;
+    if decision == Decision::Reject && reason.is_none() {
+        return Err(Invalid::one("reason", "review.reason_required").into());
+    }
+    let Some(version) = version else {
+        return Err(Invalid::one("version", "review.version_required").into());
+    };
+    Ok((version, reason))
+}
+
+/// Staff approve or reject a member's held changes to a public enterprise (its profile and
+/// a new logo), naming the version they reviewed: 409 `enterprise.changed` if it moved.
+pub async fn review_enterprise(
+    state: &crate::app::AppState,
+    actor: &Actor,
+    id: i32,
+    decision: Decision,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<EnterpriseView> {
+    let (version, reason) = review_terms(actor, decision, version, reason)?;
+    let db = &state.db;
+    let txn = super::write_txn(db).await?;
+    let current = lock_enterprise(&txn, id).await?;
+    if current.pending_status.as_deref() != Some("submitted") {
+        return Err(AppError::state("enterprise.nothing_to_review"));
+    }
+    if current.version != version {
+        return Err(AppError::state("enterprise.changed"));
+    }
+    let mut active: enterprise::ActiveModel = current.clone().into();
+    let mut replaced = Vec::new();
+    match decision {
+        Decision::Approve => {
+            if let Some(pending) = current.pending.as_deref() {
+                let input: EnterpriseInput = serde_json::from_str(pending)
+                    .map_err(|_| AppError::state("enterprise.nothing_to_review"))?;
+                let fields = EnterpriseFields::parse(&input)?;
+                check_enterprise_refs(&txn, &state.reference, &fields, Some(id)).await?;
+                apply_enterprise_fields(&mut active, &fields);
+            }
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+            active.pending_reason = Set(None);
+            replaced = media::approve_pending_logo(&txn, id).await?;
+        }
+        Decision::Reject => {
+            active.pending_status = Set(Some("rejected".into()));
+            active.pending_reason = Set(reason.clone());
+        }
+    }
+    active.updated_at = Set(now());
+    let model = active.update(&txn).await.map_err(tax_code_taken)?;
+    audit::record(
+        &txn,
+        actor,
+        match decision {
+            Decision::Approve => "enterprise.approve",
+            Decision::Reject => "enterprise.reject",
+        },
+        "enterprise",
+        id,
+        json!({"reason": reason, "version": version}),
+    )
+    .await?;
+    if decision == Decision::Approve {
+        search_sync::enqueue_enterprise(&txn, id).await?;
+    }
+    txn.commit().await?;
+    media::release(state, &replaced, &[]).await;
+    let count = published_count(db, id).await?;
+    with_logo(
+        db,
+        EnterpriseView::new(&model, &state.reference, count, Some(Manages(()))),
     )
     .await
 }
@@ -698,18 +862,38 @@ pub async fn get_enterprise(
     with_logo(db, EnterpriseView::new(&m, reference, count, proof)).await
 }
 
-/// The stored row, for edit forms; same visibility as editing.
+/// What an edit form starts from: the edit waiting for the centre when there is one (so
+/// a member goes on where they left off), else the profile; same visibility as editing.
 pub async fn enterprise_for_edit(
     db: &DatabaseConnection,
     actor: &Actor,
     id: i32,
-) -> AppResult<enterprise::Model> {
+) -> AppResult<EnterpriseInput> {
     let m = enterprise::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
     require_manage(db, actor, id).await?;
-    Ok(m)
+    Ok(m.pending
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| enterprise_input(&m)))
+}
+
+/// An enterprise's approved profile beside the edit waiting for review (staff).
+pub async fn enterprise_review(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(EnterpriseView, EnterpriseInput)> {
+    require_staff(actor)?;
+    let view = get_enterprise(db, reference, actor, Lookup::Id(id)).await?;
+    let m = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((view, enterprise_input(&m)))
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema, PartialEq, Eq)]
@@ -720,6 +904,8 @@ pub enum EnterpriseScope {
     Public,
     /// Enterprises the signed-in producer belongs to (all, for staff).
     Mine,
+    /// Staff: enterprises whose profile changes wait for review.
+    Review,
 }
 
 pub async fn list_enterprises(
@@ -743,6 +929,10 @@ pub async fn list_enterprises(
                         .to_owned(),
                 ),
             );
+        }
+        EnterpriseScope::Review => {
+            require_staff(actor)?;
+            query = query.filter(enterprise::Column::PendingStatus.eq("submitted"));
         }
         EnterpriseScope::Mine => {
             let me = actor.user().ok_or(AppError::Unauthenticated)?;
@@ -1217,14 +1407,7 @@ pub async fn review_product(
     version: Option<i32>,
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
-    require_staff(actor)?;
-    let reason = crate::domain::optional_text(reason, "reason", 1000)?;
-    if decision == Decision::Reject && reason.is_none() {
-        return Err(Invalid::one("reason", "review.reason_required").into());
-    }
-    let Some(version) = version else {
-        return Err(Invalid::one("version", "review.version_required").into());
-    };
+    let (version, reason) = review_terms(actor, decision, version, reason)?;
     let txn = super::write_txn(db).await?;
     let (p, e) = lock_product(&txn, id).await?;
     let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
@@ -1587,7 +1770,10 @@ async fn with_logos(
     let ids: Vec<i32> = views.iter().map(|v| v.id).collect();
     let mut logos = media::logos_of(db, &ids).await?;
     for v in &mut views {
-        v.logo = logos.remove(&v.id);
+        let (live, waiting) = logos.remove(&v.id).unwrap_or_default();
+        v.logo = live;
+        // Only those who see the contact (members, staff) see what waits.
+        v.pending_logo = waiting.filter(|_| v.contact.is_some());
     }
     Ok(views)
 }

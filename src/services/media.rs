@@ -251,22 +251,72 @@ pub fn visible(photos: Vec<PhotoView>, manager: bool) -> Vec<PhotoView> {
         .collect()
 }
 
-/// Logos of these enterprises.
+/// Logos of these enterprises: the approved one, and one waiting for the centre.
 pub async fn logos_of(
     db: &impl ConnectionTrait,
     enterprise_ids: &[i32],
-) -> AppResult<HashMap<i32, PhotoView>> {
+) -> AppResult<HashMap<i32, (Option<PhotoView>, Option<PhotoView>)>> {
+    let mut out: HashMap<i32, (Option<PhotoView>, Option<PhotoView>)> = HashMap::new();
     if enterprise_ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
-    Ok(photo::Entity::find()
+    let rows = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.is_in(enterprise_ids.to_vec()))
         .filter(photo::Column::ProductId.is_null())
         .all(db)
-        .await?
-        .iter()
-        .map(|p| (p.enterprise_id, PhotoView::from_row(p)))
-        .collect())
+        .await?;
+    for p in &rows {
+        let entry = out.entry(p.enterprise_id).or_default();
+        if p.pending {
+            entry.1 = Some(PhotoView::from_row(p));
+        } else {
+            entry.0 = Some(PhotoView::from_row(p));
+        }
+    }
+    Ok(out)
+}
+
+/// Logos of an enterprise waiting for the centre.
+pub async fn pending_logo_count(db: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<u64> {
+    Ok(photo::Entity::find()
+        .filter(photo::Column::EnterpriseId.eq(enterprise_id))
+        .filter(photo::Column::ProductId.is_null())
+        .filter(photo::Column::Pending.eq(true))
+        .count(db)
+        .await?)
+}
+
+/// Makes a waiting logo the enterprise's logo; returns the rows it replaced, whose objects
+/// the caller releases once the transaction is committed.
+pub async fn approve_pending_logo(
+    txn: &impl ConnectionTrait,
+    enterprise_id: i32,
+) -> AppResult<Vec<photo::Model>> {
+    if pending_logo_count(txn, enterprise_id).await? == 0 {
+        return Ok(Vec::new());
+    }
+    let old = photo::Entity::find()
+        .filter(photo::Column::EnterpriseId.eq(enterprise_id))
+        .filter(photo::Column::ProductId.is_null())
+        .filter(photo::Column::Pending.eq(false))
+        .all(txn)
+        .await?;
+    photo::Entity::delete_many()
+        .filter(photo::Column::EnterpriseId.eq(enterprise_id))
+        .filter(photo::Column::ProductId.is_null())
+        .filter(photo::Column::Pending.eq(false))
+        .exec(txn)
+        .await?;
+    photo::Entity::update_many()
+        .col_expr(
+            photo::Column::Pending,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .filter(photo::Column::EnterpriseId.eq(enterprise_id))
+        .filter(photo::Column::ProductId.is_null())
+        .exec(txn)
+        .await?;
+    Ok(old)
 }
 
 /// Kinds of verified document that back up each product's claims: the product's own and
@@ -444,19 +494,6 @@ async fn lock_product(txn: &impl ConnectionTrait, product_id: i32) -> AppResult<
             sea_orm::sea_query::Expr::value(now()),
         )
         .filter(product::Column::Id.eq(product_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// The same for an enterprise's logo.
-async fn lock_enterprise(txn: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<()> {
-    enterprise::Entity::update_many()
-        .col_expr(
-            enterprise::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(enterprise::Column::Id.eq(enterprise_id))
         .exec(txn)
         .await?;
     Ok(())
@@ -836,22 +873,36 @@ pub async fn set_logo(
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
     let txn = super::write_txn(&state.db).await?;
-    lock_enterprise(&txn, enterprise_id).await?;
-    let old = photo::Entity::find()
+    let e = super::catalogue::lock_enterprise(&txn, enterprise_id).await?;
+    // A member's new logo for a public enterprise waits for the centre beside the old one;
+    // otherwise it replaces it at once.
+    let held = super::catalogue::holds_changes(&txn, actor, enterprise_id).await?;
+    let replaced = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
         .filter(photo::Column::ProductId.is_null())
+        .filter(if held {
+            photo::Column::Pending.eq(true)
+        } else {
+            photo::Column::Id.is_not_null()
+        })
         .all(&txn)
         .await?;
+    let replaced_ids: Vec<i32> = replaced.iter().map(|p| p.id).collect();
     photo::Entity::delete_many()
-        .filter(photo::Column::EnterpriseId.eq(enterprise_id))
-        .filter(photo::Column::ProductId.is_null())
+        .filter(photo::Column::Id.is_in(replaced_ids))
         .exec(&txn)
         .await?;
-    let name = enterprise::Entity::find_by_id(enterprise_id)
-        .one(&txn)
-        .await?
-        .map(|e| e.name)
-        .unwrap_or_default();
+    let mut changed: enterprise::ActiveModel = e.clone().into();
+    changed.version = Set(e.version + 1);
+    changed.updated_at = Set(now());
+    if held {
+        changed.pending_status = Set(Some("submitted".into()));
+        changed.pending_reason = Set(None);
+        changed.submitted_at = Set(Some(now()));
+    }
+    changed.update(&txn).await?;
+    let name = e.name.clone();
+    let old = replaced;
     let row = photo::ActiveModel {
         enterprise_id: Set(enterprise_id),
         product_id: Set(None),
@@ -866,6 +917,7 @@ pub async fn set_logo(
         alt: Set(name),
         created_by: Set(actor.id()),
         created_at: Set(now()),
+        pending: Set(held),
         ..Default::default()
     }
     .insert(&txn)
@@ -876,7 +928,7 @@ pub async fn set_logo(
         "enterprise.logo_set",
         "enterprise",
         enterprise_id,
-        json!({"photo_id": row.id, "hash": row.hash}),
+        json!({"photo_id": row.id, "hash": row.hash, "held": held}),
     )
     .await?;
     txn.commit().await?;
@@ -887,7 +939,7 @@ pub async fn set_logo(
 pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) -> AppResult<()> {
     require_manage(&state.db, actor, enterprise_id).await?;
     let txn = super::write_txn(&state.db).await?;
-    lock_enterprise(&txn, enterprise_id).await?;
+    let e = super::catalogue::lock_enterprise(&txn, enterprise_id).await?;
     let old = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
         .filter(photo::Column::ProductId.is_null())
@@ -901,6 +953,13 @@ pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) ->
         .filter(photo::Column::ProductId.is_null())
         .exec(&txn)
         .await?;
+    // A decision staff were about to take on the removed logo no longer applies.
+    let mut changed: enterprise::ActiveModel = e.clone().into();
+    changed.version = Set(e.version + 1);
+    if e.pending.is_none() && e.pending_status.as_deref() == Some("submitted") {
+        changed.pending_status = Set(None);
+    }
+    changed.update(&txn).await?;
     audit::record(
         &txn,
         actor,

@@ -81,7 +81,8 @@ pub async fn create_enterprise(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
-    /// `public` (default): enterprises with published products; `mine`: the caller's.
+    /// `public` (default): enterprises with published products; `mine`: the caller's;
+    /// `review` (staff): those whose profile changes wait for review.
     #[param(inline)]
     pub scope: Option<EnterpriseScope>,
 }
@@ -274,6 +275,31 @@ pub async fn review_product(
         catalogue::review_product(
             &state.db,
             &state.reference,
+            &actor,
+            id,
+            body.decision,
+            body.version,
+            body.reason.as_deref(),
+        )
+        .await?,
+    ))
+}
+
+/// Approve or reject a member's changes to a public enterprise's profile (staff).
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/review", tag = "vetting", params(("id" = i32, Path)),
+    request_body = ReviewBody,
+    responses((status = 200, body = EnterpriseView), (status = 403, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody, description = "`enterprise.changed` or `enterprise.nothing_to_review`"),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn review_enterprise(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    ApiPath(id): ApiPath<i32>,
+    ApiJson(body): ApiJson<ReviewBody>,
+) -> ApiResult<axum::Json<EnterpriseView>> {
+    Ok(axum::Json(
+        catalogue::review_enterprise(
+            &state,
             &actor,
             id,
             body.decision,

@@ -22,6 +22,7 @@ use crate::http::pages::{PageCtx, render};
         catalogue::create_product, catalogue::list_products, catalogue::get_product,
         catalogue::update_product, catalogue::delete_product,
         catalogue::submit_product, catalogue::review_product, catalogue::unpublish_product,
+        catalogue::review_enterprise,
         catalogue::list_audit,
         search::search_products,
         search::search_status,

@@ -278,9 +278,9 @@ pub async fn edit_enterprise(
     Path(id): Path<i32>,
 ) -> PageResult {
     require_signed_in(&ctx)?;
-    let e = catalogue::enterprise_for_edit(&state.db, &ctx.actor, id).await?;
+    let input = catalogue::enterprise_for_edit(&state.db, &ctx.actor, id).await?;
     let title = ctx.t("enterprise.edit");
-    let values = FormValues::from_input(&catalogue::enterprise_input(&e));
+    let values = FormValues::from_input(&input);
     Ok(enterprise_form_page(
         &state,
         ctx,
@@ -318,6 +318,9 @@ pub async fn update_enterprise(
         }
     };
     match result {
+        Ok(e) if e.pending_status.as_deref() == Some("submitted") => {
+            Ok(see_other("/dashboard?done=enterprise_held"))
+        }
         Ok(_) => Ok(see_other("/dashboard?done=enterprise_saved")),
         Err(err) => match Errors::from_app(ctx.lang, &err) {
             Some(errors) => Ok(enterprise_form_page(

@@ -145,7 +145,12 @@ async fn enterprise_page(
     .map(|p| (p.id, p.name))
     .collect();
     Ok(MediaPage {
-        photos: enterprise.logo.clone().into_iter().collect(),
+        photos: enterprise
+            .logo
+            .clone()
+            .into_iter()
+            .chain(enterprise.pending_logo.clone())
+            .collect(),
         enterprise,
         product: None,
         documents,

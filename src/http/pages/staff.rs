@@ -29,6 +29,8 @@ fn require_staff(ctx: &PageCtx) -> Result<(), PageError> {
 struct QueuePage {
     ctx: PageCtx,
     items: Vec<ProductView>,
+    /// Enterprises whose profile changes wait.
+    enterprises: Vec<catalogue::EnterpriseView>,
     message: Option<&'static str>,
 }
 
@@ -46,6 +48,13 @@ pub async fn review_queue(
     let items = catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
         .await?
         .items;
+    let enterprises = catalogue::list_enterprises(
+        &state.db,
+        &state.reference,
+        &ctx.actor,
+        catalogue::EnterpriseScope::Review,
+    )
+    .await?;
     let message = match q.done.as_deref() {
         Some(k @ ("approved" | "rejected" | "unpublished")) => Some(ctx.t(&format!("done.{k}"))),
         _ => None,
@@ -53,12 +62,14 @@ pub async fn review_queue(
     Ok(render(&QueuePage {
         ctx,
         items,
+        enterprises,
         message,
     }))
 }
 
 /// One line of the comparison between what buyers see and what the producer proposes.
 struct Change {
+    key: &'static str,
     label: &'static str,
     before: String,
     after: String,
@@ -77,8 +88,6 @@ struct ReviewPage {
 }
 
 fn describe_changes(ctx: &PageCtx, live: &ProductInput, proposed: &ProductInput) -> Vec<Change> {
-    let before = FormValues::from_input(live);
-    let after = FormValues::from_input(proposed);
     let keys = [
         "name",
         "category",
@@ -102,11 +111,24 @@ fn describe_changes(ctx: &PageCtx, live: &ProductInput, proposed: &ProductInput)
         "shelf_life_days",
         "description",
     ];
+    compare(ctx, live, proposed, &keys)
+}
+
+/// The fields (of `keys`) whose values differ between what buyers see and the proposal.
+fn compare(
+    ctx: &PageCtx,
+    live: &impl serde::Serialize,
+    proposed: &impl serde::Serialize,
+    keys: &[&'static str],
+) -> Vec<Change> {
+    let before = FormValues::from_input(live);
+    let after = FormValues::from_input(proposed);
     keys.iter()
         .filter_map(|k| {
             let b = before.all(k).join(", ");
             let a = after.all(k).join(", ");
             (a != b).then(|| Change {
+                key: k,
                 label: ctx.t(&format!("field.{k}")),
                 before: b,
                 after: a,
@@ -168,6 +190,24 @@ pub struct DecisionForm {
     reason: Option<String>,
 }
 
+impl DecisionForm {
+    fn decision(&self) -> Result<Decision, PageError> {
+        match self.decision.as_str() {
+            "approve" => Ok(Decision::Approve),
+            "reject" => Ok(Decision::Reject),
+            _ => Err(AppError::BadRequest("request.malformed").into()),
+        }
+    }
+}
+
+/// Back to the queue, saying what was decided.
+fn decided(decision: Decision) -> axum::response::Response {
+    see_other(match decision {
+        Decision::Approve => "/staff/review?done=approved",
+        Decision::Reject => "/staff/review?done=rejected",
+    })
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -175,11 +215,7 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
     require_staff(&ctx)?;
-    let decision = match form.decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject,
-        _ => return Err(AppError::BadRequest("request.malformed").into()),
-    };
+    let decision = form.decision()?;
     match catalogue::review_product(
         &state.db,
         &state.reference,
@@ -191,10 +227,7 @@ pub async fn decide(
     )
     .await
     {
-        Ok(_) => Ok(see_other(match decision {
-            Decision::Approve => "/staff/review?done=approved",
-            Decision::Reject => "/staff/review?done=rejected",
-        })),
+        Ok(_) => Ok(decided(decision)),
         Err(AppError::Conflict {
             code: code @ "product.changed",
             ..
@@ -204,6 +237,109 @@ pub async fn decide(
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
             Some(errors) => review_page_for(&state, ctx, id, errors, None).await,
+            None => Err(err.into()),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/enterprise_review.html")]
+struct EnterpriseReviewPage {
+    ctx: PageCtx,
+    e: catalogue::EnterpriseView,
+    changes: Vec<Change>,
+    errors: Errors,
+    notice: Option<&'static str>,
+}
+
+async fn enterprise_review_for(
+    state: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> PageResult {
+    let (e, live) =
+        catalogue::enterprise_review(&state.db, &state.reference, &ctx.actor, id).await?;
+    let keys = [
+        "name",
+        "legal_form",
+        "tax_code",
+        "commune_code",
+        "address",
+        "phone",
+        "email",
+        "description",
+        "founded_year",
+        "workforce",
+        "certifications",
+    ];
+    let mut changes = match &e.pending_changes {
+        Some(proposed) => compare(&ctx, &live, proposed, &keys),
+        None => Vec::new(),
+    };
+    // Staff read a place, not a commune code.
+    for c in changes.iter_mut().filter(|c| c.key == "commune_code") {
+        c.label = ctx.t("field.commune");
+        for v in [&mut c.before, &mut c.after] {
+            if let Ok(code) = v.parse::<i32>() {
+                *v = state.reference.place_name(code);
+            }
+        }
+    }
+    let status = if errors.any() {
+        Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+    } else {
+        notice.map(|_| axum::http::StatusCode::CONFLICT)
+    };
+    let mut response = render(&EnterpriseReviewPage {
+        ctx,
+        e,
+        changes,
+        errors,
+        notice,
+    });
+    if let Some(s) = status {
+        *response.status_mut() = s;
+    }
+    Ok(response)
+}
+
+pub async fn enterprise_review_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    enterprise_review_for(&state, ctx, id, Errors::default(), None).await
+}
+
+pub async fn decide_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    let decision = form.decision()?;
+    match catalogue::review_enterprise(
+        &state,
+        &ctx.actor,
+        id,
+        decision,
+        form.version,
+        form.reason.as_deref(),
+    )
+    .await
+    {
+        Ok(_) => Ok(decided(decision)),
+        Err(AppError::Conflict {
+            code: code @ "enterprise.changed",
+            ..
+        }) => {
+            let notice = ctx.t(&format!("error.{code}"));
+            enterprise_review_for(&state, ctx, id, Errors::default(), Some(notice)).await
+        }
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => enterprise_review_for(&state, ctx, id, errors, None).await,
             None => Err(err.into()),
         },
     }
