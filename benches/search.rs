@@ -6,6 +6,11 @@
 //! queries — plain, without diacritics, with one typo, as a prefix, with filters and facets —
 //! and prints p50/p95/p99 latency of the engine and of `GET /api/v1/search` for the same
 //! queries, and their ratio. `BENCH_PRODUCTS` changes the size.
+//!
+//! First it times highlighting, which runs on every hit whatever engine found it: an ordinary
+//! description against an ordinary query, beside text and a query built to be slow (words
+//! thousands of letters long, the longest query allowed), so that their ratio shows the
+//! work stays bounded.
 
 use std::time::{Duration, Instant};
 
@@ -289,7 +294,61 @@ async fn measure(
     Ok(())
 }
 
+/// Median time of `f` over `runs` runs, in microseconds.
+fn median_us(runs: usize, mut f: impl FnMut() -> usize) -> f64 {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            start.elapsed()
+        })
+        .collect();
+    times.sort_unstable();
+    times[runs / 2].as_secs_f64() * 1e6
+}
+
+fn highlighting() {
+    use ketnoi::search::highlight::{highlight, snippet};
+    let ordinary_text = "Miến dong Na Rì được làm từ củ dong riềng trồng trên nương, \
+        phơi nắng tự nhiên, không chất tẩy trắng. Sợi miến dai, trong, nấu không nát. "
+        .repeat(12);
+    let ordinary = words("mien dong na ri ");
+    // 200 characters of query: long words, each allowed two typos.
+    let long_query = words(&format!("{} ", ["khongnung"; 20].join(" ")));
+    let hostile_text = format!(
+        "{} {} {}",
+        "khongnung".repeat(600),
+        "a".repeat(5_000),
+        "khongnunk ".repeat(300)
+    );
+    let runs = 200;
+    let a = median_us(runs, || {
+        highlight(&ordinary_text, &ordinary).len() + snippet(&ordinary_text, &ordinary, 240).len()
+    });
+    let b = median_us(runs, || {
+        highlight(&hostile_text, &long_query).len() + snippet(&hostile_text, &long_query, 240).len()
+    });
+    println!("highlighting (median of {runs} runs, µs)");
+    println!(
+        "{:<56} {a:>10.1}",
+        format!(
+            "ordinary {}-char description, 4 words",
+            ordinary_text.chars().count()
+        )
+    );
+    println!(
+        "{:<56} {b:>10.1}   ×{:.1}",
+        format!(
+            "{}-char text of 5,000-letter words, 20-word query",
+            hostile_text.chars().count()
+        ),
+        b / a
+    );
+    println!();
+}
+
 fn main() -> anyhow::Result<()> {
+    highlighting();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

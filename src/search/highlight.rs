@@ -3,29 +3,43 @@
 use super::Word;
 use crate::domain::text;
 
-/// Damerau–Levenshtein distance with adjacent transpositions, capped for speed.
-fn distance(a: &str, b: &str) -> usize {
+/// Whether the Damerau–Levenshtein distance (adjacent transpositions) between `a` and `b`
+/// is at most `max`. Only the band of cells within `max` of the diagonal is computed, so the
+/// work is linear in the words' length whatever text a producer or a searcher sends.
+fn within(a: &str, b: &str, max: usize) -> bool {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    if a.len().abs_diff(b.len()) > max {
+        return false;
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
+    let far = max + 1;
+    let width = b.len() + 1;
+    // Three rolling rows: the one before last (for transpositions), the last, this one.
+    let mut before = vec![far; width];
+    let mut last: Vec<usize> = (0..width).map(|j| j.min(far)).collect();
+    let mut row = vec![far; width];
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(b.len());
+        row.fill(far);
+        row[0] = i.min(far);
+        let mut best = row[0];
+        for j in lo..=hi {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut d = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                d = d.min(before[j - 2] + 1);
             }
+            row[j] = d.min(far);
+            best = best.min(row[j]);
         }
+        if best > max {
+            return false;
+        }
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    d[a.len()][b.len()]
+    last[b.len()] <= max
 }
 
 /// Does an indexed word (folded) match a query word: exactly, by prefix when typing, or
@@ -45,11 +59,11 @@ pub fn matches(indexed: &str, word: &Word) -> bool {
         // A prefix within the typo budget: compare with the start of the indexed word.
         let len = word.folded.chars().count();
         let head: String = indexed.chars().take(len).collect();
-        if distance(&head, &word.folded) <= typos {
+        if within(&head, &word.folded, typos) {
             return true;
         }
     }
-    distance(indexed, &word.folded) <= typos
+    within(indexed, &word.folded, typos)
 }
 
 fn escape(s: &str) -> String {
@@ -165,6 +179,32 @@ mod tests {
         assert_eq!(words("khongnung ")[0].typos(), 2);
         assert!(!matches("mien", &words("mian ")[0]));
         assert!(matches("tuyet", &words("tuyte ")[0]));
+    }
+
+    #[test]
+    fn bounded_distance_agrees_with_the_definition() {
+        assert!(within("tuyet", "tuyet", 0));
+        assert!(within("tuyet", "tuyte", 1), "a transposition is one typo");
+        assert!(within("tuyet", "tuye", 1));
+        assert!(within("tuyet", "xtuyet", 1));
+        assert!(!within("tuyet", "tuy", 1));
+        assert!(!within("khongnung", "khungnong", 1));
+        assert!(within("khongnung", "khungnong", 2));
+        assert!(within("", "ab", 2));
+        assert!(!within("", "abc", 2));
+        assert!(within("abcdef", "bacdfe", 2));
+        assert!(!within("abcdef", "badcfe", 2));
+    }
+
+    #[test]
+    fn long_words_in_text_or_query_are_compared_without_blowing_up() {
+        let long = "a".repeat(20_000);
+        let query = words(&format!("{} ", "a".repeat(199)));
+        let text = format!("{long} {long}b {}", "ab".repeat(10_000));
+        // Two typos allowed: the 20,000-letter words are far from the 199-letter query word.
+        assert!(!highlight(&text, &query).contains("<mark>"));
+        let near = format!("x {} y", "a".repeat(200));
+        assert!(highlight(&near, &query).contains("<mark>"));
     }
 
     #[test]
