@@ -36,7 +36,7 @@ pub enum AppError {
     },
     #[error("bad request: {0}")]
     BadRequest(&'static str),
-    /// Too many attempts; `code` says at what (`auth.rate_limited`, `request.rate_limited`).
+    /// Too many attempts; `code` says at what (`auth.rate_limited`, `register.rate_limited`, `request.rate_limited`).
     #[error("too many attempts")]
     RateLimited {
         code: &'static str,

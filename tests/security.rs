@@ -4,6 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
 use common::desk::linkage;
@@ -365,5 +366,93 @@ async fn a_guest_who_guesses_another_guests_key_reads_nothing_of_theirs() {
         !other.body.contains("Chị Lan") && !other.body.contains("654 321"),
         "{}",
         other.body
+    );
+}
+
+fn registration(login: &str) -> axum::http::Request<axum::body::Body> {
+    json_request(
+        "POST",
+        "/api/v1/auth/register",
+        &json!({"login": login, "password": "mat-khau-123", "full_name": "Lò Văn Tủa", "role": "producer"}),
+    )
+}
+
+#[tokio::test]
+async fn one_address_cannot_sweep_phone_numbers_through_registration() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("producer", "0912000111").await;
+    app.clear_cookies();
+    // Someone checks 40 phone numbers, the taken one among them, from one address.
+    let mut numbers: Vec<String> = (0..39).map(|i| format!("09130001{i:02}")).collect();
+    numbers.insert(30, "0912000111".into());
+    let requests = numbers.iter().map(|n| registration(n)).collect();
+    let answers = concurrently(&app.router, "198.51.100.7:4000", requests).await;
+    let limited = statuses(&answers, StatusCode::TOO_MANY_REQUESTS);
+    let answered = answers.len() - limited;
+    assert_eq!(answered, 10, "{answers:?}");
+    let users = ketnoi::db::entities::user::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        users as usize,
+        1 + statuses(&answers, StatusCode::CREATED),
+        "a refused registration opened no account"
+    );
+    // Another address (a producer at home) still registers, and the page says why it waits.
+    let r = app
+        .send_from("203.0.113.9:4000", registration("0913999999"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.clear_cookies();
+    let csrf = app.csrf().await;
+    let page = app
+        .send_from(
+            "198.51.100.7:4000",
+            axum::http::Request::post("/dang-ky")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!(
+                    "csrf={csrf}&login=0913888888&password=mat-khau-123&full_name=L%C3%B2&role=producer"
+                )))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.body.contains("<form"),
+        "the form stays, with its message"
+    );
+    assert!(page.body.contains("nhờ cán bộ Trung tâm"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn registering_with_a_taken_address_tells_its_owner_once() {
+    use ketnoi::db::entities::email_outbox;
+    let mut app = TestApp::new().await;
+    app.sign_in_new("buyer", "mua@example.vn").await;
+    app.clear_cookies();
+    for _ in 0..3 {
+        let r = app.send(registration("Mua@Example.vn")).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.error_code(), "login.taken");
+    }
+    let mail = email_outbox::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("outbox");
+    assert_eq!(mail.len(), 1, "one notice a day, whatever is tried");
+    assert_eq!(mail[0].to_address, "mua@example.vn");
+    assert!(mail[0].body.contains("/quen-mat-khau"), "{}", mail[0].body);
+    // A taken phone number has no mailbox to tell.
+    app.sign_in_new("producer", "0912000111").await;
+    app.clear_cookies();
+    let r = app.send(registration("0912000111")).await;
+    assert_eq!(r.error_code(), "login.taken");
+    assert_eq!(
+        email_outbox::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        1
     );
 }

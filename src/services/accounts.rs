@@ -135,6 +135,57 @@ pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppR
     Ok(ended)
 }
 
+/// Someone tried to open a new account with the e-mail address of an existing one: its
+/// owner is told (once a day at most, so that nobody can flood a mailbox through the form)
+/// and shown the way back in, in case it was them.
+pub(super) async fn tell_owner_of_registration(
+    db: &DatabaseConnection,
+    config: &Config,
+    login: &Login,
+) -> AppResult<()> {
+    let Login::Email(address) = login else {
+        return Ok(());
+    };
+    let once_a_day = throttle::Limit::new(
+        format!("register-notice:{}", login.key()),
+        1,
+        chrono::Duration::days(1),
+    );
+    if throttle::check(db, "register.notice", &[once_a_day])
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    let Some(account) = auth::find_by_login(db, login).await? else {
+        return Ok(());
+    };
+    let base = config.base_url();
+    let body = format!(
+        "{} {},\n\n{}\n\n{base}/dang-nhap\n{base}/quen-mat-khau\n\n{}\n\n-- \n{}\n",
+        t(Lang::Vi, "mail.greeting"),
+        account.full_name,
+        t(Lang::Vi, "register.mail_intro"),
+        t(Lang::Vi, "register.mail_ignore"),
+        t(Lang::Vi, "site.footer"),
+    );
+    let at = now();
+    email_outbox::ActiveModel {
+        to_address: Set(address.as_str().to_string()),
+        subject: Set(format!("[ketnoi] {}", t(Lang::Vi, "register.mail_subject"))),
+        body: Set(body),
+        created_at: Set(at),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        sent_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// Someone forgot their password and typed a sign-in name. When an account with that name
 /// has an e-mail address, a link is queued to it; either way the caller learns nothing
 /// (whether the account exists, whether it has an address), so the answer to show is

@@ -193,9 +193,11 @@ mod tests {
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = UserView, description = "Account created; session cookie set"),
               (status = 409, body = crate::error::ErrorBody, description = "`login.taken`"),
-              (status = 422, body = crate::error::ErrorBody)))]
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 429, body = crate::error::ErrorBody, description = "`register.rate_limited`: too many registrations from this address, with `Retry-After`")))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<impl IntoResponse> {
@@ -205,8 +207,7 @@ pub async fn register(
         &body.full_name,
         &body.role,
     )?;
-    let user = auth::create_account(&state.db, auth::Opener::SelfService, account).await?;
-    let token = auth::open_session(&state.db, &state.config, user.id).await?;
+    let (user, token) = auth::register(&state.db, &state.config, account, &ip).await?;
     let jar = jar.add(session_cookie(
         token,
         state.config.secure_cookies,

@@ -239,6 +239,7 @@ pub struct RegisterForm {
 
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ctx: PageCtx,
     jar: CookieJar,
     axum::Form(form): axum::Form<RegisterForm>,
@@ -249,12 +250,11 @@ pub async fn register(
         &form.full_name,
         &form.role,
     ) {
-        Ok(account) => auth::create_account(&state.db, auth::Opener::SelfService, account).await,
+        Ok(account) => auth::register(&state.db, &state.config, account, &ip).await,
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(user) => {
-            let token = auth::open_session(&state.db, &state.config, user.id).await?;
+        Ok((user, token)) => {
             let jar = jar.add(session_cookie(
                 token,
                 state.config.secure_cookies,
@@ -267,7 +267,16 @@ pub async fn register(
             };
             Ok((jar, see_other(dest)).into_response())
         }
-        Err(err) => match Errors::from_app(ctx.lang, &err) {
+        Err(err) => match Errors::from_app(ctx.lang, &err).or_else(|| match &err {
+            AppError::RateLimited { code, .. } => Some(Errors::new(
+                ctx.lang,
+                &[crate::domain::FieldError {
+                    field: "login",
+                    code,
+                }],
+            )),
+            _ => None,
+        }) {
             Some(errors) => {
                 let mut values = FormValues::default();
                 values.set("login", form.login);
