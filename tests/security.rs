@@ -456,3 +456,32 @@ async fn registering_with_a_taken_address_tells_its_owner_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_search_longer_than_two_hundred_characters_gets_a_clear_error() {
+    let mut app = TestApp::new().await;
+    let long = "miến".repeat(51);
+    let r = app
+        .get(&format!("/api/v1/search?q={}", urlencoding(&long)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.error_code(), "text.too_long");
+    assert_eq!(r.json()["error"]["field"], "q");
+    let page = app
+        .get(&format!("/tim-kiem?q={}", urlencoding(&long)))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body.contains("<form"),
+        "the search form stays to correct it"
+    );
+    // At the limit, one word of 200 letters is searched.
+    let r = app
+        .get(&format!("/api/v1/search?q={}", "a".repeat(200)))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -46,7 +46,8 @@ document.addEventListener('submit', (event) => {
       inflight = new AbortController();
       try {
         const response = await fetch(url, { signal: inflight.signal, headers: { Accept: 'text/html' } });
-        if (!response.ok) return;
+        // 422: the query cannot run (too long); the results part says why.
+        if (!response.ok && response.status !== 422) return;
         const html = new DOMParser().parseFromString(await response.text(), 'text/html');
         const fresh = html.getElementById('search-results');
         const current = document.getElementById('search-results');

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 
-use super::{PageCtx, PageResult, render};
+use super::{Errors, PageCtx, PageResult, render};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::search::FACETS;
@@ -32,6 +32,8 @@ struct SearchPage {
     results: Option<SearchResponse>,
     groups: Vec<FacetGroup>,
     unavailable: bool,
+    /// What is wrong with the query (too long, a page past the end), when it cannot run.
+    invalid: Option<&'static str>,
     /// Links that find more when nothing matched.
     without_filters: Option<String>,
     /// Enterprises with matching products, most matches first.
@@ -112,10 +114,22 @@ pub async fn search_page(
     } else {
         FACETS.to_vec()
     };
-    let (results, unavailable) = match search::search_with(&state, &params, &facets).await {
-        Ok(r) => (Some(r), false),
-        Err(AppError::SearchUnavailable) => (None, true),
-        Err(AppError::Invalid(_)) => (None, false),
+    let (results, unavailable, invalid) = match search::search_with(&state, &params, &facets).await
+    {
+        Ok(r) => (Some(r), false, None),
+        Err(AppError::SearchUnavailable) => (None, true, None),
+        Err(err @ AppError::Invalid(_)) => {
+            let message = Errors::from_app(ctx.lang, &err).and_then(|e| {
+                ["q", "page", "per_page", "sort"]
+                    .iter()
+                    .find_map(|f| e.get(f))
+            });
+            (
+                None,
+                false,
+                Some(message.unwrap_or(ctx.t("error.request.malformed"))),
+            )
+        }
         Err(e) => return Err(e.into()),
     };
     let groups = results
@@ -168,18 +182,23 @@ pub async fn search_page(
             super::urlencode(&words[..words.len() - 1].join(" "))
         )
     });
-    Ok(render(&SearchPage {
+    let mut response = render(&SearchPage {
         q: params.q.clone(),
         sort: params.sort.clone().unwrap_or_default(),
         ctx,
         results,
         groups,
         unavailable,
+        invalid,
         without_filters,
         enterprises,
         fewer_words,
         params,
-    }))
+    });
+    if invalid.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
 }
 
 /// The five enterprises with the most matching products: (name, page path, matches).
