@@ -135,10 +135,52 @@ pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppR
     Ok(ended)
 }
 
+/// Registrations allowed from one address in [`Config::login_window`]: enough for a commune
+/// hall where a whole class of producers signs up behind one connection, too few to learn
+/// which of a list of phone numbers already have accounts (a taken name answers
+/// `login.taken`, so that a producer who forgot they registered is told so; the owner of a
+/// taken e-mail address is told by mail).
+fn registration_limit(config: &Config, ip: &str) -> throttle::Limit {
+    throttle::Limit::new(
+        format!("register-ip:{ip}"),
+        config.login_attempts.saturating_mul(2),
+        config.login_window,
+    )
+}
+
+/// A person opens their own account (producer or buyer) from `ip`, and is signed in:
+/// returns the account and the session token for the cookie.
+pub async fn register(
+    db: &DatabaseConnection,
+    config: &Config,
+    account: auth::NewAccount,
+    ip: &str,
+) -> AppResult<(user::Model, String)> {
+    throttle::check(
+        db,
+        "register.rate_limited",
+        &[registration_limit(config, ip)],
+    )
+    .await?;
+    let login = account.login.clone();
+    let user = match auth::create_account(db, auth::Opener::SelfService, account).await {
+        Err(AppError::Conflict {
+            code: "login.taken",
+            ..
+        }) => {
+            tell_owner_of_registration(db, config, &login).await?;
+            return Err(AppError::conflict("login", "login.taken"));
+        }
+        other => other?,
+    };
+    let token = auth::open_session(db, config, user.id).await?;
+    Ok((user, token))
+}
+
 /// Someone tried to open a new account with the e-mail address of an existing one: its
 /// owner is told (once a day at most, so that nobody can flood a mailbox through the form)
 /// and shown the way back in, in case it was them.
-pub(super) async fn tell_owner_of_registration(
+async fn tell_owner_of_registration(
     db: &DatabaseConnection,
     config: &Config,
     login: &Login,

@@ -238,48 +238,6 @@ pub async fn create_account(
     Ok(model)
 }
 
-/// Registrations allowed from one address in [`Config::login_window`]: enough for a commune
-/// hall where a whole class of producers signs up behind one connection, too few to learn
-/// which of a list of phone numbers already have accounts (a taken name answers
-/// `login.taken`, so that a producer who forgot they registered is told so; the owner of a
-/// taken e-mail address is told by mail).
-fn registration_limit(config: &Config, ip: &str) -> throttle::Limit {
-    throttle::Limit::new(
-        format!("register-ip:{ip}"),
-        config.login_attempts.saturating_mul(2),
-        config.login_window,
-    )
-}
-
-/// A person opens their own account (producer or buyer) from `ip`, and is signed in:
-/// returns the account and the session token for the cookie.
-pub async fn register(
-    db: &DatabaseConnection,
-    config: &Config,
-    account: NewAccount,
-    ip: &str,
-) -> AppResult<(user::Model, String)> {
-    throttle::check(
-        db,
-        "register.rate_limited",
-        &[registration_limit(config, ip)],
-    )
-    .await?;
-    let login = account.login.clone();
-    let user = match create_account(db, Opener::SelfService, account).await {
-        Err(AppError::Conflict {
-            code: "login.taken",
-            ..
-        }) => {
-            super::accounts::tell_owner_of_registration(db, config, &login).await?;
-            return Err(AppError::conflict("login", "login.taken"));
-        }
-        other => other?,
-    };
-    let token = open_session(db, config, user.id).await?;
-    Ok((user, token))
-}
-
 /// The limits a sign-in attempt counts against: the name at this address (tight: a
 /// person who mistypes is slowed, nobody elsewhere is), the address (one source trying many
 /// names), and the name from anywhere (loose, so that nobody can lock a staff member out

@@ -207,7 +207,7 @@ pub async fn register(
         &body.full_name,
         &body.role,
     )?;
-    let (user, token) = auth::register(&state.db, &state.config, account, &ip).await?;
+    let (user, token) = accounts::register(&state.db, &state.config, account, &ip).await?;
     let jar = jar.add(session_cookie(
         token,
         state.config.secure_cookies,

@@ -250,7 +250,7 @@ pub async fn register(
         &form.full_name,
         &form.role,
     ) {
-        Ok(account) => auth::register(&state.db, &state.config, account, &ip).await,
+        Ok(account) => accounts::register(&state.db, &state.config, account, &ip).await,
         Err(e) => Err(e.into()),
     };
     match result {
