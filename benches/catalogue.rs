@@ -221,7 +221,7 @@ async fn run() -> anyhow::Result<()> {
     let t = Instant::now();
     let db = ketnoi::db::connect(&url).await?;
     ketnoi::db::migrate(&db).await?;
-    let app = ketnoi::app::build_app(db, ketnoi::config::Config::default()).await?;
+    let app = ketnoi::router::build_app(db, ketnoi::config::Config::default()).await?;
     let startup = t.elapsed();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -1,35 +1,20 @@
-//! Application state and assembly.
+//! Assembly: opens the configured database-side services and engines into the
+//! [`AppState`] every use case receives.
 
 use std::sync::Arc;
 
-use axum::Router;
 use sea_orm::DatabaseConnection;
 
 use crate::config::{Config, SearchConfig, StorageConfig};
+use crate::db::reference::Reference;
 use crate::search::SearchEngine;
 use crate::search::embedded::EmbeddedEngine;
 use crate::search::meili::MeiliEngine;
-use crate::services::reference::Reference;
 use crate::storage::BlobStore;
 use crate::storage::dir::DirStore;
 use crate::storage::s3::S3Store;
 
-/// Everything a request handler may need, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub reference: Arc<Reference>,
-    pub config: Arc<Config>,
-    pub search: Arc<dyn SearchEngine>,
-    /// Search synonym groups, folded (see `services::synonyms`).
-    pub synonyms: Arc<std::sync::RwLock<Vec<Vec<String>>>>,
-    /// Photos and documents.
-    pub store: Arc<dyn BlobStore>,
-    /// Bounds how many photos are decoded and resized at once.
-    pub image_permits: Arc<tokio::sync::Semaphore>,
-    /// Sends queued e-mail (see `jobs::mail`).
-    pub mailer: Arc<crate::mail::Mailer>,
-}
+pub use crate::context::AppState;
 
 /// Opens the configured object store; an S3 bucket is created when missing.
 pub async fn open_store(config: &StorageConfig) -> anyhow::Result<Arc<dyn BlobStore>> {
@@ -63,8 +48,12 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
     };
     let store = open_store(&config.storage).await?;
     let mailer = Arc::new(crate::mail::Mailer::from_config(&config)?);
+    let printer = config.chromium.clone().map(|browser| {
+        Arc::new(crate::print::Chromium::new(browser)) as Arc<dyn crate::print::Printer>
+    });
     let state = AppState {
         mailer,
+        printer,
         db,
         reference: Arc::new(reference),
         image_permits: Arc::new(tokio::sync::Semaphore::new(config.image_workers.max(1))),
@@ -85,9 +74,4 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         Err(_) => tracing::warn!("the search engine did not answer in time; synonyms follow later"),
     }
     Ok(state)
-}
-
-/// Builds the router over an already migrated database.
-pub async fn build_app(db: DatabaseConnection, config: Config) -> anyhow::Result<Router> {
-    Ok(crate::router::router(build_state(db, config).await?))
 }

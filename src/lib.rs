@@ -1,11 +1,14 @@
 //! ketnoi: the producer catalogue and market-linkage marketplace of a provincial
 //! Industrial and Trade Promotion Centre.
 //!
-//! `app::build_app` assembles the whole application from a database connection and a
+//! `router::build_app` assembles the whole application from a database connection and a
 //! configuration; the binary in `main.rs` and the integration tests both go through it.
+//! The layers, and the one direction in which they may depend on each other, are described
+//! in `ARCHITECTURE.md`.
 
 pub mod app;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -24,6 +24,31 @@ pub enum PrintError {
     Failed(String),
 }
 
+/// Something that turns a self-contained HTML page into PDF bytes.
+#[async_trait::async_trait]
+pub trait Printer: Send + Sync {
+    /// Renders `html` (with `files`, by relative path, beside it) to PDF bytes.
+    async fn pdf(&self, html: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, PrintError>;
+}
+
+/// Headless Chromium, started for each document (see the module's notes on its confinement).
+pub struct Chromium {
+    browser: PathBuf,
+}
+
+impl Chromium {
+    pub fn new(browser: PathBuf) -> Self {
+        Chromium { browser }
+    }
+}
+
+#[async_trait::async_trait]
+impl Printer for Chromium {
+    async fn pdf(&self, html: &str, files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, PrintError> {
+        pdf(&self.browser, html, files).await
+    }
+}
+
 /// The Chromium (or Chrome) to print with: `KETNOI_CHROMIUM`, else the first on `PATH`.
 pub fn find_browser(configured: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = configured {

@@ -335,3 +335,11 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
+
+/// The whole application over an already migrated database: its state, then its routes.
+pub async fn build_app(
+    db: sea_orm::DatabaseConnection,
+    config: crate::config::Config,
+) -> anyhow::Result<Router> {
+    Ok(router(crate::app::build_state(db, config).await?))
+}

@@ -44,7 +44,7 @@ async fn sessions_survive_a_restart_and_work_on_another_instance() {
     let mut app = TestApp::new().await;
     app.sign_in_new("producer", "p@example.vn").await;
     // A second application instance over the same database: the cookie still signs in.
-    app.router = ketnoi::app::build_app(app.db.clone(), ketnoi::config::Config::default())
+    app.router = ketnoi::router::build_app(app.db.clone(), ketnoi::config::Config::default())
         .await
         .unwrap();
     let me = app.get("/api/v1/me").await;

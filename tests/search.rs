@@ -149,7 +149,7 @@ async fn a_rebuild_drops_what_the_catalogue_no_longer_has() {
     let (a, b, _) = catalogue(&mut app).await;
     app.index().await;
     // Something the database does not know (say, from a lost outbox).
-    let mut stray = ketnoi::search::SearchDoc::from_view(
+    let mut stray = ketnoi::services::search_sync::search_doc(
         &ketnoi::services::catalogue::published_views(&app.db, &app.state.reference, &[a as i32])
             .await
             .unwrap()[0],

@@ -1,6 +1,7 @@
 //! Database access: connection, migrations and the sea-orm entities.
 
 pub mod entities;
+pub mod reference;
 
 use std::time::Duration;
 

@@ -10,6 +10,7 @@ mod error;
 pub mod fair;
 mod paging;
 mod phone;
+pub mod photo;
 pub mod product;
 pub mod request;
 mod tax_code;

@@ -90,7 +90,7 @@ pub async fn drain(db: &DatabaseConnection, mailer: &Mailer) -> AppResult<usize>
 }
 
 /// Runs the worker for as long as the server runs.
-pub fn spawn_worker(state: crate::app::AppState) {
+pub fn spawn_worker(state: crate::context::AppState) {
     tokio::spawn(async move {
         loop {
             match drain_once(&state.db, &state.mailer, 20).await {

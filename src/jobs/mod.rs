@@ -58,7 +58,7 @@ pub const STORAGE_GC_GRACE: chrono::Duration = chrono::Duration::hours(24);
 
 /// Removes orphaned objects (what interrupted uploads left) once a day. Safe to run on
 /// several instances at once: removing an orphan twice is harmless.
-pub fn spawn_storage_gc(state: crate::app::AppState) {
+pub fn spawn_storage_gc(state: crate::context::AppState) {
     tokio::spawn(async move {
         // The first pass waits an hour, so a restart loop never hammers the store.
         let start = tokio::time::Instant::now() + Duration::from_secs(3600);

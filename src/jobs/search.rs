@@ -15,9 +15,9 @@ use sea_orm::{
 };
 
 use crate::db::entities::search_outbox;
+use crate::db::reference::Reference;
 use crate::error::{AppError, AppResult};
 use crate::search::{SearchDoc, SearchEngine};
-use crate::services::reference::Reference;
 use crate::services::{catalogue, now, search_sync};
 
 /// Applies up to `batch` waiting changes. Returns how many outbox rows were applied.
@@ -96,7 +96,7 @@ pub async fn drain(
 
 /// Runs the worker for as long as the server runs; also picks up synonym changes made on
 /// other app instances.
-pub fn spawn_worker(state: crate::app::AppState) {
+pub fn spawn_worker(state: crate::context::AppState) {
     tokio::spawn(async move {
         let mut last_reload = std::time::Instant::now();
         loop {

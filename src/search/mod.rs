@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::text;
-use crate::services::catalogue::ProductView;
-use crate::services::reference::Reference;
 
 /// What a search engine stores for one published product.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,56 +49,10 @@ pub struct SearchDoc {
     pub published_at: i64,
     /// The cover photo, shown with the hit (not searched).
     #[serde(default)]
-    pub cover: Option<crate::services::media::PhotoView>,
+    pub cover: Option<crate::domain::photo::PhotoView>,
     /// Certificates the centre has verified.
     #[serde(default)]
     pub verified_documents: Vec<String>,
-}
-
-impl SearchDoc {
-    pub fn from_view(p: &ProductView, reference: &Reference) -> Self {
-        let mut categories = vec![p.category.clone()];
-        let mut category_names = vec![p.category_name_vi.clone(), p.category_name_en.clone()];
-        if let Some(parent) = reference
-            .category_by_slug(&p.category)
-            .and_then(|c| reference.parent_of(c.id))
-        {
-            categories.push(parent.slug.clone());
-            category_names.push(parent.name_vi.clone());
-            category_names.push(parent.name_en.clone());
-        }
-        SearchDoc {
-            id: p.id,
-            slug: p.slug.clone(),
-            name: p.name.clone(),
-            brand: p.brand.clone(),
-            description: p.description.clone(),
-            category: p.category.clone(),
-            categories,
-            category_names,
-            enterprise_id: p.enterprise.id,
-            enterprise_name: p.enterprise.name.clone(),
-            enterprise_description: String::new(),
-            commune_code: p.commune_code,
-            commune: p.commune.clone().unwrap_or_default(),
-            province_code: p.province_code.unwrap_or_default(),
-            province: p.province.clone().unwrap_or_default(),
-            trademark_status: p.trademark.status.as_str().into(),
-            packaging_status: p.packaging_status.as_str().into(),
-            ocop_stars: p.ocop_stars,
-            certifications: p
-                .certifications
-                .iter()
-                .map(|c| c.as_str().to_string())
-                .collect(),
-            unit: p.unit.clone(),
-            price_min_vnd: p.price_min_vnd,
-            price_max_vnd: p.price_max_vnd,
-            published_at: p.published_at.map_or(0, |t| t.timestamp()),
-            cover: p.photos.first().cloned(),
-            verified_documents: p.verified_documents.clone(),
-        }
-    }
 }
 
 /// The facets a search can filter on and count.

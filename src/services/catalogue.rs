@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::media::{self, PhotoView};
-use super::reference::Reference;
 use super::{Actor, audit, now, search_sync, unique_violation};
 use crate::db::entities::{enterprise, enterprise_member, product, user};
+use crate::db::reference::Reference;
 use crate::domain::product::{join_months, split_months};
 use crate::domain::{
     Certification, EnterpriseFields, EnterpriseInput, Invalid, LegalForm, Ocop, PackagingStatus,
@@ -206,7 +206,7 @@ impl EnterpriseView {
     }
 
     pub fn place(&self) -> String {
-        super::reference::join_place(self.commune.as_deref(), self.province.as_deref())
+        crate::db::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 }
 
@@ -376,7 +376,7 @@ impl ProductView {
     }
 
     pub fn place(&self) -> String {
-        super::reference::join_place(self.commune.as_deref(), self.province.as_deref())
+        crate::db::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
     pub fn ocop_current(&self) -> bool {
@@ -773,7 +773,7 @@ fn review_terms(
 /// Staff approve or reject a member's held changes to a public enterprise (its profile and
 /// a new logo), naming the version they reviewed: 409 `enterprise.changed` if it moved.
 pub async fn review_enterprise(
-    state: &crate::app::AppState,
+    state: &crate::context::AppState,
     actor: &Actor,
     id: i32,
     decision: Decision,
@@ -1317,7 +1317,11 @@ pub async fn update_product(
 }
 
 /// Deletes a product with its photos and documents (their objects too, unless shared).
-pub async fn delete_product(state: &crate::app::AppState, actor: &Actor, id: i32) -> AppResult<()> {
+pub async fn delete_product(
+    state: &crate::context::AppState,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<()> {
     let db = &state.db;
     let (p, _) = product_for_change(db, actor, id).await?;
     let txn = super::write_txn(db).await?;

@@ -5,9 +5,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
 use super::catalogue::{self, Decision};
-use super::reference::Reference;
 use super::{Actor, auth};
 use crate::db::entities::enterprise;
+use crate::db::reference::Reference;
 use crate::domain::{Email, EnterpriseInput, Login, Password, PhoneNumber, ProductInput, Role};
 
 const CATALOGUE: &str = include_str!("../demo/catalogue.json");

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::catalogue::{self, ProductView};
 use super::requests::{self, LinkRef, RequestSource, RequestView, Submission};
 use super::{Actor, audit, now, unique_violation, write_txn};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::{
     enterprise, enterprise_member, fair, fair_exhibitor, fair_hit, fair_product, fair_visitor,
     request,

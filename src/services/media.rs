@@ -24,7 +24,7 @@ use super::catalogue::{
     Change, can_manage, note_change, product_for_change, product_for_change_locked,
 };
 use super::{Actor, audit, now, search_sync};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::{document, enterprise, photo, product};
 use crate::domain::{Invalid, ProductStatus};
 use crate::error::{AppError, AppResult};
@@ -37,8 +37,7 @@ pub const MAX_PHOTOS: u64 = 12;
 pub const MAX_DOCUMENTS: u64 = 50;
 /// How long a signed document link works.
 pub const SIGNED_URL_TTL: Duration = Duration::from_secs(300);
-/// Path under which public objects are served.
-pub const MEDIA_PATH: &str = "/media/";
+pub use crate::domain::photo::{ImageVariant, MEDIA_PATH, PhotoView, StoredVariant};
 
 impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
@@ -59,106 +58,17 @@ impl From<StorageError> for AppError {
 // ---------------------------------------------------------------------------------------------
 // Views
 
-/// One stored size of a photo.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ImageVariant {
-    pub width: u32,
-    pub height: u32,
-    /// `webp` or `jpeg`.
-    pub format: String,
-    /// Path (under `/media/`) or absolute URL; never changes, cache it for good.
-    pub url: String,
-    pub bytes: u64,
-}
-
-/// A photo as buyers get it: sizes for `srcset`, no metadata.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct PhotoView {
-    pub id: i32,
-    /// 0 is the cover.
-    pub position: i32,
-    pub cover: bool,
-    /// Upright size of the original.
-    pub width: u32,
-    pub height: u32,
-    pub alt: String,
-    /// The smallest JPEG, for lists and previews.
-    pub thumbnail: String,
-    pub variants: Vec<ImageVariant>,
-    /// Added to a published listing and waiting for the centre; only its members and
-    /// staff see it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub pending: bool,
-}
-
-impl PhotoView {
-    fn from_row(p: &photo::Model) -> Self {
-        let stored: Vec<StoredVariant> = serde_json::from_str(&p.variants).unwrap_or_default();
-        let variants: Vec<ImageVariant> = stored
-            .into_iter()
-            .map(|v| ImageVariant {
-                width: v.width,
-                height: v.height,
-                format: v.format,
-                url: format!("{MEDIA_PATH}{}", v.key.trim_start_matches("public/")),
-                bytes: v.bytes,
-            })
-            .collect();
-        let thumbnail = variants
-            .iter()
-            .find(|v| v.format == "jpeg")
-            .map(|v| v.url.clone())
-            .unwrap_or_default();
-        PhotoView {
-            id: p.id,
-            position: p.position,
-            cover: p.position == 0,
-            width: u32::try_from(p.width).unwrap_or(0),
-            height: u32::try_from(p.height).unwrap_or(0),
-            alt: p.alt.clone(),
-            thumbnail,
-            variants,
-            pending: p.pending,
-        }
-    }
-
-    /// `srcset` of one format, up to `max_width`.
-    pub fn srcset(&self, format: &str, max_width: u32) -> String {
-        self.variants
-            .iter()
-            .filter(|v| v.format == format && v.width <= max_width)
-            .map(|v| format!("{} {}w", v.url, v.width))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// The JPEG closest to `width` from below (or the smallest), for `src`.
-    pub fn jpeg(&self, width: u32) -> &str {
-        self.variants
-            .iter()
-            .filter(|v| v.format == "jpeg")
-            .take_while(|v| v.width <= width)
-            .last()
-            .or_else(|| self.variants.iter().find(|v| v.format == "jpeg"))
-            .map_or("", |v| v.url.as_str())
-    }
-
-    /// Height at `width`, keeping the aspect ratio (for `width`/`height` attributes).
-    pub fn height_at(&self, width: u32) -> u32 {
-        if self.width == 0 {
-            return width;
-        }
-        ((u64::from(self.height) * u64::from(width)) / u64::from(self.width)) as u32
-    }
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct StoredVariant {
-    width: u32,
-    height: u32,
-    format: String,
-    key: String,
-    bytes: u64,
+/// A photo row as served.
+fn photo_view(p: &photo::Model) -> PhotoView {
+    PhotoView::from_stored(crate::domain::photo::Stored {
+        id: p.id,
+        position: p.position,
+        width: p.width,
+        height: p.height,
+        alt: &p.alt,
+        variants: &p.variants,
+        pending: p.pending,
+    })
 }
 
 /// Kinds of document, by what they prove.
@@ -228,7 +138,7 @@ pub async fn photos_of_products(
         .await?;
     for row in &rows {
         if let Some(pid) = row.product_id {
-            out.entry(pid).or_default().push(PhotoView::from_row(row));
+            out.entry(pid).or_default().push(photo_view(row));
         }
     }
     Ok(out)
@@ -268,9 +178,9 @@ pub async fn logos_of(
     for p in &rows {
         let entry = out.entry(p.enterprise_id).or_default();
         if p.pending {
-            entry.1 = Some(PhotoView::from_row(p));
+            entry.1 = Some(photo_view(p));
         } else {
-            entry.0 = Some(PhotoView::from_row(p));
+            entry.0 = Some(photo_view(p));
         }
     }
     Ok(out)
@@ -567,7 +477,7 @@ pub async fn add_product_photo(
         .one(&state.db)
         .await?
     {
-        return Ok((PhotoView::from_row(&existing), false));
+        return Ok((photo_view(&existing), false));
     }
     let count = photo::Entity::find()
         .filter(photo::Column::ProductId.eq(product_id))
@@ -625,7 +535,7 @@ pub async fn add_product_photo(
     }
     .await;
     match saved {
-        Ok(row) => Ok((PhotoView::from_row(&row), true)),
+        Ok(row) => Ok((photo_view(&row), true)),
         Err(e) => {
             // The row was not written: take back the objects unless another row uses them.
             let orphan = photo::Model {
@@ -933,7 +843,7 @@ pub async fn set_logo(
     .await?;
     txn.commit().await?;
     release_photos(state, &old).await;
-    Ok(PhotoView::from_row(&row))
+    Ok(photo_view(&row))
 }
 
 pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) -> AppResult<()> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Invalid;
 use crate::error::{AppError, AppResult};
 use crate::search::highlight::{highlight, snippet};

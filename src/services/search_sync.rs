@@ -8,10 +8,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
+use super::catalogue::ProductView;
 use super::now;
 use crate::db::entities::{product, search_outbox};
+use crate::db::reference::Reference;
 use crate::domain::ProductStatus;
 use crate::error::AppResult;
+use crate::search::SearchDoc;
 
 /// Notes that these products must be (re)indexed or removed from the index.
 pub async fn enqueue(db: &impl ConnectionTrait, product_ids: &[i32]) -> AppResult<()> {
@@ -122,7 +125,7 @@ pub async fn defer(
 /// themselves.
 pub async fn documents(
     db: &impl ConnectionTrait,
-    reference: &crate::services::reference::Reference,
+    reference: &crate::db::reference::Reference,
     views: &[crate::services::catalogue::ProductView],
 ) -> AppResult<Vec<crate::search::SearchDoc>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -138,7 +141,7 @@ pub async fn documents(
     Ok(views
         .iter()
         .map(|v| {
-            let mut doc = crate::search::SearchDoc::from_view(v, reference);
+            let mut doc = search_doc(v, reference);
             doc.enterprise_description = descriptions
                 .get(&v.enterprise.id)
                 .cloned()
@@ -146,4 +149,49 @@ pub async fn documents(
             doc
         })
         .collect())
+}
+
+/// The search document of a published product: its words, facets and what a hit shows.
+pub fn search_doc(p: &ProductView, reference: &Reference) -> SearchDoc {
+    let mut categories = vec![p.category.clone()];
+    let mut category_names = vec![p.category_name_vi.clone(), p.category_name_en.clone()];
+    if let Some(parent) = reference
+        .category_by_slug(&p.category)
+        .and_then(|c| reference.parent_of(c.id))
+    {
+        categories.push(parent.slug.clone());
+        category_names.push(parent.name_vi.clone());
+        category_names.push(parent.name_en.clone());
+    }
+    SearchDoc {
+        id: p.id,
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        brand: p.brand.clone(),
+        description: p.description.clone(),
+        category: p.category.clone(),
+        categories,
+        category_names,
+        enterprise_id: p.enterprise.id,
+        enterprise_name: p.enterprise.name.clone(),
+        enterprise_description: String::new(),
+        commune_code: p.commune_code,
+        commune: p.commune.clone().unwrap_or_default(),
+        province_code: p.province_code.unwrap_or_default(),
+        province: p.province.clone().unwrap_or_default(),
+        trademark_status: p.trademark.status.as_str().into(),
+        packaging_status: p.packaging_status.as_str().into(),
+        ocop_stars: p.ocop_stars,
+        certifications: p
+            .certifications
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        unit: p.unit.clone(),
+        price_min_vnd: p.price_min_vnd,
+        price_max_vnd: p.price_max_vnd,
+        published_at: p.published_at.map_or(0, |t| t.timestamp()),
+        cover: p.photos.first().cloned(),
+        verified_documents: p.verified_documents.clone(),
+    }
 }

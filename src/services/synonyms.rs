@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Actor, audit, now};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::search_synonym;
 use crate::domain::{Invalid, text};
 use crate::error::{AppError, AppResult};

@@ -12,7 +12,7 @@ use super::{
     Audience, Event, EventKind, RequestSource, RequestView, Viewer, change_status, forwarded_ids,
     lock, members_of, record, status_of, view_for, viewer_of,
 };
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
 use crate::domain::{
     GuestContact, Invalid, Outcome, OutcomeInput, RejectReason, RequestFields, RequestInput,
@@ -794,14 +794,14 @@ pub async fn respond(
                 parts.push(format!(
                     "{}: {} ₫",
                     t(Lang::Vi, "offer.price"),
-                    crate::http::pages::group_thousands(*p)
+                    crate::domain::text::group_thousands(*p)
                 ));
             }
             if let Some(q) = quantity {
                 parts.push(format!(
                     "{}: {}",
                     t(Lang::Vi, "offer.quantity"),
-                    crate::http::pages::group_thousands(*q)
+                    crate::domain::text::group_thousands(*q)
                 ));
             }
             if let Some(d) = lead_time_days {
@@ -1026,7 +1026,7 @@ pub async fn close(
             format!(
                 "{}: {} ₫",
                 t(Lang::Vi, "outcome.deal"),
-                crate::http::pages::group_thousands(*value_vnd)
+                crate::domain::text::group_thousands(*value_vnd)
             )
         }
         Outcome::NoDeal { reason, note } => {

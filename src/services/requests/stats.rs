@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{is_overdue, status_of};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::request;
 use crate::domain::{Invalid, RequestKind, RequestStatus};
 use crate::error::{AppError, AppResult};

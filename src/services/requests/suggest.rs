@@ -12,7 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{LinkRef, Viewer, viewer_of};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request, request_match};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -209,7 +209,7 @@ pub async fn suggestions(
         }
         let suggestion = Suggestion {
             enterprise: LinkRef::enterprise(e),
-            place: crate::services::reference::join_place(
+            place: crate::db::reference::join_place(
                 commune.map(|c| c.name.as_str()),
                 province.map(|p| p.name.as_str()),
             ),

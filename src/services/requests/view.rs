@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Audience, Viewer, is_overdue, overdue_before, status_of, viewer_of};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::{
     enterprise, enterprise_member, product, request, request_event, request_match, user,
 };
@@ -199,7 +199,7 @@ pub struct RequestView {
 
 impl RequestView {
     pub fn place(&self) -> String {
-        crate::services::reference::join_place(self.commune.as_deref(), self.province.as_deref())
+        crate::db::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
     pub fn can(&self, action: &str) -> bool {

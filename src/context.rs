@@ -1,0 +1,32 @@
+//! The context every use case receives: the database, the engines and stores behind their
+//! interfaces, the mailer, the printer and the reference data, cheap to clone. It sits below
+//! the services, so that services, jobs and handlers all take the same thing and nothing
+//! below `http` needs to know the router.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::db::reference::Reference;
+use crate::search::SearchEngine;
+use crate::storage::BlobStore;
+
+/// Everything a use case may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub reference: Arc<Reference>,
+    pub config: Arc<Config>,
+    pub search: Arc<dyn SearchEngine>,
+    /// Search synonym groups, folded (see `services::synonyms`).
+    pub synonyms: Arc<std::sync::RwLock<Vec<Vec<String>>>>,
+    /// Photos and documents.
+    pub store: Arc<dyn BlobStore>,
+    /// Bounds how many photos are decoded and resized at once.
+    pub image_permits: Arc<tokio::sync::Semaphore>,
+    /// Sends queued e-mail (see `jobs::mail`).
+    pub mailer: Arc<crate::mail::Mailer>,
+    /// Prints catalogues and labels to PDF; none when no browser is installed.
+    pub printer: Option<Arc<dyn crate::print::Printer>>,
+}
