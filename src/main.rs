@@ -150,7 +150,6 @@ async fn storage(
     global: &ketnoi::config::GlobalArgs,
     cmd: StorageCommand,
 ) -> anyhow::Result<()> {
-    use ketnoi::services::media;
     let config = Config {
         storage: StorageConfig::from_args(&cmd.storage, global).map_err(|e| anyhow::anyhow!(e))?,
         ..Config::default()
@@ -159,7 +158,7 @@ async fn storage(
     let fail = |e: ketnoi::error::AppError| anyhow::anyhow!("{e}");
     match cmd.action {
         StorageAction::Check => {
-            let missing = media::check(&state).await.map_err(fail)?;
+            let missing = ketnoi::jobs::storage::check(&state).await.map_err(fail)?;
             for m in &missing {
                 println!("missing: {} #{} {}", m.record, m.id, m.key);
             }
@@ -177,7 +176,7 @@ async fn storage(
             grace_hours,
             dry_run,
         } => {
-            let removed = media::gc(
+            let removed = ketnoi::jobs::storage::gc(
                 &state,
                 chrono::Duration::hours(i64::from(grace_hours)),
                 dry_run,

@@ -92,7 +92,10 @@ fn no_layer_uses_one_above_it() {
             if let Some(theirs) = layer(&module)
                 && theirs > own
             {
-                wrong.push(format!("{} ({top}) uses crate::{module}", relative.display()));
+                wrong.push(format!(
+                    "{} ({top}) uses crate::{module}",
+                    relative.display()
+                ));
             }
         }
     }

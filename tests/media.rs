@@ -569,13 +569,17 @@ async fn a_store_that_is_down_loses_nothing_and_says_so() {
 
 #[tokio::test]
 async fn storage_check_finds_missing_objects_and_gc_removes_orphans() {
-    use ketnoi::services::media;
     let mut app = TestApp::new().await;
     let (_, pid) = producer_product(&mut app).await;
     let photo = upload_photo(&mut app, pid, &images::png(400, 300, RED))
         .await
         .json();
-    assert!(media::check(&app.state).await.unwrap().is_empty());
+    assert!(
+        ketnoi::jobs::storage::check(&app.state)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // An orphan (an upload whose row was never written) and a missing object.
     app.state
@@ -598,17 +602,17 @@ async fn storage_check_finds_missing_objects_and_gc_removes_orphans() {
         .await
         .unwrap();
 
-    let missing = media::check(&app.state).await.unwrap();
+    let missing = ketnoi::jobs::storage::check(&app.state).await.unwrap();
     assert_eq!(missing.len(), 1);
     assert_eq!(missing[0].record, "photo");
     assert_eq!(missing[0].key, format!("public/{lost}"));
 
     // Within the grace period nothing goes; after it, only the orphan.
-    let young = media::gc(&app.state, chrono::Duration::hours(1), false)
+    let young = ketnoi::jobs::storage::gc(&app.state, chrono::Duration::hours(1), false)
         .await
         .unwrap();
     assert!(young.is_empty());
-    let dry = media::gc(&app.state, chrono::Duration::seconds(-5), true)
+    let dry = ketnoi::jobs::storage::gc(&app.state, chrono::Duration::seconds(-5), true)
         .await
         .unwrap();
     assert_eq!(dry, ["public/img/zz/orphan-320.webp"]);
@@ -619,7 +623,7 @@ async fn storage_check_finds_missing_objects_and_gc_removes_orphans() {
             .await
             .unwrap()
     );
-    let removed = media::gc(&app.state, chrono::Duration::seconds(-5), false)
+    let removed = ketnoi::jobs::storage::gc(&app.state, chrono::Duration::seconds(-5), false)
         .await
         .unwrap();
     assert_eq!(removed, ["public/img/zz/orphan-320.webp"]);

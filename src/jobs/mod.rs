@@ -2,6 +2,7 @@
 
 pub mod mail;
 pub mod search;
+pub mod storage;
 
 use std::time::Duration;
 
@@ -65,7 +66,7 @@ pub fn spawn_storage_gc(state: crate::context::AppState) {
         let mut tick = tokio::time::interval_at(start, Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
-            match crate::services::media::gc(&state, STORAGE_GC_GRACE, false).await {
+            match crate::jobs::storage::gc(&state, STORAGE_GC_GRACE, false).await {
                 Ok(removed) if !removed.is_empty() => {
                     tracing::info!(objects = removed.len(), "removed orphaned objects")
                 }

@@ -7,13 +7,17 @@
 //! staff connect them. Every change writes its timeline event and its notifications in the
 //! same transaction as the change.
 
-mod actions;
+mod desk;
+mod party;
 mod stats;
+mod submit;
 mod suggest;
 mod view;
 
-pub use actions::*;
+pub use desk::*;
+pub use party::*;
 pub use stats::{Stats, StatsQuery, StatsRow, stats};
+pub use submit::*;
 pub use suggest::{Suggestion, suggestions};
 pub use view::*;
 
@@ -23,10 +27,13 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
-use super::{Actor, now};
+use super::notify;
+use super::{Actor, now, write_txn};
+use crate::context::AppState;
 use crate::db::entities::{enterprise_member, request, request_event, request_match};
 use crate::domain::{RequestStatus, string_enum};
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
 
 string_enum! {
     /// Where a request started.
@@ -273,4 +280,71 @@ pub fn overdue_before(config: &crate::config::Config) -> chrono::DateTime<chrono
 
 pub fn is_overdue(req: &request::Model, config: &crate::config::Config) -> bool {
     status_of(req).is_open() && req.last_activity_at < overdue_before(config)
+}
+
+// Shared by the desk, the parties and submission
+
+/// Opens a request for a change: locks it, and works out who the actor is to it.
+async fn open_for_change(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(DatabaseTransaction, request::Model, Viewer)> {
+    let txn = write_txn(&state.db).await?;
+    let req = lock(&txn, id).await?;
+    let viewer = viewer_of(&txn, actor, &req).await?;
+    Ok((txn, req, viewer))
+}
+
+async fn finish(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    lang: Lang,
+    req: request::Model,
+    viewer: Viewer,
+) -> AppResult<RequestView> {
+    txn.commit().await?;
+    view_for(state, lang, &req, &viewer).await
+}
+
+fn require_staff(viewer: &Viewer) -> AppResult<()> {
+    if viewer.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn require_open(req: &request::Model) -> AppResult<()> {
+    if status_of(req).is_open() {
+        Ok(())
+    } else {
+        Err(AppError::state("request.closed"))
+    }
+}
+
+/// Who hears about a change: the requester, the assigned staff member (or all staff when
+/// nobody is), and the members of forwarded enterprises when `producers`.
+async fn audience_ids(
+    db: &impl ConnectionTrait,
+    req: &request::Model,
+    requester: bool,
+    staff: bool,
+    producers: bool,
+) -> AppResult<Vec<i32>> {
+    let mut ids = Vec::new();
+    if requester {
+        ids.extend(req.requester_id);
+    }
+    if staff {
+        match req.assigned_to {
+            Some(id) => ids.push(id),
+            None => ids.extend(notify::staff_ids(db).await?),
+        }
+    }
+    if producers {
+        let forwarded = forwarded_ids(db, req.id).await?;
+        ids.extend(members_of(db, &forwarded).await?);
+    }
+    Ok(ids)
 }

@@ -1,0 +1,63 @@
+//! Who may do what with an enterprise and its products.
+
+use super::*;
+
+/// Staff, or a member of the enterprise.
+pub async fn can_manage(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<bool> {
+    match actor {
+        Actor::Visitor => Ok(false),
+        Actor::User(u) if u.role.is_staff() => Ok(true),
+        Actor::User(u) => Ok(enterprise_member::Entity::find_by_id((enterprise_id, u.id))
+            .one(db)
+            .await?
+            .is_some()),
+    }
+}
+
+/// Proof that the actor manages an enterprise (one of its members, or staff). Only the
+/// permission check makes one, and a view shows contacts only when handed one, so a new
+/// view or field cannot show contacts by accident.
+#[derive(Clone, Copy, Debug)]
+pub struct Manages(pub(super) ());
+
+/// The proof that `actor` manages `enterprise_id`, if they do.
+pub async fn manages(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<Option<Manages>> {
+    Ok(can_manage(db, actor, enterprise_id)
+        .await?
+        .then_some(Manages(())))
+}
+
+pub(super) async fn require_manage(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<()> {
+    match actor {
+        Actor::Visitor => Err(AppError::Unauthenticated),
+        _ if can_manage(db, actor, enterprise_id).await? => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub(super) fn require_staff(actor: &Actor) -> AppResult<()> {
+    match actor {
+        Actor::Visitor => Err(AppError::Unauthenticated),
+        a if a.is_staff() => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// How a page or the API names a record: by id (API) or by its URL slug (pages).
+#[derive(Clone, Copy, Debug)]
+pub enum Lookup<'a> {
+    Id(i32),
+    Slug(&'a str),
+}

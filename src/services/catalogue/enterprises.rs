@@ -1,0 +1,528 @@
+//! Enterprises: registering, editing (held for the centre once public), vetting and members.
+
+use super::*;
+
+pub(super) async fn published_count(
+    db: &impl ConnectionTrait,
+    enterprise_id: i32,
+) -> AppResult<u64> {
+    Ok(product::Entity::find()
+        .filter(product::Column::EnterpriseId.eq(enterprise_id))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .count(db)
+        .await?)
+}
+
+/// Checks an enterprise input completely (fields, commune, free tax code) without saving.
+pub async fn validate_enterprise(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    input: &EnterpriseInput,
+) -> AppResult<EnterpriseFields> {
+    let fields = EnterpriseFields::parse(input)?;
+    check_enterprise_refs(db, reference, &fields, None).await?;
+    Ok(fields)
+}
+
+pub(super) async fn check_enterprise_refs(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+    fields: &EnterpriseFields,
+    except: Option<i32>,
+) -> AppResult<()> {
+    if reference.commune(fields.commune_code).is_none() {
+        return Err(Invalid::one("commune_code", "commune.unknown").into());
+    }
+    if let Some(tax) = &fields.tax_code {
+        let mut q = enterprise::Entity::find().filter(enterprise::Column::TaxCode.eq(tax.as_str()));
+        if let Some(id) = except {
+            q = q.filter(enterprise::Column::Id.ne(id));
+        }
+        if q.count(db).await? > 0 {
+            return Err(AppError::conflict("tax_code", "tax_code.taken"));
+        }
+    }
+    Ok(())
+}
+
+/// Creates an enterprise. A producer becomes its member; staff may name a producer member.
+pub async fn create_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    input: &EnterpriseInput,
+    member_user_id: Option<i32>,
+) -> AppResult<EnterpriseView> {
+    let me = actor.user().ok_or(AppError::Unauthenticated)?;
+    if !matches!(me.role, Role::Producer | Role::Staff | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let fields = EnterpriseFields::parse(input)?;
+    check_enterprise_refs(db, reference, &fields, None).await?;
+    let member = if me.role == Role::Producer {
+        Some(me.id)
+    } else if let Some(uid) = member_user_id {
+        let u = user::Entity::find_by_id(uid).one(db).await?;
+        match u {
+            Some(u) if u.role == Role::Producer.as_str() => Some(uid),
+            _ => return Err(Invalid::one("member_user_id", "member.not_producer").into()),
+        }
+    } else {
+        None
+    };
+    let txn = crate::services::write_txn(db).await?;
+    let slug =
+        free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
+    let at = now();
+    let model = enterprise::ActiveModel {
+        slug: Set(slug),
+        name: Set(fields.name.clone()),
+        legal_form: Set(fields.legal_form.as_str().into()),
+        tax_code: Set(fields.tax_code.as_ref().map(|t| t.as_str().into())),
+        commune_code: Set(fields.commune_code),
+        address: Set(fields.address.clone()),
+        phone: Set(Some(fields.phone.as_str().into())),
+        email: Set(fields.email.as_ref().map(|e| e.as_str().into())),
+        description: Set(fields.description.clone()),
+        founded_year: Set(fields.founded_year),
+        workforce: Set(fields.workforce),
+        certifications: Set(Certification::join(&fields.certifications)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(Some(me.id)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if unique_violation(&e) {
+            AppError::conflict("tax_code", "tax_code.taken")
+        } else {
+            e.into()
+        }
+    })?;
+    if let Some(uid) = member {
+        enterprise_member::ActiveModel {
+            enterprise_id: Set(model.id),
+            user_id: Set(uid),
+            created_at: Set(at),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.create",
+        "enterprise",
+        model.id,
+        json!({"name": model.name, "member": member}),
+    )
+    .await?;
+    txn.commit().await?;
+    // The creator is its member, or staff.
+    Ok(EnterpriseView::new(&model, reference, 0, Some(Manages(()))))
+}
+
+pub(super) fn apply_enterprise_fields(
+    active: &mut enterprise::ActiveModel,
+    fields: &EnterpriseFields,
+) {
+    active.name = Set(fields.name.clone());
+    active.legal_form = Set(fields.legal_form.as_str().into());
+    active.tax_code = Set(fields.tax_code.as_ref().map(|t| t.as_str().into()));
+    active.commune_code = Set(fields.commune_code);
+    active.address = Set(fields.address.clone());
+    active.phone = Set(Some(fields.phone.as_str().into()));
+    active.email = Set(fields.email.as_ref().map(|e| e.as_str().into()));
+    active.description = Set(fields.description.clone());
+    active.founded_year = Set(fields.founded_year);
+    active.workforce = Set(fields.workforce);
+    active.certifications = Set(Certification::join(&fields.certifications));
+}
+
+pub(super) fn tax_code_taken(e: sea_orm::DbErr) -> AppError {
+    if unique_violation(&e) {
+        AppError::conflict("tax_code", "tax_code.taken")
+    } else {
+        e.into()
+    }
+}
+
+/// Reads an enterprise for a change inside `txn`, its row locked on PostgreSQL.
+pub(crate) async fn lock_enterprise(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i32,
+) -> AppResult<enterprise::Model> {
+    let mut select = enterprise::Entity::find_by_id(id);
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        select = select.lock(sea_orm::sea_query::LockType::Update);
+    }
+    select.one(txn).await?.ok_or(AppError::NotFound)
+}
+
+/// Whether a member's change to this enterprise waits for the centre: once it is public
+/// (a product of it is published), buyers see only what staff approved. Staff's own
+/// changes are the centre's decision.
+pub(crate) async fn holds_changes(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    enterprise_id: i32,
+) -> AppResult<bool> {
+    Ok(!actor.is_staff() && published_count(db, enterprise_id).await? > 0)
+}
+
+/// Applies a partial update (JSON merge patch) to an enterprise. A member's edit of a
+/// public enterprise is held for the centre, as a product's is; buyers keep seeing the
+/// approved profile until staff approve it.
+pub async fn update_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+    patch: &Value,
+) -> AppResult<EnterpriseView> {
+    let txn = crate::services::write_txn(db).await?;
+    let current = lock_enterprise(&txn, id).await?;
+    let Some(proof) = manages(&txn, actor, id).await? else {
+        return Err(if actor.user().is_none() {
+            AppError::Unauthenticated
+        } else if published_count(&txn, id).await? > 0 {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound
+        });
+    };
+    let held = holds_changes(&txn, actor, id).await?;
+    let live = enterprise_input(&current);
+    // A held edit builds on the edit already waiting.
+    let base: EnterpriseInput = match (&current.pending, held) {
+        (Some(p), true) => serde_json::from_str(p).unwrap_or_else(|_| live.clone()),
+        _ => live.clone(),
+    };
+    let input: EnterpriseInput = patched(&base, patch)?;
+    let fields = EnterpriseFields::parse(&input)?;
+    check_enterprise_refs(&txn, reference, &fields, Some(id)).await?;
+    let mut active: enterprise::ActiveModel = current.clone().into();
+    active.version = Set(current.version + 1);
+    active.updated_at = Set(now());
+    if held {
+        let unchanged = EnterpriseFields::parse(&live).is_ok_and(|l| l == fields);
+        if unchanged && media::pending_logo_count(&txn, id).await? == 0 {
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+        } else {
+            active.pending = Set(if unchanged {
+                None
+            } else {
+                Some(serde_json::to_string(&input).map_err(anyhow::Error::new)?)
+            });
+            active.pending_status = Set(Some("submitted".into()));
+            active.submitted_at = Set(Some(now()));
+        }
+        active.pending_reason = Set(None);
+    } else {
+        apply_enterprise_fields(&mut active, &fields);
+    }
+    let model = active.update(&txn).await.map_err(tax_code_taken)?;
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.update",
+        "enterprise",
+        id,
+        json!({"changes": patch, "held": held, "version": model.version}),
+    )
+    .await?;
+    if !held {
+        search_sync::enqueue_enterprise(&txn, id).await?;
+    }
+    txn.commit().await?;
+    let count = published_count(db, id).await?;
+    with_logo(
+        db,
+        EnterpriseView::new(&model, reference, count, Some(proof)),
+    )
+    .await
+}
+
+/// What every review decision needs: a staff member, the version they reviewed, and a
+/// reason for a rejection (trimmed, at most 1,000 characters).
+pub(super) fn review_terms(
+    actor: &Actor,
+    decision: Decision,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<(i32, Option<String>)> {
+    require_staff(actor)?;
+    let reason = crate::domain::optional_text(reason, "reason", 1000)?;
+    if decision == Decision::Reject && reason.is_none() {
+        return Err(Invalid::one("reason", "review.reason_required").into());
+    }
+    let Some(version) = version else {
+        return Err(Invalid::one("version", "review.version_required").into());
+    };
+    Ok((version, reason))
+}
+
+/// Staff approve or reject a member's held changes to a public enterprise (its profile and
+/// a new logo), naming the version they reviewed: 409 `enterprise.changed` if it moved.
+pub async fn review_enterprise(
+    state: &crate::context::AppState,
+    actor: &Actor,
+    id: i32,
+    decision: Decision,
+    version: Option<i32>,
+    reason: Option<&str>,
+) -> AppResult<EnterpriseView> {
+    let (version, reason) = review_terms(actor, decision, version, reason)?;
+    let db = &state.db;
+    let txn = crate::services::write_txn(db).await?;
+    let current = lock_enterprise(&txn, id).await?;
+    if current.pending_status.as_deref() != Some("submitted") {
+        return Err(AppError::state("enterprise.nothing_to_review"));
+    }
+    if current.version != version {
+        return Err(AppError::state("enterprise.changed"));
+    }
+    let mut active: enterprise::ActiveModel = current.clone().into();
+    let mut replaced = Vec::new();
+    match decision {
+        Decision::Approve => {
+            if let Some(pending) = current.pending.as_deref() {
+                let input: EnterpriseInput = serde_json::from_str(pending)
+                    .map_err(|_| AppError::state("enterprise.nothing_to_review"))?;
+                let fields = EnterpriseFields::parse(&input)?;
+                check_enterprise_refs(&txn, &state.reference, &fields, Some(id)).await?;
+                apply_enterprise_fields(&mut active, &fields);
+            }
+            active.pending = Set(None);
+            active.pending_status = Set(None);
+            active.pending_reason = Set(None);
+            replaced = media::approve_pending_logo(&txn, id).await?;
+        }
+        Decision::Reject => {
+            active.pending_status = Set(Some("rejected".into()));
+            active.pending_reason = Set(reason.clone());
+        }
+    }
+    active.updated_at = Set(now());
+    let model = active.update(&txn).await.map_err(tax_code_taken)?;
+    audit::record(
+        &txn,
+        actor,
+        match decision {
+            Decision::Approve => "enterprise.approve",
+            Decision::Reject => "enterprise.reject",
+        },
+        "enterprise",
+        id,
+        json!({"reason": reason, "version": version}),
+    )
+    .await?;
+    if decision == Decision::Approve {
+        search_sync::enqueue_enterprise(&txn, id).await?;
+    }
+    txn.commit().await?;
+    media::release(state, &replaced, &[]).await;
+    let count = published_count(db, id).await?;
+    with_logo(
+        db,
+        EnterpriseView::new(&model, &state.reference, count, Some(Manages(()))),
+    )
+    .await
+}
+
+/// An enterprise is public once one of its products is published; before that only its
+/// members and staff see it.
+pub async fn get_enterprise(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    key: Lookup<'_>,
+) -> AppResult<EnterpriseView> {
+    let m = enterprise::Entity::find()
+        .filter(match key {
+            Lookup::Id(id) => enterprise::Column::Id.eq(id),
+            Lookup::Slug(slug) => enterprise::Column::Slug.eq(slug),
+        })
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let count = published_count(db, m.id).await?;
+    let proof = manages(db, actor, m.id).await?;
+    if count == 0 && proof.is_none() {
+        return Err(AppError::NotFound);
+    }
+    with_logo(db, EnterpriseView::new(&m, reference, count, proof)).await
+}
+
+/// What an edit form starts from: the edit waiting for the centre when there is one (so
+/// a member goes on where they left off), else the profile; same visibility as editing.
+pub async fn enterprise_for_edit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<EnterpriseInput> {
+    let m = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require_manage(db, actor, id).await?;
+    Ok(m.pending
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| enterprise_input(&m)))
+}
+
+/// An enterprise's approved profile beside the edit waiting for review (staff).
+pub async fn enterprise_review(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<(EnterpriseView, EnterpriseInput)> {
+    require_staff(actor)?;
+    let view = get_enterprise(db, reference, actor, Lookup::Id(id)).await?;
+    let m = enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((view, enterprise_input(&m)))
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseScope {
+    /// Enterprises with at least one published product.
+    #[default]
+    Public,
+    /// Enterprises the signed-in producer belongs to (all, for staff).
+    Mine,
+    /// Staff: enterprises whose profile changes wait for review.
+    Review,
+}
+
+pub async fn list_enterprises(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    scope: EnterpriseScope,
+) -> AppResult<Vec<EnterpriseView>> {
+    let mut query = enterprise::Entity::find().order_by_asc(enterprise::Column::Name);
+    match scope {
+        EnterpriseScope::Public => {
+            query = query.filter(
+                enterprise::Column::Id.in_subquery(
+                    Query::select()
+                        .column(product::Column::EnterpriseId)
+                        .from(product::Entity)
+                        .and_where(
+                            Expr::col(product::Column::Status)
+                                .eq(ProductStatus::Published.as_str()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        EnterpriseScope::Review => {
+            require_staff(actor)?;
+            query = query.filter(enterprise::Column::PendingStatus.eq("submitted"));
+        }
+        EnterpriseScope::Mine => {
+            let me = actor.user().ok_or(AppError::Unauthenticated)?;
+            if !me.role.is_staff() {
+                query = query.filter(
+                    enterprise::Column::Id.in_subquery(
+                        Query::select()
+                            .column(enterprise_member::Column::EnterpriseId)
+                            .from(enterprise_member::Entity)
+                            .and_where(Expr::col(enterprise_member::Column::UserId).eq(me.id))
+                            .to_owned(),
+                    ),
+                );
+            }
+        }
+    }
+    let rows = query.all(db).await?;
+    let counts = published_counts(db, rows.iter().map(|e| e.id).collect()).await?;
+    let mine: Vec<i32> = match actor.user() {
+        Some(u) if !u.role.is_staff() => memberships(db, u.id).await?,
+        _ => Vec::new(),
+    };
+    let views = rows
+        .iter()
+        .map(|e| {
+            let proof = (actor.is_staff() || mine.contains(&e.id)).then_some(Manages(()));
+            EnterpriseView::new(e, reference, counts.get(&e.id).copied().unwrap_or(0), proof)
+        })
+        .collect();
+    with_logos(db, views).await
+}
+
+pub(super) async fn published_counts(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> AppResult<std::collections::HashMap<i32, u64>> {
+    let rows: Vec<(i32, i64)> = product::Entity::find()
+        .select_only()
+        .column(product::Column::EnterpriseId)
+        .column_as(product::Column::Id.count(), "n")
+        .filter(product::Column::EnterpriseId.is_in(ids))
+        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .group_by(product::Column::EnterpriseId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+/// Adds a producer account to an enterprise (staff).
+pub async fn add_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    enterprise_id: i32,
+    user_id: i32,
+) -> AppResult<()> {
+    require_staff(actor)?;
+    enterprise::Entity::find_by_id(enterprise_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if u.role != Role::Producer.as_str() {
+        return Err(Invalid::one("user_id", "member.not_producer").into());
+    }
+    if enterprise_member::Entity::find_by_id((enterprise_id, user_id))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let txn = crate::services::write_txn(db).await?;
+    enterprise_member::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        user_id: Set(user_id),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "enterprise.add_member",
+        "enterprise",
+        enterprise_id,
+        json!({"user_id": user_id}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
