@@ -1,6 +1,9 @@
 //! Who may do what with an enterprise and its products.
 
-use super::*;
+use crate::db::entities::enterprise_member;
+use crate::error::{AppError, AppResult};
+use crate::services::Actor;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// Staff, or a member of the enterprise.
 pub async fn can_manage(

@@ -1,6 +1,25 @@
 //! Enterprises: registering, editing (held for the centre once public), vetting and members.
 
-use super::*;
+use super::{
+    Decision, EnterpriseView, Lookup, Manages, enterprise_input, free_slug, manages, memberships,
+    patched, require_manage, require_staff, with_logo, with_logos,
+};
+use crate::db::entities::{enterprise, enterprise_member, product, user};
+use crate::db::reference::Reference;
+use crate::domain::{
+    Certification, EnterpriseFields, EnterpriseInput, Invalid, ProductStatus, Role,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::media;
+use crate::services::{Actor, audit, now, search_sync, unique_violation};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 pub(super) async fn published_count(
     db: &impl ConnectionTrait,

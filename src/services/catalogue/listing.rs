@@ -1,6 +1,19 @@
 //! Lists and counts: the catalogue, the review queue, a producer's own, the home page.
 
-use super::*;
+use super::{EnterpriseView, ProductView, require_staff};
+use crate::db::entities::{enterprise, enterprise_member, product};
+use crate::db::reference::Reference;
+use crate::domain::{Invalid, ProductStatus};
+use crate::error::{AppError, AppResult};
+use crate::services::Actor;
+use crate::services::media;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Which products to list: the query of `GET /api/v1/products` and of the pages.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]

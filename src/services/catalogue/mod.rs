@@ -16,27 +16,10 @@ pub use listing::*;
 pub use products::*;
 pub use views::*;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use utoipa::ToSchema;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::db::entities::{enterprise, enterprise_member, product, user};
-use crate::db::reference::Reference;
-use crate::domain::product::{join_months, split_months};
-use crate::domain::{
-    Certification, EnterpriseFields, EnterpriseInput, Invalid, LegalForm, Ocop, PackagingStatus,
-    PriceRange, ProductFields, ProductInput, ProductStatus, Role, Trademark, TrademarkKind,
-    TrademarkStatus, text,
-};
-use crate::error::{AppError, AppResult};
-use crate::services::media::{self, PhotoView};
-use crate::services::{Actor, audit, now, search_sync, unique_violation};
+use crate::domain::text;
+use crate::error::AppResult;
 
 // Slugs
 

@@ -1,6 +1,23 @@
 //! Products: creating, editing, submitting, vetting and unpublishing.
 
-use super::*;
+use super::{
+    Lookup, ProductView, can_manage, fields_of, free_slug, patched, require_staff, review_terms,
+    with_media_one,
+};
+use crate::db::entities::{enterprise, product};
+use crate::db::reference::Reference;
+use crate::domain::product::join_months;
+use crate::domain::{Certification, Invalid, ProductFields, ProductInput, ProductStatus};
+use crate::error::{AppError, AppResult};
+use crate::services::media;
+use crate::services::{Actor, audit, now, search_sync};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 pub(super) fn apply_fields(
     active: &mut product::ActiveModel,

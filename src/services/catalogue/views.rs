@@ -1,6 +1,19 @@
 //! What a person gets back: enterprises and products as each reader may see them.
 
-use super::*;
+use super::Manages;
+use crate::db::entities::{enterprise, product};
+use crate::db::reference::Reference;
+use crate::domain::product::split_months;
+use crate::domain::{
+    Certification, EnterpriseInput, LegalForm, Ocop, PackagingStatus, PriceRange, ProductFields,
+    ProductInput, ProductStatus, Trademark, TrademarkKind, TrademarkStatus,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::media::PhotoView;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct EnterpriseView {

@@ -1,6 +1,23 @@
 //! Certificate documents: attaching, listing, verifying, and signed downloads.
 
-use super::*;
+use super::{MAX_DOCUMENTS, SIGNED_URL_TTL, put_all, release_documents, require_manage};
+use crate::context::AppState;
+use crate::db::entities::{document, enterprise, product};
+use crate::domain::Invalid;
+use crate::error::{AppError, AppResult};
+use crate::media::{self, FileKind, Refusal};
+use crate::services::catalogue::can_manage;
+use crate::services::{Actor, audit, now, search_sync};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+use utoipa::ToSchema;
 
 /// Kinds of document, by what they prove.
 pub const DOCUMENT_KINDS: [&str; 5] = [

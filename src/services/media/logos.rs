@@ -1,6 +1,17 @@
 //! Enterprise logos: one each, a member's new one held for the centre once the enterprise is public.
 
-use super::*;
+use super::{photo_view, process, release_photos, require_manage, store_photo};
+use crate::context::AppState;
+use crate::db::entities::{enterprise, photo};
+use crate::domain::photo::PhotoView;
+use crate::error::{AppError, AppResult};
+use crate::services::{Actor, audit, now};
+use bytes::Bytes;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use std::collections::HashMap;
 
 /// Logos of these enterprises: the approved one, and one waiting for the centre.
 pub async fn logos_of(

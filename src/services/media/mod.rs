@@ -15,30 +15,12 @@ pub use documents::*;
 pub use logos::*;
 pub use objects::*;
 pub use photos::*;
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
-
-use crate::context::AppState;
-use crate::db::entities::{document, enterprise, photo, product};
-use crate::domain::{Invalid, ProductStatus};
-use crate::error::{AppError, AppResult};
-use crate::media::{self, FileKind, Refusal};
-use crate::services::catalogue::{
-    Change, can_manage, note_change, product_for_change, product_for_change_locked,
-};
-use crate::services::{Actor, audit, now, search_sync};
-use crate::storage::{BlobStore, StorageError};
+use crate::domain::Invalid;
+use crate::error::AppError;
+use crate::media::Refusal;
+use crate::storage::StorageError;
 
 /// Photos a product may have.
 pub const MAX_PHOTOS: u64 = 12;

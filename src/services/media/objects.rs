@@ -1,7 +1,17 @@
 //! Objects in the store: their keys, processing uploads into them, and releasing them
 //! once no row refers to them; and who may upload at all.
 
-use super::*;
+use crate::context::AppState;
+use crate::db::entities::{document, enterprise, photo};
+use crate::domain::photo::StoredVariant;
+use crate::error::{AppError, AppResult};
+use crate::media::{self, FileKind};
+use crate::services::Actor;
+use crate::services::catalogue::{can_manage, product_for_change};
+use crate::storage::BlobStore;
+use bytes::Bytes;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Arc;
 
 pub(super) fn public_key(version_hash: &str, width: u32, ext: &str) -> String {
     format!(

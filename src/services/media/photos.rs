@@ -1,6 +1,23 @@
 //! Product photos: adding (sized and stored once), ordering, the cover, moving, deleting.
 
-use super::*;
+use super::{MAX_PHOTOS, process, release_photos, store_photo};
+use crate::context::AppState;
+use crate::db::entities::{document, photo, product};
+use crate::domain::photo::PhotoView;
+use crate::domain::{Invalid, ProductStatus};
+use crate::error::{AppError, AppResult};
+use crate::media::{self};
+use crate::services::catalogue::{
+    Change, can_manage, note_change, product_for_change, product_for_change_locked,
+};
+use crate::services::{Actor, audit, now, search_sync};
+use bytes::Bytes;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use std::collections::HashMap;
 
 /// A photo row as served.
 pub(super) fn photo_view(p: &photo::Model) -> PhotoView {
