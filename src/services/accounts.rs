@@ -135,6 +135,21 @@ pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppR
     Ok(ended)
 }
 
+/// A staff member opens an account for someone else: a producer or buyer (staff), or any
+/// role (admins).
+pub async fn open_account_for(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    login: &str,
+    password: &str,
+    full_name: &str,
+    role: &str,
+) -> AppResult<user::Model> {
+    let me = actor.require_staff()?;
+    let account = auth::NewAccount::parse(login, password, full_name, role)?;
+    auth::create_account(db, auth::Opener::User(me), account).await
+}
+
 /// Registrations allowed from one address in [`Config::login_window`]: enough for a commune
 /// hall where a whole class of producers signs up behind one connection, too few to learn
 /// which of a list of phone numbers already have accounts (a taken name answers

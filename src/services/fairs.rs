@@ -26,14 +26,6 @@ use crate::domain::{FairFields, FairInput, FairStatus, Invalid, Num, RequestInpu
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 
-fn require_staff(actor: &Actor) -> AppResult<()> {
-    match actor {
-        Actor::Visitor => Err(AppError::Unauthenticated),
-        a if a.is_staff() => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ExhibitorView {
     pub id: i32,
@@ -223,7 +215,7 @@ fn check_province(state: &AppState, fields: &FairFields) -> AppResult<()> {
 
 /// Creates a fair (staff).
 pub async fn create(state: &AppState, actor: &Actor, input: &FairInput) -> AppResult<FairView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let fields = FairFields::parse(input)?;
     check_province(state, &fields)?;
     let txn = write_txn(&state.db).await?;
@@ -276,7 +268,7 @@ pub async fn update(
     id: i32,
     input: &FairInput,
 ) -> AppResult<FairView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let current = load(&state.db, FairKey::Id(id)).await?;
     let merged = FairInput {
         name: input.name.clone().or(Some(current.name.clone())),
@@ -385,7 +377,7 @@ pub async fn add_exhibitor(
     fair_id: i32,
     input: &ExhibitorInput,
 ) -> AppResult<FairView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let mut errors = Invalid::default();
     let booth = errors.take(parse_booth(input.booth.as_deref()));
     if input.enterprise_id.is_none() {
@@ -472,7 +464,7 @@ pub async fn update_exhibitor(
     exhibitor_id: i32,
     input: &ExhibitorInput,
 ) -> AppResult<FairView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let txn = write_txn(&state.db).await?;
     let x = exhibitor_of(&txn, fair_id, exhibitor_id).await?;
     if let Some(b) = input.booth.as_deref() {
@@ -507,7 +499,7 @@ pub async fn remove_exhibitor(
     fair_id: i32,
     exhibitor_id: i32,
 ) -> AppResult<FairView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let txn = write_txn(&state.db).await?;
     let x = exhibitor_of(&txn, fair_id, exhibitor_id).await?;
     fair_exhibitor::Entity::delete_by_id(x.id)
@@ -875,7 +867,7 @@ pub struct FairResults {
 
 /// Scans, visits, leads, requests, deals and deal value, per fair and per exhibitor (staff).
 pub async fn results(state: &AppState, actor: &Actor, fair_id: i32) -> AppResult<FairResults> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let fair = get(state, FairKey::Id(fair_id)).await?;
     let hits = fair_hit::Entity::find()
         .filter(fair_hit::Column::FairId.eq(fair_id))

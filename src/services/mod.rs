@@ -16,6 +16,7 @@ pub mod synonyms;
 pub mod throttle;
 
 use crate::domain::Role;
+use crate::error::{AppError, AppResult};
 
 /// Who is acting: a signed-in user or a visitor.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +52,15 @@ impl Actor {
 
     pub fn role(&self) -> Option<Role> {
         self.user().map(|u| u.role)
+    }
+
+    /// Staff (or an admin): a visitor is asked to sign in, anyone else is refused.
+    pub fn require_staff(&self) -> AppResult<&SignedIn> {
+        match self.user() {
+            None => Err(AppError::Unauthenticated),
+            Some(u) if u.role.is_staff() => Ok(u),
+            Some(_) => Err(AppError::Forbidden),
+        }
     }
 }
 

@@ -24,14 +24,6 @@ pub struct NewSynonyms {
     pub terms: String,
 }
 
-fn require_staff(actor: &Actor) -> AppResult<()> {
-    match actor.user() {
-        None => Err(AppError::Unauthenticated),
-        Some(u) if u.role.is_staff() => Ok(()),
-        Some(_) => Err(AppError::Forbidden),
-    }
-}
-
 /// `"Miến, bún tàu"` is refused (two words in one term); `"miến, mien, miền"` is two or
 /// more distinct words once folded.
 fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
@@ -55,7 +47,12 @@ fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
     Ok(terms)
 }
 
-pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<SynonymGroup>> {
+pub async fn list(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<SynonymGroup>> {
+    actor.require_staff()?;
+    all(db).await
+}
+
+async fn all(db: &DatabaseConnection) -> AppResult<Vec<SynonymGroup>> {
     Ok(search_synonym::Entity::find()
         .order_by_asc(search_synonym::Column::Id)
         .all(db)
@@ -71,11 +68,7 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<SynonymGroup>> {
 /// Reads the groups from the database into the app and hands them to the engine. An engine
 /// that is down gets them when the worker next reloads.
 pub async fn reload(state: &AppState) -> AppResult<()> {
-    let groups: Vec<Vec<String>> = list(&state.db)
-        .await?
-        .into_iter()
-        .map(|g| g.terms)
-        .collect();
+    let groups: Vec<Vec<String>> = all(&state.db).await?.into_iter().map(|g| g.terms).collect();
     let folded = crate::search::fold_groups(&groups);
     let unchanged = state.synonyms.read().map(|c| *c == folded).unwrap_or(false);
     if unchanged {
@@ -92,7 +85,7 @@ pub async fn reload(state: &AppState) -> AppResult<()> {
 }
 
 pub async fn add(state: &AppState, actor: &Actor, input: &NewSynonyms) -> AppResult<SynonymGroup> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let terms = parse_terms(&input.terms)?;
     let row = search_synonym::ActiveModel {
         terms: Set(terms.join(",")),
@@ -115,7 +108,7 @@ pub async fn add(state: &AppState, actor: &Actor, input: &NewSynonyms) -> AppRes
 }
 
 pub async fn remove(state: &AppState, actor: &Actor, id: i32) -> AppResult<()> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let row = search_synonym::Entity::find_by_id(id)
         .one(&state.db)
         .await?

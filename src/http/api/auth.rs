@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::db::entities::user;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::{CurrentActor, expired_session_cookie, session_cookie, session_token};
-use crate::services::{Actor, SignedIn, accounts, auth, catalogue};
+use crate::services::{SignedIn, accounts, auth, catalogue};
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
@@ -282,8 +282,8 @@ pub async fn create_user(
     CurrentActor(actor): CurrentActor,
     ApiJson(body): ApiJson<CreateUserBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let user = create_user_for(
-        &state,
+    let user = accounts::open_account_for(
+        &state.db,
         &actor,
         &body.login,
         &body.password,
@@ -292,23 +292,6 @@ pub async fn create_user(
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(UserView::from(&user))))
-}
-
-/// Shared by the API and the staff page.
-pub async fn create_user_for(
-    state: &AppState,
-    actor: &Actor,
-    login: &str,
-    password: &str,
-    full_name: &str,
-    role: &str,
-) -> Result<user::Model, AppError> {
-    let me = actor.user().ok_or(AppError::Unauthenticated)?;
-    if !me.role.is_staff() {
-        return Err(AppError::Forbidden);
-    }
-    let account = auth::NewAccount::parse(login, password, full_name, role)?;
-    auth::create_account(&state.db, auth::Opener::User(me), account).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -478,8 +478,8 @@ pub async fn create_producer(
         let user = match existing {
             Some(u) => u,
             None => {
-                crate::http::api::auth::create_user_for(
-                    &state,
+                crate::services::accounts::open_account_for(
+                    &state.db,
                     &ctx.actor,
                     form.producer_login.as_deref().unwrap_or_default(),
                     form.producer_password.as_deref().unwrap_or_default(),
@@ -593,7 +593,7 @@ async fn search_status_page(
         ..Default::default()
     };
     let documents = state.search.search(&everything).await.ok().map(|r| r.total);
-    let synonyms = crate::services::synonyms::list(&state.db).await?;
+    let synonyms = crate::services::synonyms::list(&state.db, &ctx.actor).await?;
     let bad = errors.any();
     let mut response = render(&SearchStatusPage {
         ctx,

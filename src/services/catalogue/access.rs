@@ -38,7 +38,8 @@ pub async fn manages(
         .then_some(Manages(())))
 }
 
-pub(super) async fn require_manage(
+/// A member of the enterprise, or staff: a visitor is asked to sign in, anyone else refused.
+pub(crate) async fn require_manage(
     db: &impl ConnectionTrait,
     actor: &Actor,
     enterprise_id: i32,
@@ -46,14 +47,6 @@ pub(super) async fn require_manage(
     match actor {
         Actor::Visitor => Err(AppError::Unauthenticated),
         _ if can_manage(db, actor, enterprise_id).await? => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-pub(super) fn require_staff(actor: &Actor) -> AppResult<()> {
-    match actor {
-        Actor::Visitor => Err(AppError::Unauthenticated),
-        a if a.is_staff() => Ok(()),
         _ => Err(AppError::Forbidden),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{
     Decision, EnterpriseView, Lookup, Manages, enterprise_input, free_slug, manages, memberships,
-    patched, require_manage, require_staff, with_logo, with_logos,
+    patched, require_manage, with_logo, with_logos,
 };
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
@@ -273,7 +273,7 @@ pub(super) fn review_terms(
     version: Option<i32>,
     reason: Option<&str>,
 ) -> AppResult<(i32, Option<String>)> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let reason = crate::domain::optional_text(reason, "reason", 1000)?;
     if decision == Decision::Reject && reason.is_none() {
         return Err(Invalid::one("reason", "review.reason_required").into());
@@ -401,7 +401,7 @@ pub async fn enterprise_review(
     actor: &Actor,
     id: i32,
 ) -> AppResult<(EnterpriseView, EnterpriseInput)> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let view = get_enterprise(db, reference, actor, Lookup::Id(id)).await?;
     let m = enterprise::Entity::find_by_id(id)
         .one(db)
@@ -445,7 +445,7 @@ pub async fn list_enterprises(
             );
         }
         EnterpriseScope::Review => {
-            require_staff(actor)?;
+            actor.require_staff()?;
             query = query.filter(enterprise::Column::PendingStatus.eq("submitted"));
         }
         EnterpriseScope::Mine => {
@@ -506,7 +506,7 @@ pub async fn add_member(
     enterprise_id: i32,
     user_id: i32,
 ) -> AppResult<()> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     enterprise::Entity::find_by_id(enterprise_id)
         .one(db)
         .await?

@@ -1,6 +1,6 @@
 //! Lists and counts: the catalogue, the review queue, a producer's own, the home page.
 
-use super::{EnterpriseView, ProductView, require_staff};
+use super::{EnterpriseView, ProductView};
 use crate::db::entities::{enterprise, enterprise_member, product};
 use crate::db::reference::Reference;
 use crate::domain::{Invalid, ProductStatus};
@@ -63,7 +63,7 @@ pub async fn list_products(
     let mine = filter.mine.unwrap_or(false);
     let review = filter.status.as_deref() == Some("review");
     if review {
-        require_staff(actor)?;
+        actor.require_staff()?;
         show_pending = true;
         cond = cond.add(
             Condition::any()

@@ -1,8 +1,7 @@
 //! Products: creating, editing, submitting, vetting and unpublishing.
 
 use super::{
-    Lookup, ProductView, can_manage, fields_of, free_slug, patched, require_staff, review_terms,
-    with_media_one,
+    Lookup, ProductView, can_manage, fields_of, free_slug, patched, review_terms, with_media_one,
 };
 use crate::db::entities::{enterprise, product};
 use crate::db::reference::Reference;
@@ -478,7 +477,7 @@ pub async fn unpublish_product(
     id: i32,
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
-    require_staff(actor)?;
+    actor.require_staff()?;
     let (p, e) = load_product(db, id).await?;
     let Some(reason) = crate::domain::optional_text(reason, "reason", 1000)? else {
         return Err(Invalid::one("reason", "review.reason_required").into());

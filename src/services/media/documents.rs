@@ -349,7 +349,9 @@ pub async fn verify_document(
 /// Staff: documents not yet verified, oldest first, with their enterprise's name.
 pub async fn unverified_documents(
     db: &DatabaseConnection,
+    actor: &Actor,
 ) -> AppResult<Vec<(DocumentView, String)>> {
+    actor.require_staff()?;
     let rows = document::Entity::find()
         .filter(document::Column::VerifiedAt.is_null())
         .order_by_asc(document::Column::CreatedAt)

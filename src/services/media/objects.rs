@@ -7,7 +7,7 @@ use crate::domain::photo::StoredVariant;
 use crate::error::{AppError, AppResult};
 use crate::media::{self, FileKind};
 use crate::services::Actor;
-use crate::services::catalogue::{can_manage, product_for_change};
+use crate::services::catalogue::product_for_change;
 use crate::storage::BlobStore;
 use bytes::Bytes;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
@@ -166,11 +166,7 @@ pub(super) async fn require_manage(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    match actor {
-        Actor::Visitor => Err(AppError::Unauthenticated),
-        _ if can_manage(db, actor, enterprise_id).await? => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
+    crate::services::catalogue::require_manage(db, actor, enterprise_id).await
 }
 
 /// Where an upload goes.
