@@ -4,7 +4,7 @@
 //! `router::build_app` assembles the whole application from a database connection and a
 //! configuration; the binary in `main.rs` and the integration tests both go through it.
 //! The layers, and the one direction in which they may depend on each other, are described
-//! in `ARCHITECTURE.md`.
+//! in the README's architecture part and checked by `tests/layers.rs`.
 
 pub mod app;
 pub mod config;

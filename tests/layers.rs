@@ -1,4 +1,4 @@
-//! The dependency rule (ARCHITECTURE.md): `http → services → (db, search, storage, mail,
+//! The dependency rule (the README's architecture part): `http → services → (db, search, storage, mail,
 //! print) → domain`, arrows pointing down only. Every file under `src/` is read, each
 //! `crate::…` path it names is put in its layer, and a path into a higher layer fails.
 
