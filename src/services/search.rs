@@ -304,3 +304,46 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
     crate::services::search_sync::enqueue(&state.db, &changed).await?;
     Ok(count)
 }
+
+/// An enterprise among a search's hits, with how many of its products matched.
+pub struct LeadingEnterprise {
+    pub name: String,
+    pub slug: String,
+    pub products: u64,
+}
+
+/// The five enterprises with the most matching products in `r`, most first.
+pub async fn leading_enterprises(
+    db: &sea_orm::DatabaseConnection,
+    r: &SearchResponse,
+) -> AppResult<Vec<LeadingEnterprise>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut counts: Vec<(i32, u64)> = r
+        .facets
+        .get("enterprise")
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, n)| k.parse().ok().map(|id| (id, *n)))
+                .collect()
+        })
+        .unwrap_or_default();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.truncate(5);
+    let ids: Vec<i32> = counts.iter().map(|(id, _)| *id).collect();
+    let rows = crate::db::entities::enterprise::Entity::find()
+        .filter(crate::db::entities::enterprise::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(counts
+        .iter()
+        .filter_map(|(id, n)| {
+            rows.iter()
+                .find(|e| e.id == *id)
+                .map(|e| LeadingEnterprise {
+                    name: e.name.clone(),
+                    slug: e.slug.clone(),
+                    products: *n,
+                })
+        })
+        .collect())
+}

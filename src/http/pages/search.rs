@@ -169,7 +169,11 @@ pub async fn search_page(
         })
         .unwrap_or_default();
     let enterprises = match &results {
-        Some(r) if !params.q.trim().is_empty() => matching_enterprises(&state, r).await?,
+        Some(r) if !params.q.trim().is_empty() => search::leading_enterprises(&state.db, r)
+            .await?
+            .into_iter()
+            .map(|e| (e.name, format!("/co-so/{}", e.slug), e.products))
+            .collect(),
         _ => Vec::new(),
     };
     let nothing = results.as_ref().is_some_and(|r| r.total == 0);
@@ -199,36 +203,4 @@ pub async fn search_page(
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
-}
-
-/// The five enterprises with the most matching products: (name, page path, matches).
-async fn matching_enterprises(
-    state: &AppState,
-    r: &SearchResponse,
-) -> Result<Vec<(String, String, u64)>, AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let mut counts: Vec<(i32, u64)> = r
-        .facets
-        .get("enterprise")
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, n)| k.parse().ok().map(|id| (id, *n)))
-                .collect()
-        })
-        .unwrap_or_default();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts.truncate(5);
-    let ids: Vec<i32> = counts.iter().map(|(id, _)| *id).collect();
-    let rows = crate::db::entities::enterprise::Entity::find()
-        .filter(crate::db::entities::enterprise::Column::Id.is_in(ids))
-        .all(&state.db)
-        .await?;
-    Ok(counts
-        .iter()
-        .filter_map(|(id, n)| {
-            rows.iter()
-                .find(|e| e.id == *id)
-                .map(|e| (e.name.clone(), format!("/co-so/{}", e.slug), *n))
-        })
-        .collect())
 }
