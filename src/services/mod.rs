@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod demo;
 pub mod fairs;
+pub mod health;
 pub mod media;
 pub mod notify;
 pub mod reference;

@@ -19,7 +19,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
 
 use crate::app::AppState;
 use crate::domain::FieldError;
@@ -343,7 +342,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
 
 /// 200 when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.execute_unprepared("SELECT 1").await {
+    match crate::services::health::check(&state.db).await {
         Ok(_) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
