@@ -207,6 +207,22 @@ pub fn router(state: AppState) -> Router {
             post(pages::media::photo_action),
         )
         .route(
+            "/dashboard/products/{id}/photos/{photo_id}/cover",
+            post(pages::media::make_cover),
+        )
+        .route(
+            "/dashboard/products/{id}/photos/{photo_id}/move-up",
+            post(pages::media::move_photo_up),
+        )
+        .route(
+            "/dashboard/products/{id}/photos/{photo_id}/move-down",
+            post(pages::media::move_photo_down),
+        )
+        .route(
+            "/dashboard/products/{id}/photos/{photo_id}/delete",
+            post(pages::media::delete_photo),
+        )
+        .route(
             "/dashboard/products/{id}/documents",
             post(pages::media::add_product_document)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
@@ -250,6 +266,18 @@ pub fn router(state: AppState) -> Router {
             "/yeu-cau/{id}",
             get(pages::requests::show_request).post(pages::requests::party_action),
         )
+        .route(
+            "/yeu-cau/{id}/rut-lai",
+            post(pages::requests::withdraw_request),
+        )
+        .route(
+            "/yeu-cau/{id}/tra-loi",
+            post(pages::requests::respond_to_request),
+        )
+        .route(
+            "/yeu-cau/{id}/tin-nhan",
+            post(pages::requests::send_party_message),
+        )
         .route("/hoi-cho", get(pages::fairs::list))
         .route("/hoi-cho/sw.js", get(pages::fairs::service_worker))
         .route("/hoi-cho/{slug}", get(pages::fairs::show))
@@ -275,6 +303,19 @@ pub fn router(state: AppState) -> Router {
             "/staff/fairs/{id}",
             get(pages::fairs::manage).post(pages::fairs::manage_post),
         )
+        .route("/staff/fairs/{id}/edit", post(pages::fairs::update_fair))
+        .route(
+            "/staff/fairs/{id}/exhibitors",
+            post(pages::fairs::add_exhibitor),
+        )
+        .route(
+            "/staff/fairs/{id}/exhibitors/{exhibitor_id}",
+            post(pages::fairs::update_exhibitor),
+        )
+        .route(
+            "/staff/fairs/{id}/exhibitors/{exhibitor_id}/delete",
+            post(pages::fairs::remove_exhibitor),
+        )
         .route("/thong-bao", get(pages::requests::inbox))
         .route("/thong-bao/da-doc", post(pages::requests::mark_all_read))
         .route("/staff/requests", get(pages::requests::desk))
@@ -283,14 +324,70 @@ pub fn router(state: AppState) -> Router {
             "/staff/requests/{id}",
             get(pages::requests::desk_request).post(pages::requests::desk_action),
         )
+        .route(
+            "/staff/requests/{id}/transition",
+            post(pages::requests::transition_request),
+        )
+        .route(
+            "/staff/requests/{id}/assign",
+            post(pages::requests::assign_request),
+        )
+        .route(
+            "/staff/requests/{id}/notes",
+            post(pages::requests::add_note),
+        )
+        .route(
+            "/staff/requests/{id}/shortlist",
+            post(pages::requests::shortlist_enterprise),
+        )
+        .route(
+            "/staff/requests/{id}/shortlist/{enterprise_id}/delete",
+            post(pages::requests::unshortlist_enterprise),
+        )
+        .route(
+            "/staff/requests/{id}/forward",
+            post(pages::requests::forward_request),
+        )
+        .route(
+            "/staff/requests/{id}/connect",
+            post(pages::requests::connect_parties),
+        )
+        .route(
+            "/staff/requests/{id}/messages",
+            post(pages::requests::send_desk_message),
+        )
+        .route(
+            "/staff/requests/{id}/verify-phone",
+            post(pages::requests::verify_phone),
+        )
+        .route(
+            "/staff/requests/{id}/close",
+            post(pages::requests::close_request),
+        )
         .route("/staff/review", get(pages::staff::review_queue))
         .route(
             "/staff/review/{id}",
             get(pages::staff::review_page).post(pages::staff::decide),
         )
         .route(
+            "/staff/review/{id}/approve",
+            post(pages::staff::approve_product),
+        )
+        .route(
+            "/staff/review/{id}/reject",
+            post(pages::staff::reject_product),
+        )
+        .route(
             "/staff/review/co-so/{id}",
             get(pages::staff::enterprise_review_page).post(pages::staff::decide_enterprise),
+        )
+        .route(
+            "/staff/review/co-so/{id}/approve",
+            post(pages::staff::approve_enterprise),
+        )
+        .route(
+            "/staff/review/co-so/{id}/reject",
+            post(pages::staff::reject_enterprise),
         )
         .route(
             "/staff/products/{id}/unpublish",

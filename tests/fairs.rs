@@ -536,24 +536,22 @@ async fn staff_move_booths_change_what_is_shown_and_remove_exhibitors() {
     let page = app.get(&url).await;
     assert!(page.body.contains("Miến dong Côn Minh"), "offered products");
     let (a_id, b_id, pid) = (a_id.to_string(), b_id.to_string(), product_a.to_string());
+    let (edit, remove) = (
+        format!("{url}/exhibitors/{a_id}"),
+        format!("{url}/exhibitors/{b_id}/delete"),
+    );
+    for target in [&edit, &remove] {
+        assert!(
+            page.body.contains(&format!("action=\"{target}\"")),
+            "{target}"
+        );
+    }
     let r = app
-        .post_form(
-            &url,
-            &[
-                ("action", "update_exhibitor"),
-                ("exhibitor_id", &a_id),
-                ("booth", "A2"),
-                ("product_ids", &pid),
-            ],
-        )
+        .post_form(&edit, &[("booth", "A2"), ("product_ids", &pid)])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .post_form(
-            &url,
-            &[("action", "remove_exhibitor"), ("exhibitor_id", &b_id)],
-        )
-        .await;
+    assert_eq!(r.location(), url);
+    let r = app.post_form(&remove, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let view = app.get(&format!("/api/v1/fairs/{id}")).await.json();
     assert_eq!(view["exhibitors"].as_array().expect("list").len(), 1);
@@ -599,6 +597,66 @@ async fn staff_create_a_fair_with_the_form_and_are_told_what_is_wrong() {
     );
     let list = app.get("/api/v1/fairs").await.json();
     assert_eq!(list[0]["slug"], "hoi-cho-xuc-tien-thuong-mai-vung-viet-bac");
+
+    // Edited from its page: a wrong date is explained with the values kept, then saved.
+    let url = r.location().to_string();
+    let edit = format!("{url}/edit");
+    assert!(
+        page.body.contains(&format!("action=\"{edit}\"")),
+        "{}",
+        page.body
+    );
+    fields[0] = ("name", "Hội chợ vùng Việt Bắc 2027");
+    fields[2] = ("ends_on", "2027-03-01");
+    let bad = app.post_form(&edit, &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Ngày kết thúc phải sau ngày bắt đầu."));
+    assert!(bad.body.contains("value=\"Hội chợ vùng Việt Bắc 2027\""));
+    fields[2] = ("ends_on", "2027-03-09");
+    let r = app.post_form(&edit, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), url);
+    let page = app.get(&url).await;
+    assert!(page.body.contains("value=\"2027-03-09\""), "{}", page.body);
+
+    // An exhibitor added from the page; a booth without an enterprise is refused there.
+    let add = format!("{url}/exhibitors");
+    assert!(page.body.contains(&format!("action=\"{add}\"")));
+    let bad = app.post_form(&add, &[("booth", "B7")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("value=\"B7\""), "the booth is kept");
+    let a = desk.a.to_string();
+    let r = app
+        .post_form(&add, &[("enterprise_id", &a), ("booth", "B7")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = url.trim_start_matches("/staff/fairs/");
+    let view = app.get(&format!("/api/v1/fairs/{id}")).await.json();
+    assert_eq!(view["name"], "Hội chợ vùng Việt Bắc 2027");
+    assert_eq!(view["exhibitors"][0]["booth"], "B7");
+
+    // The page's earlier single target still takes each action by name.
+    let x = view["exhibitors"][0]["id"].to_string();
+    let r = app
+        .post_form(
+            &url,
+            &[
+                ("action", "update_exhibitor"),
+                ("exhibitor_id", &x),
+                ("booth", "B8"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            &url,
+            &[("action", "remove_exhibitor"), ("exhibitor_id", &x)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let view = app.get(&format!("/api/v1/fairs/{id}")).await.json();
+    assert_eq!(view["exhibitors"], json!([]));
     app.sign_in(BUYER).await;
     assert_eq!(
         app.get("/staff/fairs/new").await.status,

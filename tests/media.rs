@@ -704,24 +704,58 @@ async fn the_plain_forms_manage_photos_and_documents_without_scripts() {
     assert!(refused.body.contains("HEIC"), "{}", refused.body);
     assert!(refused.body.contains("Tương thích nhất"));
 
-    // Make the second the cover, then delete it.
-    let r = app
-        .post_form(
-            &format!("/dashboard/products/{pid}/photos/{second}"),
-            &[("action", "cover")],
-        )
-        .await;
+    // Each photo button posts to its own address: make the second the cover, move it
+    // down and back up, then delete it.
+    let photo = format!("/dashboard/products/{pid}/photos/{second}");
+    let page = app.get(&format!("/dashboard/products/{pid}/media")).await;
+    for action in ["cover", "move-up", "delete"] {
+        assert!(
+            page.body
+                .contains(&format!("formaction=\"{photo}/{action}\"")),
+            "{action}: {}",
+            page.body
+        );
+    }
+    let order = |photos: &serde_json::Value| -> Vec<i64> {
+        let list = photos.as_array().expect("a list");
+        list.iter().map(|p| p["id"].as_i64().expect("id")).collect()
+    };
+    let r = app.post_form(&format!("{photo}/cover"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.location(),
+        format!("/dashboard/products/{pid}/media?done=saved#photos")
+    );
     let photos = app
         .get(&format!("/api/v1/products/{pid}/photos"))
         .await
         .json();
     assert_eq!(photos[0]["id"], second);
-    app.post_form(
-        &format!("/dashboard/products/{pid}/photos/{second}"),
-        &[("action", "delete")],
-    )
-    .await;
+    let first = order(&photos)[1];
+    let r = app.post_form(&format!("{photo}/move-down"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let photos = app
+        .get(&format!("/api/v1/products/{pid}/photos"))
+        .await
+        .json();
+    assert_eq!(order(&photos), [first, second]);
+    let r = app.post_form(&format!("{photo}/move-up"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let photos = app
+        .get(&format!("/api/v1/products/{pid}/photos"))
+        .await
+        .json();
+    assert_eq!(order(&photos), [second, first]);
+    // The buttons' earlier single target still takes the action by name.
+    let r = app.post_form(&photo, &[("action", "down")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let photos = app
+        .get(&format!("/api/v1/products/{pid}/photos"))
+        .await
+        .json();
+    assert_eq!(order(&photos), [first, second]);
+    let r = app.post_form(&format!("{photo}/delete"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let photos = app
         .get(&format!("/api/v1/products/{pid}/photos"))
         .await

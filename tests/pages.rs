@@ -126,6 +126,24 @@ async fn producer_publishes_through_the_forms_and_staff_approve() {
         .and_then(|rest| rest.split('"').next())
         .expect("the review form carries the version")
         .to_string();
+    // Each button posts to its own address.
+    let (approve, reject) = (
+        format!("/staff/review/{id}/approve"),
+        format!("/staff/review/{id}/reject"),
+    );
+    for target in [&approve, &reject] {
+        assert!(
+            review.body.contains(&format!("formaction=\"{target}\"")),
+            "{target}: {}",
+            review.body
+        );
+    }
+    let no_reason = app
+        .post_form(&reject, &[("reason", ""), ("version", &version)])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("Vui lòng ghi lý do"));
+    // The form's earlier single target still decides by the button's name.
     let no_reason = app
         .post_form(
             &format!("/staff/review/{id}"),
@@ -138,13 +156,9 @@ async fn producer_publishes_through_the_forms_and_staff_approve() {
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.body.contains("Vui lòng ghi lý do"));
-    let approved = app
-        .post_form(
-            &format!("/staff/review/{id}"),
-            &[("decision", "approve"), ("version", &version)],
-        )
-        .await;
+    let approved = app.post_form(&approve, &[("version", &version)]).await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    assert_eq!(approved.location(), "/staff/review?done=approved");
 
     app.clear_cookies();
     let home = app.get("/").await;

@@ -148,13 +148,24 @@ async fn the_desk_brokers_a_request_through_forms_from_review_to_deal() {
     let inbox = app.get("/thong-bao").await;
     assert!(inbox.body.contains("Yêu cầu mới"), "{}", inbox.body);
     let desk_url = format!("/staff/requests/{id}");
-    for fields in [
-        vec![("action", "transition"), ("to", "in_review")],
-        vec![("action", "shortlist"), ("enterprise_id", &a.to_string())],
-        vec![("action", "forward")],
+    let a_id = a.to_string();
+    let page = app.get(&desk_url).await;
+    assert!(
+        page.body
+            .contains(&format!("action=\"{desk_url}/transition\"")),
+        "{}",
+        page.body
+    );
+    for (action, fields) in [
+        ("transition", vec![("to", "in_review")]),
+        ("shortlist", vec![("enterprise_id", a_id.as_str())]),
+        ("forward", vec![]),
     ] {
-        let r = app.post_form(&desk_url, &fields).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);
+        let r = app
+            .post_form(&format!("{desk_url}/{action}"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
+        assert_eq!(r.location(), format!("{desk_url}?done=1"));
     }
     let page = app.get(&desk_url).await;
     assert!(page.body.contains("Đã chuyển tới cơ sở"), "{}", page.body);
@@ -166,7 +177,7 @@ async fn the_desk_brokers_a_request_through_forms_from_review_to_deal() {
     );
     // An illegal move is refused on the page, in words.
     let r = app
-        .post_form(&desk_url, &[("action", "transition"), ("to", "in_review")])
+        .post_form(&format!("{desk_url}/transition"), &[("to", "in_review")])
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(
@@ -179,11 +190,11 @@ async fn the_desk_brokers_a_request_through_forms_from_review_to_deal() {
     let url = format!("/yeu-cau/{id}");
     let page = app.get(&url).await;
     assert!(page.body.contains("Vui lòng trả lời"), "{}", page.body);
+    assert!(page.body.contains(&format!("action=\"{url}/tra-loi\"")));
     let r = app
         .post_form(
-            &url,
+            &format!("{url}/tra-loi"),
             &[
-                ("action", "respond"),
                 ("enterprise_id", &a.to_string()),
                 ("answer", "interested"),
                 ("price_vnd", "85.000"),
@@ -201,17 +212,18 @@ async fn the_desk_brokers_a_request_through_forms_from_review_to_deal() {
     let page = app.get(&url).await;
     assert!(page.body.contains("85.000 ₫"), "{}", page.body);
     assert!(page.body.contains("tới 1 cơ sở sản xuất"));
+    assert!(page.body.contains(&format!("action=\"{url}/tin-nhan\"")));
     let r = app
         .post_form(
-            &url,
+            &format!("{url}/tin-nhan"),
             &[
-                ("action", "message"),
                 ("enterprise_id", &a.to_string()),
                 ("body", "Có giao tới Hà Nội không?"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{url}?done=message"));
 
     // Staff connect and close with a deal; the numbers show it.
     app.sign_in(STAFF).await;
@@ -220,18 +232,22 @@ async fn the_desk_brokers_a_request_through_forms_from_review_to_deal() {
         page.body.contains("Có giao tới Hà Nội không?"),
         "staff read the thread"
     );
-    for fields in [
-        vec![("action", "connect"), ("enterprise_id", &a.to_string())],
-        vec![
-            ("action", "close"),
-            ("result", "deal"),
-            ("value_vnd", "1.500.000.000"),
-            ("supply", "contract"),
-            ("enterprise_id", &a.to_string()),
-        ],
+    for (action, fields) in [
+        ("connect", vec![("enterprise_id", a_id.as_str())]),
+        (
+            "close",
+            vec![
+                ("result", "deal"),
+                ("value_vnd", "1.500.000.000"),
+                ("supply", "contract"),
+                ("enterprise_id", a_id.as_str()),
+            ],
+        ),
     ] {
-        let r = app.post_form(&desk_url, &fields).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);
+        let r = app
+            .post_form(&format!("{desk_url}/{action}"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
     }
     let stats = app.get("/staff/requests/stats").await;
     assert_eq!(stats.status, StatusCode::OK);
@@ -291,4 +307,192 @@ async fn desk_pages_are_for_staff_only() {
             );
         }
     }
+}
+
+/// A request sent by a guest, as staff see it on the desk: `(id, desk url)`.
+async fn guest_request(app: &mut TestApp) -> (i64, String) {
+    app.clear_cookies();
+    let form = app.get("/yeu-cau/moi").await;
+    let token = token_of(&form.body);
+    let sent = app
+        .post_form(
+            "/yeu-cau/moi",
+            &[
+                ("token", &token),
+                ("kind", "linkage"),
+                ("title", "Cần 500 kg miến dong"),
+                ("description", "Nhà hàng cần miến dong cho tháng Tết."),
+                ("category", "mien-dong"),
+                ("contact_name", "Chị Hoa"),
+                ("contact_phone", "0987 654 321"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    app.sign_in(STAFF).await;
+    let r = app.get("/api/v1/requests?status=").await.json();
+    let id = r["items"][0]["id"].as_i64().expect("the guest's request");
+    (id, format!("/staff/requests/{id}"))
+}
+
+#[tokio::test]
+async fn each_desk_form_posts_to_its_own_address_and_says_what_it_did() {
+    let Desk {
+        mut app,
+        staff_id,
+        a,
+        ..
+    } = desk().await;
+    let (_, desk_url) = guest_request(&mut app).await;
+    let page = app.get(&desk_url).await;
+    for action in ["verify-phone", "assign", "transition", "notes", "messages"] {
+        assert!(
+            page.body
+                .contains(&format!("action=\"{desk_url}/{action}\"")),
+            "{action}: {}",
+            page.body
+        );
+    }
+    assert!(
+        !page.body.contains("name=\"action\""),
+        "no form says its action in a field"
+    );
+    let staff_id = staff_id.to_string();
+    let a = a.to_string();
+    for (action, fields) in [
+        ("verify-phone", vec![]),
+        ("assign", vec![("user_id", staff_id.as_str())]),
+        ("notes", vec![("body", "Đã gọi lại cho chị Hoa")]),
+        (
+            "messages",
+            vec![("body", "Trung tâm đang tìm cơ sở phù hợp")],
+        ),
+        ("transition", vec![("to", "in_review")]),
+        ("shortlist", vec![("enterprise_id", a.as_str())]),
+    ] {
+        let r = app
+            .post_form(&format!("{desk_url}/{action}"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
+        assert_eq!(r.location(), format!("{desk_url}?done=1"));
+    }
+    let page = app.get(&format!("{desk_url}?done=1")).await;
+    assert!(page.body.contains("Đã lưu."), "{}", page.body);
+    assert!(page.body.contains("✓ Đã xác minh"), "{}", page.body);
+    assert!(
+        page.body.contains("Đã gọi lại cho chị Hoa"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Trung tâm đang tìm cơ sở phù hợp"));
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{staff_id}\" selected>"))
+    );
+    let remove = format!("{desk_url}/shortlist/{a}/delete");
+    assert!(
+        page.body.contains(&format!("action=\"{remove}\"")),
+        "{}",
+        page.body
+    );
+    let r = app.post_form(&remove, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get(&desk_url).await;
+    assert!(
+        page.body.contains("Chưa chọn cơ sở nào"),
+        "the shortlist is empty: {}",
+        page.body
+    );
+
+    // A note with nothing in it is refused on the page, which keeps its address.
+    let r = app
+        .post_form(&format!("{desk_url}/notes"), &[("body", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("/lang/en?next={}", urlencode(&desk_url))),
+        "switching language comes back to the desk page"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('/', "%2F")
+}
+
+#[tokio::test]
+async fn a_buyer_withdraws_a_request_from_its_page() {
+    let Desk { mut app, .. } = desk().await;
+    app.sign_in(BUYER).await;
+    let form = app.get("/yeu-cau/moi").await;
+    let token = token_of(&form.body);
+    let r = app
+        .post_form(
+            "/yeu-cau/moi",
+            &[
+                ("token", &token),
+                ("kind", "linkage"),
+                ("title", "Cần 1 tấn miến dong"),
+                ("description", "Không cần nữa sau Tết."),
+                ("category", "mien-dong"),
+            ],
+        )
+        .await;
+    let url = r.location().trim_end_matches("?sent=1").to_string();
+    let page = app.get(&url).await;
+    assert!(
+        page.body.contains(&format!("action=\"{url}/rut-lai\"")),
+        "{}",
+        page.body
+    );
+    let r = app.post_form(&format!("{url}/rut-lai"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{url}?done=withdrawn"));
+    let page = app.get(r.location()).await;
+    assert!(page.body.contains("Đã rút"), "{}", page.body);
+    // Once withdrawn there is nothing left to withdraw: said on the page.
+    let again = app.post_form(&format!("{url}/rut-lai"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
+async fn forms_of_a_request_page_opened_before_each_action_had_its_address_still_work() {
+    let Desk { mut app, a, .. } = desk().await;
+    let (id, desk_url) = guest_request(&mut app).await;
+    // The desk's single target, told the action in a field.
+    for fields in [
+        vec![("action", "transition"), ("to", "in_review")],
+        vec![("action", "shortlist"), ("enterprise_id", &a.to_string())],
+        vec![("action", "unshortlist"), ("enterprise_id", &a.to_string())],
+        vec![("action", "note"), ("body", "Ghi chú từ trang cũ")],
+    ] {
+        let r = app.post_form(&desk_url, &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);
+        assert_eq!(r.location(), format!("{desk_url}?done=1"));
+    }
+    let page = app.get(&desk_url).await;
+    assert!(page.body.contains("Ghi chú từ trang cũ"));
+    let unknown = app.post_form(&desk_url, &[("action", "explode")]).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+    // The requester's page, the same.
+    app.sign_in(BUYER).await;
+    let form = app.get("/yeu-cau/moi").await;
+    let token = token_of(&form.body);
+    let r = app
+        .post_form(
+            "/yeu-cau/moi",
+            &[
+                ("token", &token),
+                ("kind", "linkage"),
+                ("title", "Cần 300 kg miến dong"),
+                ("description", "Cho bếp ăn tập thể."),
+            ],
+        )
+        .await;
+    let url = r.location().trim_end_matches("?sent=1").to_string();
+    let r = app.post_form(&url, &[("action", "withdraw")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{url}?done=withdrawn"));
+    assert_ne!(url, format!("/yeu-cau/{id}"));
 }

@@ -382,8 +382,8 @@ async fn a_members_edit_of_a_public_profile_waits_and_is_approved_only_as_seen()
     app.sign_in(STAFF).await;
     let r = app
         .post_form(
-            &format!("/staff/review/co-so/{eid}"),
-            &[("decision", "approve"), ("version", &seen.to_string())],
+            &format!("/staff/review/co-so/{eid}/approve"),
+            &[("version", &seen.to_string())],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -427,6 +427,20 @@ async fn a_rejected_profile_edit_stays_with_its_producer_and_reason() {
         )
         .await;
     let v = r.json()["version"].as_i64().expect("version");
+    // On the review page the reject button posts to its own address; no reason, no rejection.
+    app.sign_in(STAFF).await;
+    let reject = format!("/staff/review/co-so/{eid}/reject");
+    let page = app.get(&format!("/staff/review/co-so/{eid}")).await;
+    assert!(
+        page.body.contains(&format!("formaction=\"{reject}\"")),
+        "{}",
+        page.body
+    );
+    let r = app
+        .post_form(&reject, &[("reason", ""), ("version", &v.to_string())])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Vui lòng ghi lý do"), "{}", r.body);
     let r = review_enterprise(&mut app, eid, json!({"decision": "reject", "version": v})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.error_code(), "review.reason_required");

@@ -481,7 +481,7 @@ step('7. staff signs in and approves the product from the review queue', async (
   assert.equal(await text(page.locator('h1')), PRODUCT.name);
   assert.match(await text(page.locator('main')), /80\.000 – 120\.000 ₫\/kg/);
 
-  const approve = page.locator('button[name="decision"][value="approve"]');
+  const approve = page.locator('main button[formaction$="/approve"]');
   await tapAndWait(approve, at('/staff/review'));
   assert.match(await text(page.locator('h1')), /\(0\)/, 'the queue should now be empty');
   assert.equal(await page.locator('main ul.rows a', { hasText: PRODUCT.name }).count(), 0);

@@ -910,6 +910,8 @@ pub async fn new_fair(State(state): State<AppState>, ctx: PageCtx) -> PageResult
 
 #[derive(Deserialize, Default)]
 pub struct ManageForm {
+    /// Which action a form of the page's earlier version meant: all its forms posted to the
+    /// fair's page itself ([`manage_post`]).
     pub action: Option<String>,
     pub name: Option<String>,
     pub starts_on: Option<String>,
@@ -988,82 +990,133 @@ pub async fn manage(
     .await
 }
 
-pub async fn manage_post(
+/// After a change on the fair's page: back to it, or the page again with what was wrong.
+async fn managed<T>(
+    state: &AppState,
+    mut ctx: PageCtx,
+    id: i32,
+    f: &ManageForm,
+    result: Result<T, AppError>,
+    fair_edited: bool,
+) -> PageResult {
+    let e = match result {
+        Ok(_) => return Ok(see_other(&format!("/staff/fairs/{id}"))),
+        Err(e) => e,
+    };
+    let Some(errors) = Errors::from_app(ctx.lang, &e) else {
+        return Err(PageError(e));
+    };
+    let fair = fairs::get(state, FairKey::Id(id)).await?;
+    let mut form = fair_values(&fair);
+    if fair_edited {
+        form = FormValues::from_input(&f.fair_input());
+    }
+    form.set("booth", f.booth.clone().unwrap_or_default());
+    let error = errors.0.values().next().copied();
+    // Shown in answer to a form's post: switching language comes back to the page.
+    ctx.here = format!("/staff/fairs/{id}");
+    manage_page(
+        state,
+        ctx,
+        Some(fair),
+        form,
+        errors,
+        error,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+fn int(s: &Option<String>) -> Option<i32> {
+    s.as_deref().and_then(|v| v.trim().parse::<i32>().ok())
+}
+
+pub async fn update_fair(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<i32>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
     staff_only(&ctx)?;
-    let int = |s: &Option<String>| s.as_deref().and_then(|v| v.trim().parse::<i32>().ok());
-    let product_ids: Vec<i32> = f
+    let result = fairs::update(&state, &ctx.actor, id, &f.fair_input()).await;
+    managed(&state, ctx, id, &f, result, true).await
+}
+
+pub async fn add_exhibitor(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<ManageForm>,
+) -> PageResult {
+    staff_only(&ctx)?;
+    let result = fairs::add_exhibitor(
+        &state,
+        &ctx.actor,
+        id,
+        &ExhibitorInput {
+            enterprise_id: int(&f.enterprise_id),
+            booth: f.booth.clone(),
+            product_ids: None,
+        },
+    )
+    .await;
+    managed(&state, ctx, id, &f, result, false).await
+}
+
+/// An exhibitor's booth and the products it shows.
+pub async fn update_exhibitor(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, exhibitor_id)): Path<(i32, i32)>,
+    Form(f): Form<ManageForm>,
+) -> PageResult {
+    staff_only(&ctx)?;
+    let product_ids = f
         .product_ids
         .iter()
         .filter_map(|s| s.parse().ok())
         .collect();
-    let result = match f.action.as_deref() {
-        Some("update") => fairs::update(&state, &ctx.actor, id, &f.fair_input()).await,
-        Some("add_exhibitor") => {
-            fairs::add_exhibitor(
-                &state,
-                &ctx.actor,
-                id,
-                &ExhibitorInput {
-                    enterprise_id: int(&f.enterprise_id),
-                    booth: f.booth.clone(),
-                    product_ids: None,
-                },
-            )
-            .await
-        }
-        Some("update_exhibitor") => {
-            fairs::update_exhibitor(
-                &state,
-                &ctx.actor,
-                id,
-                int(&f.exhibitor_id).unwrap_or_default(),
-                &ExhibitorInput {
-                    enterprise_id: None,
-                    booth: f.booth.clone().filter(|b| !b.trim().is_empty()),
-                    product_ids: Some(product_ids),
-                },
-            )
-            .await
-        }
-        Some("remove_exhibitor") => {
-            fairs::remove_exhibitor(
-                &state,
-                &ctx.actor,
-                id,
-                int(&f.exhibitor_id).unwrap_or_default(),
-            )
-            .await
-        }
-        _ => return Err(PageError(AppError::BadRequest("request.malformed"))),
-    };
-    match result {
-        Ok(_) => Ok(see_other(&format!("/staff/fairs/{id}"))),
-        Err(e) => {
-            let Some(errors) = Errors::from_app(ctx.lang, &e) else {
-                return Err(PageError(e));
-            };
-            let fair = fairs::get(&state, FairKey::Id(id)).await?;
-            let mut form = fair_values(&fair);
-            if f.action.as_deref() == Some("update") {
-                form = FormValues::from_input(&f.fair_input());
-            }
-            form.set("booth", f.booth.clone().unwrap_or_default());
-            let error = errors.0.values().next().copied();
-            manage_page(
-                &state,
-                ctx,
-                Some(fair),
-                form,
-                errors,
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let result = fairs::update_exhibitor(
+        &state,
+        &ctx.actor,
+        id,
+        exhibitor_id,
+        &ExhibitorInput {
+            enterprise_id: None,
+            booth: f.booth.clone().filter(|b| !b.trim().is_empty()),
+            product_ids: Some(product_ids),
+        },
+    )
+    .await;
+    managed(&state, ctx, id, &f, result, false).await
+}
+
+pub async fn remove_exhibitor(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, exhibitor_id)): Path<(i32, i32)>,
+    Form(f): Form<ManageForm>,
+) -> PageResult {
+    staff_only(&ctx)?;
+    let result = fairs::remove_exhibitor(&state, &ctx.actor, id, exhibitor_id).await;
+    managed(&state, ctx, id, &f, result, false).await
+}
+
+/// The fair page's earlier single form target, kept for pages still open in a browser:
+/// hands each `action` to its own handler.
+pub async fn manage_post(
+    state: State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<ManageForm>,
+) -> PageResult {
+    staff_only(&ctx)?;
+    let exhibitor = Path((id, int(&f.exhibitor_id).unwrap_or_default()));
+    match f.action.as_deref() {
+        Some("update") => update_fair(state, ctx, Path(id), Form(f)).await,
+        Some("add_exhibitor") => add_exhibitor(state, ctx, Path(id), Form(f)).await,
+        Some("update_exhibitor") => update_exhibitor(state, ctx, exhibitor, Form(f)).await,
+        Some("remove_exhibitor") => remove_exhibitor(state, ctx, exhibitor, Form(f)).await,
+        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
     }
 }

@@ -172,13 +172,18 @@ fn require_signed_in(ctx: &PageCtx) -> Result<(), PageError> {
 /// Re-renders the page with the failure explained, or fails as a page for other errors.
 async fn failed(
     state: &AppState,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     product: Option<i32>,
     enterprise: i32,
     err: AppError,
 ) -> PageResult {
     let Some(error) = error_message(&ctx, &err) else {
         return Err(PageError(err));
+    };
+    // Shown in answer to a form's post: switching language comes back to the page.
+    ctx.here = match product {
+        Some(id) => format!("/dashboard/products/{id}/media"),
+        None => format!("/dashboard/enterprises/{enterprise}/media"),
     };
     let page = match product {
         Some(id) => product_page(state, ctx, id, None, Some(error)).await?,
@@ -249,38 +254,96 @@ pub async fn add_photos(
     }
 }
 
+/// Back to the photos after a change to one of them, or the page with what went wrong.
+async fn photo_changed(
+    state: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    result: Result<(), AppError>,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(see_other(&format!(
+            "/dashboard/products/{id}/media?done=saved#photos"
+        ))),
+        Err(e) => failed(state, ctx, Some(id), 0, e).await,
+    }
+}
+
+pub async fn make_cover(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, photo_id)): Path<(i32, i32)>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let result = media::make_cover(&state, &ctx.actor, id, photo_id)
+        .await
+        .map(drop);
+    photo_changed(&state, ctx, id, result).await
+}
+
+pub async fn move_photo_up(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, photo_id)): Path<(i32, i32)>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let result = media::move_photo(&state, &ctx.actor, id, photo_id, -1)
+        .await
+        .map(drop);
+    photo_changed(&state, ctx, id, result).await
+}
+
+pub async fn move_photo_down(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, photo_id)): Path<(i32, i32)>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let result = media::move_photo(&state, &ctx.actor, id, photo_id, 1)
+        .await
+        .map(drop);
+    photo_changed(&state, ctx, id, result).await
+}
+
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, photo_id)): Path<(i32, i32)>,
+) -> PageResult {
+    require_signed_in(&ctx)?;
+    let result = media::delete_product_photo(&state, &ctx.actor, id, photo_id).await;
+    photo_changed(&state, ctx, id, result).await
+}
+
 #[derive(Deserialize)]
 pub struct PhotoAction {
     /// `cover`, `up`, `down` or `delete`.
     pub action: String,
 }
 
+/// The photo buttons' earlier single form target, kept for pages still open in a browser:
+/// hands each `action` to its own handler.
 pub async fn photo_action(
-    State(state): State<AppState>,
+    state: State<AppState>,
     ctx: PageCtx,
-    Path((id, photo_id)): Path<(i32, i32)>,
+    photo: Path<(i32, i32)>,
     Form(form): Form<PhotoAction>,
 ) -> PageResult {
     require_signed_in(&ctx)?;
-    let actor = &ctx.actor;
-    let result = match form.action.as_str() {
-        "cover" => media::make_cover(&state, actor, id, photo_id)
+    match form.action.as_str() {
+        "cover" => make_cover(state, ctx, photo).await,
+        "up" => move_photo_up(state, ctx, photo).await,
+        "down" => move_photo_down(state, ctx, photo).await,
+        "delete" => delete_photo(state, ctx, photo).await,
+        _ => {
+            photo_changed(
+                &state,
+                ctx,
+                photo.0.0,
+                Err(AppError::BadRequest("request.malformed")),
+            )
             .await
-            .map(drop),
-        "up" => media::move_photo(&state, actor, id, photo_id, -1)
-            .await
-            .map(drop),
-        "down" => media::move_photo(&state, actor, id, photo_id, 1)
-            .await
-            .map(drop),
-        "delete" => media::delete_product_photo(&state, actor, id, photo_id).await,
-        _ => Err(AppError::BadRequest("request.malformed")),
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!(
-            "/dashboard/products/{id}/media?done=saved#photos"
-        ))),
-        Err(e) => failed(&state, ctx, Some(id), 0, e).await,
+        }
     }
 }
 

@@ -435,8 +435,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
-    fn action_url(&self) -> String {
-        format!("/yeu-cau/{}", self.r.id)
+    /// Where the message form of a thread posts.
+    fn message_url(&self) -> String {
+        format!("/yeu-cau/{}/tin-nhan", self.r.id)
     }
     fn declines(&self) -> &'static [DeclineReason] {
         DeclineReason::ALL
@@ -454,7 +455,7 @@ pub struct ShowQuery {
 
 async fn show_page(
     state: &AppState,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     id: i32,
     message: Option<&'static str>,
     error: Option<(&'static str, StatusCode)>,
@@ -463,6 +464,10 @@ async fn show_page(
     signed_in(&ctx)?;
     if ctx.is_staff() {
         return Ok(see_other(&format!("/staff/requests/{id}")));
+    }
+    if error.is_some() {
+        // Shown in answer to a form's post: switching language comes back to the page.
+        ctx.here = format!("/yeu-cau/{id}");
     }
     let r = requests::get(state, &ctx.actor, ctx.lang, id).await?;
     if let Some(me) = ctx.actor.id() {
@@ -501,8 +506,12 @@ pub async fn show_request(
     show_page(&state, ctx, id, message, None, FormValues::default()).await
 }
 
+/// The fields of the forms on a requester's or producer's request page; each action reads
+/// the ones it needs.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct PartyAction {
+pub struct PartyForm {
+    /// Which action a form of the page's earlier version meant: all its forms posted to
+    /// the page itself ([`party_action`]).
     pub action: Option<String>,
     pub enterprise_id: Option<String>,
     pub body: Option<String>,
@@ -514,67 +523,16 @@ pub struct PartyAction {
     pub reason: Option<String>,
 }
 
-/// What a requester or a producer does on their request page.
-pub async fn party_action(
-    State(state): State<AppState>,
+/// Back to the request page saying what was done, or the page again with the error and
+/// the values sent.
+async fn party_done<T>(
+    state: &AppState,
     ctx: PageCtx,
-    Path(id): Path<i32>,
-    Form(f): Form<PartyAction>,
+    id: i32,
+    f: &PartyForm,
+    result: Result<T, AppError>,
+    done: &str,
 ) -> PageResult {
-    signed_in(&ctx)?;
-    let (result, done) = match f.action.as_deref() {
-        Some("withdraw") => (
-            requests::transition(
-                &state,
-                &ctx.actor,
-                ctx.lang,
-                id,
-                &TransitionInput {
-                    to: "withdrawn".into(),
-                    reason: None,
-                    note: None,
-                },
-            )
-            .await,
-            "withdrawn",
-        ),
-        Some("respond") => (
-            requests::respond(
-                &state,
-                &ctx.actor,
-                ctx.lang,
-                id,
-                &RespondInput {
-                    enterprise_id: opt_i32(&f.enterprise_id),
-                    response: ResponseInput {
-                        answer: opt_text(&f.answer),
-                        price_vnd: opt_num(&f.price_vnd),
-                        quantity: opt_num(&f.quantity),
-                        lead_time_days: opt_num(&f.lead_time_days),
-                        message: opt_text(&f.message),
-                        reason: opt_text(&f.reason),
-                    },
-                },
-            )
-            .await,
-            "answered",
-        ),
-        Some("message") => (
-            requests::message(
-                &state,
-                &ctx.actor,
-                ctx.lang,
-                id,
-                &MessageInput {
-                    enterprise_id: opt_i32(&f.enterprise_id),
-                    body: f.body.clone(),
-                },
-            )
-            .await,
-            "message",
-        ),
-        _ => return Err(PageError(AppError::BadRequest("request.malformed"))),
-    };
     match result {
         Ok(_) => Ok(see_other(&format!("/yeu-cau/{id}?done={done}"))),
         Err(e) => {
@@ -588,8 +546,99 @@ pub async fn party_action(
                 ("message", &f.message),
                 ("reason", &f.reason),
             ]);
-            show_page(&state, ctx, id, None, Some((message, status)), form).await
+            show_page(state, ctx, id, None, Some((message, status)), form).await
         }
+    }
+}
+
+/// The requester takes the request back.
+pub async fn withdraw_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<PartyForm>,
+) -> PageResult {
+    signed_in(&ctx)?;
+    let result = requests::transition(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &TransitionInput {
+            to: "withdrawn".into(),
+            reason: None,
+            note: None,
+        },
+    )
+    .await;
+    party_done(&state, ctx, id, &f, result, "withdrawn").await
+}
+
+/// A producer answers the request it was sent: interested (with an offer) or declined.
+pub async fn respond_to_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<PartyForm>,
+) -> PageResult {
+    signed_in(&ctx)?;
+    let result = requests::respond(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &RespondInput {
+            enterprise_id: opt_i32(&f.enterprise_id),
+            response: ResponseInput {
+                answer: opt_text(&f.answer),
+                price_vnd: opt_num(&f.price_vnd),
+                quantity: opt_num(&f.quantity),
+                lead_time_days: opt_num(&f.lead_time_days),
+                message: opt_text(&f.message),
+                reason: opt_text(&f.reason),
+            },
+        },
+    )
+    .await;
+    party_done(&state, ctx, id, &f, result, "answered").await
+}
+
+/// A message from the requester or a producer to the centre (or, once connected, each other).
+pub async fn send_party_message(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<PartyForm>,
+) -> PageResult {
+    signed_in(&ctx)?;
+    let result = requests::message(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &MessageInput {
+            enterprise_id: opt_i32(&f.enterprise_id),
+            body: f.body.clone(),
+        },
+    )
+    .await;
+    party_done(&state, ctx, id, &f, result, "message").await
+}
+
+/// The request page's earlier single form target, kept for pages still open in a browser:
+/// hands each `action` to its own handler.
+pub async fn party_action(
+    state: State<AppState>,
+    ctx: PageCtx,
+    id: Path<i32>,
+    Form(f): Form<PartyForm>,
+) -> PageResult {
+    signed_in(&ctx)?;
+    match f.action.as_deref() {
+        Some("withdraw") => withdraw_request(state, ctx, id, Form(f)).await,
+        Some("respond") => respond_to_request(state, ctx, id, Form(f)).await,
+        Some("message") => send_party_message(state, ctx, id, Form(f)).await,
+        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
     }
 }
 
@@ -709,8 +758,9 @@ struct DeskRequestPage {
 }
 
 impl DeskRequestPage {
-    fn action_url(&self) -> String {
-        format!("/staff/requests/{}", self.r.id)
+    /// Where the message form of a thread posts.
+    fn message_url(&self) -> String {
+        format!("/staff/requests/{}/messages", self.r.id)
     }
     /// The state changes offered as buttons (rejection has its own form).
     fn moves(&self) -> Vec<&str> {
@@ -754,13 +804,17 @@ impl DeskRequestPage {
 
 async fn desk_request_page(
     state: &AppState,
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     id: i32,
     message: Option<&'static str>,
     error: Option<(&'static str, StatusCode)>,
     form: FormValues,
 ) -> PageResult {
     staff(&ctx)?;
+    if error.is_some() {
+        // Shown in answer to a form's post: switching language comes back to the page.
+        ctx.here = format!("/staff/requests/{id}");
+    }
     let r = requests::get(state, &ctx.actor, ctx.lang, id).await?;
     if let Some(me) = ctx.actor.id() {
         notify::mark_request_read(&state.db, me, id).await?;
@@ -796,8 +850,11 @@ pub async fn desk_request(
     desk_request_page(&state, ctx, id, message, None, FormValues::default()).await
 }
 
+/// The fields of the desk's forms; each action reads the ones it needs.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct DeskAction {
+pub struct DeskForm {
+    /// Which action a form of the desk's earlier version meant: all its forms posted to the
+    /// desk page itself ([`desk_action`]).
     pub action: Option<String>,
     pub to: Option<String>,
     pub reason: Option<String>,
@@ -814,107 +871,21 @@ pub struct DeskAction {
     pub supply: Option<String>,
 }
 
-/// Everything staff do on the desk page, one form per action.
-pub async fn desk_action(
-    State(state): State<AppState>,
+/// Back to the desk page saying it was saved, or the desk page again with the error and
+/// the values of the form that failed (`action` names that form).
+async fn desk_done<T>(
+    state: &AppState,
     ctx: PageCtx,
-    Path(id): Path<i32>,
-    Form(f): Form<DeskAction>,
+    id: i32,
+    action: &str,
+    f: &DeskForm,
+    result: Result<T, AppError>,
 ) -> PageResult {
-    staff(&ctx)?;
-    let (actor, lang) = (&ctx.actor, ctx.lang);
-    let enterprise_id = opt_i32(&f.enterprise_id);
-    let result = match f.action.as_deref() {
-        Some("transition") => {
-            requests::transition(
-                &state,
-                actor,
-                lang,
-                id,
-                &TransitionInput {
-                    to: f.to.clone().unwrap_or_default(),
-                    reason: opt_text(&f.reason),
-                    note: opt_text(&f.note),
-                },
-            )
-            .await
-        }
-        Some("assign") => requests::assign(&state, actor, lang, id, opt_i32(&f.user_id)).await,
-        Some("note") => requests::add_note(&state, actor, lang, id, f.body.as_deref()).await,
-        Some("shortlist") => {
-            requests::shortlist(
-                &state,
-                actor,
-                lang,
-                id,
-                &ShortlistInput {
-                    enterprise_id,
-                    product_id: opt_i32(&f.product_id),
-                    note: opt_text(&f.note),
-                },
-            )
-            .await
-        }
-        Some("unshortlist") => {
-            requests::unshortlist(&state, actor, lang, id, enterprise_id.unwrap_or_default()).await
-        }
-        Some("forward") => {
-            requests::forward(
-                &state,
-                actor,
-                lang,
-                id,
-                &ForwardInput {
-                    enterprise_ids: f
-                        .enterprise_ids
-                        .iter()
-                        .filter_map(|s| s.parse().ok())
-                        .collect(),
-                },
-            )
-            .await
-        }
-        Some("connect") => requests::connect(&state, actor, lang, id, enterprise_id).await,
-        Some("message") => {
-            requests::message(
-                &state,
-                actor,
-                lang,
-                id,
-                &MessageInput {
-                    enterprise_id,
-                    body: f.body.clone(),
-                },
-            )
-            .await
-        }
-        Some("verify_phone") => requests::verify_phone(&state, actor, lang, id).await,
-        Some("close") => {
-            requests::close(
-                &state,
-                actor,
-                lang,
-                id,
-                &OutcomeInput {
-                    result: opt_text(&f.result),
-                    value_vnd: opt_num(&f.value_vnd),
-                    quantity: opt_num(&f.quantity),
-                    supply: opt_text(&f.supply),
-                    enterprise_id,
-                    reason: opt_text(&f.reason),
-                    note: opt_text(&f.note),
-                },
-            )
-            .await
-        }
-        _ => return Err(PageError(AppError::BadRequest("request.malformed"))),
-    };
     match result {
         Ok(_) => Ok(see_other(&format!("/staff/requests/{id}?done=1"))),
         Err(e) => {
             let (message, status) = page_error(&ctx, &e)?;
-            let form = FormValues::from_pairs(&[
-                ("action", &f.action),
+            let mut form = FormValues::from_pairs(&[
                 ("body", &f.body),
                 ("note", &f.note),
                 ("result", &f.result),
@@ -922,8 +893,212 @@ pub async fn desk_action(
                 ("quantity", &f.quantity),
                 ("reason", &f.reason),
             ]);
-            desk_request_page(&state, ctx, id, None, Some((message, status)), form).await
+            form.set("action", action);
+            desk_request_page(state, ctx, id, None, Some((message, status)), form).await
         }
+    }
+}
+
+pub async fn transition_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::transition(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &TransitionInput {
+            to: f.to.clone().unwrap_or_default(),
+            reason: opt_text(&f.reason),
+            note: opt_text(&f.note),
+        },
+    )
+    .await;
+    desk_done(&state, ctx, id, "transition", &f, result).await
+}
+
+pub async fn assign_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::assign(&state, &ctx.actor, ctx.lang, id, opt_i32(&f.user_id)).await;
+    desk_done(&state, ctx, id, "assign", &f, result).await
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::add_note(&state, &ctx.actor, ctx.lang, id, f.body.as_deref()).await;
+    desk_done(&state, ctx, id, "note", &f, result).await
+}
+
+pub async fn shortlist_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::shortlist(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &ShortlistInput {
+            enterprise_id: opt_i32(&f.enterprise_id),
+            product_id: opt_i32(&f.product_id),
+            note: opt_text(&f.note),
+        },
+    )
+    .await;
+    desk_done(&state, ctx, id, "shortlist", &f, result).await
+}
+
+pub async fn unshortlist_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, enterprise_id)): Path<(i32, i32)>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::unshortlist(&state, &ctx.actor, ctx.lang, id, enterprise_id).await;
+    desk_done(&state, ctx, id, "unshortlist", &f, result).await
+}
+
+/// Sends the request to every shortlisted enterprise not yet sent it (or those named).
+pub async fn forward_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::forward(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &ForwardInput {
+            enterprise_ids: f
+                .enterprise_ids
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+        },
+    )
+    .await;
+    desk_done(&state, ctx, id, "forward", &f, result).await
+}
+
+/// Gives the requester and one interested enterprise each other's contact.
+pub async fn connect_parties(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result =
+        requests::connect(&state, &ctx.actor, ctx.lang, id, opt_i32(&f.enterprise_id)).await;
+    desk_done(&state, ctx, id, "connect", &f, result).await
+}
+
+pub async fn send_desk_message(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::message(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &MessageInput {
+            enterprise_id: opt_i32(&f.enterprise_id),
+            body: f.body.clone(),
+        },
+    )
+    .await;
+    desk_done(&state, ctx, id, "message", &f, result).await
+}
+
+/// Staff called the guest back on the number given.
+pub async fn verify_phone(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::verify_phone(&state, &ctx.actor, ctx.lang, id).await;
+    desk_done(&state, ctx, id, "verify_phone", &f, result).await
+}
+
+/// Records the outcome (a deal, or why there was none) and closes the request.
+pub async fn close_request(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let result = requests::close(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        id,
+        &OutcomeInput {
+            result: opt_text(&f.result),
+            value_vnd: opt_num(&f.value_vnd),
+            quantity: opt_num(&f.quantity),
+            supply: opt_text(&f.supply),
+            enterprise_id: opt_i32(&f.enterprise_id),
+            reason: opt_text(&f.reason),
+            note: opt_text(&f.note),
+        },
+    )
+    .await;
+    desk_done(&state, ctx, id, "close", &f, result).await
+}
+
+/// The desk page's earlier single form target, kept for pages still open in a browser:
+/// hands each `action` to its own handler.
+pub async fn desk_action(
+    state: State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(f): Form<DeskForm>,
+) -> PageResult {
+    staff(&ctx)?;
+    let path = Path(id);
+    match f.action.as_deref() {
+        Some("transition") => transition_request(state, ctx, path, Form(f)).await,
+        Some("assign") => assign_request(state, ctx, path, Form(f)).await,
+        Some("note") => add_note(state, ctx, path, Form(f)).await,
+        Some("shortlist") => shortlist_enterprise(state, ctx, path, Form(f)).await,
+        Some("unshortlist") => {
+            let enterprise_id = opt_i32(&f.enterprise_id).unwrap_or_default();
+            unshortlist_enterprise(state, ctx, Path((id, enterprise_id)), Form(f)).await
+        }
+        Some("forward") => forward_request(state, ctx, path, Form(f)).await,
+        Some("connect") => connect_parties(state, ctx, path, Form(f)).await,
+        Some("message") => send_desk_message(state, ctx, path, Form(f)).await,
+        Some("verify_phone") => verify_phone(state, ctx, path, Form(f)).await,
+        Some("close") => close_request(state, ctx, path, Form(f)).await,
+        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
     }
 }
 

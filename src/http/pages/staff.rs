@@ -183,6 +183,14 @@ pub async fn review_page(
     review_page_for(&state, ctx, id, Errors::default(), None).await
 }
 
+/// What staff send with a decision: the version they saw and, to reject, why.
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    version: Option<i32>,
+    reason: Option<String>,
+}
+
+/// The review pages' earlier form, one target for both buttons (`decision`).
 #[derive(Deserialize)]
 pub struct DecisionForm {
     decision: String,
@@ -191,12 +199,17 @@ pub struct DecisionForm {
 }
 
 impl DecisionForm {
-    fn decision(&self) -> Result<Decision, PageError> {
-        match self.decision.as_str() {
-            "approve" => Ok(Decision::Approve),
-            "reject" => Ok(Decision::Reject),
-            _ => Err(AppError::BadRequest("request.malformed").into()),
-        }
+    fn split(self) -> Result<(Decision, ReviewForm), PageError> {
+        let decision = match self.decision.as_str() {
+            "approve" => Decision::Approve,
+            "reject" => Decision::Reject,
+            _ => return Err(AppError::BadRequest("request.malformed").into()),
+        };
+        let form = ReviewForm {
+            version: self.version,
+            reason: self.reason,
+        };
+        Ok((decision, form))
     }
 }
 
@@ -208,14 +221,16 @@ fn decided(decision: Decision) -> axum::response::Response {
     })
 }
 
-pub async fn decide(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path(id): Path<i32>,
-    Form(form): Form<DecisionForm>,
+async fn decide_product(
+    state: &AppState,
+    mut ctx: PageCtx,
+    id: i32,
+    decision: Decision,
+    form: ReviewForm,
 ) -> PageResult {
     require_staff(&ctx)?;
-    let decision = form.decision()?;
+    // Shown in answer to a form's post: switching language comes back to the page.
+    ctx.here = format!("/staff/review/{id}");
     match catalogue::review_product(
         &state.db,
         &state.reference,
@@ -233,13 +248,43 @@ pub async fn decide(
             ..
         }) => {
             let notice = ctx.t(&format!("error.{code}"));
-            review_page_for(&state, ctx, id, Errors::default(), Some(notice)).await
+            review_page_for(state, ctx, id, Errors::default(), Some(notice)).await
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => review_page_for(&state, ctx, id, errors, None).await,
+            Some(errors) => review_page_for(state, ctx, id, errors, None).await,
             None => Err(err.into()),
         },
     }
+}
+
+pub async fn approve_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ReviewForm>,
+) -> PageResult {
+    decide_product(&state, ctx, id, Decision::Approve, form).await
+}
+
+pub async fn reject_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ReviewForm>,
+) -> PageResult {
+    decide_product(&state, ctx, id, Decision::Reject, form).await
+}
+
+/// The product review page's earlier form target, kept for pages still open in a browser.
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let (decision, form) = form.split()?;
+    decide_product(&state, ctx, id, decision, form).await
 }
 
 #[derive(Template)]
@@ -313,15 +358,17 @@ pub async fn enterprise_review_page(
     enterprise_review_for(&state, ctx, id, Errors::default(), None).await
 }
 
-pub async fn decide_enterprise(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path(id): Path<i32>,
-    Form(form): Form<DecisionForm>,
+async fn decide_on_enterprise(
+    state: &AppState,
+    mut ctx: PageCtx,
+    id: i32,
+    decision: Decision,
+    form: ReviewForm,
 ) -> PageResult {
-    let decision = form.decision()?;
+    // Shown in answer to a form's post: switching language comes back to the page.
+    ctx.here = format!("/staff/review/co-so/{id}");
     match catalogue::review_enterprise(
-        &state,
+        state,
         &ctx.actor,
         id,
         decision,
@@ -336,13 +383,42 @@ pub async fn decide_enterprise(
             ..
         }) => {
             let notice = ctx.t(&format!("error.{code}"));
-            enterprise_review_for(&state, ctx, id, Errors::default(), Some(notice)).await
+            enterprise_review_for(state, ctx, id, Errors::default(), Some(notice)).await
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => enterprise_review_for(&state, ctx, id, errors, None).await,
+            Some(errors) => enterprise_review_for(state, ctx, id, errors, None).await,
             None => Err(err.into()),
         },
     }
+}
+
+pub async fn approve_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ReviewForm>,
+) -> PageResult {
+    decide_on_enterprise(&state, ctx, id, Decision::Approve, form).await
+}
+
+pub async fn reject_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ReviewForm>,
+) -> PageResult {
+    decide_on_enterprise(&state, ctx, id, Decision::Reject, form).await
+}
+
+/// The enterprise review page's earlier form target, kept for pages still open in a browser.
+pub async fn decide_enterprise(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<DecisionForm>,
+) -> PageResult {
+    let (decision, form) = form.split()?;
+    decide_on_enterprise(&state, ctx, id, decision, form).await
 }
 
 #[derive(Deserialize)]
