@@ -1,12 +1,16 @@
 //! The whole URL map in one place.
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
-use axum::routing::{delete, get, patch, post, put};
+use axum::routing::{get, post};
+use axum::{Extension, Router, middleware};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::http::api::{auth, catalogue, docs, fairs, media, requests, search};
@@ -16,128 +20,105 @@ use crate::http::{headers, pages, session, statics};
 /// The plain photo form may carry several photos (camera and gallery) at once.
 const PAGE_UPLOAD_LIMIT: usize = 4 * UPLOAD_BODY_LIMIT;
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/logout-all", post(auth::logout_all))
-        .route("/auth/password", post(auth::change_password))
-        .route("/auth/password-reset", post(auth::request_password_reset))
-        .route(
-            "/auth/password-reset/complete",
-            post(auth::complete_password_reset),
-        )
-        .route("/me", get(auth::me))
-        .route("/users", post(auth::create_user))
-        .route(
-            "/users/{id}/password-reset",
-            post(auth::create_password_reset),
-        )
-        .route("/categories", get(catalogue::list_categories))
-        .route("/provinces", get(catalogue::list_provinces))
-        .route("/provinces/{code}/communes", get(catalogue::list_communes))
-        .route(
-            "/enterprises",
-            get(catalogue::list_enterprises).post(catalogue::create_enterprise),
-        )
-        .route(
-            "/enterprises/{id}",
-            get(catalogue::get_enterprise).patch(catalogue::update_enterprise),
-        )
-        .route("/enterprises/{id}/members", post(catalogue::add_member))
-        .route(
-            "/enterprises/{id}/review",
-            post(catalogue::review_enterprise),
-        )
-        .route(
-            "/products",
-            get(catalogue::list_products).post(catalogue::create_product),
-        )
-        .route(
-            "/products/{id}",
-            get(catalogue::get_product)
-                .patch(catalogue::update_product)
-                .delete(catalogue::delete_product),
-        )
-        .route("/products/{id}/submit", post(catalogue::submit_product))
-        .route("/products/{id}/review", post(catalogue::review_product))
-        .route(
-            "/products/{id}/unpublish",
-            post(catalogue::unpublish_product),
-        )
-        .route(
-            "/products/{id}/photos",
-            get(media::list_photos)
-                .post(media::add_photo)
+/// The JSON API under `/api/v1`. Each handler's `#[utoipa::path]` names its method and
+/// path, so a handler routed here is in the OpenAPI document too.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::request_password_reset))
+        .routes(routes!(auth::complete_password_reset))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::create_user))
+        .routes(routes!(auth::create_password_reset))
+        .routes(routes!(catalogue::list_categories))
+        .routes(routes!(catalogue::list_provinces))
+        .routes(routes!(catalogue::list_communes))
+        .routes(routes!(
+            catalogue::list_enterprises,
+            catalogue::create_enterprise
+        ))
+        .routes(routes!(
+            catalogue::get_enterprise,
+            catalogue::update_enterprise
+        ))
+        .routes(routes!(catalogue::add_member))
+        .routes(routes!(catalogue::review_enterprise))
+        .routes(routes!(catalogue::list_products, catalogue::create_product))
+        .routes(routes!(
+            catalogue::get_product,
+            catalogue::update_product,
+            catalogue::delete_product
+        ))
+        .routes(routes!(catalogue::submit_product))
+        .routes(routes!(catalogue::review_product))
+        .routes(routes!(catalogue::unpublish_product))
+        .routes(
+            routes!(media::list_photos, media::add_photo)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route("/products/{id}/photos/order", put(media::reorder_photos))
-        .route(
-            "/products/{id}/photos/{photo_id}",
-            delete(media::delete_photo),
-        )
-        .route(
-            "/products/{id}/documents",
-            get(media::list_product_documents)
-                .post(media::add_product_document)
+        .routes(routes!(media::reorder_photos))
+        .routes(routes!(media::delete_photo))
+        .routes(
+            routes!(media::list_product_documents, media::add_product_document)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route(
-            "/enterprises/{id}/logo",
-            put(media::set_logo)
-                .delete(media::delete_logo)
+        .routes(
+            routes!(media::set_logo, media::delete_logo)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route(
-            "/enterprises/{id}/documents",
-            get(media::list_enterprise_documents)
-                .post(media::add_enterprise_document)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        .routes(
+            routes!(
+                media::list_enterprise_documents,
+                media::add_enterprise_document
+            )
+            .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route("/documents/{id}", delete(media::delete_document))
-        .route("/documents/{id}/file", get(media::download_document))
-        .route("/documents/{id}/verify", post(media::verify_document))
-        .route("/requests", get(requests::list).post(requests::submit))
-        .route("/requests/stats", get(requests::stats))
-        .route("/requests/{id}", get(requests::show))
-        .route("/requests/{id}/transition", post(requests::transition))
-        .route("/requests/{id}/assign", post(requests::assign))
-        .route("/requests/{id}/notes", post(requests::add_note))
-        .route("/requests/{id}/suggestions", get(requests::suggestions))
-        .route("/requests/{id}/shortlist", post(requests::shortlist))
-        .route(
-            "/requests/{id}/shortlist/{enterprise_id}",
-            delete(requests::unshortlist),
-        )
-        .route("/requests/{id}/forward", post(requests::forward))
-        .route("/requests/{id}/response", post(requests::respond))
-        .route("/requests/{id}/messages", post(requests::message))
-        .route("/requests/{id}/connect", post(requests::connect))
-        .route("/requests/{id}/close", post(requests::close))
-        .route("/requests/{id}/verify-phone", post(requests::verify_phone))
-        .route("/fairs", get(fairs::list).post(fairs::create))
-        .route("/fairs/{id}", get(fairs::show).patch(fairs::update))
-        .route("/fairs/{id}/exhibitors", post(fairs::add_exhibitor))
-        .route(
-            "/fairs/{id}/exhibitors/{exhibitor_id}",
-            patch(fairs::update_exhibitor).delete(fairs::remove_exhibitor),
-        )
-        .route("/fairs/{id}/leads", post(fairs::capture_lead))
-        .route("/fairs/{id}/results", get(fairs::results))
-        .route("/fairs/{id}/qr", get(fairs::qr))
-        .route("/notifications", get(requests::notifications))
-        .route("/notifications/read", post(requests::mark_read))
-        .route("/audit", get(catalogue::list_audit))
-        .route("/search", get(search::search_products))
-        .route("/search/status", get(search::search_status))
-        .route(
-            "/search/synonyms",
-            get(search::list_synonyms).post(search::add_synonyms),
-        )
-        .route("/search/synonyms/{id}", delete(search::remove_synonyms))
+        .routes(routes!(media::delete_document))
+        .routes(routes!(media::download_document))
+        .routes(routes!(media::verify_document))
+        .routes(routes!(requests::list, requests::submit))
+        .routes(routes!(requests::stats))
+        .routes(routes!(requests::show))
+        .routes(routes!(requests::transition))
+        .routes(routes!(requests::assign))
+        .routes(routes!(requests::add_note))
+        .routes(routes!(requests::suggestions))
+        .routes(routes!(requests::shortlist))
+        .routes(routes!(requests::unshortlist))
+        .routes(routes!(requests::forward))
+        .routes(routes!(requests::respond))
+        .routes(routes!(requests::message))
+        .routes(routes!(requests::connect))
+        .routes(routes!(requests::close))
+        .routes(routes!(requests::verify_phone))
+        .routes(routes!(fairs::list, fairs::create))
+        .routes(routes!(fairs::show, fairs::update))
+        .routes(routes!(fairs::add_exhibitor))
+        .routes(routes!(fairs::update_exhibitor, fairs::remove_exhibitor))
+        .routes(routes!(fairs::capture_lead))
+        .routes(routes!(fairs::results))
+        .routes(routes!(fairs::qr))
+        .routes(routes!(requests::notifications))
+        .routes(routes!(requests::mark_read))
+        .routes(routes!(catalogue::list_audit))
+        .routes(routes!(search::search_products))
+        .routes(routes!(search::search_status))
+        .routes(routes!(search::list_synonyms, search::add_synonyms))
+        .routes(routes!(search::remove_synonyms))
+        // The document itself is not one of its operations.
         .route("/openapi.json", get(docs::openapi_json))
-        .fallback(catalogue::not_found);
+        .fallback(catalogue::not_found)
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, document) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .nest("/api/v1", api())
+        .split_for_parts();
+    let document = Extension(Arc::new(document));
 
     Router::new()
         .route("/", get(pages::catalogue::home))
@@ -413,8 +394,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .route("/media/{*key}", get(upload::serve_media))
-        .nest("/api/v1", api)
-        .route("/api/docs", get(docs::api_docs))
+        .merge(api.layer(document.clone()))
+        .route("/api/docs", get(docs::api_docs).layer(document))
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

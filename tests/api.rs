@@ -494,6 +494,102 @@ async fn openapi_document_lists_the_api() {
     assert!(docs.body.contains("id=\"schema-ProductView\""));
 }
 
+/// Every operation the API had when its routes and its document became one declaration:
+/// an operation that disappears, moves or changes its id breaks integrations.
+#[tokio::test]
+async fn the_document_keeps_every_operation_with_its_path_and_id() {
+    let mut app = TestApp::new().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            if let Some(id) = op["operationId"].as_str() {
+                found.push(format!("{} {path} {id}", method.to_uppercase()));
+            }
+        }
+    }
+    found.sort();
+    let expected: [&str; 74] = [
+        "GET /api/v1/audit list_audit",
+        "POST /api/v1/auth/login login",
+        "POST /api/v1/auth/logout logout",
+        "POST /api/v1/auth/logout-all logout_all",
+        "POST /api/v1/auth/password change_password",
+        "POST /api/v1/auth/password-reset request_password_reset",
+        "POST /api/v1/auth/password-reset/complete complete_password_reset",
+        "POST /api/v1/auth/register register",
+        "GET /api/v1/categories list_categories",
+        "DELETE /api/v1/documents/{id} delete_document",
+        "GET /api/v1/documents/{id}/file download_document",
+        "POST /api/v1/documents/{id}/verify verify_document",
+        "GET /api/v1/enterprises list_enterprises",
+        "POST /api/v1/enterprises create_enterprise",
+        "GET /api/v1/enterprises/{id} get_enterprise",
+        "PATCH /api/v1/enterprises/{id} update_enterprise",
+        "GET /api/v1/enterprises/{id}/documents list_enterprise_documents",
+        "POST /api/v1/enterprises/{id}/documents add_enterprise_document",
+        "DELETE /api/v1/enterprises/{id}/logo delete_logo",
+        "PUT /api/v1/enterprises/{id}/logo set_logo",
+        "POST /api/v1/enterprises/{id}/members add_member",
+        "POST /api/v1/enterprises/{id}/review review_enterprise",
+        "GET /api/v1/fairs list_fairs",
+        "POST /api/v1/fairs create_fair",
+        "GET /api/v1/fairs/{id} show_fair",
+        "PATCH /api/v1/fairs/{id} update_fair",
+        "POST /api/v1/fairs/{id}/exhibitors add_exhibitor",
+        "DELETE /api/v1/fairs/{id}/exhibitors/{exhibitor_id} remove_exhibitor",
+        "PATCH /api/v1/fairs/{id}/exhibitors/{exhibitor_id} update_exhibitor",
+        "POST /api/v1/fairs/{id}/leads capture_lead",
+        "GET /api/v1/fairs/{id}/qr qr",
+        "GET /api/v1/fairs/{id}/results results",
+        "GET /api/v1/me me",
+        "GET /api/v1/notifications notifications",
+        "POST /api/v1/notifications/read mark_read",
+        "GET /api/v1/products list_products",
+        "POST /api/v1/products create_product",
+        "DELETE /api/v1/products/{id} delete_product",
+        "GET /api/v1/products/{id} get_product",
+        "PATCH /api/v1/products/{id} update_product",
+        "GET /api/v1/products/{id}/documents list_product_documents",
+        "POST /api/v1/products/{id}/documents add_product_document",
+        "GET /api/v1/products/{id}/photos list_photos",
+        "POST /api/v1/products/{id}/photos add_photo",
+        "PUT /api/v1/products/{id}/photos/order reorder_photos",
+        "DELETE /api/v1/products/{id}/photos/{photo_id} delete_photo",
+        "POST /api/v1/products/{id}/review review_product",
+        "POST /api/v1/products/{id}/submit submit_product",
+        "POST /api/v1/products/{id}/unpublish unpublish_product",
+        "GET /api/v1/provinces list_provinces",
+        "GET /api/v1/provinces/{code}/communes list_communes",
+        "GET /api/v1/requests list_requests",
+        "POST /api/v1/requests submit_request",
+        "GET /api/v1/requests/stats stats",
+        "GET /api/v1/requests/{id} show_request",
+        "POST /api/v1/requests/{id}/assign assign",
+        "POST /api/v1/requests/{id}/close close",
+        "POST /api/v1/requests/{id}/connect connect",
+        "POST /api/v1/requests/{id}/forward forward",
+        "POST /api/v1/requests/{id}/messages message",
+        "POST /api/v1/requests/{id}/notes add_note",
+        "POST /api/v1/requests/{id}/response respond",
+        "POST /api/v1/requests/{id}/shortlist shortlist",
+        "DELETE /api/v1/requests/{id}/shortlist/{enterprise_id} unshortlist",
+        "GET /api/v1/requests/{id}/suggestions suggestions",
+        "POST /api/v1/requests/{id}/transition transition",
+        "POST /api/v1/requests/{id}/verify-phone verify_phone",
+        "GET /api/v1/search search_products",
+        "GET /api/v1/search/status search_status",
+        "GET /api/v1/search/synonyms list_synonyms",
+        "POST /api/v1/search/synonyms add_synonyms",
+        "DELETE /api/v1/search/synonyms/{id} remove_synonyms",
+        "POST /api/v1/users create_user",
+        "POST /api/v1/users/{id}/password-reset create_password_reset",
+    ];
+    let mut expected = expected.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
 #[tokio::test]
 async fn health_check_answers_when_the_database_does() {
     let mut app = TestApp::new().await;

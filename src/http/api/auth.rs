@@ -190,7 +190,7 @@ mod tests {
 }
 
 /// Create an account (producer or buyer) and sign in.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = UserView, description = "Account created; session cookie set"),
               (status = 409, body = crate::error::ErrorBody, description = "`login.taken`"),
               (status = 422, body = crate::error::ErrorBody),
@@ -217,7 +217,7 @@ pub async fn register(
 }
 
 /// Sign in with an e-mail address or phone number; sets the session cookie.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = UserView),
               (status = 401, body = crate::error::ErrorBody, description = "`auth.wrong_credentials`"),
               (status = 429, body = crate::error::ErrorBody, description = "`auth.rate_limited`, with `Retry-After`")))]
@@ -238,7 +238,7 @@ pub async fn login(
 }
 
 /// End the session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -251,7 +251,7 @@ pub async fn logout(
 }
 
 /// The signed-in user and their enterprises.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+#[utoipa::path(get, path = "/me", tag = "auth",
     responses((status = 200, body = MeView), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(
     State(state): State<AppState>,
@@ -275,7 +275,7 @@ pub struct CreateUserBody {
 }
 
 /// Create an account for someone else: staff register producers and buyers, admins staff.
-#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = CreateUserBody,
+#[utoipa::path(post, path = "/users", tag = "auth", request_body = CreateUserBody,
     responses((status = 201, body = UserView), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -303,7 +303,7 @@ pub struct ChangePasswordBody {
 
 /// Change the signed-in user's password. Every other session of the user ends; this one
 /// stays.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordBody,
+#[utoipa::path(post, path = "/auth/password", tag = "auth", request_body = ChangePasswordBody,
     responses((status = 204, description = "Changed; other sessions ended"),
               (status = 401, body = crate::error::ErrorBody, description = "`auth.required`"),
               (status = 422, body = crate::error::ErrorBody, description = "`password.current_wrong`, `password.too_short`, …"),
@@ -327,7 +327,7 @@ pub async fn change_password(
 }
 
 /// End every session of the signed-in user, this one included.
-#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth",
     responses((status = 204, description = "Every session ended; session cookie removed"),
               (status = 401, body = crate::error::ErrorBody, description = "`auth.required`")))]
 pub async fn logout_all(
@@ -354,7 +354,7 @@ pub struct PasswordResetAccepted {
 /// Ask for a password reset link by e-mail. The answer is the same whether or not an
 /// account has that name, and whether or not it has an e-mail address (phone-only accounts
 /// are reset by the centre's staff).
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetBody,
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = PasswordResetBody,
     responses((status = 202, body = PasswordResetAccepted, description = "Accepted; a link valid one hour is e-mailed when the account has an address"),
               (status = 422, body = crate::error::ErrorBody, description = "`login.invalid`: not an e-mail address or phone number"),
               (status = 429, body = crate::error::ErrorBody, description = "`password_reset.rate_limited`, with `Retry-After`")))]
@@ -381,7 +381,7 @@ pub struct CompletePasswordResetBody {
 
 /// Set a new password with a reset link. The link is used up, every session of the account
 /// ends, and a fresh session is opened (cookie set).
-#[utoipa::path(post, path = "/api/v1/auth/password-reset/complete", tag = "auth", request_body = CompletePasswordResetBody,
+#[utoipa::path(post, path = "/auth/password-reset/complete", tag = "auth", request_body = CompletePasswordResetBody,
     responses((status = 200, body = UserView, description = "Password set; signed in"),
               (status = 400, body = crate::error::ErrorBody, description = "`password_reset.invalid`: expired, used or unknown"),
               (status = 422, body = crate::error::ErrorBody, description = "`password.too_short`, `password.too_long`")))]
@@ -419,7 +419,7 @@ pub struct ResetLinkView {
 
 /// Make a one-time password reset link for an account, valid 24 hours: staff for producers
 /// and buyers, administrators for staff too.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "auth",
+#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "auth",
     params(("id" = i32, Path, description = "The account's id")),
     responses((status = 201, body = ResetLinkView),
               (status = 401, body = crate::error::ErrorBody, description = "`auth.required`"),

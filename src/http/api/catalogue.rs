@@ -19,19 +19,19 @@ use crate::services::catalogue::{
 use crate::services::reference::{Category, Commune, Province};
 
 /// The category tree.
-#[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue", responses((status = 200, body = Vec<Category>)))]
+#[utoipa::path(get, path = "/categories", tag = "catalogue", responses((status = 200, body = Vec<Category>)))]
 pub async fn list_categories(State(state): State<AppState>) -> axum::Json<Vec<Category>> {
     axum::Json(state.reference.tree.clone())
 }
 
 /// Vietnam's 34 provinces.
-#[utoipa::path(get, path = "/api/v1/provinces", tag = "catalogue", responses((status = 200, body = Vec<Province>)))]
+#[utoipa::path(get, path = "/provinces", tag = "catalogue", responses((status = 200, body = Vec<Province>)))]
 pub async fn list_provinces(State(state): State<AppState>) -> axum::Json<Vec<Province>> {
     axum::Json(state.reference.provinces.clone())
 }
 
 /// The communes, wards and special zones of a province.
-#[utoipa::path(get, path = "/api/v1/provinces/{code}/communes", tag = "catalogue",
+#[utoipa::path(get, path = "/provinces/{code}/communes", tag = "catalogue",
     params(("code" = i32, Path, description = "Province code")),
     responses((status = 200, body = Vec<Commune>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_communes(
@@ -58,7 +58,7 @@ pub struct CreateEnterpriseBody {
 }
 
 /// Create an enterprise (producers for themselves; staff for a producer).
-#[utoipa::path(post, path = "/api/v1/enterprises", tag = "catalogue", request_body = CreateEnterpriseBody,
+#[utoipa::path(post, path = "/enterprises", tag = "catalogue", request_body = CreateEnterpriseBody,
     responses((status = 201, body = EnterpriseView), (status = 401, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "`tax_code.taken`"),
               (status = 422, body = crate::error::ErrorBody)))]
@@ -88,7 +88,7 @@ pub struct EnterpriseQuery {
 }
 
 /// List enterprises.
-#[utoipa::path(get, path = "/api/v1/enterprises", tag = "catalogue", params(EnterpriseQuery),
+#[utoipa::path(get, path = "/enterprises", tag = "catalogue", params(EnterpriseQuery),
     responses((status = 200, body = Vec<EnterpriseView>)))]
 pub async fn list_enterprises(
     State(state): State<AppState>,
@@ -107,7 +107,7 @@ pub async fn list_enterprises(
 }
 
 /// One enterprise.
-#[utoipa::path(get, path = "/api/v1/enterprises/{id}", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/enterprises/{id}", tag = "catalogue", params(("id" = i32, Path)),
     responses((status = 200, body = EnterpriseView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_enterprise(
     State(state): State<AppState>,
@@ -120,7 +120,7 @@ pub async fn get_enterprise(
 }
 
 /// Change an enterprise: send only the fields to change (JSON merge patch).
-#[utoipa::path(patch, path = "/api/v1/enterprises/{id}", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(patch, path = "/enterprises/{id}", tag = "catalogue", params(("id" = i32, Path)),
     request_body = EnterpriseInput,
     responses((status = 200, body = EnterpriseView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -141,7 +141,7 @@ pub struct AddMemberBody {
 }
 
 /// Let a producer account manage an enterprise (staff).
-#[utoipa::path(post, path = "/api/v1/enterprises/{id}/members", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/enterprises/{id}/members", tag = "catalogue", params(("id" = i32, Path)),
     request_body = AddMemberBody, responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -161,7 +161,7 @@ pub struct CreateProductBody {
 }
 
 /// Create a product (a draft) for an enterprise the caller manages.
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalogue", request_body = CreateProductBody,
+#[utoipa::path(post, path = "/products", tag = "catalogue", request_body = CreateProductBody,
     responses((status = 201, body = ProductView), (status = 403, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_product(
@@ -181,7 +181,7 @@ pub async fn create_product(
 }
 
 /// List products: published ones for everybody; drafts and the review queue for those who may.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalogue", params(ProductFilter),
+#[utoipa::path(get, path = "/products", tag = "catalogue", params(ProductFilter),
     responses((status = 200, body = Page<ProductView>)))]
 pub async fn list_products(
     State(state): State<AppState>,
@@ -194,7 +194,7 @@ pub async fn list_products(
 }
 
 /// One product. Unpublished products are 404 to anyone who may not see them.
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
     responses((status = 200, body = ProductView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
@@ -208,7 +208,7 @@ pub async fn get_product(
 
 /// Change a product (JSON merge patch). A published product keeps what buyers see: the
 /// change waits in `pending_changes` until staff approve it.
-#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(patch, path = "/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
     request_body = ProductInput,
     responses((status = 200, body = ProductView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -226,7 +226,7 @@ pub async fn update_product(
 }
 
 /// Delete a product.
-#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
+#[utoipa::path(delete, path = "/products/{id}", tag = "catalogue", params(("id" = i32, Path)),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_product(
     State(state): State<AppState>,
@@ -238,7 +238,7 @@ pub async fn delete_product(
 }
 
 /// Send a product (or a published product's pending changes) to the centre for review.
-#[utoipa::path(post, path = "/api/v1/products/{id}/submit", tag = "vetting", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/products/{id}/submit", tag = "vetting", params(("id" = i32, Path)),
     responses((status = 200, body = ProductView), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn submit_product(
     State(state): State<AppState>,
@@ -261,7 +261,7 @@ pub struct ReviewBody {
 }
 
 /// Approve or reject what waits for review (staff).
-#[utoipa::path(post, path = "/api/v1/products/{id}/review", tag = "vetting", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/products/{id}/review", tag = "vetting", params(("id" = i32, Path)),
     request_body = ReviewBody,
     responses((status = 200, body = ProductView), (status = 403, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -286,7 +286,7 @@ pub async fn review_product(
 }
 
 /// Approve or reject a member's changes to a public enterprise's profile (staff).
-#[utoipa::path(post, path = "/api/v1/enterprises/{id}/review", tag = "vetting", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/enterprises/{id}/review", tag = "vetting", params(("id" = i32, Path)),
     request_body = ReviewBody,
     responses((status = 200, body = EnterpriseView), (status = 403, body = crate::error::ErrorBody),
               (status = 409, body = crate::error::ErrorBody, description = "`enterprise.changed` or `enterprise.nothing_to_review`"),
@@ -316,7 +316,7 @@ pub struct UnpublishBody {
 }
 
 /// Take a published product off the catalogue (staff).
-#[utoipa::path(post, path = "/api/v1/products/{id}/unpublish", tag = "vetting", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/products/{id}/unpublish", tag = "vetting", params(("id" = i32, Path)),
     request_body = UnpublishBody,
     responses((status = 200, body = ProductView), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn unpublish_product(
@@ -340,7 +340,7 @@ pub struct AuditQuery {
 }
 
 /// The audit trail, newest first (staff).
-#[utoipa::path(get, path = "/api/v1/audit", tag = "vetting", params(AuditQuery),
+#[utoipa::path(get, path = "/audit", tag = "vetting", params(AuditQuery),
     responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_audit(
     State(state): State<AppState>,

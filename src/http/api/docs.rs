@@ -1,48 +1,22 @@
 //! The OpenAPI document and a readable reference page rendered from it on the server
 //! (no script or CDN needed, so it reads on any phone and offline).
 
+use std::sync::Arc;
+
 use askama::Template;
+use axum::Extension;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{auth, catalogue, fairs, media, requests, search};
 use crate::http::pages::{PageCtx, render};
 
+/// The parts of the document that belong to no operation: title, description and tags.
+/// The operations come from the API's routes (`router.rs`), each described by its handler.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ketnoi API", version = "1",
          description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie (`ketnoi_session`), and with it comes a form-token cookie (`ketnoi_csrf`): every state-changing call made with the session and without a browser's `Origin`/`Sec-Fetch-Site` headers sends that token back in `X-CSRF-Token` (else 403 `auth.csrf_token`). Partial updates (PATCH) are JSON merge patches."),
-    paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::create_user,
-        auth::change_password, auth::logout_all, auth::request_password_reset,
-        auth::complete_password_reset, auth::create_password_reset,
-        catalogue::list_categories, catalogue::list_provinces, catalogue::list_communes,
-        catalogue::create_enterprise, catalogue::list_enterprises, catalogue::get_enterprise,
-        catalogue::update_enterprise, catalogue::add_member,
-        catalogue::create_product, catalogue::list_products, catalogue::get_product,
-        catalogue::update_product, catalogue::delete_product,
-        catalogue::submit_product, catalogue::review_product, catalogue::unpublish_product,
-        catalogue::review_enterprise,
-        catalogue::list_audit,
-        search::search_products,
-        search::search_status,
-        search::list_synonyms,
-        search::add_synonyms,
-        search::remove_synonyms,
-        media::list_photos, media::add_photo, media::reorder_photos, media::delete_photo,
-        media::set_logo, media::delete_logo,
-        media::list_enterprise_documents, media::add_enterprise_document,
-        media::list_product_documents, media::add_product_document,
-        media::download_document, media::delete_document, media::verify_document,
-        requests::submit, requests::list, requests::show, requests::transition,
-        requests::assign, requests::add_note, requests::suggestions, requests::shortlist,
-        requests::unshortlist, requests::forward, requests::respond, requests::message,
-        requests::connect, requests::close, requests::verify_phone, requests::stats,
-        requests::notifications, requests::mark_read,
-        fairs::list, fairs::create, fairs::show, fairs::update, fairs::add_exhibitor,
-        fairs::update_exhibitor, fairs::remove_exhibitor, fairs::capture_lead, fairs::results,
-        fairs::qr,
-    ),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
          (name = "vetting", description = "Review by the centre, audit trail"),
@@ -53,8 +27,11 @@ use crate::http::pages::{PageCtx, render};
 )]
 pub struct ApiDoc;
 
-pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+/// The whole document, as the router put it together.
+pub type Document = Extension<Arc<utoipa::openapi::OpenApi>>;
+
+pub async fn openapi_json(Extension(doc): Document) -> Response {
+    axum::Json(doc.as_ref()).into_response()
 }
 
 struct Operation {
@@ -124,8 +101,8 @@ fn json_schema_of(content: &Value) -> String {
         .unwrap_or_default()
 }
 
-pub async fn api_docs(ctx: PageCtx) -> axum::response::Response {
-    let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+pub async fn api_docs(ctx: PageCtx, Extension(doc): Document) -> Response {
+    let doc = serde_json::to_value(doc.as_ref()).unwrap_or_default();
     let mut operations = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {

@@ -19,13 +19,13 @@ use crate::services::fairs::{
 use crate::services::requests::RequestView;
 
 /// Every fair, the latest first.
-#[utoipa::path(get, path = "/api/v1/fairs", tag = "fairs", operation_id = "list_fairs", responses((status = 200, body = Vec<FairSummary>)))]
+#[utoipa::path(get, path = "/fairs", tag = "fairs", operation_id = "list_fairs", responses((status = 200, body = Vec<FairSummary>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<FairSummary>>> {
     Ok(axum::Json(fairs::list(&state).await?))
 }
 
 /// Create a fair (staff).
-#[utoipa::path(post, path = "/api/v1/fairs", tag = "fairs", operation_id = "create_fair", request_body = FairInput,
+#[utoipa::path(post, path = "/fairs", tag = "fairs", operation_id = "create_fair", request_body = FairInput,
     responses((status = 201, body = FairView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -39,7 +39,7 @@ pub async fn create(
 }
 
 /// One fair with its exhibitors by booth and the products each shows.
-#[utoipa::path(get, path = "/api/v1/fairs/{id}", tag = "fairs", operation_id = "show_fair", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/fairs/{id}", tag = "fairs", operation_id = "show_fair", params(("id" = i32, Path)),
     responses((status = 200, body = FairView), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ pub async fn show(
 }
 
 /// Change a fair (staff); fields left out keep their value.
-#[utoipa::path(patch, path = "/api/v1/fairs/{id}", tag = "fairs", operation_id = "update_fair", params(("id" = i32, Path)), request_body = FairInput,
+#[utoipa::path(patch, path = "/fairs/{id}", tag = "fairs", operation_id = "update_fair", params(("id" = i32, Path)), request_body = FairInput,
     responses((status = 200, body = FairView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn update(
 }
 
 /// Put an enterprise at a booth with the products it shows (staff).
-#[utoipa::path(post, path = "/api/v1/fairs/{id}/exhibitors", tag = "fairs", params(("id" = i32, Path)), request_body = ExhibitorInput,
+#[utoipa::path(post, path = "/fairs/{id}/exhibitors", tag = "fairs", params(("id" = i32, Path)), request_body = ExhibitorInput,
     responses((status = 201, body = FairView), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "`fair.booth_taken`, `fair.already_exhibiting`"), (status = 422, body = ErrorBody)))]
 pub async fn add_exhibitor(
@@ -77,7 +77,7 @@ pub async fn add_exhibitor(
 }
 
 /// Move an exhibitor to another booth, or change the products it shows (staff).
-#[utoipa::path(patch, path = "/api/v1/fairs/{id}/exhibitors/{exhibitor_id}", tag = "fairs",
+#[utoipa::path(patch, path = "/fairs/{id}/exhibitors/{exhibitor_id}", tag = "fairs",
     params(("id" = i32, Path), ("exhibitor_id" = i32, Path)), request_body = ExhibitorInput,
     responses((status = 200, body = FairView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn update_exhibitor(
@@ -92,7 +92,7 @@ pub async fn update_exhibitor(
 }
 
 /// Take an exhibitor off the fair (staff).
-#[utoipa::path(delete, path = "/api/v1/fairs/{id}/exhibitors/{exhibitor_id}", tag = "fairs",
+#[utoipa::path(delete, path = "/fairs/{id}/exhibitors/{exhibitor_id}", tag = "fairs",
     params(("id" = i32, Path), ("exhibitor_id" = i32, Path)),
     responses((status = 200, body = FairView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn remove_exhibitor(
@@ -108,7 +108,7 @@ pub async fn remove_exhibitor(
 /// Record a buyer's interest at a booth (staff, or a member of the exhibiting enterprise):
 /// it becomes a market-linkage request on the desk, tagged with the fair. Send each lead
 /// with its own `Idempotency-Key`; the same key returns the same request (200).
-#[utoipa::path(post, path = "/api/v1/fairs/{id}/leads", tag = "fairs", params(("id" = i32, Path),
+#[utoipa::path(post, path = "/fairs/{id}/leads", tag = "fairs", params(("id" = i32, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "The lead's own key, made when it was captured")),
     request_body = LeadInput,
     responses((status = 201, body = RequestView), (status = 200, body = RequestView, description = "Seen before"),
@@ -138,7 +138,7 @@ pub async fn capture_lead(
 
 /// Scans, visits, leads, requests, deals and deal value, for the fair and per exhibitor
 /// (staff).
-#[utoipa::path(get, path = "/api/v1/fairs/{id}/results", tag = "fairs", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/fairs/{id}/results", tag = "fairs", params(("id" = i32, Path)),
     responses((status = 200, body = FairResults), (status = 403, body = ErrorBody)))]
 pub async fn results(
     State(state): State<AppState>,
@@ -159,7 +159,7 @@ pub struct QrQuery {
 
 /// The QR code of a product or a booth at this fair; it opens the page with the fair
 /// attached, so scans and what follows are counted for the fair.
-#[utoipa::path(get, path = "/api/v1/fairs/{id}/qr", tag = "fairs", params(("id" = i32, Path), QrQuery),
+#[utoipa::path(get, path = "/fairs/{id}/qr", tag = "fairs", params(("id" = i32, Path), QrQuery),
     responses((status = 200, description = "image/svg+xml or image/png"), (status = 404, body = ErrorBody)))]
 pub async fn qr(
     State(state): State<AppState>,

@@ -41,7 +41,7 @@ pub struct DocumentUpload {
 }
 
 /// The photos of a product, cover first.
-#[utoipa::path(get, path = "/api/v1/products/{id}/photos", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/products/{id}/photos", tag = "media", params(("id" = i32, Path)),
     responses((status = 200, body = Vec<PhotoView>), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn list_photos(
     State(state): State<AppState>,
@@ -57,7 +57,7 @@ pub async fn list_photos(
 /// (GPS position included) removed; WebP and JPEG variants are made at 320, 640, 1024 and
 /// 1600 px wide (a portrait photo's largest is 1600 px tall; nothing is enlarged). The first photo is the cover. Sending the same photo again answers 200
 /// with the photo already there.
-#[utoipa::path(post, path = "/api/v1/products/{id}/photos", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/products/{id}/photos", tag = "media", params(("id" = i32, Path)),
     request_body(content = PhotoUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = PhotoView), (status = 200, body = PhotoView),
               (status = 409, description = "12 photos already", body = crate::error::ErrorBody),
@@ -90,7 +90,7 @@ pub struct PhotoOrder {
 }
 
 /// Reorder a product's photos.
-#[utoipa::path(put, path = "/api/v1/products/{id}/photos/order", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(put, path = "/products/{id}/photos/order", tag = "media", params(("id" = i32, Path)),
     request_body = PhotoOrder,
     responses((status = 200, body = Vec<PhotoView>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn reorder_photos(
@@ -105,7 +105,7 @@ pub async fn reorder_photos(
 }
 
 /// Delete a product photo; the next one becomes the cover.
-#[utoipa::path(delete, path = "/api/v1/products/{id}/photos/{photo_id}", tag = "media",
+#[utoipa::path(delete, path = "/products/{id}/photos/{photo_id}", tag = "media",
     params(("id" = i32, Path), ("photo_id" = i32, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_photo(
@@ -118,7 +118,7 @@ pub async fn delete_photo(
 }
 
 /// Set or replace an enterprise's logo (multipart field `file`).
-#[utoipa::path(put, path = "/api/v1/enterprises/{id}/logo", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(put, path = "/enterprises/{id}/logo", tag = "media", params(("id" = i32, Path)),
     request_body(content = PhotoUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = PhotoView), (status = 413, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
@@ -136,7 +136,7 @@ pub async fn set_logo(
 }
 
 /// Remove an enterprise's logo.
-#[utoipa::path(delete, path = "/api/v1/enterprises/{id}/logo", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(delete, path = "/enterprises/{id}/logo", tag = "media", params(("id" = i32, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_logo(
     State(state): State<AppState>,
@@ -155,7 +155,7 @@ pub struct DocumentFilter {
 }
 
 /// Documents of an enterprise and its products (members and staff only).
-#[utoipa::path(get, path = "/api/v1/enterprises/{id}/documents", tag = "media",
+#[utoipa::path(get, path = "/enterprises/{id}/documents", tag = "media",
     params(("id" = i32, Path), DocumentFilter),
     responses((status = 200, body = Vec<DocumentView>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_enterprise_documents(
@@ -214,7 +214,7 @@ async fn add_document(
 
 /// Attach a certificate scan to an enterprise (or, with `product_id`, to one of its
 /// products). Only its members and staff can see it.
-#[utoipa::path(post, path = "/api/v1/enterprises/{id}/documents", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/enterprises/{id}/documents", tag = "media", params(("id" = i32, Path)),
     request_body(content = DocumentUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentView), (status = 413, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
@@ -237,7 +237,7 @@ async fn product_enterprise(
 }
 
 /// Documents of a product (members and staff only).
-#[utoipa::path(get, path = "/api/v1/products/{id}/documents", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/products/{id}/documents", tag = "media", params(("id" = i32, Path)),
     responses((status = 200, body = Vec<DocumentView>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_product_documents(
     State(state): State<AppState>,
@@ -251,7 +251,7 @@ pub async fn list_product_documents(
 }
 
 /// Attach a certificate scan to a product.
-#[utoipa::path(post, path = "/api/v1/products/{id}/documents", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/products/{id}/documents", tag = "media", params(("id" = i32, Path)),
     request_body(content = DocumentUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentView), (status = 413, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
@@ -267,7 +267,7 @@ pub async fn add_product_document(
 
 /// Download a document: the file itself (directory store) or a redirect to a link valid
 /// for five minutes (S3).
-#[utoipa::path(get, path = "/api/v1/documents/{id}/file", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/documents/{id}/file", tag = "media", params(("id" = i32, Path)),
     responses((status = 200, description = "the file"), (status = 303, description = "signed link"),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download_document(
@@ -281,7 +281,7 @@ pub async fn download_document(
 }
 
 /// Delete a document.
-#[utoipa::path(delete, path = "/api/v1/documents/{id}", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(delete, path = "/documents/{id}", tag = "media", params(("id" = i32, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_document(
     State(state): State<AppState>,
@@ -299,7 +299,7 @@ pub struct Verification {
 
 /// Staff: confirm that a document is genuine (or withdraw that). Product pages then show,
 /// e.g., "trademark certificate verified by the centre".
-#[utoipa::path(post, path = "/api/v1/documents/{id}/verify", tag = "media", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/documents/{id}/verify", tag = "media", params(("id" = i32, Path)),
     request_body = Verification,
     responses((status = 200, body = DocumentView), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn verify_document(

@@ -24,7 +24,7 @@ use crate::services::requests::{
 /// Send a market-linkage or technology-transfer request. Guests add `contact_name` and
 /// `contact_phone` (rate-limited; staff verify the phone before anything is forwarded).
 /// The same `Idempotency-Key` returns the same request (200) instead of a new one (201).
-#[utoipa::path(post, path = "/api/v1/requests", tag = "brokering", operation_id = "submit_request", request_body = RequestInput,
+#[utoipa::path(post, path = "/requests", tag = "brokering", operation_id = "submit_request", request_body = RequestInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 100 characters); a retry with the same key returns the first request. A guest's key counts together with the `ketnoi_csrf` cookie the server set, so a retry must send that cookie back")),
     responses((status = 201, body = RequestView), (status = 200, body = RequestView, description = "Seen before: the request made with this key"),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody, description = "`auth.rate_limited`: too many guest requests")))]
@@ -67,7 +67,7 @@ pub async fn submit(
 }
 
 /// Requests the caller may see, newest activity first.
-#[utoipa::path(get, path = "/api/v1/requests", tag = "brokering", operation_id = "list_requests", params(RequestFilter),
+#[utoipa::path(get, path = "/requests", tag = "brokering", operation_id = "list_requests", params(RequestFilter),
     responses((status = 200, body = RequestPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -81,7 +81,7 @@ pub async fn list(
 
 /// One request with its status, its progress in plain words, the matches the caller may
 /// see, and the timeline (who, when, what).
-#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "brokering", operation_id = "show_request", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/requests/{id}", tag = "brokering", operation_id = "show_request", params(("id" = i32, Path)),
     responses((status = 200, body = RequestView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
@@ -97,7 +97,7 @@ pub async fn show(
 
 /// Move a request to another state. Illegal transitions are refused with
 /// `request.transition` (409).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/transition", tag = "brokering", params(("id" = i32, Path)), request_body = TransitionInput,
+#[utoipa::path(post, path = "/requests/{id}/transition", tag = "brokering", params(("id" = i32, Path)), request_body = TransitionInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "`request.transition`, `request.use_forward`, `request.use_close`"), (status = 422, body = ErrorBody)))]
 pub async fn transition(
@@ -118,7 +118,7 @@ pub struct AssignBody {
 }
 
 /// Assign a request to a staff member (staff).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/assign", tag = "brokering", params(("id" = i32, Path)), request_body = AssignBody,
+#[utoipa::path(post, path = "/requests/{id}/assign", tag = "brokering", params(("id" = i32, Path)), request_body = AssignBody,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
@@ -137,7 +137,7 @@ pub struct NoteBody {
 }
 
 /// An internal note, seen only by staff.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/notes", tag = "brokering", params(("id" = i32, Path)), request_body = NoteBody,
+#[utoipa::path(post, path = "/requests/{id}/notes", tag = "brokering", params(("id" = i32, Path)), request_body = NoteBody,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_note(
     State(state): State<AppState>,
@@ -151,7 +151,7 @@ pub async fn add_note(
 }
 
 /// Enterprises that could answer the request, from the catalogue and search (staff).
-#[utoipa::path(get, path = "/api/v1/requests/{id}/suggestions", tag = "brokering", params(("id" = i32, Path)),
+#[utoipa::path(get, path = "/requests/{id}/suggestions", tag = "brokering", params(("id" = i32, Path)),
     responses((status = 200, body = Vec<Suggestion>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn suggestions(
     State(state): State<AppState>,
@@ -164,7 +164,7 @@ pub async fn suggestions(
 }
 
 /// Shortlist an enterprise (staff); a request under review moves to matching.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/shortlist", tag = "brokering", params(("id" = i32, Path)), request_body = ShortlistInput,
+#[utoipa::path(post, path = "/requests/{id}/shortlist", tag = "brokering", params(("id" = i32, Path)), request_body = ShortlistInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "`request.already_shortlisted`"), (status = 422, body = ErrorBody)))]
 pub async fn shortlist(
     State(state): State<AppState>,
@@ -178,7 +178,7 @@ pub async fn shortlist(
 }
 
 /// Take an enterprise off the shortlist before it is forwarded the request (staff).
-#[utoipa::path(delete, path = "/api/v1/requests/{id}/shortlist/{enterprise_id}", tag = "brokering",
+#[utoipa::path(delete, path = "/requests/{id}/shortlist/{enterprise_id}", tag = "brokering",
     params(("id" = i32, Path), ("enterprise_id" = i32, Path)),
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "`request.already_forwarded`")))]
 pub async fn unshortlist(
@@ -192,7 +192,7 @@ pub async fn unshortlist(
 }
 
 /// Forward the request to shortlisted enterprises (staff); their members are notified.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/forward", tag = "brokering", params(("id" = i32, Path)), request_body = ForwardInput,
+#[utoipa::path(post, path = "/requests/{id}/forward", tag = "brokering", params(("id" = i32, Path)), request_body = ForwardInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "`request.nothing_to_forward`, `request.phone_unverified`, `request.transition`")))]
 pub async fn forward(
@@ -207,7 +207,7 @@ pub async fn forward(
 }
 
 /// A producer's answer: `interested` with an offer, or `declined` with a reason.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/response", tag = "brokering", params(("id" = i32, Path)), request_body = RespondInput,
+#[utoipa::path(post, path = "/requests/{id}/response", tag = "brokering", params(("id" = i32, Path)), request_body = RespondInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn respond(
     State(state): State<AppState>,
@@ -222,7 +222,7 @@ pub async fn respond(
 
 /// A message in a thread: the requester with one forwarded enterprise (`enterprise_id`), or
 /// the requester with the centre. Staff read every thread.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/messages", tag = "brokering", params(("id" = i32, Path)), request_body = MessageInput,
+#[utoipa::path(post, path = "/requests/{id}/messages", tag = "brokering", params(("id" = i32, Path)), request_body = MessageInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn message(
     State(state): State<AppState>,
@@ -242,7 +242,7 @@ pub struct ConnectBody {
 
 /// Put the requester and a forwarded enterprise in touch (staff): each sees the other's
 /// phone and e-mail from now on.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/connect", tag = "brokering", params(("id" = i32, Path)), request_body = ConnectBody,
+#[utoipa::path(post, path = "/requests/{id}/connect", tag = "brokering", params(("id" = i32, Path)), request_body = ConnectBody,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn connect(
     State(state): State<AppState>,
@@ -257,7 +257,7 @@ pub async fn connect(
 
 /// Close a request with its outcome (staff): a deal (value in VND, quantity, one-off or
 /// contract) or no deal (a reason from the list, and a note).
-#[utoipa::path(post, path = "/api/v1/requests/{id}/close", tag = "brokering", params(("id" = i32, Path)), request_body = OutcomeInput,
+#[utoipa::path(post, path = "/requests/{id}/close", tag = "brokering", params(("id" = i32, Path)), request_body = OutcomeInput,
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
@@ -271,7 +271,7 @@ pub async fn close(
 }
 
 /// Record that staff called a guest's number and reached them.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/verify-phone", tag = "brokering", params(("id" = i32, Path)),
+#[utoipa::path(post, path = "/requests/{id}/verify-phone", tag = "brokering", params(("id" = i32, Path)),
     responses((status = 200, body = RequestView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn verify_phone(
     State(state): State<AppState>,
@@ -285,7 +285,7 @@ pub async fn verify_phone(
 
 /// Requests by kind and state, time to first response and to close, conversion to deals
 /// and deal value; by month, category and province (staff).
-#[utoipa::path(get, path = "/api/v1/requests/stats", tag = "brokering", params(StatsQuery),
+#[utoipa::path(get, path = "/requests/stats", tag = "brokering", params(StatsQuery),
     responses((status = 200, body = Stats), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stats(
     State(state): State<AppState>,
@@ -298,7 +298,7 @@ pub async fn stats(
 }
 
 /// The caller's newest notifications.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "brokering",
+#[utoipa::path(get, path = "/notifications", tag = "brokering",
     responses((status = 200, body = Vec<NotificationView>), (status = 401, body = ErrorBody)))]
 pub async fn notifications(
     State(state): State<AppState>,
@@ -322,7 +322,7 @@ pub struct ReadResult {
 }
 
 /// Mark notifications as read.
-#[utoipa::path(post, path = "/api/v1/notifications/read", tag = "brokering", request_body = ReadBody,
+#[utoipa::path(post, path = "/notifications/read", tag = "brokering", request_body = ReadBody,
     responses((status = 200, body = ReadResult), (status = 401, body = ErrorBody)))]
 pub async fn mark_read(
     State(state): State<AppState>,

@@ -8,7 +8,7 @@ use crate::services::search::{self, SearchParams, SearchResponse};
 
 /// Search published products: diacritic- and typo-tolerant, prefix on the last word,
 /// facet filters (OR within a facet, AND across facets) with counts, sorting and pages.
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+#[utoipa::path(get, path = "/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchResponse),
               (status = 422, body = crate::error::ErrorBody),
               (status = 503, body = crate::error::ErrorBody, description = "`search.unavailable`: the engine did not answer in time")))]
@@ -22,7 +22,7 @@ pub async fn search_products(
 }
 
 /// How far the search index is behind the catalogue (staff).
-#[utoipa::path(get, path = "/api/v1/search/status", tag = "search",
+#[utoipa::path(get, path = "/search/status", tag = "search",
     responses((status = 200, body = crate::services::search_sync::OutboxStatus),
               (status = 403, body = crate::error::ErrorBody)))]
 pub async fn search_status(
@@ -35,7 +35,7 @@ pub async fn search_status(
 }
 
 /// Synonym groups (staff).
-#[utoipa::path(get, path = "/api/v1/search/synonyms", tag = "search",
+#[utoipa::path(get, path = "/search/synonyms", tag = "search",
     responses((status = 200, body = Vec<crate::services::synonyms::SynonymGroup>), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_synonyms(
     State(state): State<AppState>,
@@ -47,7 +47,7 @@ pub async fn list_synonyms(
 }
 
 /// Add a synonym group (staff): words that find each other.
-#[utoipa::path(post, path = "/api/v1/search/synonyms", tag = "search", request_body = crate::services::synonyms::NewSynonyms,
+#[utoipa::path(post, path = "/search/synonyms", tag = "search", request_body = crate::services::synonyms::NewSynonyms,
     responses((status = 201, body = crate::services::synonyms::SynonymGroup), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_synonyms(
     State(state): State<AppState>,
@@ -62,7 +62,7 @@ pub async fn add_synonyms(
 }
 
 /// Remove a synonym group (staff).
-#[utoipa::path(delete, path = "/api/v1/search/synonyms/{id}", tag = "search", params(("id" = i32, Path)),
+#[utoipa::path(delete, path = "/search/synonyms/{id}", tag = "search", params(("id" = i32, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn remove_synonyms(
     State(state): State<AppState>,
