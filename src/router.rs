@@ -13,7 +13,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::app::AppState;
-use crate::http::api::{auth, catalogue, docs, fairs, media, requests, search};
+use crate::http::api::{auth, catalogue, docs, fairs, requests, search, uploads};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{headers, pages, session, statics};
 
@@ -57,29 +57,32 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(catalogue::review_product))
         .routes(routes!(catalogue::unpublish_product))
         .routes(
-            routes!(media::list_photos, media::add_photo)
+            routes!(uploads::list_photos, uploads::add_photo)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .routes(routes!(media::reorder_photos))
-        .routes(routes!(media::delete_photo))
+        .routes(routes!(uploads::reorder_photos))
+        .routes(routes!(uploads::delete_photo))
         .routes(
-            routes!(media::list_product_documents, media::add_product_document)
-                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            routes!(
+                uploads::list_product_documents,
+                uploads::add_product_document
+            )
+            .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .routes(
-            routes!(media::set_logo, media::delete_logo)
+            routes!(uploads::set_logo, uploads::delete_logo)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .routes(
             routes!(
-                media::list_enterprise_documents,
-                media::add_enterprise_document
+                uploads::list_enterprise_documents,
+                uploads::add_enterprise_document
             )
             .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .routes(routes!(media::delete_document))
-        .routes(routes!(media::download_document))
-        .routes(routes!(media::verify_document))
+        .routes(routes!(uploads::delete_document))
+        .routes(routes!(uploads::download_document))
+        .routes(routes!(uploads::verify_document))
         .routes(routes!(requests::list, requests::submit))
         .routes(routes!(requests::stats))
         .routes(routes!(requests::show))
@@ -177,219 +180,252 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/dashboard/products/{id}/media",
-            get(pages::media::product_media),
+            get(pages::uploads::product_media),
         )
         .route(
             "/dashboard/products/{id}/photos",
-            post(pages::media::add_photos).layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)),
+            post(pages::uploads::add_photos).layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)),
         )
         .route(
             "/dashboard/products/{id}/photos/{photo_id}",
-            post(pages::media::photo_action),
+            post(pages::uploads::photo_action),
         )
         .route(
             "/dashboard/products/{id}/photos/{photo_id}/cover",
-            post(pages::media::make_cover),
+            post(pages::uploads::make_cover),
         )
         .route(
             "/dashboard/products/{id}/photos/{photo_id}/move-up",
-            post(pages::media::move_photo_up),
+            post(pages::uploads::move_photo_up),
         )
         .route(
             "/dashboard/products/{id}/photos/{photo_id}/move-down",
-            post(pages::media::move_photo_down),
+            post(pages::uploads::move_photo_down),
         )
         .route(
             "/dashboard/products/{id}/photos/{photo_id}/delete",
-            post(pages::media::delete_photo),
+            post(pages::uploads::delete_photo),
         )
         .route(
             "/dashboard/products/{id}/documents",
-            post(pages::media::add_product_document)
+            post(pages::uploads::add_product_document)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/dashboard/enterprises/{id}/media",
-            get(pages::media::enterprise_media),
+            get(pages::uploads::enterprise_media),
         )
         .route(
             "/dashboard/enterprises/{id}/logo",
-            post(pages::media::set_logo).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            post(pages::uploads::set_logo).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/dashboard/enterprises/{id}/logo/delete",
-            post(pages::media::delete_logo),
+            post(pages::uploads::delete_logo),
         )
         .route(
             "/dashboard/enterprises/{id}/documents",
-            post(pages::media::add_enterprise_document)
+            post(pages::uploads::add_enterprise_document)
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/dashboard/documents/{id}/file",
-            get(pages::media::download_document),
+            get(pages::uploads::download_document),
         )
         .route(
             "/dashboard/documents/{id}/delete",
-            post(pages::media::delete_document),
+            post(pages::uploads::delete_document),
         )
-        .route("/staff/documents", get(pages::media::staff_documents))
+        .route("/staff/documents", get(pages::uploads::staff_documents))
         .route(
             "/staff/documents/{id}/verify",
-            post(pages::media::verify_document),
+            post(pages::uploads::verify_document),
         )
         .route(
             "/yeu-cau/moi",
-            get(pages::requests::new_request).post(pages::requests::create_request),
+            get(pages::requests::form::new_request).post(pages::requests::form::create_request),
         )
-        .route("/yeu-cau", get(pages::requests::my_requests))
+        .route("/yeu-cau", get(pages::requests::list::my_requests))
         .route(
             "/yeu-cau/{id}",
-            get(pages::requests::show_request).post(pages::requests::party_action),
+            get(pages::requests::show::show_request).post(pages::requests::show::party_action),
         )
         .route(
             "/yeu-cau/{id}/rut-lai",
-            post(pages::requests::withdraw_request),
+            post(pages::requests::show::withdraw_request),
         )
         .route(
             "/yeu-cau/{id}/tra-loi",
-            post(pages::requests::respond_to_request),
+            post(pages::requests::show::respond_to_request),
         )
         .route(
             "/yeu-cau/{id}/tin-nhan",
-            post(pages::requests::send_party_message),
+            post(pages::requests::show::send_party_message),
         )
-        .route("/hoi-cho", get(pages::fairs::list))
-        .route("/hoi-cho/sw.js", get(pages::fairs::service_worker))
-        .route("/hoi-cho/{slug}", get(pages::fairs::show))
-        .route("/hoi-cho/{slug}/gian/{booth}", get(pages::fairs::booth))
-        .route("/hoi-cho/{slug}/qr/{file}", get(pages::fairs::qr_file))
-        .route("/hoi-cho/{slug}/in/{what}", get(pages::fairs::print_html))
-        .route("/hoi-cho/{slug}/pdf/{what}", get(pages::fairs::print_pdf))
+        .route("/hoi-cho", get(pages::fairs::list::list))
+        .route("/hoi-cho/sw.js", get(pages::fairs::capture::service_worker))
+        .route("/hoi-cho/{slug}", get(pages::fairs::show::show))
+        .route(
+            "/hoi-cho/{slug}/gian/{booth}",
+            get(pages::fairs::booth::booth),
+        )
+        .route(
+            "/hoi-cho/{slug}/qr/{file}",
+            get(pages::fairs::print::qr_file),
+        )
+        .route(
+            "/hoi-cho/{slug}/in/{what}",
+            get(pages::fairs::print::print_html),
+        )
+        .route(
+            "/hoi-cho/{slug}/pdf/{what}",
+            get(pages::fairs::print::print_pdf),
+        )
         .route(
             "/hoi-cho/{slug}/khach-hang",
-            get(pages::fairs::capture).post(pages::fairs::capture_post),
+            get(pages::fairs::capture::capture).post(pages::fairs::capture::capture_post),
         )
-        .route("/hoi-cho/{slug}/ket-qua", get(pages::fairs::results))
+        .route(
+            "/hoi-cho/{slug}/ket-qua",
+            get(pages::fairs::results::results),
+        )
         .route(
             "/hoi-cho/{slug}/ket-qua.csv",
-            get(pages::fairs::results_csv),
+            get(pages::fairs::results::results_csv),
         )
-        .route("/staff/fairs", get(pages::fairs::staff_list))
+        .route("/staff/fairs", get(pages::fairs::list::staff_list))
         .route(
             "/staff/fairs/new",
-            get(pages::fairs::new_fair).post(pages::fairs::create_fair),
+            get(pages::fairs::manage::new_fair).post(pages::fairs::manage::create_fair),
         )
         .route(
             "/staff/fairs/{id}",
-            get(pages::fairs::manage).post(pages::fairs::manage_post),
+            get(pages::fairs::manage::manage_fair).post(pages::fairs::manage::manage_post),
         )
-        .route("/staff/fairs/{id}/edit", post(pages::fairs::update_fair))
+        .route(
+            "/staff/fairs/{id}/edit",
+            post(pages::fairs::manage::update_fair),
+        )
         .route(
             "/staff/fairs/{id}/exhibitors",
-            post(pages::fairs::add_exhibitor),
+            post(pages::fairs::manage::add_exhibitor),
         )
         .route(
             "/staff/fairs/{id}/exhibitors/{exhibitor_id}",
-            post(pages::fairs::update_exhibitor),
+            post(pages::fairs::manage::update_exhibitor),
         )
         .route(
             "/staff/fairs/{id}/exhibitors/{exhibitor_id}/delete",
-            post(pages::fairs::remove_exhibitor),
+            post(pages::fairs::manage::remove_exhibitor),
         )
-        .route("/thong-bao", get(pages::requests::inbox))
-        .route("/thong-bao/da-doc", post(pages::requests::mark_all_read))
-        .route("/staff/requests", get(pages::requests::desk))
-        .route("/staff/requests/stats", get(pages::requests::stats))
+        .route("/thong-bao", get(pages::requests::inbox::inbox))
+        .route(
+            "/thong-bao/da-doc",
+            post(pages::requests::inbox::mark_all_read),
+        )
+        .route("/staff/requests", get(pages::requests::desk::desk))
+        .route("/staff/requests/stats", get(pages::requests::stats::stats))
         .route(
             "/staff/requests/{id}",
-            get(pages::requests::desk_request).post(pages::requests::desk_action),
+            get(pages::requests::desk_request::desk_request)
+                .post(pages::requests::desk_request::desk_action),
         )
         .route(
             "/staff/requests/{id}/transition",
-            post(pages::requests::transition_request),
+            post(pages::requests::desk_request::transition_request),
         )
         .route(
             "/staff/requests/{id}/assign",
-            post(pages::requests::assign_request),
+            post(pages::requests::desk_request::assign_request),
         )
         .route(
             "/staff/requests/{id}/notes",
-            post(pages::requests::add_note),
+            post(pages::requests::desk_request::add_note),
         )
         .route(
             "/staff/requests/{id}/shortlist",
-            post(pages::requests::shortlist_enterprise),
+            post(pages::requests::desk_request::shortlist_enterprise),
         )
         .route(
             "/staff/requests/{id}/shortlist/{enterprise_id}/delete",
-            post(pages::requests::unshortlist_enterprise),
+            post(pages::requests::desk_request::unshortlist_enterprise),
         )
         .route(
             "/staff/requests/{id}/forward",
-            post(pages::requests::forward_request),
+            post(pages::requests::desk_request::forward_request),
         )
         .route(
             "/staff/requests/{id}/connect",
-            post(pages::requests::connect_parties),
+            post(pages::requests::desk_request::connect_parties),
         )
         .route(
             "/staff/requests/{id}/messages",
-            post(pages::requests::send_desk_message),
+            post(pages::requests::desk_request::send_desk_message),
         )
         .route(
             "/staff/requests/{id}/verify-phone",
-            post(pages::requests::verify_phone),
+            post(pages::requests::desk_request::verify_phone),
         )
         .route(
             "/staff/requests/{id}/close",
-            post(pages::requests::close_request),
+            post(pages::requests::desk_request::close_request),
         )
-        .route("/staff/review", get(pages::staff::review_queue))
+        .route("/staff/review", get(pages::staff::queue::review_queue))
         .route(
             "/staff/review/{id}",
-            get(pages::staff::review_page).post(pages::staff::decide),
+            get(pages::staff::review::review_page).post(pages::staff::review::decide),
         )
         .route(
             "/staff/review/{id}/approve",
-            post(pages::staff::approve_product),
+            post(pages::staff::review::approve_product),
         )
         .route(
             "/staff/review/{id}/reject",
-            post(pages::staff::reject_product),
+            post(pages::staff::review::reject_product),
         )
         .route(
             "/staff/review/co-so/{id}",
-            get(pages::staff::enterprise_review_page).post(pages::staff::decide_enterprise),
+            get(pages::staff::enterprise_review::enterprise_review_page)
+                .post(pages::staff::enterprise_review::decide_enterprise),
         )
         .route(
             "/staff/review/co-so/{id}/approve",
-            post(pages::staff::approve_enterprise),
+            post(pages::staff::enterprise_review::approve_enterprise),
         )
         .route(
             "/staff/review/co-so/{id}/reject",
-            post(pages::staff::reject_enterprise),
+            post(pages::staff::enterprise_review::reject_enterprise),
         )
         .route(
             "/staff/products/{id}/unpublish",
-            post(pages::staff::unpublish),
+            post(pages::staff::review::unpublish),
         )
         .route(
             "/staff/producers/new",
-            get(pages::staff::new_producer).post(pages::staff::create_producer),
+            get(pages::staff::producers::new_producer)
+                .post(pages::staff::producers::create_producer),
         )
-        .route("/staff/accounts", get(pages::staff::accounts_page))
+        .route(
+            "/staff/accounts",
+            get(pages::staff::accounts::accounts_page),
+        )
         .route(
             "/staff/accounts/{id}/password-reset",
-            post(pages::staff::create_reset_link),
+            post(pages::staff::accounts::create_reset_link),
         )
-        .route("/staff/audit", get(pages::staff::audit_log))
-        .route("/staff/search", get(pages::staff::search_status))
-        .route("/staff/search/rebuild", post(pages::staff::rebuild_search))
-        .route("/staff/search/synonyms", post(pages::staff::add_synonyms))
+        .route("/staff/audit", get(pages::staff::audit::audit_log))
+        .route("/staff/search", get(pages::staff::search::search_status))
+        .route(
+            "/staff/search/rebuild",
+            post(pages::staff::search::rebuild_search),
+        )
+        .route(
+            "/staff/search/synonyms",
+            post(pages::staff::search::add_synonyms),
+        )
         .route(
             "/staff/search/synonyms/{id}/delete",
-            post(pages::staff::remove_synonyms),
+            post(pages::staff::search::remove_synonyms),
         )
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))

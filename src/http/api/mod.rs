@@ -4,9 +4,9 @@ pub mod auth;
 pub mod catalogue;
 pub mod docs;
 pub mod fairs;
-pub mod media;
 pub mod requests;
 pub mod search;
+pub mod uploads;
 
 use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;

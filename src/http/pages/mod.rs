@@ -6,10 +6,10 @@ pub mod catalogue;
 pub mod dashboard;
 pub mod fairs;
 pub mod forms;
-pub mod media;
 pub mod requests;
 pub mod search;
 pub mod staff;
+pub mod uploads;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,253 @@
+//! QR codes and printed matter (`fairs/print.html`): HTML for the browser, PDF for the
+//! print shop.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{base_url, booth_qr_url, product_qr_url, qr_response, qr_target};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::pages::{PageCtx, PageError, PageResult};
+use crate::services::catalogue::ProductView;
+use crate::services::fairs::{self, ExhibitorView, FairKey, FairView};
+
+/// `/hoi-cho/{slug}/qr/san-pham-12.svg`, `/hoi-cho/{slug}/qr/gian-A12.png`
+pub async fn qr_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
+    let (name, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let target = if let Some(id) = name.strip_prefix("san-pham-") {
+        format!("product:{id}")
+    } else if let Some(b) = name.strip_prefix("gian-") {
+        format!("booth:{b}")
+    } else {
+        return Err(AppError::NotFound.into());
+    };
+    let url = qr_target(&fair, &base_url(&state, &headers), &target).ok_or(AppError::NotFound)?;
+    Ok(qr_response(&url, ext)?)
+}
+
+/// What is printed: the whole catalogue, a booth poster, or a product card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Printed {
+    Catalogue,
+    Poster,
+    Card,
+}
+
+#[derive(Template)]
+#[template(path = "fairs/print.html")]
+struct PrintPage {
+    ctx: PageCtx,
+    fair: FairView,
+    what: Printed,
+    /// For a poster: the booth; for a card: the booth and the product.
+    x: Option<ExhibitorView>,
+    p: Option<ProductView>,
+    /// Inline SVG of each code, by `product:{id}` / `booth:{booth}`.
+    codes: HashMap<String, String>,
+    /// Where each photo is read from: its URL, or a file beside the page when printing to PDF.
+    photos: HashMap<i32, String>,
+    fonts: String,
+    /// Allows the page's own `<style>` and nothing else (see `headers::print_csp`).
+    nonce: String,
+}
+
+impl PrintPage {
+    fn code(&self, key: &str) -> &str {
+        self.codes.get(key).map_or("", String::as_str)
+    }
+    fn product_code(&self, p: &ProductView) -> &str {
+        self.code(&format!("product:{}", p.id))
+    }
+    fn booth_code(&self, x: &ExhibitorView) -> &str {
+        self.code(&format!("booth:{}", x.booth))
+    }
+    fn photo(&self, p: &ProductView) -> Option<&str> {
+        p.photos
+            .first()
+            .and_then(|ph| self.photos.get(&ph.id))
+            .map(String::as_str)
+    }
+    fn is(&self, what: &str) -> bool {
+        matches!(
+            (what, self.what),
+            ("catalogue", Printed::Catalogue)
+                | ("poster", Printed::Poster)
+                | ("card", Printed::Card)
+        )
+    }
+    fn dates(&self) -> String {
+        let f = |d: &chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+        if self.fair.starts_on == self.fair.ends_on {
+            f(&self.fair.starts_on)
+        } else {
+            format!("{} – {}", f(&self.fair.starts_on), f(&self.fair.ends_on))
+        }
+    }
+}
+
+fn parse_printed<'a>(
+    fair: &'a FairView,
+    what: &str,
+) -> Option<(Printed, Option<&'a ExhibitorView>, Option<&'a ProductView>)> {
+    if what == "catalogue" {
+        return Some((Printed::Catalogue, None, None));
+    }
+    if let Some(b) = what.strip_prefix("gian-") {
+        return fair
+            .exhibitor(&b.to_uppercase())
+            .map(|x| (Printed::Poster, Some(x), None));
+    }
+    let id: i32 = what.strip_prefix("san-pham-")?.parse().ok()?;
+    fair.product(id)
+        .map(|(x, p)| (Printed::Card, Some(x), Some(p)))
+}
+
+/// The printed page; for PDF, also the files it reads (fonts and photos).
+async fn print_page(
+    state: &AppState,
+    ctx: PageCtx,
+    base: &str,
+    fair: FairView,
+    what: &str,
+    for_pdf: bool,
+    nonce: &str,
+) -> Result<(String, Vec<(String, Vec<u8>)>), AppError> {
+    let (printed, x, p) = parse_printed(&fair, what).ok_or(AppError::NotFound)?;
+    let (x, p) = (x.cloned(), p.cloned());
+    let products: Vec<&ProductView> = match printed {
+        Printed::Catalogue => fair.exhibitors.iter().flat_map(|x| &x.products).collect(),
+        Printed::Poster => x.iter().flat_map(|x| &x.products).collect(),
+        Printed::Card => p.iter().collect(),
+    };
+    let mut codes = HashMap::new();
+    for prod in &products {
+        codes.insert(
+            format!("product:{}", prod.id),
+            crate::qr::svg(&product_qr_url(base, &fair, prod))?,
+        );
+    }
+    for ex in fair.exhibitors.iter() {
+        codes.insert(
+            format!("booth:{}", ex.booth),
+            crate::qr::svg(&booth_qr_url(base, &fair, &ex.booth))?,
+        );
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut photos = HashMap::new();
+    for prod in &products {
+        let Some(ph) = prod.photos.first() else {
+            continue;
+        };
+        let url = ph.jpeg(640);
+        if for_pdf {
+            let key = url.trim_start_matches("/media/");
+            match state.store.get(key).await {
+                Ok(Some(bytes)) => {
+                    let name = format!("img/{}.jpg", ph.id);
+                    files.push((name.clone(), bytes.to_vec()));
+                    photos.insert(ph.id, name);
+                }
+                Ok(None) => tracing::warn!(key, "photo missing; left out of the print"),
+                Err(e) => tracing::warn!(error = %e, key, "photo left out of the print"),
+            }
+        } else {
+            photos.insert(ph.id, url.to_string());
+        }
+    }
+    let fonts = if for_pdf {
+        for font in ["fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf"] {
+            if let Some(bytes) = crate::http::statics::asset_bytes(font) {
+                files.push((font.to_string(), bytes.to_vec()));
+            }
+        }
+        "fonts/".to_string()
+    } else {
+        "/static/fonts/".to_string()
+    };
+    let html = PrintPage {
+        ctx,
+        fair,
+        what: printed,
+        x,
+        p,
+        codes,
+        photos,
+        fonts,
+        nonce: nonce.to_string(),
+    }
+    .render()
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("print template: {e}")))?;
+    Ok((html, files))
+}
+
+/// The printed matter in the browser (print it with the browser's own dialog).
+pub async fn print_html(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, what)): Path<(String, String)>,
+) -> PageResult {
+    let base = base_url(&state, &headers);
+    let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
+    let nonce = crate::http::headers::nonce()?;
+    let (html, _) = print_page(&state, ctx, &base, fair, &what, false, &nonce).await?;
+    let mut response = axum::response::Html(html).into_response();
+    if let Ok(csp) = HeaderValue::from_str(&crate::http::headers::print_csp(&nonce)) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
+}
+
+/// The printed matter as a PDF for the print shop (staff and exhibitors).
+pub async fn print_pdf(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, what)): Path<(String, String)>,
+) -> PageResult {
+    if !ctx.signed_in() {
+        return Err(PageError(AppError::Unauthenticated));
+    }
+    let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
+    if fairs::capturable(&state.db, &ctx.actor, &fair)
+        .await?
+        .is_empty()
+    {
+        return Err(PageError(AppError::Forbidden));
+    }
+    let Some(browser) = state.config.chromium.clone() else {
+        return Err(PageError(AppError::PrintUnavailable));
+    };
+    let base = base_url(&state, &headers);
+    let nonce = crate::http::headers::nonce()?;
+    let (html, files) = print_page(&state, ctx, &base, fair, &what, true, &nonce).await?;
+    let pdf = crate::print::pdf(&browser, &html, &files)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "printing failed");
+            AppError::PrintUnavailable
+        })?;
+    let name = format!("{slug}-{what}.pdf");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}

@@ -1,0 +1,66 @@
+//! A fair's results (`fairs/results.html`) and their CSV.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::http::pages::{PageCtx, PageResult, render};
+use crate::services::fairs::{self, FairResults};
+
+#[derive(Template)]
+#[template(path = "fairs/results.html")]
+struct ResultsPage {
+    ctx: PageCtx,
+    r: FairResults,
+}
+
+impl ResultsPage {
+    fn bar(&self, value: u64) -> u64 {
+        let max = self
+            .r
+            .exhibitors
+            .iter()
+            .map(|x| x.scans + x.visits)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        value * 100 / max
+    }
+}
+
+pub async fn results(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let id = fairs::id_of(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = fairs::results(&state, &ctx.actor, id).await?;
+    Ok(render(&ResultsPage { ctx, r }))
+}
+
+pub async fn results_csv(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let id = fairs::id_of(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = fairs::results(&state, &ctx.actor, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-ket-qua.csv\""),
+            ),
+        ],
+        fairs::results_csv(&r, ctx.lang),
+    )
+        .into_response())
+}

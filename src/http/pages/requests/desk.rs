@@ -1,0 +1,99 @@
+//! The staff desk: every request, filtered (`staff/requests.html`).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+use super::{opt_i32, opt_text, staff};
+use crate::app::AppState;
+use crate::domain::{RequestKind, RequestStatus};
+use crate::http::pages::forms::FormValues;
+use crate::http::pages::{PageCtx, PageResult, render};
+use crate::services::reference::{Category, Province};
+use crate::services::requests::{self, RequestFilter, RequestPage};
+
+#[derive(Template)]
+#[template(path = "staff/requests.html")]
+struct DeskPage {
+    ctx: PageCtx,
+    page: RequestPage,
+    filter: FormValues,
+    categories: Vec<Category>,
+    provinces: Vec<Province>,
+    overdue_days: u32,
+    overdue_count: u64,
+}
+
+impl DeskPage {
+    fn kinds(&self) -> &'static [RequestKind] {
+        RequestKind::ALL
+    }
+    fn statuses(&self) -> &'static [RequestStatus] {
+        RequestStatus::ALL
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DeskQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub assigned: Option<String>,
+    pub overdue: Option<String>,
+    pub category: Option<String>,
+    pub province: Option<String>,
+    pub page: Option<u64>,
+}
+
+pub async fn desk(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DeskQuery>,
+) -> PageResult {
+    staff(&ctx)?;
+    let mut filter_values = FormValues::default();
+    for (k, v) in [
+        ("status", &q.status),
+        ("kind", &q.kind),
+        ("assigned", &q.assigned),
+        ("overdue", &q.overdue),
+        ("category", &q.category),
+        ("province", &q.province),
+    ] {
+        if let Some(v) = opt_text(v) {
+            filter_values.set(k, v);
+        }
+    }
+    let filter = RequestFilter {
+        // The desk opens on what is still open.
+        status: Some(opt_text(&q.status).unwrap_or_else(|| "open".into())),
+        kind: opt_text(&q.kind),
+        assigned: opt_text(&q.assigned),
+        overdue: q.overdue.as_deref().map(|v| v == "1" || v == "true"),
+        category: opt_text(&q.category),
+        province: opt_i32(&q.province),
+        page: q.page,
+        per_page: Some(50),
+    };
+    let page = requests::list(&state, &ctx.actor, ctx.lang, &filter).await?;
+    let overdue_count = requests::list(
+        &state,
+        &ctx.actor,
+        ctx.lang,
+        &RequestFilter {
+            overdue: Some(true),
+            per_page: Some(1),
+            ..Default::default()
+        },
+    )
+    .await?
+    .total;
+    Ok(render(&DeskPage {
+        ctx,
+        page,
+        filter: filter_values,
+        categories: state.reference.tree.clone(),
+        provinces: state.reference.provinces.clone(),
+        overdue_days: state.config.overdue_days,
+        overdue_count,
+    }))
+}

@@ -1,0 +1,122 @@
+//! Search upkeep (`staff/search.html`): the index's state, a rebuild, synonyms.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum_extra::extract::Form;
+use serde::Deserialize;
+
+use super::require_staff;
+use crate::app::AppState;
+use crate::http::pages::dashboard::DoneQuery;
+use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
+
+#[derive(Template)]
+#[template(path = "staff/search.html")]
+struct SearchStatusPage {
+    ctx: PageCtx,
+    engine: &'static str,
+    status: crate::services::search_sync::OutboxStatus,
+    documents: Option<u64>,
+    message: Option<&'static str>,
+    synonyms: Vec<crate::services::synonyms::SynonymGroup>,
+    errors: Errors,
+    typed: String,
+}
+
+/// Starts a full rebuild in the background; searches keep using the old index meanwhile.
+pub async fn rebuild_search(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    require_staff(&ctx)?;
+    crate::services::audit::record(
+        &state.db,
+        &ctx.actor,
+        "search.rebuild",
+        "search",
+        0,
+        serde_json::json!({}),
+    )
+    .await?;
+    tokio::spawn(async move {
+        match crate::services::search::rebuild(&state).await {
+            Ok(n) => tracing::info!(products = n, "search index rebuilt"),
+            Err(e) => tracing::warn!(error = %e, "search rebuild failed"),
+        }
+    });
+    Ok(see_other("/staff/search?done=rebuilding"))
+}
+
+pub async fn search_status(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let message = match q.done.as_deref() {
+        Some(k @ ("rebuilding" | "synonyms_saved")) => Some(ctx.t(&format!("search_status.{k}"))),
+        _ => None,
+    };
+    search_status_page(&state, ctx, message, Errors::default(), String::new()).await
+}
+
+async fn search_status_page(
+    state: &AppState,
+    ctx: PageCtx,
+    message: Option<&'static str>,
+    errors: Errors,
+    typed: String,
+) -> PageResult {
+    let status = crate::services::search::status(state, &ctx.actor).await?;
+    let everything = crate::search::SearchQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let documents = state.search.search(&everything).await.ok().map(|r| r.total);
+    let synonyms = crate::services::synonyms::list(&state.db, &ctx.actor).await?;
+    let bad = errors.any();
+    let mut response = render(&SearchStatusPage {
+        ctx,
+        engine: state.search.name(),
+        status,
+        documents,
+        message,
+        synonyms,
+        errors,
+        typed,
+    });
+    if bad {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct SynonymsForm {
+    terms: String,
+}
+
+pub async fn add_synonyms(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<SynonymsForm>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    let input = crate::services::synonyms::NewSynonyms {
+        terms: form.terms.clone(),
+    };
+    match crate::services::synonyms::add(&state, &ctx.actor, &input).await {
+        Ok(_) => Ok(see_other("/staff/search?done=synonyms_saved")),
+        Err(err) => match Errors::from_app(ctx.lang, &err) {
+            Some(errors) => search_status_page(&state, ctx, None, errors, form.terms).await,
+            None => Err(err.into()),
+        },
+    }
+}
+
+pub async fn remove_synonyms(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    require_staff(&ctx)?;
+    crate::services::synonyms::remove(&state, &ctx.actor, id).await?;
+    Ok(see_other("/staff/search?done=synonyms_saved"))
+}
