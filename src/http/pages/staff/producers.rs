@@ -12,7 +12,7 @@ use crate::http::pages::dashboard::enterprise_form_page;
 use crate::http::pages::forms::{EnterpriseForm, FormValues};
 use crate::http::pages::{Errors, PageCtx, PageResult, see_other};
 use crate::services::auth;
-use crate::services::catalogue::{self};
+use crate::services::catalogue;
 
 /// Staff register a producer who has no account yet, with their enterprise, in one form.
 pub async fn new_producer(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
