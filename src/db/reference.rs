@@ -98,9 +98,8 @@ impl Reference {
                 name: p.name,
             })
             .collect();
-        provinces.sort_by(|a, b| {
-            crate::domain::text::fold(&a.name).cmp(&crate::domain::text::fold(&b.name))
-        });
+        provinces
+            .sort_by_cached_key(|p| (crate::domain::text::fold(&p.name), p.name.clone(), p.code));
         let province_by_code = provinces
             .iter()
             .enumerate()
@@ -177,7 +176,9 @@ impl Reference {
             .values()
             .filter(|c| c.province_code == province_code)
             .collect();
-        list.sort_by_cached_key(|c| crate::domain::text::fold(&c.name));
+        // Names that differ only in their marks ("Văn Lang", "Văn Lăng") fold alike: the
+        // name itself, then the code, keep the order the same on every call.
+        list.sort_by_cached_key(|c| (crate::domain::text::fold(&c.name), c.name.clone(), c.code));
         list
     }
 

@@ -13,7 +13,7 @@ use sea_orm::{
 use super::auth::{self, hash_token};
 use super::{Actor, SignedIn, audit, now, throttle, write_txn};
 use crate::config::Config;
-use crate::db::entities::{email_outbox, password_reset, session, user};
+use crate::db::entities::{password_reset, session, user};
 use crate::domain::{Invalid, Login, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
@@ -226,21 +226,13 @@ async fn tell_owner_of_registration(
         t(Lang::Vi, "register.mail_ignore"),
         t(Lang::Vi, "site.footer"),
     );
-    let at = now();
-    email_outbox::ActiveModel {
-        to_address: Set(address.as_str().to_string()),
-        subject: Set(format!("[ketnoi] {}", t(Lang::Vi, "register.mail_subject"))),
-        body: Set(body),
-        created_at: Set(at),
-        attempts: Set(0),
-        next_attempt_at: Set(at),
-        sent_at: Set(None),
-        last_error: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    super::notify::queue_mail(
+        db,
+        address.as_str().to_string(),
+        format!("[ketnoi] {}", t(Lang::Vi, "register.mail_subject")),
+        body,
+    )
+    .await
 }
 
 /// Someone forgot their password and typed a sign-in name. When an account with that name
@@ -292,21 +284,12 @@ pub async fn request_reset(
         t(Lang::Vi, "password_reset.mail_ignore"),
         t(Lang::Vi, "site.footer"),
     );
-    email_outbox::ActiveModel {
-        to_address: Set(address),
-        subject: Set(format!(
-            "[ketnoi] {}",
-            t(Lang::Vi, "password_reset.mail_subject")
-        )),
-        body: Set(body),
-        created_at: Set(at),
-        attempts: Set(0),
-        next_attempt_at: Set(at),
-        sent_at: Set(None),
-        last_error: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
+    super::notify::queue_mail(
+        &txn,
+        address,
+        format!("[ketnoi] {}", t(Lang::Vi, "password_reset.mail_subject")),
+        body,
+    )
     .await?;
     audit::record(
         &txn,

@@ -100,20 +100,38 @@ pub async fn notify(
             request_path(role, request.id),
             t(Lang::Vi, "site.footer")
         ));
-        email_outbox::ActiveModel {
-            to_address: Set(address),
-            subject: Set(format!("[ketnoi] {headline}: {}", request.title)),
-            body: Set(body),
-            created_at: Set(at),
-            attempts: Set(0),
-            next_attempt_at: Set(at),
-            sent_at: Set(None),
-            last_error: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
+        queue_mail(
+            db,
+            address,
+            format!("[ketnoi] {headline}: {}", request.title),
+            body,
+        )
         .await?;
     }
+    Ok(())
+}
+
+/// Queues an e-mail in the outbox, in the caller's transaction; the mail worker sends it.
+pub async fn queue_mail(
+    db: &impl ConnectionTrait,
+    to: String,
+    subject: String,
+    body: String,
+) -> AppResult<()> {
+    let at = now();
+    email_outbox::ActiveModel {
+        to_address: Set(to),
+        subject: Set(subject),
+        body: Set(body),
+        created_at: Set(at),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        sent_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
