@@ -1,15 +1,16 @@
 //! One error type for the whole application, with stable codes.
 //!
-//! The API renders it as `{"error": {"code", "message", "field"}}`; pages render it as a
-//! page. Messages come from the locale files in the request's language; internals are
-//! logged, never shown.
+//! Every error carries a [`Code`] from the one list in `domain::code`; the code's kind gives
+//! the HTTP status. The API renders it as `{"error": {"code", "message", "kind", "field",
+//! "link"}}`; pages render it as a page. Messages come from the locale files in the request's
+//! language; internals are logged, never shown.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid};
 use crate::i18n::{self, t};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,20 +29,18 @@ pub enum AppError {
     CsrfTokenMissing,
     #[error("not found")]
     NotFound,
-    /// A unique value already taken, or a state that does not allow the action.
+    /// A unique value already taken (a code of kind `taken`), or a state that does not allow
+    /// the action (kind `state`).
     #[error("conflict: {code}")]
     Conflict {
         field: Option<&'static str>,
-        code: &'static str,
+        code: Code,
     },
     #[error("bad request: {0}")]
-    BadRequest(&'static str),
+    BadRequest(Code),
     /// Too many attempts; `code` says at what (`auth.rate_limited`, `register.rate_limited`, `request.rate_limited`).
     #[error("too many attempts")]
-    RateLimited {
-        code: &'static str,
-        retry_after_secs: u64,
-    },
+    RateLimited { code: Code, retry_after_secs: u64 },
     #[error("search is unavailable")]
     SearchUnavailable,
     #[error("request body too large")]
@@ -67,53 +66,44 @@ impl From<sea_orm::DbErr> for AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn conflict(field: &'static str, code: &'static str) -> Self {
+    /// A value that must be unique is already used (`code` of kind `taken`), or a limit or
+    /// state tied to one field.
+    pub fn conflict(field: &'static str, code: Code) -> Self {
         AppError::Conflict {
             field: Some(field),
             code,
         }
     }
 
-    pub fn state(code: &'static str) -> Self {
+    /// The record's state does not allow the move (`code` of kind `state`).
+    pub fn state(code: Code) -> Self {
         AppError::Conflict { field: None, code }
     }
 
+    /// Decided by the code's kind, so a code answers with one status wherever it is raised.
     pub fn status(&self) -> StatusCode {
-        match self {
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthenticated | AppError::WrongCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfTokenMissing => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooLarge | AppError::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::StorageUnavailable | AppError::PrintUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            AppError::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.code().kind().http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// The stable code clients match on; also the message key.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AppError::Invalid(inv) => inv.0.first().map_or("invalid", |e| e.code),
-            AppError::Unauthenticated => "auth.required",
-            AppError::WrongCredentials => "auth.wrong_credentials",
-            AppError::Forbidden => "auth.forbidden",
-            AppError::CsrfTokenMissing => "auth.csrf_token",
-            AppError::NotFound => "not_found",
-            AppError::Conflict { code, .. } => code,
-            AppError::BadRequest(code) => code,
-            AppError::RateLimited { code, .. } => code,
-            AppError::TooLarge => "request.too_large",
-            AppError::FileTooLarge => "file.too_large",
-            AppError::StorageUnavailable => "storage.unavailable",
-            AppError::PrintUnavailable => "print.unavailable",
-            AppError::SearchUnavailable => "search.unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::Invalid(inv) => inv.0.first().map_or(Code::Invalid, |e| e.code),
+            AppError::Unauthenticated => Code::AuthRequired,
+            AppError::WrongCredentials => Code::AuthWrongCredentials,
+            AppError::Forbidden => Code::AuthForbidden,
+            AppError::CsrfTokenMissing => Code::AuthCsrfToken,
+            AppError::NotFound => Code::NotFound,
+            AppError::Conflict { code, .. }
+            | AppError::BadRequest(code)
+            | AppError::RateLimited { code, .. } => *code,
+            AppError::TooLarge => Code::RequestTooLarge,
+            AppError::FileTooLarge => Code::FileTooLarge,
+            AppError::StorageUnavailable => Code::StorageUnavailable,
+            AppError::PrintUnavailable => Code::PrintUnavailable,
+            AppError::SearchUnavailable => Code::SearchUnavailable,
+            AppError::Internal(_) => Code::Internal,
         }
     }
 
@@ -141,13 +131,22 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code, e.g. `tax_code.check_digit`, `auth.required`, `not_found`.
-    pub code: String,
+    /// Stable code, e.g. `tax_code.check_digit`, `auth.required`, `not_found`; every code is
+    /// listed with its status and messages on `/api/docs`.
+    #[schema(schema_with = code_schema)]
+    pub code: Code,
     /// Human message in the request's language (Vietnamese unless `Accept-Language: en`).
     pub message: String,
+    /// What sort of problem: `invalid` (422), `taken` (409, a unique value already used),
+    /// `state` (409, the record's state does not allow it), `not_found`, … — the status follows
+    /// from it.
+    #[schema(schema_with = kind_schema)]
+    pub kind: &'static str,
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Where the code is explained.
+    pub link: String,
     /// Every field error, when the input had several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldDetail>,
@@ -156,8 +155,29 @@ pub struct ErrorDetail {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct FieldDetail {
     pub field: String,
-    pub code: String,
+    #[schema(schema_with = code_schema)]
+    pub code: Code,
     pub message: String,
+}
+
+fn string_enum(values: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+fn code_schema() -> utoipa::openapi::Object {
+    string_enum(Code::ALL.iter().map(|c| c.as_str()))
+}
+
+fn kind_schema() -> utoipa::openapi::Object {
+    string_enum(crate::domain::Kind::ALL.iter().map(|k| k.as_str()))
+}
+
+/// The message for `code` in `lang`.
+pub fn message(lang: i18n::Lang, code: Code) -> &'static str {
+    t(lang, &code.message_key())
 }
 
 /// Errors of the JSON API.
@@ -182,17 +202,19 @@ impl IntoResponse for ApiError {
                 .iter()
                 .map(|e| FieldDetail {
                     field: e.field.into(),
-                    code: e.code.into(),
-                    message: t(lang, &format!("error.{}", e.code)).into(),
+                    code: e.code,
+                    message: message(lang, e.code).into(),
                 })
                 .collect(),
             _ => Vec::new(),
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: err.code().into(),
-                message: t(lang, &format!("error.{}", err.code())).into(),
+                code: err.code(),
+                message: message(lang, err.code()).into(),
+                kind: err.code().kind().as_str(),
                 field: err.field().map(Into::into),
+                link: err.code().link(),
                 details,
             },
         };
@@ -213,8 +235,8 @@ impl IntoResponse for ApiError {
 pub fn rejection(status: StatusCode) -> ApiError {
     ApiError(match status {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest("request.content_type"),
-        _ => AppError::BadRequest("request.malformed"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest(Code::RequestContentType),
+        _ => AppError::BadRequest(Code::RequestMalformed),
     })
 }
 
@@ -226,12 +248,68 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
 
 impl From<axum::extract::rejection::QueryRejection> for AppError {
     fn from(_: axum::extract::rejection::QueryRejection) -> Self {
-        AppError::BadRequest("request.malformed")
+        AppError::BadRequest(Code::RequestMalformed)
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for AppError {
     fn from(_: axum::extract::rejection::PathRejection) -> Self {
         AppError::NotFound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Kind;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_code_has_a_vietnamese_and_an_english_message() {
+        for code in Code::ALL {
+            for lang in [Lang::Vi, Lang::En] {
+                let text = crate::i18n::lookup(lang, &code.message_key());
+                assert!(
+                    text.is_some_and(|t| !t.trim().is_empty()),
+                    "{code} has no {} message",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_error_message_belongs_to_a_code() {
+        for lang in [Lang::Vi, Lang::En] {
+            for key in crate::i18n::keys(lang) {
+                let Some(code) = key.strip_prefix("error.") else {
+                    continue;
+                };
+                if code.starts_with("title.") {
+                    continue;
+                }
+                assert!(Code::parse(code).is_some(), "{key} names no code");
+            }
+        }
+    }
+
+    #[test]
+    fn every_status_a_code_answers_with_has_a_page_title() {
+        for kind in Kind::ALL {
+            let key = format!("error.title.{}", kind.http_status());
+            for lang in [Lang::Vi, Lang::En] {
+                assert!(crate::i18n::lookup(lang, &key).is_some(), "{key} missing");
+            }
+        }
+    }
+
+    #[test]
+    fn a_taken_value_and_a_wrong_state_are_both_conflicts_of_different_kinds() {
+        let taken = AppError::conflict("tax_code", Code::TaxCodeTaken);
+        let state = AppError::state(Code::RequestTransition);
+        assert_eq!(taken.status(), StatusCode::CONFLICT);
+        assert_eq!(state.status(), StatusCode::CONFLICT);
+        assert_eq!(taken.code().kind(), Kind::Taken);
+        assert_eq!(state.code().kind(), Kind::State);
     }
 }

@@ -62,6 +62,22 @@ static VI: LazyLock<HashMap<&'static str, &'static str>> =
 static EN: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| load(include_str!("../frontend/locales/en.txt")));
 
+/// The message for `key` in `lang` only, without falling back.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    match lang {
+        Lang::Vi => VI.get(key).copied(),
+        Lang::En => EN.get(key).copied(),
+    }
+}
+
+/// Every key of `lang`'s messages.
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    match lang {
+        Lang::Vi => VI.keys().copied().collect(),
+        Lang::En => EN.keys().copied().collect(),
+    }
+}
+
 /// The message for `key`; falls back to Vietnamese, then to the key itself.
 pub fn t(lang: Lang, key: &str) -> &'static str {
     let table = match lang {

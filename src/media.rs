@@ -7,6 +7,7 @@
 //! Re-encoding is what strips the metadata: no EXIF, GPS position, comment or colour profile
 //! survives, because nothing but pixels is carried over.
 
+use crate::domain::Code;
 use std::io::Cursor;
 
 use fast_image_resize as fr;
@@ -116,16 +117,16 @@ pub enum Refusal {
 
 impl Refusal {
     /// The stable error code (`photo.*`), also the message key.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Refusal::TooLarge { .. } => "file.too_large",
-            Refusal::Empty => "file.empty",
-            Refusal::Heif => "photo.heif",
-            Refusal::NotAnImage => "photo.format",
-            Refusal::NotADocument => "document.format",
-            Refusal::TooManyPixels { .. } => "photo.too_many_pixels",
-            Refusal::Damaged => "photo.damaged",
-            Refusal::HiddenData => "photo.hidden_data",
+            Refusal::TooLarge { .. } => Code::FileTooLarge,
+            Refusal::Empty => Code::FileEmpty,
+            Refusal::Heif => Code::PhotoHeif,
+            Refusal::NotAnImage => Code::PhotoFormat,
+            Refusal::NotADocument => Code::DocumentFormat,
+            Refusal::TooManyPixels { .. } => Code::PhotoTooManyPixels,
+            Refusal::Damaged => Code::PhotoDamaged,
+            Refusal::HiddenData => Code::PhotoHiddenData,
         }
     }
 }

@@ -435,6 +435,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            pages::error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             session::guard,
         ))
         .layer(middleware::from_fn_with_state(

@@ -124,7 +124,7 @@ async fn a_staff_session_ends_after_twelve_idle_hours_and_a_buyers_does_not() {
     assert!(sessions_of(&app, staff_id).await.is_empty());
     let page = app.get("/tai-khoan").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), "/dang-nhap");
+    assert_eq!(page.location(), "/dang-nhap?next=%2Ftai-khoan");
 
     app.set_cookie_jar(buyer.clone());
     assert_eq!(me_status(&mut app).await, StatusCode::OK);

@@ -223,6 +223,11 @@ async fn enterprise_validation_names_each_field() {
     let body = r.json();
     assert_eq!(body["error"]["code"], "tax_code.check_digit");
     assert_eq!(body["error"]["field"], "tax_code");
+    assert_eq!(body["error"]["kind"], "invalid");
+    assert_eq!(
+        body["error"]["link"],
+        "/api/docs#error-tax_code.check_digit"
+    );
     assert_eq!(body["error"]["details"][1]["code"], "phone.invalid");
 
     let unknown_commune = app.post_json("/api/v1/enterprises", json!({"name": "HTX A", "legal_form": "cooperative", "commune_code": 999999, "phone": "0912345678"})).await;
@@ -246,6 +251,8 @@ async fn enterprises_get_readable_unique_urls_and_tax_codes_are_unique() {
     let dup = app.post_json("/api/v1/enterprises", body).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.error_code(), "tax_code.taken");
+    // A value already used is told apart from a move the record's state refuses.
+    assert_eq!(dup.json()["error"]["kind"], "taken");
     let b = app
         .post_json(
             "/api/v1/enterprises",
@@ -492,6 +499,43 @@ async fn openapi_document_lists_the_api() {
             .contains("<code>POST /api/v1/products/{id}/review</code>")
     );
     assert!(docs.body.contains("id=\"schema-ProductView\""));
+}
+
+/// The document lists every error code, and the reference page explains each one with its
+/// status and both messages, where an error's `link` points.
+#[tokio::test]
+async fn every_error_code_is_in_the_document_and_on_the_reference_page() {
+    let mut app = TestApp::new().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let detail = &doc["components"]["schemas"]["ErrorDetail"]["properties"];
+    let codes: Vec<&str> = detail["code"]["enum"]
+        .as_array()
+        .expect("codes listed")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(codes.len(), ketnoi::domain::Code::ALL.len());
+    for code in [
+        "tax_code.check_digit",
+        "tax_code.taken",
+        "request.transition",
+        "auth.required",
+    ] {
+        assert!(codes.contains(&code), "{code}");
+    }
+    let kinds = detail["kind"]["enum"].as_array().expect("kinds listed");
+    assert!(kinds.contains(&json!("taken")) && kinds.contains(&json!("state")));
+
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"error-tax_code.taken\""));
+    let row = page
+        .body
+        .split("id=\"error-request.transition\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("a row for request.transition");
+    assert!(row.contains("409") && row.contains("state"), "{row}");
 }
 
 /// Every operation the API had when its routes and its document became one declaration:

@@ -268,7 +268,74 @@ async fn sign_in_page_explains_mistakes() {
     assert_eq!(right.location(), "/dashboard");
     let out = app.post_form("/dang-xuat", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.get("/dashboard").await.location(), "/dang-nhap");
+    assert_eq!(
+        app.get("/dashboard").await.location(),
+        "/dang-nhap?next=%2Fdashboard"
+    );
+}
+
+#[tokio::test]
+async fn a_page_that_needs_a_sign_in_brings_the_visitor_back_to_it() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    app.clear_cookies();
+    let asked = app.get("/staff/requests?status=new").await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        asked.location(),
+        "/dang-nhap?next=%2Fstaff%2Frequests%3Fstatus%3Dnew"
+    );
+    let form = app.get(asked.location()).await;
+    assert!(
+        form.body
+            .contains("name=\"next\" value=\"/staff/requests?status=new\""),
+        "{}",
+        form.body
+    );
+    let signed_in = app
+        .post_form(
+            "/dang-nhap",
+            &[
+                ("login", "canbo@example.vn"),
+                ("password", "mat-khau-123"),
+                ("next", "/staff/requests?status=new"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location(), "/staff/requests?status=new");
+    // Never to another site, whatever the link says.
+    app.clear_cookies();
+    let r = app
+        .post_form(
+            "/dang-nhap",
+            &[
+                ("login", "canbo@example.vn"),
+                ("password", "mat-khau-123"),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/dashboard");
+}
+
+#[tokio::test]
+async fn an_error_page_keeps_the_signed_in_header() {
+    let mut app = TestApp::new().await;
+    app.sign_in_new("buyer", "mua@example.vn").await;
+    let missing = app.get("/san-pham/khong-co-san-pham-nay").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Không tìm thấy"), "{}", missing.body);
+    assert!(missing.body.contains("action=\"/dang-xuat\""));
+    assert!(missing.body.contains("href=\"/tai-khoan\""));
+    assert!(!missing.body.contains("href=\"/dang-nhap\""));
+    // A producer refused a staff page sees the refusal under their own header.
+    app.sign_in_new("producer", "p@example.vn").await;
+    let refused = app.get("/staff/requests").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("action=\"/dang-xuat\""));
+    app.clear_cookies();
+    let missing = app.get("/san-pham/khong-co-san-pham-nay").await;
+    assert!(missing.body.contains("href=\"/dang-nhap\""));
 }
 
 #[tokio::test]

@@ -292,7 +292,7 @@ async fn desk_pages_are_for_staff_only() {
     app.clear_cookies();
     let r = app.get("/staff/requests").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(r.location(), "/dang-nhap");
+    assert_eq!(r.location(), "/dang-nhap?next=%2Fstaff%2Frequests");
     for login in [BUYER, PRODUCER_A] {
         app.sign_in(login).await;
         for path in [

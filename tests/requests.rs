@@ -511,6 +511,7 @@ async fn every_illegal_transition_is_refused_and_changes_nothing() {
                 "{from} → {to}: {}",
                 r.body
             );
+            assert_eq!(r.json()["error"]["kind"], "state");
             assert!(
                 !r.json()["error"]["message"]
                     .as_str()

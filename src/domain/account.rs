@@ -1,6 +1,6 @@
 //! Accounts: roles, e-mail addresses, sign-in names and passwords.
 
-use super::{Invalid, PhoneNumber, string_enum};
+use super::{Code, Invalid, PhoneNumber, string_enum};
 
 string_enum! {
     /// What a person may do; producers act through the enterprises they belong to.
@@ -46,7 +46,7 @@ impl Email {
         if valid {
             Ok(Email(email))
         } else {
-            Err(Invalid::one(field, "email.invalid"))
+            Err(Invalid::one(field, Code::EmailInvalid))
         }
     }
 
@@ -65,14 +65,14 @@ pub enum Login {
 impl Login {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         if input.trim().is_empty() {
-            return Err(Invalid::one("login", "login.required"));
+            return Err(Invalid::one("login", Code::LoginRequired));
         }
         if input.contains('@') {
             Email::parse_field(input, "login").map(Login::Email)
         } else {
             PhoneNumber::parse_field(input, "login")
                 .map(Login::Phone)
-                .map_err(|_| Invalid::one("login", "login.invalid"))
+                .map_err(|_| Invalid::one("login", Code::LoginInvalid))
         }
     }
 
@@ -94,10 +94,10 @@ impl Password {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let count = input.chars().count();
         if count < Self::MIN_CHARS {
-            return Err(Invalid::one("password", "password.too_short"));
+            return Err(Invalid::one("password", Code::PasswordTooShort));
         }
         if count > 128 {
-            return Err(Invalid::one("password", "password.too_long"));
+            return Err(Invalid::one("password", Code::PasswordTooLong));
         }
         Ok(Password(input.to_string()))
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    Email, Invalid, Num, PhoneNumber, TaxCode, long_text, optional_text, required_text,
+    Code, Email, Invalid, Num, PhoneNumber, TaxCode, long_text, optional_text, required_text,
     string_enum, today,
 };
 
@@ -38,7 +38,7 @@ impl Certification {
             match Certification::parse(v) {
                 Some(c) if !out.contains(&c) => out.push(c),
                 Some(_) => {}
-                None => return Err(Invalid::one(field, "certification.unknown")),
+                None => return Err(Invalid::one(field, Code::CertificationUnknown)),
             }
         }
         out.sort();
@@ -105,11 +105,11 @@ impl EnterpriseFields {
         let name = errors.take(required_text(input.name.as_deref(), "name", 2, 200));
         let legal_form = match input.legal_form.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push("legal_form", "legal_form.required");
+                errors.push("legal_form", Code::LegalFormRequired);
                 None
             }
             Some(v) => LegalForm::parse(v).or_else(|| {
-                errors.push("legal_form", "legal_form.unknown");
+                errors.push("legal_form", Code::LegalFormUnknown);
                 None
             }),
         };
@@ -125,7 +125,7 @@ impl EnterpriseFields {
         )) {
             Some(Some(code)) => i32::try_from(code).ok(),
             Some(None) => {
-                errors.push("commune_code", "commune.required");
+                errors.push("commune_code", Code::CommuneRequired);
                 None
             }
             None => None,
@@ -133,7 +133,7 @@ impl EnterpriseFields {
         let address = errors.take(optional_text(input.address.as_deref(), "address", 300));
         let phone = match input.phone.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push("phone", "phone.required");
+                errors.push("phone", Code::PhoneRequired);
                 None
             }
             Some(v) => errors.take(PhoneNumber::parse(v)),
@@ -268,13 +268,13 @@ mod tests {
         assert_eq!(
             codes,
             vec![
-                ("name", "text.too_short"),
-                ("legal_form", "legal_form.unknown"),
-                ("tax_code", "tax_code.check_digit"),
-                ("commune_code", "commune.required"),
-                ("phone", "phone.required"),
-                ("email", "email.invalid"),
-                ("founded_year", "number.out_of_range"),
+                ("name", Code::TextTooShort),
+                ("legal_form", Code::LegalFormUnknown),
+                ("tax_code", Code::TaxCodeCheckDigit),
+                ("commune_code", Code::CommuneRequired),
+                ("phone", Code::PhoneRequired),
+                ("email", Code::EmailInvalid),
+                ("founded_year", Code::NumberOutOfRange),
             ]
         );
     }

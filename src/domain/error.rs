@@ -2,24 +2,26 @@
 
 use serde::Serialize;
 
+use super::Code;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: &'static str,
-    /// Stable, dotted code such as `tax_code.check_digit`; also the message key.
-    pub code: &'static str,
+    /// What is wrong, such as `tax_code.check_digit`.
+    pub code: Code,
 }
 
 /// Every problem found in one input, so a form can show them all at once.
 #[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
-#[error("invalid input: {}", .0.iter().map(|e| e.code).collect::<Vec<_>>().join(", "))]
+#[error("invalid input: {}", .0.iter().map(|e| e.code.as_str()).collect::<Vec<_>>().join(", "))]
 pub struct Invalid(pub Vec<FieldError>);
 
 impl Invalid {
-    pub fn one(field: &'static str, code: &'static str) -> Self {
+    pub fn one(field: &'static str, code: Code) -> Self {
         Invalid(vec![FieldError { field, code }])
     }
 
-    pub fn push(&mut self, field: &'static str, code: &'static str) {
+    pub fn push(&mut self, field: &'static str, code: Code) {
         self.0.push(FieldError { field, code });
     }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::product::parse_date;
-use super::{Invalid, long_text, required_text, string_enum};
+use super::{Code, Invalid, long_text, required_text, string_enum};
 
 string_enum! {
     FairStatus {
@@ -49,7 +49,7 @@ impl FairFields {
         let name = errors.take(required_text(input.name.as_deref(), "name", 3, 200));
         let starts = match errors.take(parse_date(input.starts_on.as_deref(), "starts_on")) {
             Some(None) => {
-                errors.push("starts_on", "text.required");
+                errors.push("starts_on", Code::TextRequired);
                 None
             }
             d => d.flatten(),
@@ -61,11 +61,11 @@ impl FairFields {
         if let (Some(a), Some(b)) = (starts, ends)
             && b < a
         {
-            errors.push("ends_on", "fair.ends_before_start");
+            errors.push("ends_on", Code::FairEndsBeforeStart);
         }
         let venue = errors.take(required_text(input.venue.as_deref(), "venue", 3, 300));
         if input.province_code.is_none() {
-            errors.push("province_code", "request.province_required");
+            errors.push("province_code", Code::RequestProvinceRequired);
         }
         let organiser = errors.take(required_text(
             input.organiser.as_deref(),
@@ -83,7 +83,7 @@ impl FairFields {
             Some(s) => match FairStatus::parse(s) {
                 Some(st) => Some(st),
                 None => {
-                    errors.push("status", "choice.invalid");
+                    errors.push("status", Code::ChoiceInvalid);
                     None
                 }
             },
@@ -107,10 +107,10 @@ impl FairFields {
 pub fn parse_booth(input: Option<&str>) -> Result<String, Invalid> {
     let booth = input.unwrap_or_default().trim().to_uppercase();
     if booth.is_empty() {
-        return Err(Invalid::one("booth", "text.required"));
+        return Err(Invalid::one("booth", Code::TextRequired));
     }
     if booth.len() > 16 || !booth.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(Invalid::one("booth", "fair.booth_invalid"));
+        return Err(Invalid::one("booth", Code::FairBoothInvalid));
     }
     Ok(booth)
 }

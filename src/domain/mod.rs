@@ -5,6 +5,7 @@
 //! messages people read live in `frontend/locales`, keyed by that code.
 
 mod account;
+pub mod code;
 mod enterprise;
 mod error;
 pub mod fair;
@@ -17,6 +18,7 @@ mod tax_code;
 pub mod text;
 
 pub use account::{Email, Login, Password, Role};
+pub use code::{Code, Kind};
 pub use enterprise::{Certification, EnterpriseFields, EnterpriseInput, LegalForm};
 pub use error::{FieldError, Invalid};
 pub use fair::{FairFields, FairInput, FairStatus};
@@ -106,11 +108,11 @@ impl Num {
                 }
                 digits
                     .parse::<i64>()
-                    .map_err(|_| Invalid::one(field, "number.invalid"))?
+                    .map_err(|_| Invalid::one(field, Code::NumberInvalid))?
             }
         };
         if n < min || n > max {
-            return Err(Invalid::one(field, "number.out_of_range"));
+            return Err(Invalid::one(field, Code::NumberOutOfRange));
         }
         Ok(Some(n))
     }
@@ -126,7 +128,7 @@ pub fn optional_text(
     if cleaned.is_empty() {
         Ok(None)
     } else if cleaned.chars().count() > max {
-        Err(Invalid::one(field, "text.too_long"))
+        Err(Invalid::one(field, Code::TextTooLong))
     } else {
         Ok(Some(cleaned))
     }
@@ -140,8 +142,8 @@ pub fn required_text(
     max: usize,
 ) -> Result<String, Invalid> {
     match optional_text(value, field, max)? {
-        None => Err(Invalid::one(field, "text.required")),
-        Some(t) if t.chars().count() < min => Err(Invalid::one(field, "text.too_short")),
+        None => Err(Invalid::one(field, Code::TextRequired)),
+        Some(t) if t.chars().count() < min => Err(Invalid::one(field, Code::TextTooShort)),
         Some(t) => Ok(t),
     }
 }
@@ -156,7 +158,7 @@ pub fn long_text(value: Option<&str>, field: &'static str, max: usize) -> Result
         .join("\n");
     let text = text.trim().to_string();
     if text.chars().count() > max {
-        Err(Invalid::one(field, "text.too_long"))
+        Err(Invalid::one(field, Code::TextTooLong))
     } else {
         Ok(text)
     }

@@ -1,6 +1,6 @@
 //! Which page of a list: checked bounds, so an offset always fits the database's integers.
 
-use super::Invalid;
+use super::{Code, Invalid};
 
 /// A page of a list, 1-based, with a page size inside the list's limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,11 +36,11 @@ impl Paging {
         let mut errors = Invalid::default();
         let page = page.unwrap_or(1);
         if !(1..=max_page.min(Self::MAX_PAGE)).contains(&page) {
-            errors.push("page", "page.out_of_range");
+            errors.push("page", Code::PageOutOfRange);
         }
         let per_page = per_page.unwrap_or(default);
         if !(1..=max_per_page).contains(&per_page) {
-            errors.push("per_page", "per_page.out_of_range");
+            errors.push("per_page", Code::PerPageOutOfRange);
         }
         errors.into_result(|| Paging { page, per_page })
     }
@@ -58,7 +58,7 @@ impl Paging {
 
 #[cfg(test)]
 mod tests {
-    use super::Paging;
+    use super::{Code, Paging};
 
     #[test]
     fn pages_are_bounded_and_explained() {
@@ -80,15 +80,15 @@ mod tests {
                 24,
                 100
             )),
-            ["page.out_of_range"]
+            [Code::PageOutOfRange]
         );
         assert_eq!(
             codes(Paging::parse(Some(0), Some(0), 24, 100)),
-            ["page.out_of_range", "per_page.out_of_range"]
+            [Code::PageOutOfRange, Code::PerPageOutOfRange]
         );
         assert_eq!(
             codes(Paging::parse(None, Some(101), 24, 100)),
-            ["per_page.out_of_range"]
+            [Code::PerPageOutOfRange]
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Vietnamese phone numbers: `+84 912 345 678`, `0912.345.678` and `84912345678` are one number.
 
-use super::Invalid;
+use super::{Code, Invalid};
 
 /// Stored in national form, `0912345678`; shown grouped, `0912 345 678`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,14 +17,14 @@ impl PhoneNumber {
             .chars()
             .any(|c| !(c.is_ascii_digit() || " .-()+".contains(c)))
         {
-            return Err(Invalid::one(field, "phone.invalid"));
+            return Err(Invalid::one(field, Code::PhoneInvalid));
         }
         let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
         let national =
             if trimmed.starts_with('+') || (digits.starts_with("84") && digits.len() >= 11) {
                 match digits.strip_prefix("84") {
                     Some(rest) => format!("0{}", rest.trim_start_matches('0')),
-                    None => return Err(Invalid::one(field, "phone.invalid")),
+                    None => return Err(Invalid::one(field, Code::PhoneInvalid)),
                 }
             } else {
                 digits
@@ -40,7 +40,7 @@ impl PhoneNumber {
         if valid {
             Ok(PhoneNumber(national))
         } else {
-            Err(Invalid::one(field, "phone.invalid"))
+            Err(Invalid::one(field, Code::PhoneInvalid))
         }
     }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    Certification, Invalid, Num, long_text, optional_text, required_text, string_enum, today,
+    Certification, Code, Invalid, Num, long_text, optional_text, required_text, string_enum, today,
 };
 
 string_enum! {
@@ -93,7 +93,7 @@ pub(crate) fn parse_date(
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
         .map(Some)
-        .map_err(|_| Invalid::one(field, "date.invalid"))
+        .map_err(|_| Invalid::one(field, Code::DateInvalid))
 }
 
 impl Trademark {
@@ -117,7 +117,12 @@ impl Trademark {
             None | Some("") => TrademarkStatus::Unregistered,
             Some(s) => match TrademarkStatus::parse(s) {
                 Some(s) => s,
-                None => return Err(Invalid::one("trademark.status", "trademark.status_unknown")),
+                None => {
+                    return Err(Invalid::one(
+                        "trademark.status",
+                        Code::TrademarkStatusUnknown,
+                    ));
+                }
             },
         };
         if status == TrademarkStatus::Unregistered {
@@ -126,11 +131,11 @@ impl Trademark {
         }
         let kind = match input.kind.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push("trademark.kind", "trademark.kind_required");
+                errors.push("trademark.kind", Code::TrademarkKindRequired);
                 None
             }
             Some(k) => TrademarkKind::parse(k).or_else(|| {
-                errors.push("trademark.kind", "trademark.kind_unknown");
+                errors.push("trademark.kind", Code::TrademarkKindUnknown);
                 None
             }),
         };
@@ -158,18 +163,18 @@ impl Trademark {
             .flatten();
         let today = today();
         if filed_on.is_some_and(|d| d > today) {
-            errors.push("trademark.filed_on", "date.in_future");
+            errors.push("trademark.filed_on", Code::DateInFuture);
         }
         if granted_on.is_some_and(|d| d > today) {
-            errors.push("trademark.granted_on", "date.in_future");
+            errors.push("trademark.granted_on", Code::DateInFuture);
         }
         match status {
             TrademarkStatus::Filed => {
                 if number.is_none() {
-                    errors.push("trademark.number", "trademark.application_number_required");
+                    errors.push("trademark.number", Code::TrademarkApplicationNumberRequired);
                 }
                 if filed_on.is_none() && !errors.has("trademark.filed_on") {
-                    errors.push("trademark.filed_on", "trademark.filed_on_required");
+                    errors.push("trademark.filed_on", Code::TrademarkFiledOnRequired);
                 }
                 granted_on = None;
                 expires_on = None;
@@ -177,10 +182,10 @@ impl Trademark {
             TrademarkStatus::Registered | TrademarkStatus::Expired => {
                 if status == TrademarkStatus::Registered {
                     if number.is_none() {
-                        errors.push("trademark.number", "trademark.certificate_number_required");
+                        errors.push("trademark.number", Code::TrademarkCertificateNumberRequired);
                     }
                     if granted_on.is_none() && !errors.has("trademark.granted_on") {
-                        errors.push("trademark.granted_on", "trademark.granted_on_required");
+                        errors.push("trademark.granted_on", Code::TrademarkGrantedOnRequired);
                     }
                 }
                 // A mark is protected for ten years from filing (renewable); a geographical
@@ -191,12 +196,12 @@ impl Trademark {
                 if let (Some(f), Some(g)) = (filed_on, granted_on)
                     && g < f
                 {
-                    errors.push("trademark.granted_on", "trademark.granted_before_filed");
+                    errors.push("trademark.granted_on", Code::TrademarkGrantedBeforeFiled);
                 }
                 if let (Some(g), Some(e)) = (granted_on.or(filed_on), expires_on)
                     && e <= g
                 {
-                    errors.push("trademark.expires_on", "trademark.expires_before_granted");
+                    errors.push("trademark.expires_on", Code::TrademarkExpiresBeforeGranted);
                 }
             }
             TrademarkStatus::Unregistered => {}
@@ -235,17 +240,17 @@ impl Ocop {
     fn parse(stars: Option<&Num>, year: Option<&Num>) -> Result<Option<Self>, Invalid> {
         let this_year = i64::from(today().year());
         let stars = Num::parse(stars, "ocop_stars", 3, 5)
-            .map_err(|_| Invalid::one("ocop_stars", "ocop.stars"))?;
+            .map_err(|_| Invalid::one("ocop_stars", Code::OcopStars))?;
         let year = Num::parse(year, "ocop_year", 2018, this_year)
-            .map_err(|_| Invalid::one("ocop_year", "ocop.year"))?;
+            .map_err(|_| Invalid::one("ocop_year", Code::OcopYear))?;
         match (stars, year) {
             (None, None) => Ok(None),
             (Some(stars), Some(year)) => Ok(Some(Ocop {
                 stars: stars as u8,
                 year: year as i32,
             })),
-            (Some(_), None) => Err(Invalid::one("ocop_year", "ocop.year_required")),
-            (None, Some(_)) => Err(Invalid::one("ocop_stars", "ocop.stars_required")),
+            (Some(_), None) => Err(Invalid::one("ocop_year", Code::OcopYearRequired)),
+            (None, Some(_)) => Err(Invalid::one("ocop_stars", Code::OcopStarsRequired)),
         }
     }
 
@@ -327,7 +332,7 @@ impl ProductFields {
         let name = errors.take(required_text(input.name.as_deref(), "name", 2, 200));
         let category = match input.category.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push("category", "category.required");
+                errors.push("category", Code::CategoryRequired);
                 None
             }
             Some(slug) => Some(slug.to_string()),
@@ -336,7 +341,7 @@ impl ProductFields {
         let packaging_status = match input.packaging_status.as_deref().map(str::trim) {
             None | Some("") => Some(PackagingStatus::None),
             Some(p) => PackagingStatus::parse(p).or_else(|| {
-                errors.push("packaging_status", "packaging.unknown");
+                errors.push("packaging_status", Code::PackagingUnknown);
                 None
             }),
         };
@@ -365,7 +370,7 @@ impl ProductFields {
         if let (Some(Some(min)), Some(Some(max))) = (price_min, price_max)
             && min > max
         {
-            errors.push("price_max_vnd", "price.max_below_min");
+            errors.push("price_max_vnd", Code::PriceMaxBelowMin);
         }
         let min_order = errors.take(Num::parse(
             input.min_order.as_ref(),
@@ -385,7 +390,7 @@ impl ProductFields {
                 Ok(Some(m)) => season_months.push(m as u8),
                 Ok(None) => {}
                 Err(_) => {
-                    errors.push("season_months", "season.month");
+                    errors.push("season_months", Code::SeasonMonth);
                     break;
                 }
             }
@@ -540,8 +545,8 @@ mod tests {
         assert_eq!(
             codes,
             vec![
-                "trademark.certificate_number_required",
-                "trademark.granted_on_required"
+                Code::TrademarkCertificateNumberRequired,
+                Code::TrademarkGrantedOnRequired
             ]
         );
         input.trademark = Some(TrademarkInput {
@@ -583,15 +588,15 @@ mod tests {
         assert_eq!(
             codes,
             vec![
-                ("ocop_stars", "ocop.stars"),
-                ("price_max_vnd", "price.max_below_min")
+                ("ocop_stars", Code::OcopStars),
+                ("price_max_vnd", Code::PriceMaxBelowMin)
             ]
         );
         let mut input = valid();
         input.ocop_stars = Some(Num::Int(4));
         assert_eq!(
             ProductFields::parse(&input).unwrap_err().0[0].code,
-            "ocop.year_required"
+            Code::OcopYearRequired
         );
     }
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::product::parse_date;
-use super::{Invalid, Num, PhoneNumber, long_text, optional_text, required_text, string_enum};
+use super::{
+    Code, Invalid, Num, PhoneNumber, long_text, optional_text, required_text, string_enum,
+};
 
 string_enum! {
     /// Market linkage (a buyer wants a product) or technology transfer (machinery or a process).
@@ -224,7 +226,7 @@ fn parse_code<T>(
         None => Ok(None),
         Some(s) => parse(s)
             .map(Some)
-            .ok_or_else(|| Invalid::one(field, "choice.invalid")),
+            .ok_or_else(|| Invalid::one(field, Code::ChoiceInvalid)),
     }
 }
 
@@ -238,7 +240,7 @@ impl RequestFields {
         )) {
             Some(Some(k)) => Some(k),
             Some(None) => {
-                errors.push("kind", "request.kind_required");
+                errors.push("kind", Code::RequestKindRequired);
                 None
             }
             None => None,
@@ -249,7 +251,7 @@ impl RequestFields {
             .as_deref()
             .is_some_and(|d| d.chars().count() < 10)
         {
-            errors.push("description", "request.description_short");
+            errors.push("description", Code::RequestDescriptionShort);
         }
         let category = input
             .category
@@ -263,7 +265,7 @@ impl RequestFields {
             200,
         ));
         if input.commune_code.is_some() && input.province_code.is_none() {
-            errors.push("province_code", "request.province_required");
+            errors.push("province_code", Code::RequestProvinceRequired);
         }
         let linkage = match kind {
             Some(RequestKind::Linkage) => {
@@ -275,7 +277,7 @@ impl RequestFields {
                 ));
                 let unit = errors.take(optional_text(input.unit.as_deref(), "unit", 30));
                 if matches!(quantity, Some(Some(_))) && matches!(unit, Some(None)) {
-                    errors.push("unit", "request.unit_required");
+                    errors.push("unit", Code::RequestUnitRequired);
                 }
                 let price = errors.take(Num::parse(
                     input.target_price_vnd.as_ref(),
@@ -287,7 +289,7 @@ impl RequestFields {
                 if let Some(Some(d)) = needed_by
                     && d < today
                 {
-                    errors.push("needed_by", "request.needed_by_past");
+                    errors.push("needed_by", Code::RequestNeededByPast);
                 }
                 let supply = errors
                     .take(parse_code(
@@ -308,7 +310,7 @@ impl RequestFields {
                     120,
                 ));
                 if supply == Some(SupplyKind::Contract) && matches!(frequency, Some(None)) {
-                    errors.push("frequency", "request.frequency_required");
+                    errors.push("frequency", Code::RequestFrequencyRequired);
                 }
                 match (
                     quantity, unit, price, needed_by, supply, frequency, duration,
@@ -354,7 +356,7 @@ impl RequestFields {
                 if let (Some(Some(a)), Some(Some(b))) = (min, max)
                     && a > b
                 {
-                    errors.push("budget_max_vnd", "request.budget_order");
+                    errors.push("budget_max_vnd", Code::RequestBudgetOrder);
                 }
                 match (direction, min, max) {
                     (Some(direction), Some(min), Some(max)) => Some(TransferTerms {
@@ -394,7 +396,7 @@ impl GuestContact {
         ));
         let phone = match input.contact_phone.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push("contact_phone", "request.phone_required");
+                errors.push("contact_phone", Code::RequestPhoneRequired);
                 None
             }
             Some(p) => errors.take(PhoneNumber::parse_field(p, "contact_phone")),
@@ -457,7 +459,7 @@ impl Outcome {
                     MAX_VND,
                 )) {
                     Some(None) => {
-                        errors.push("value_vnd", "request.deal_value_required");
+                        errors.push("value_vnd", Code::RequestDealValueRequired);
                         None
                     }
                     v => v.flatten(),
@@ -488,20 +490,20 @@ impl Outcome {
                     NoDealReason::parse,
                 )) {
                     Some(None) => {
-                        errors.push("reason", "request.reason_required");
+                        errors.push("reason", Code::RequestReasonRequired);
                         None
                     }
                     r => r.flatten(),
                 };
                 if reason == Some(NoDealReason::Other) && matches!(note, Some(None)) {
-                    errors.push("note", "request.note_required");
+                    errors.push("note", Code::RequestNoteRequired);
                 }
                 errors.into_result(|| Outcome::NoDeal {
                     reason: reason.expect("checked"),
                     note: note.flatten(),
                 })
             }
-            _ => Err(Invalid::one("result", "request.result_required")),
+            _ => Err(Invalid::one("result", Code::RequestResultRequired)),
         }
     }
 
@@ -585,7 +587,7 @@ impl Response {
                     DeclineReason::parse,
                 )) {
                     Some(None) => {
-                        errors.push("reason", "request.reason_required");
+                        errors.push("reason", Code::RequestReasonRequired);
                         None
                     }
                     r => r.flatten(),
@@ -595,7 +597,7 @@ impl Response {
                     message: message.flatten(),
                 })
             }
-            _ => Err(Invalid::one("answer", "request.answer_required")),
+            _ => Err(Invalid::one("answer", Code::RequestAnswerRequired)),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Vietnamese tax codes (mã số thuế): 10 digits with a check digit, or 13 for a branch.
 
-use super::Invalid;
+use super::{Code, Invalid};
 
 const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
 
@@ -16,20 +16,20 @@ impl TaxCode {
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
             .collect();
         if compact.is_empty() || !compact.chars().all(|c| c.is_ascii_digit()) {
-            return Err(Invalid::one(FIELD, "tax_code.digits"));
+            return Err(Invalid::one(FIELD, Code::TaxCodeDigits));
         }
         if compact.len() != 10 && compact.len() != 13 {
-            return Err(Invalid::one(FIELD, "tax_code.length"));
+            return Err(Invalid::one(FIELD, Code::TaxCodeLength));
         }
         let digits: Vec<u32> = compact.chars().filter_map(|c| c.to_digit(10)).collect();
         let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
         let remainder = sum % 11;
         if remainder == 0 || 10 - remainder != digits[9] {
-            return Err(Invalid::one(FIELD, "tax_code.check_digit"));
+            return Err(Invalid::one(FIELD, Code::TaxCodeCheckDigit));
         }
         if compact.len() == 13 {
             if &compact[10..] == "000" {
-                return Err(Invalid::one(FIELD, "tax_code.branch"));
+                return Err(Invalid::one(FIELD, Code::TaxCodeBranch));
             }
             return Ok(TaxCode(format!("{}-{}", &compact[..10], &compact[10..])));
         }
@@ -66,13 +66,16 @@ mod tests {
         let code = |r: Result<TaxCode, Invalid>| r.err().map(|e| e.0[0].code);
         assert_eq!(
             code(TaxCode::parse("0100047517")),
-            Some("tax_code.check_digit")
+            Some(Code::TaxCodeCheckDigit)
         );
-        assert_eq!(code(TaxCode::parse("010004751")), Some("tax_code.length"));
-        assert_eq!(code(TaxCode::parse("01000475AB")), Some("tax_code.digits"));
+        assert_eq!(code(TaxCode::parse("010004751")), Some(Code::TaxCodeLength));
+        assert_eq!(
+            code(TaxCode::parse("01000475AB")),
+            Some(Code::TaxCodeDigits)
+        );
         assert_eq!(
             code(TaxCode::parse("0100047516-000")),
-            Some("tax_code.branch")
+            Some(Code::TaxCodeBranch)
         );
     }
 

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::headers::UPLOAD_CSP;
 use crate::media::{MAX_PHOTO_BYTES, sha256_hex};
@@ -41,7 +42,7 @@ impl Upload {
     /// The first file, or a 422 naming the `file` field.
     pub fn file(&mut self) -> Result<UploadedFile, AppError> {
         if self.files.is_empty() {
-            return Err(crate::domain::Invalid::one("file", "file.missing").into());
+            return Err(crate::domain::Invalid::one("file", Code::FileMissing).into());
         }
         Ok(self.files.remove(0))
     }
@@ -51,7 +52,7 @@ fn multipart_error(e: &MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::FileTooLarge
     } else {
-        AppError::BadRequest("request.malformed")
+        AppError::BadRequest(Code::RequestMalformed)
     }
 }
 

@@ -14,7 +14,7 @@ use super::auth::{self, hash_token};
 use super::{Actor, SignedIn, audit, now, throttle, write_txn};
 use crate::config::Config;
 use crate::db::entities::{password_reset, session, user};
-use crate::domain::{Invalid, Login, Password, Role};
+use crate::domain::{Code, Invalid, Login, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 
@@ -30,7 +30,7 @@ pub const RESET_REQUESTS_PER_LOGIN: u32 = 3;
 pub const RESET_REQUESTS_PER_ADDRESS: u32 = 10;
 
 /// The code every unusable link answers with: expired, used, replaced or never made.
-const INVALID_LINK: AppError = AppError::BadRequest("password_reset.invalid");
+const INVALID_LINK: AppError = AppError::BadRequest(Code::PasswordResetInvalid);
 
 fn me(actor: &Actor) -> AppResult<&SignedIn> {
     actor.user().ok_or(AppError::Unauthenticated)
@@ -61,7 +61,7 @@ pub async fn change_password(
     let me = me(actor)?;
     let mut errors = Invalid::default();
     if current.is_empty() {
-        errors.push("current_password", "password.current_required");
+        errors.push("current_password", Code::PasswordCurrentRequired);
     }
     let new = errors.take(Password::parse(new).map_err(|e| renamed(e, "new_password")));
     let Some(new) = new.filter(|_| errors.0.is_empty()) else {
@@ -71,7 +71,7 @@ pub async fn change_password(
     let key = format!("password-change:{}", me.id);
     throttle::check(
         db,
-        "auth.rate_limited",
+        Code::AuthRateLimited,
         &[throttle::Limit::new(
             key.clone(),
             config.login_attempts,
@@ -84,7 +84,7 @@ pub async fn change_password(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if !auth::verify_password(current.to_string(), account.password_hash.clone()).await? {
-        return Err(Invalid::one("current_password", "password.current_wrong").into());
+        return Err(Invalid::one("current_password", Code::PasswordCurrentWrong).into());
     }
     throttle::refund(db, &[key.as_str()]).await?;
     let password_hash = auth::hash_password(&new).await?;
@@ -173,18 +173,18 @@ pub async fn register(
 ) -> AppResult<(user::Model, String)> {
     throttle::check(
         db,
-        "register.rate_limited",
+        Code::RegisterRateLimited,
         &[registration_limit(config, ip)],
     )
     .await?;
     let login = account.login.clone();
     let user = match auth::create_account(db, auth::Opener::SelfService, account).await {
         Err(AppError::Conflict {
-            code: "login.taken",
+            code: Code::LoginTaken,
             ..
         }) => {
             tell_owner_of_registration(db, config, &login).await?;
-            return Err(AppError::conflict("login", "login.taken"));
+            return Err(AppError::conflict("login", Code::LoginTaken));
         }
         other => other?,
     };
@@ -208,11 +208,9 @@ async fn tell_owner_of_registration(
         1,
         chrono::Duration::days(1),
     );
-    if throttle::check(db, "register.notice", &[once_a_day])
-        .await
-        .is_err()
-    {
-        return Ok(());
+    match throttle::check(db, Code::RegisterRateLimited, &[once_a_day]).await {
+        Err(AppError::RateLimited { .. }) => return Ok(()),
+        other => other?,
     }
     let Some(account) = auth::find_by_login(db, login).await? else {
         return Ok(());
@@ -248,7 +246,7 @@ pub async fn request_reset(
     let login = Login::parse(login)?;
     throttle::check(
         db,
-        "password_reset.rate_limited",
+        Code::PasswordResetRateLimited,
         &[
             throttle::Limit::new(
                 format!("password-reset-ip:{client_ip}"),

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::{Actor, SignedIn, audit, now, throttle, unique_violation};
 use crate::config::Config;
 use crate::db::entities::{session, user};
-use crate::domain::{Invalid, Login, Password, Role, required_text};
+use crate::domain::{Code, Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 
 /// What a new account is made from.
@@ -35,7 +35,14 @@ impl NewAccount {
         full_name: &str,
         role: &str,
     ) -> Result<Self, Invalid> {
-        Self::parse_with(login, password, full_name, role, |_| true, "role.unknown")
+        Self::parse_with(
+            login,
+            password,
+            full_name,
+            role,
+            |_| true,
+            Code::RoleUnknown,
+        )
     }
 
     /// Parses a self-service registration: only producers and buyers sign themselves up.
@@ -51,7 +58,7 @@ impl NewAccount {
             full_name,
             role,
             |r| matches!(r, Role::Producer | Role::Buyer),
-            "role.self_service",
+            Code::RoleSelfService,
         )
     }
 
@@ -61,7 +68,7 @@ impl NewAccount {
         full_name: &str,
         role: &str,
         allowed: fn(Role) -> bool,
-        role_code: &'static str,
+        role_code: Code,
     ) -> Result<Self, Invalid> {
         let mut errors = Invalid::default();
         let login = errors.take(Login::parse(login));
@@ -117,7 +124,7 @@ async fn with_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
     let _permit = tokio::time::timeout(HASH_QUEUE_WAIT, HASHERS.acquire())
         .await
         .map_err(|_| AppError::RateLimited {
-            code: "auth.busy",
+            code: Code::AuthBusy,
             retry_after_secs: 5,
         })?
         .map_err(|e| anyhow::anyhow!("hashers closed: {e}"))?;
@@ -221,7 +228,7 @@ pub async fn create_account(
     .await
     .map_err(|e| {
         if unique_violation(&e) {
-            AppError::conflict("login", "login.taken")
+            AppError::conflict("login", Code::LoginTaken)
         } else {
             e.into()
         }
@@ -274,7 +281,7 @@ pub async fn sign_in(
 ) -> AppResult<(String, user::Model)> {
     let login = Login::parse(login)?;
     let limits = sign_in_limits(config, &login, ip);
-    throttle::check(db, "auth.rate_limited", &limits).await?;
+    throttle::check(db, Code::AuthRateLimited, &limits).await?;
     let found = user::Entity::find()
         .filter(match &login {
             Login::Email(e) => user::Column::Email.eq(e.as_str()),

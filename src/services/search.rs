@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::context::AppState;
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::search::highlight::{highlight, snippet};
 use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, words};
@@ -159,10 +159,10 @@ pub async fn search_with(
     let (page, per_page) = (paging.page, paging.per_page);
     let sort = match params.sort.as_deref() {
         None => Sort::Relevance,
-        Some(s) => Sort::parse(s).ok_or_else(|| Invalid::one("sort", "search.sort"))?,
+        Some(s) => Sort::parse(s).ok_or_else(|| Invalid::one("sort", Code::SearchSort))?,
     };
     if params.q.chars().count() > 200 {
-        return Err(Invalid::one("q", "text.too_long").into());
+        return Err(Invalid::one("q", Code::TextTooLong).into());
     }
     let filters: BTreeMap<String, Vec<String>> = FACETS
         .iter()

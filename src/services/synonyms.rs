@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::{Actor, audit, now};
 use crate::context::AppState;
 use crate::db::entities::search_synonym;
-use crate::domain::{Invalid, text};
+use crate::domain::{Code, Invalid, text};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -36,13 +36,13 @@ fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
         .iter()
         .any(|t| t.contains(' ') || t.chars().count() > 40)
     {
-        return Err(Invalid::one("terms", "synonym.single_word"));
+        return Err(Invalid::one("terms", Code::SynonymSingleWord));
     }
     let mut folded: Vec<String> = terms.iter().map(|t| text::fold(t)).collect();
     folded.sort();
     folded.dedup();
     if folded.len() < 2 {
-        return Err(Invalid::one("terms", "synonym.too_few"));
+        return Err(Invalid::one("terms", Code::SynonymTooFew));
     }
     Ok(terms)
 }
@@ -137,7 +137,7 @@ mod tests {
         assert!(parse_terms("măng, mang").is_err(), "the same word folded");
         assert_eq!(
             parse_terms("dong riềng, dong").unwrap_err().0[0].code,
-            "synonym.single_word"
+            Code::SynonymSingleWord
         );
         assert_eq!(
             parse_terms("chè; trà").unwrap(),

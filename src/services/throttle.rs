@@ -8,6 +8,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
 use super::{now, write_txn};
+use crate::domain::Code;
 use crate::error::{AppError, AppResult};
 
 /// One limit: at most `max` attempts per `window` for `key`.
@@ -41,7 +42,7 @@ fn col(name: &'static str) -> Alias {
 /// still costs the attacker on every limit. The keys of one attempt are counted in one
 /// short transaction, in the order given: two attempts sharing keys count them one after
 /// the other, so exactly `max` get through.
-pub async fn check(db: &DatabaseConnection, code: &'static str, limits: &[Limit]) -> AppResult<()> {
+pub async fn check(db: &DatabaseConnection, code: Code, limits: &[Limit]) -> AppResult<()> {
     let txn = write_txn(db).await?;
     let mut wait: Option<u64> = None;
     for limit in limits {

@@ -9,14 +9,16 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use utoipa::OpenApi;
 
+use crate::domain::Code;
 use crate::http::pages::{PageCtx, render};
+use crate::i18n::Lang;
 
 /// The parts of the document that belong to no operation: title, description and tags.
 /// The operations come from the API's routes (`router.rs`), each described by its handler.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ketnoi API", version = "1",
-         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}` with stable codes; messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie (`ketnoi_session`), and with it comes a form-token cookie (`ketnoi_csrf`): every state-changing call made with the session and without a browser's `Origin`/`Sec-Fetch-Site` headers sends that token back in `X-CSRF-Token` (else 403 `auth.csrf_token`). Partial updates (PATCH) are JSON merge patches."),
+         description = "Producer catalogue and market-linkage marketplace. Errors are `{\"error\": {\"code\", \"message\", \"kind\", \"field\", \"link\"}}` with stable codes, each listed with its status and messages under Error codes on `/api/docs`; `kind` tells a value already taken (`taken`) from a move the record's state does not allow (`state`); messages follow `Accept-Language` (Vietnamese by default). Sign in with `POST /api/v1/auth/login`; the session is a cookie (`ketnoi_session`), and with it comes a form-token cookie (`ketnoi_csrf`): every state-changing call made with the session and without a browser's `Origin`/`Sec-Fetch-Site` headers sends that token back in `X-CSRF-Token` (else 403 `auth.csrf_token`). Partial updates (PATCH) are JSON merge patches."),
     tags((name = "auth", description = "Accounts and sessions"),
          (name = "catalogue", description = "Categories, places, enterprises, products"),
          (name = "vetting", description = "Review by the centre, audit trail"),
@@ -44,6 +46,15 @@ struct Operation {
     responses: Vec<(String, String, String)>,
 }
 
+/// One row of the error table: code, status, kind, Vietnamese and English messages.
+struct ErrorRow {
+    code: &'static str,
+    status: u16,
+    kind: &'static str,
+    vi: &'static str,
+    en: &'static str,
+}
+
 struct Schema {
     name: String,
     fields: Vec<(String, String, String)>,
@@ -56,6 +67,7 @@ struct DocsPage {
     description: String,
     operations: Vec<Operation>,
     schemas: Vec<Schema>,
+    errors: Vec<ErrorRow>,
 }
 
 fn text(v: &Value) -> String {
@@ -171,5 +183,15 @@ pub async fn api_docs(ctx: PageCtx, Extension(doc): Document) -> Response {
         description: text(&doc["info"]["description"]),
         operations,
         schemas,
+        errors: Code::ALL
+            .iter()
+            .map(|&code| ErrorRow {
+                code: code.as_str(),
+                status: code.kind().http_status(),
+                kind: code.kind().as_str(),
+                vi: crate::error::message(Lang::Vi, code),
+                en: crate::error::message(Lang::En, code),
+            })
+            .collect(),
     })
 }

@@ -3,6 +3,7 @@
 use axum::extract::State;
 
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::{ApiResult, AppError};
 use crate::services::search::{self, SearchParams, SearchResponse};
 
@@ -17,7 +18,7 @@ pub async fn search_products(
     params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
 ) -> ApiResult<axum::Json<SearchResponse>> {
     let axum_extra::extract::Query(params) =
-        params.map_err(|_| AppError::BadRequest("request.malformed"))?;
+        params.map_err(|_| AppError::BadRequest(Code::RequestMalformed))?;
     Ok(axum::Json(search::search(&state, &params).await?))
 }
 

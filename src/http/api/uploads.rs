@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::CurrentActor;
 use crate::http::upload;
@@ -190,7 +191,7 @@ async fn add_document(
             Some(v) => Some(v.parse().map_err(|_| {
                 AppError::from(crate::domain::Invalid::one(
                     "product_id",
-                    "document.product",
+                    Code::DocumentProduct,
                 ))
             })?),
         },

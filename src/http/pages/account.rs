@@ -190,10 +190,7 @@ pub async fn sign_in(
                 AppError::Invalid(_) => {
                     (Errors::from_app(ctx.lang, &err).unwrap_or_default(), None)
                 }
-                _ => (
-                    Errors::default(),
-                    Some(ctx.t(&format!("error.{}", err.code()))),
-                ),
+                _ => (Errors::default(), Some(ctx.message(err.code()))),
             };
             let status = err.status();
             let mut response = render(&SignInPage {
@@ -272,7 +269,7 @@ pub async fn register(
                 ctx.lang,
                 &[crate::domain::FieldError {
                     field: "login",
-                    code,
+                    code: *code,
                 }],
             )),
             _ => None,
@@ -383,10 +380,7 @@ pub async fn change_password(
         Err(err @ (AppError::Invalid(_) | AppError::RateLimited { .. })) => {
             let errors = Errors::from_app(ctx.lang, &err).unwrap_or_else(|| {
                 let mut e = Errors::default();
-                e.0.insert(
-                    "current_password".into(),
-                    ctx.t(&format!("error.{}", err.code())),
-                );
+                e.0.insert("current_password".into(), ctx.message(err.code()));
                 e
             });
             let status = err.status();
@@ -461,10 +455,7 @@ pub async fn forgot(
             values.set("login", form.login);
             let (errors, message) = match Errors::from_app(ctx.lang, &err) {
                 Some(errors) => (errors, None),
-                None => (
-                    Errors::default(),
-                    Some(ctx.t(&format!("error.{}", err.code()))),
-                ),
+                None => (Errors::default(), Some(ctx.message(err.code()))),
             };
             let status = err.status();
             Ok(with_status(
@@ -524,7 +515,7 @@ pub async fn reset_page(
 }
 
 fn invalid_link_page(ctx: PageCtx, err: &AppError) -> axum::response::Response {
-    let message = Some(ctx.t(&format!("error.{}", err.code())));
+    let message = Some(ctx.message(err.code()));
     with_status(
         render(&ResetPage {
             ctx,

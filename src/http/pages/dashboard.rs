@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::forms::{EnterpriseForm, FormValues, ProductForm};
 use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::domain::{
     Certification, LegalForm, PackagingStatus, ProductInput, TrademarkKind, TrademarkStatus,
 };
@@ -460,7 +461,7 @@ pub async fn create_product(
         Some(eid) => {
             catalogue::create_product(&state.db, &state.reference, &ctx.actor, eid, &input).await
         }
-        None => Err(crate::domain::Invalid::one("enterprise_id", "enterprise.required").into()),
+        None => Err(crate::domain::Invalid::one("enterprise_id", Code::EnterpriseRequired).into()),
     };
     match result {
         Ok(p) => {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{EnterpriseInput, Num, ProductInput, TrademarkInput};
+use crate::domain::{Code, EnterpriseInput, Num, ProductInput, TrademarkInput};
 
 /// The values a form shows, by input name (`trademark_status`, `certifications`, …).
 #[derive(Clone, Debug, Default)]
@@ -189,7 +189,7 @@ impl EnterpriseForm {
         let commune: i32 = self.commune_code.as_deref()?.trim().parse().ok()?;
         let commune = reference.commune(commune)?;
         (commune.province_code != province)
-            .then(|| crate::domain::Invalid::one("commune_code", "commune.not_in_province"))
+            .then(|| crate::domain::Invalid::one("commune_code", Code::CommuneNotInProvince))
     }
 
     pub fn to_input(&self) -> EnterpriseInput {

@@ -21,7 +21,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 
 use crate::app::AppState;
-use crate::domain::FieldError;
+use crate::domain::{Code, FieldError};
 use crate::error::AppError;
 use crate::http::session::{CsrfToken, CurrentActor};
 use crate::i18n::{self, Lang};
@@ -92,6 +92,11 @@ where
 impl PageCtx {
     pub fn t(&self, key: &str) -> &'static str {
         i18n::t(self.lang, key)
+    }
+
+    /// The message of an error code in the page's language.
+    pub fn message(&self, code: Code) -> &'static str {
+        crate::error::message(self.lang, code)
     }
 
     pub fn lang_code(&self) -> &'static str {
@@ -228,7 +233,7 @@ impl Errors {
         let mut map = HashMap::new();
         for e in errors {
             map.entry(e.field.replace('.', "_"))
-                .or_insert_with(|| i18n::t(lang, &format!("error.{}", e.code)));
+                .or_insert_with(|| crate::error::message(lang, e.code));
         }
         Errors(map)
     }
@@ -239,7 +244,13 @@ impl Errors {
             AppError::Conflict {
                 field: Some(f),
                 code,
-            } => Some(Errors::new(lang, &[FieldError { field: f, code }])),
+            } => Some(Errors::new(
+                lang,
+                &[FieldError {
+                    field: f,
+                    code: *code,
+                }],
+            )),
             _ => None,
         }
     }
@@ -284,33 +295,115 @@ impl<E: Into<AppError>> From<E> for PageError {
     }
 }
 
+/// What a page error leaves on its response for [`error_pages`], which renders it again
+/// with the visitor's own header (signed in, their language, their unread count).
+#[derive(Clone, Copy)]
+struct ShownError(Code);
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let err = self.0;
         if let AppError::Internal(e) = &err {
             tracing::error!(error = ?e, "internal error");
         }
-        if matches!(err, AppError::Unauthenticated) {
-            return see_other("/dang-nhap");
-        }
-        let lang = i18n::current();
-        let ctx = PageCtx {
-            lang,
-            actor: Actor::Visitor,
-            csrf: String::new(),
-            here: "/".into(),
-            public_url: String::new(),
-            unread: 0,
+        let mut response = if matches!(err, AppError::Unauthenticated) {
+            see_other("/dang-nhap")
+        } else {
+            let ctx = PageCtx {
+                lang: i18n::current(),
+                actor: Actor::Visitor,
+                csrf: String::new(),
+                here: "/".into(),
+                public_url: String::new(),
+                unread: 0,
+            };
+            error_page(ctx, err.code())
         };
-        let key = format!("error.{}", err.code());
-        let page = ErrorPage {
-            title: ctx.t(&format!("error.title.{}", err.status().as_u16())),
-            message: ctx.t(&key),
-            ctx,
-        };
-        let mut response = render(&page);
-        *response.status_mut() = err.status();
+        response.extensions_mut().insert(ShownError(err.code()));
         response
+    }
+}
+
+fn error_page(ctx: PageCtx, code: Code) -> Response {
+    let status = StatusCode::from_u16(code.kind().http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let page = ErrorPage {
+        title: ctx.t(&format!("error.title.{}", status.as_u16())),
+        message: ctx.message(code),
+        ctx,
+    };
+    let mut response = render(&page);
+    *response.status_mut() = status;
+    response
+}
+
+/// Finishes page errors with what the request knew: an error page keeps the signed-in
+/// header, and a page that needs a sign-in sends the visitor to sign in and then back to it.
+pub async fn error_pages(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let mut kept = axum::http::Request::new(());
+    *kept.method_mut() = parts.method.clone();
+    *kept.uri_mut() = parts.uri.clone();
+    *kept.headers_mut() = parts.headers.clone();
+    *kept.extensions_mut() = parts.extensions.clone();
+    let response = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let Some(ShownError(code)) = response.extensions().get::<ShownError>().copied() else {
+        return response;
+    };
+    let (mut parts, ()) = kept.into_parts();
+    if code == Code::AuthRequired {
+        return see_other(&sign_in_then(&parts));
+    }
+    match PageCtx::from_request_parts(&mut parts, &state).await {
+        Ok(ctx) => error_page(ctx, code),
+        Err(_) => response,
+    }
+}
+
+/// `/dang-nhap?next=…`: back to the page asked for (a GET), or to the page a form was
+/// posted from (its same-site `Referer`).
+fn sign_in_then(parts: &Parts) -> String {
+    let back = if parts.method == axum::http::Method::GET {
+        parts.uri.path_and_query().map(|p| p.as_str().to_string())
+    } else {
+        parts
+            .headers
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .filter(|r| {
+                let host = parts
+                    .headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok());
+                host.is_some_and(|h| {
+                    r.host_str().is_some_and(|rh| {
+                        h == rh || h.strip_prefix(rh).is_some_and(|rest| rest.starts_with(':'))
+                    })
+                })
+            })
+            .map(|r| {
+                let mut path = r.path().to_string();
+                if let Some(q) = r.query() {
+                    path.push('?');
+                    path.push_str(q);
+                }
+                path
+            })
+    };
+    match back.filter(|b| b != "/" && !b.starts_with("/dang-nhap")) {
+        Some(back) => format!(
+            "/dang-nhap?next={}",
+            url::form_urlencoded::byte_serialize(account::local_path(Some(&back)).as_bytes())
+                .collect::<String>()
+        ),
+        None => "/dang-nhap".into(),
     }
 }
 
@@ -332,7 +425,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
     };
     let page = ErrorPage {
         title: ctx.t("error.title.403"),
-        message: ctx.t("error.csrf"),
+        message: ctx.t("form.expired"),
         ctx,
     };
     let mut response = render(&page);

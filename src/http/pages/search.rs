@@ -5,6 +5,7 @@ use axum::extract::State;
 
 use super::{Errors, PageCtx, PageResult, render};
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::AppError;
 use crate::search::FACETS;
 use crate::services::search::{self, SearchHit, SearchParams, SearchResponse};
@@ -127,7 +128,7 @@ pub async fn search_page(
             (
                 None,
                 false,
-                Some(message.unwrap_or(ctx.t("error.request.malformed"))),
+                Some(message.unwrap_or(ctx.message(Code::RequestMalformed))),
             )
         }
         Err(e) => return Err(e.into()),

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::upload;
 use crate::services::catalogue::{self, EnterpriseView, Lookup, ProductView};
@@ -82,7 +83,7 @@ fn error_message(ctx: &PageCtx, err: &AppError) -> Option<&'static str> {
         | AppError::FileTooLarge
         | AppError::StorageUnavailable
         | AppError::Conflict { .. }
-        | AppError::BadRequest(_) => Some(ctx.t(&format!("error.{}", err.code()))),
+        | AppError::BadRequest(_) => Some(ctx.message(err.code())),
         _ => None,
     }
 }
@@ -231,7 +232,7 @@ pub async fn add_photos(
         media::may_upload(&state, &ctx.actor, UploadTarget::ProductPhoto(id)).await?;
         let form = upload::read(multipart).await?;
         if form.files.is_empty() {
-            return Err(crate::domain::Invalid::one("file", "file.missing").into());
+            return Err(crate::domain::Invalid::one("file", Code::FileMissing).into());
         }
         for file in form.files {
             media::add_product_photo(
@@ -340,7 +341,7 @@ pub async fn photo_action(
                 &state,
                 ctx,
                 photo.0.0,
-                Err(AppError::BadRequest("request.malformed")),
+                Err(AppError::BadRequest(Code::RequestMalformed)),
             )
             .await
         }

@@ -6,6 +6,7 @@ use super::{
 };
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
+use crate::domain::Code;
 use crate::domain::{
     Certification, EnterpriseFields, EnterpriseInput, Invalid, ProductStatus, Role,
 };
@@ -50,7 +51,7 @@ pub(super) async fn check_enterprise_refs(
     except: Option<i32>,
 ) -> AppResult<()> {
     if reference.commune(fields.commune_code).is_none() {
-        return Err(Invalid::one("commune_code", "commune.unknown").into());
+        return Err(Invalid::one("commune_code", Code::CommuneUnknown).into());
     }
     if let Some(tax) = &fields.tax_code {
         let mut q = enterprise::Entity::find().filter(enterprise::Column::TaxCode.eq(tax.as_str()));
@@ -58,7 +59,7 @@ pub(super) async fn check_enterprise_refs(
             q = q.filter(enterprise::Column::Id.ne(id));
         }
         if q.count(db).await? > 0 {
-            return Err(AppError::conflict("tax_code", "tax_code.taken"));
+            return Err(AppError::conflict("tax_code", Code::TaxCodeTaken));
         }
     }
     Ok(())
@@ -84,7 +85,7 @@ pub async fn create_enterprise(
         let u = user::Entity::find_by_id(uid).one(db).await?;
         match u {
             Some(u) if u.role == Role::Producer.as_str() => Some(uid),
-            _ => return Err(Invalid::one("member_user_id", "member.not_producer").into()),
+            _ => return Err(Invalid::one("member_user_id", Code::MemberNotProducer).into()),
         }
     } else {
         None
@@ -115,7 +116,7 @@ pub async fn create_enterprise(
     .await
     .map_err(|e| {
         if unique_violation(&e) {
-            AppError::conflict("tax_code", "tax_code.taken")
+            AppError::conflict("tax_code", Code::TaxCodeTaken)
         } else {
             e.into()
         }
@@ -162,7 +163,7 @@ pub(super) fn apply_enterprise_fields(
 
 pub(super) fn tax_code_taken(e: sea_orm::DbErr) -> AppError {
     if unique_violation(&e) {
-        AppError::conflict("tax_code", "tax_code.taken")
+        AppError::conflict("tax_code", Code::TaxCodeTaken)
     } else {
         e.into()
     }
@@ -276,10 +277,10 @@ pub(super) fn review_terms(
     actor.require_staff()?;
     let reason = crate::domain::optional_text(reason, "reason", 1000)?;
     if decision == Decision::Reject && reason.is_none() {
-        return Err(Invalid::one("reason", "review.reason_required").into());
+        return Err(Invalid::one("reason", Code::ReviewReasonRequired).into());
     }
     let Some(version) = version else {
-        return Err(Invalid::one("version", "review.version_required").into());
+        return Err(Invalid::one("version", Code::ReviewVersionRequired).into());
     };
     Ok((version, reason))
 }
@@ -299,10 +300,10 @@ pub async fn review_enterprise(
     let txn = crate::services::write_txn(db).await?;
     let current = lock_enterprise(&txn, id).await?;
     if current.pending_status.as_deref() != Some("submitted") {
-        return Err(AppError::state("enterprise.nothing_to_review"));
+        return Err(AppError::state(Code::EnterpriseNothingToReview));
     }
     if current.version != version {
-        return Err(AppError::state("enterprise.changed"));
+        return Err(AppError::state(Code::EnterpriseChanged));
     }
     let mut active: enterprise::ActiveModel = current.clone().into();
     let mut replaced = Vec::new();
@@ -310,7 +311,7 @@ pub async fn review_enterprise(
         Decision::Approve => {
             if let Some(pending) = current.pending.as_deref() {
                 let input: EnterpriseInput = serde_json::from_str(pending)
-                    .map_err(|_| AppError::state("enterprise.nothing_to_review"))?;
+                    .map_err(|_| AppError::state(Code::EnterpriseNothingToReview))?;
                 let fields = EnterpriseFields::parse(&input)?;
                 check_enterprise_refs(&txn, &state.reference, &fields, Some(id)).await?;
                 apply_enterprise_fields(&mut active, &fields);
@@ -516,7 +517,7 @@ pub async fn add_member(
         .await?
         .ok_or(AppError::NotFound)?;
     if u.role != Role::Producer.as_str() {
-        return Err(Invalid::one("user_id", "member.not_producer").into());
+        return Err(Invalid::one("user_id", Code::MemberNotProducer).into());
     }
     if enterprise_member::Entity::find_by_id((enterprise_id, user_id))
         .one(db)

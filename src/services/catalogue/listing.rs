@@ -3,7 +3,7 @@
 use super::{EnterpriseView, ProductView};
 use crate::db::entities::{enterprise, enterprise_member, product};
 use crate::db::reference::Reference;
-use crate::domain::{Invalid, ProductStatus};
+use crate::domain::{Code, Invalid, ProductStatus};
 use crate::error::{AppError, AppResult};
 use crate::services::Actor;
 use crate::services::media;
@@ -75,7 +75,8 @@ pub async fn list_products(
         let me = actor.user().ok_or(AppError::Unauthenticated)?;
         show_pending = true;
         if let Some(status) = &filter.status {
-            let s = ProductStatus::parse(status).ok_or(Invalid::one("status", "status.unknown"))?;
+            let s =
+                ProductStatus::parse(status).ok_or(Invalid::one("status", Code::StatusUnknown))?;
             cond = cond.add(product::Column::Status.eq(s.as_str()));
         }
         if !me.role.is_staff() || mine {
@@ -97,7 +98,7 @@ pub async fn list_products(
     if let Some(slug) = filter.category.as_deref().filter(|s| !s.is_empty()) {
         let ids = reference.category_and_descendants(slug);
         if ids.is_empty() {
-            return Err(Invalid::one("category", "category.unknown").into());
+            return Err(Invalid::one("category", Code::CategoryUnknown).into());
         }
         cond = cond.add(product::Column::CategoryId.is_in(ids));
     }

@@ -6,7 +6,7 @@ use super::{
 use crate::db::entities::{enterprise, product};
 use crate::db::reference::Reference;
 use crate::domain::product::join_months;
-use crate::domain::{Certification, Invalid, ProductFields, ProductInput, ProductStatus};
+use crate::domain::{Certification, Code, Invalid, ProductFields, ProductInput, ProductStatus};
 use crate::error::{AppError, AppResult};
 use crate::services::media;
 use crate::services::{Actor, audit, now, search_sync};
@@ -51,7 +51,7 @@ pub(super) fn category_id(reference: &Reference, fields: &ProductFields) -> AppR
     reference
         .category_by_slug(&fields.category)
         .map(|c| c.id)
-        .ok_or_else(|| Invalid::one("category", "category.unknown").into())
+        .ok_or_else(|| Invalid::one("category", Code::CategoryUnknown).into())
 }
 
 pub(super) async fn load_product(
@@ -147,7 +147,7 @@ pub async fn create_product(
         .one(db)
         .await?;
     let Some(e) = e.filter(|_| true) else {
-        return Err(Invalid::one("enterprise_id", "enterprise.unknown").into());
+        return Err(Invalid::one("enterprise_id", Code::EnterpriseUnknown).into());
     };
     if !can_manage(db, actor, e.id).await? {
         return Err(AppError::Forbidden);
@@ -359,9 +359,9 @@ pub async fn submit_product(
         "changes"
     } else {
         return Err(AppError::state(match status {
-            ProductStatus::Submitted => "product.already_submitted",
-            _ if p.pending_status.as_deref() == Some("submitted") => "product.already_submitted",
-            _ => "product.nothing_to_submit",
+            ProductStatus::Submitted => Code::ProductAlreadySubmitted,
+            _ if p.pending_status.as_deref() == Some("submitted") => Code::ProductAlreadySubmitted,
+            _ => Code::ProductNothingToSubmit,
         }));
     };
     active.submitted_at = Set(Some(now()));
@@ -405,10 +405,10 @@ pub async fn review_product(
     let changes_waiting =
         status == ProductStatus::Published && p.pending_status.as_deref() == Some("submitted");
     if status != ProductStatus::Submitted && !changes_waiting {
-        return Err(AppError::state("product.nothing_to_review"));
+        return Err(AppError::state(Code::ProductNothingToReview));
     }
     if p.version != version {
-        return Err(AppError::state("product.changed"));
+        return Err(AppError::state(Code::ProductChanged));
     }
     let mut active: product::ActiveModel = p.clone().into();
     match (decision, changes_waiting) {
@@ -424,7 +424,7 @@ pub async fn review_product(
         (Decision::Approve, true) => {
             if let Some(pending) = p.pending.as_deref() {
                 let input: ProductInput = serde_json::from_str(pending)
-                    .map_err(|_| AppError::state("product.nothing_to_review"))?;
+                    .map_err(|_| AppError::state(Code::ProductNothingToReview))?;
                 let fields = ProductFields::parse(&input)?;
                 let category_id = category_id(reference, &fields)?;
                 apply_fields(&mut active, &fields, category_id);
@@ -480,10 +480,10 @@ pub async fn unpublish_product(
     actor.require_staff()?;
     let (p, e) = load_product(db, id).await?;
     let Some(reason) = crate::domain::optional_text(reason, "reason", 1000)? else {
-        return Err(Invalid::one("reason", "review.reason_required").into());
+        return Err(Invalid::one("reason", Code::ReviewReasonRequired).into());
     };
     if p.status != ProductStatus::Published.as_str() {
-        return Err(AppError::state("product.not_published"));
+        return Err(AppError::state(Code::ProductNotPublished));
     }
     let mut active: product::ActiveModel = p.into();
     active.status = Set(ProductStatus::Unpublished.as_str().into());

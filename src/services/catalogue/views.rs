@@ -3,6 +3,7 @@
 use super::Manages;
 use crate::db::entities::{enterprise, product};
 use crate::db::reference::Reference;
+use crate::domain::Code;
 use crate::domain::product::split_months;
 use crate::domain::{
     Certification, EnterpriseInput, LegalForm, Ocop, PackagingStatus, PriceRange, ProductFields,
@@ -395,9 +396,9 @@ pub(super) fn patched<T: Serialize + for<'de> Deserialize<'de>>(
     patch: &Value,
 ) -> AppResult<T> {
     if !patch.is_object() {
-        return Err(AppError::BadRequest("request.malformed"));
+        return Err(AppError::BadRequest(Code::RequestMalformed));
     }
     let mut value = serde_json::to_value(current).map_err(anyhow::Error::new)?;
     merge(&mut value, patch);
-    serde_json::from_value(value).map_err(|_| AppError::BadRequest("request.malformed"))
+    serde_json::from_value(value).map_err(|_| AppError::BadRequest(Code::RequestMalformed))
 }

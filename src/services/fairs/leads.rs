@@ -5,7 +5,7 @@ use super::{ExhibitorView, FairKey, FairView, get};
 use crate::context::AppState;
 use crate::db::entities::enterprise_member;
 use crate::domain::fair::parse_booth;
-use crate::domain::{Invalid, Num, RequestInput};
+use crate::domain::{Code, Invalid, Num, RequestInput};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::Actor;
@@ -87,7 +87,7 @@ pub async fn capture_lead(
     let booth = parse_booth(input.booth.as_deref())?;
     let exhibitor = fair
         .exhibitor(&booth)
-        .ok_or_else(|| Invalid::one("booth", "fair.booth_unknown"))?;
+        .ok_or_else(|| Invalid::one("booth", Code::FairBoothUnknown))?;
     if !may_capture(&state.db, actor, exhibitor).await? {
         return Err(AppError::Forbidden);
     }
@@ -99,7 +99,7 @@ pub async fn capture_lead(
                 .products
                 .iter()
                 .find(|p| p.id == *id)
-                .ok_or_else(|| Invalid::one("product_ids", "fair.product_not_shown"))
+                .ok_or_else(|| Invalid::one("product_ids", Code::FairProductNotShown))
         })
         .collect::<Result<_, _>>()?;
     let names = chosen

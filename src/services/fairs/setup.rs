@@ -4,7 +4,7 @@ use super::{FairKey, FairView, get, load};
 use crate::context::AppState;
 use crate::db::entities::{enterprise, fair, fair_exhibitor, fair_product};
 use crate::domain::fair::parse_booth;
-use crate::domain::{FairFields, FairInput, Invalid, text};
+use crate::domain::{Code, FairFields, FairInput, Invalid, text};
 use crate::error::{AppError, AppResult};
 use crate::services::{Actor, audit, now, unique_violation, write_txn};
 use sea_orm::{
@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 pub(super) fn check_province(state: &AppState, fields: &FairFields) -> AppResult<()> {
     if state.reference.province(fields.province_code).is_none() {
-        return Err(Invalid::one("province_code", "request.province_unknown").into());
+        return Err(Invalid::one("province_code", Code::RequestProvinceUnknown).into());
     }
     Ok(())
 }
@@ -149,7 +149,7 @@ pub(super) async fn products_of(
         None => Ok(published),
         Some(ids) => {
             if ids.iter().any(|id| !published.contains(id)) {
-                return Err(Invalid::one("product_ids", "fair.product_not_shown").into());
+                return Err(Invalid::one("product_ids", Code::FairProductNotShown).into());
             }
             Ok(ids.to_vec())
         }
@@ -188,7 +188,7 @@ pub async fn add_exhibitor(
     let mut errors = Invalid::default();
     let booth = errors.take(parse_booth(input.booth.as_deref()));
     if input.enterprise_id.is_none() {
-        errors.push("enterprise_id", "request.enterprise_unknown");
+        errors.push("enterprise_id", Code::RequestEnterpriseUnknown);
     }
     if !errors.0.is_empty() {
         return Err(errors.into());
@@ -204,7 +204,7 @@ pub async fn add_exhibitor(
         .await?
         .is_none()
     {
-        return Err(Invalid::one("enterprise_id", "request.enterprise_unknown").into());
+        return Err(Invalid::one("enterprise_id", Code::RequestEnterpriseUnknown).into());
     }
     let products = products_of(&txn, enterprise_id, input.product_ids.as_deref()).await?;
     let taken = fair_exhibitor::Entity::find()
@@ -212,12 +212,12 @@ pub async fn add_exhibitor(
         .all(&txn)
         .await?;
     if taken.iter().any(|x| x.booth == booth) {
-        return Err(AppError::conflict("booth", "fair.booth_taken"));
+        return Err(AppError::conflict("booth", Code::FairBoothTaken));
     }
     if taken.iter().any(|x| x.enterprise_id == enterprise_id) {
         return Err(AppError::conflict(
             "enterprise_id",
-            "fair.already_exhibiting",
+            Code::FairAlreadyExhibiting,
         ));
     }
     let row = fair_exhibitor::ActiveModel {
@@ -231,7 +231,7 @@ pub async fn add_exhibitor(
     .await
     .map_err(|e| {
         if unique_violation(&e) {
-            AppError::conflict("booth", "fair.booth_taken")
+            AppError::conflict("booth", Code::FairBoothTaken)
         } else {
             e.into()
         }
@@ -283,7 +283,7 @@ pub async fn update_exhibitor(
                 .one(&txn)
                 .await?;
             if clash.is_some() {
-                return Err(AppError::conflict("booth", "fair.booth_taken"));
+                return Err(AppError::conflict("booth", Code::FairBoothTaken));
             }
             let mut active: fair_exhibitor::ActiveModel = x.clone().into();
             active.booth = Set(booth);

@@ -2,6 +2,7 @@
 //! new browsers held back per address so that a script cannot inflate the numbers.
 
 use crate::db::entities::{fair, fair_hit, fair_visitor};
+use crate::domain::Code;
 use crate::error::{AppError, AppResult};
 use crate::services::{now, write_txn};
 use sea_orm::sea_query::OnConflict;
@@ -92,7 +93,7 @@ pub async fn count_visit(
                 NEW_VISITORS_PER_ADDRESS,
                 NEW_VISITOR_WINDOW,
             );
-            match crate::services::throttle::check(db, "fair.too_many_visitors", &[limit]).await {
+            match crate::services::throttle::check(db, Code::FairTooManyVisitors, &[limit]).await {
                 Ok(()) => {}
                 Err(AppError::RateLimited { .. }) => {
                     tracing::info!(

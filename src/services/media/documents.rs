@@ -3,7 +3,7 @@
 use super::{MAX_DOCUMENTS, SIGNED_URL_TTL, put_all, release_documents, require_manage};
 use crate::context::AppState;
 use crate::db::entities::{document, enterprise, product};
-use crate::domain::Invalid;
+use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, FileKind, Refusal};
 use crate::services::catalogue::can_manage;
@@ -132,11 +132,11 @@ pub async fn add_document(
     let mut invalid = Invalid::default();
     let kind = input.kind.trim();
     if !DOCUMENT_KINDS.contains(&kind) {
-        invalid.push("kind", "document.kind");
+        invalid.push("kind", Code::DocumentKind);
     }
     let title: String = input.title.trim().chars().take(200).collect();
     if title.is_empty() {
-        invalid.push("title", "document.title_required");
+        invalid.push("title", Code::DocumentTitleRequired);
     }
     if let Some(pid) = input.product_id {
         let belongs = product::Entity::find_by_id(pid)
@@ -144,7 +144,7 @@ pub async fn add_document(
             .await?
             .is_some_and(|p| p.enterprise_id == enterprise_id);
         if !belongs {
-            invalid.push("product_id", "document.product");
+            invalid.push("product_id", Code::DocumentProduct);
         }
     }
     let file_kind = match media::check_document(&bytes) {
@@ -159,14 +159,14 @@ pub async fn add_document(
         return Err(invalid.into());
     }
     let Some(file_kind) = file_kind else {
-        return Err(Invalid::one("file", "document.format").into());
+        return Err(Invalid::one("file", Code::DocumentFormat).into());
     };
     let count = document::Entity::find()
         .filter(document::Column::EnterpriseId.eq(enterprise_id))
         .count(&state.db)
         .await?;
     if count >= MAX_DOCUMENTS {
-        return Err(AppError::conflict("file", "document.limit"));
+        return Err(AppError::conflict("file", Code::DocumentLimit));
     }
     let hash = media::sha256_hex(&bytes);
     let key = document_key(&hash, file_kind);

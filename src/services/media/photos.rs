@@ -4,7 +4,7 @@ use super::{MAX_PHOTOS, process, release_photos, store_photo};
 use crate::context::AppState;
 use crate::db::entities::{document, photo, product};
 use crate::domain::photo::PhotoView;
-use crate::domain::{Invalid, ProductStatus};
+use crate::domain::{Code, Invalid, ProductStatus};
 use crate::error::{AppError, AppResult};
 use crate::media::{self};
 use crate::services::catalogue::{
@@ -142,7 +142,7 @@ pub async fn add_product_photo(
         .count(&state.db)
         .await?;
     if count >= MAX_PHOTOS {
-        return Err(AppError::conflict("file", "photo.limit"));
+        return Err(AppError::conflict("file", Code::PhotoLimit));
     }
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
@@ -238,7 +238,7 @@ pub async fn reorder_product_photos(
     have.sort_unstable();
     want.sort_unstable();
     if have != want {
-        return Err(Invalid::one("photo_ids", "photo.order_mismatch").into());
+        return Err(Invalid::one("photo_ids", Code::PhotoOrderMismatch).into());
     }
     for (position, id) in order.iter().enumerate() {
         photo::Entity::update_many()

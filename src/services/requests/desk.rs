@@ -11,7 +11,9 @@ use super::{
 };
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
-use crate::domain::{Invalid, Outcome, OutcomeInput, RejectReason, RequestStatus, Role, long_text};
+use crate::domain::{
+    Code, Invalid, Outcome, OutcomeInput, RejectReason, RequestStatus, Role, long_text,
+};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::notify::{self, NoticeKind};
@@ -38,7 +40,7 @@ pub async fn transition(
     input: &TransitionInput,
 ) -> AppResult<RequestView> {
     let to = RequestStatus::parse(&input.to)
-        .ok_or_else(|| Invalid::one("to", "request.status_unknown"))?;
+        .ok_or_else(|| Invalid::one("to", Code::RequestStatusUnknown))?;
     let note = long_text(input.note.as_deref(), "note", 2000)?;
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     match (&viewer, to) {
@@ -48,12 +50,12 @@ pub async fn transition(
         (Viewer::Staff, _) => {}
     }
     if !status_of(&req).can_become(to) {
-        return Err(AppError::state("request.transition"));
+        return Err(AppError::state(Code::RequestTransition));
     }
     match to {
-        RequestStatus::Forwarded => return Err(AppError::state("request.use_forward")),
+        RequestStatus::Forwarded => return Err(AppError::state(Code::RequestUseForward)),
         RequestStatus::ClosedDeal | RequestStatus::ClosedNoDeal => {
-            return Err(AppError::state("request.use_close"));
+            return Err(AppError::state(Code::RequestUseClose));
         }
         _ => {}
     }
@@ -63,7 +65,7 @@ pub async fn transition(
             .reason
             .as_deref()
             .and_then(RejectReason::parse)
-            .ok_or_else(|| Invalid::one("reason", "request.reason_required"))?;
+            .ok_or_else(|| Invalid::one("reason", Code::RequestReasonRequired))?;
         let mut active: request::ActiveModel = req.clone().into();
         active.rejection_reason = Set(Some(reason.as_str().into()));
         req = active.update(&txn).await?;
@@ -111,7 +113,7 @@ pub async fn assign(
                 .one(&txn)
                 .await?
                 .filter(|u| Role::parse(&u.role).is_some_and(Role::is_staff))
-                .ok_or_else(|| Invalid::one("user_id", "request.assignee_not_staff"))?;
+                .ok_or_else(|| Invalid::one("user_id", Code::RequestAssigneeNotStaff))?;
             Some(u)
         }
     };
@@ -154,7 +156,7 @@ pub async fn add_note(
 ) -> AppResult<RequestView> {
     let body = long_text(body, "body", 4000)?;
     if body.is_empty() {
-        return Err(Invalid::one("body", "text.required").into());
+        return Err(Invalid::one("body", Code::TextRequired).into());
     }
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
@@ -188,7 +190,7 @@ pub async fn shortlist(
 ) -> AppResult<RequestView> {
     let enterprise_id = input
         .enterprise_id
-        .ok_or_else(|| Invalid::one("enterprise_id", "request.enterprise_unknown"))?;
+        .ok_or_else(|| Invalid::one("enterprise_id", Code::RequestEnterpriseUnknown))?;
     let note = long_text(input.note.as_deref(), "note", 1000)?;
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
@@ -196,18 +198,18 @@ pub async fn shortlist(
     let e = enterprise::Entity::find_by_id(enterprise_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| Invalid::one("enterprise_id", "request.enterprise_unknown"))?;
+        .ok_or_else(|| Invalid::one("enterprise_id", Code::RequestEnterpriseUnknown))?;
     if let Some(pid) = input.product_id {
         let fits = product::Entity::find_by_id(pid)
             .one(&txn)
             .await?
             .is_some_and(|p| p.enterprise_id == e.id);
         if !fits {
-            return Err(Invalid::one("product_id", "request.product_not_of_enterprise").into());
+            return Err(Invalid::one("product_id", Code::RequestProductNotOfEnterprise).into());
         }
     }
     match status_of(&req) {
-        RequestStatus::Submitted => return Err(AppError::state("request.transition")),
+        RequestStatus::Submitted => return Err(AppError::state(Code::RequestTransition)),
         RequestStatus::InReview => {
             change_status(&txn, actor, &mut req, RequestStatus::Matching, "").await?;
         }
@@ -229,7 +231,7 @@ pub async fn shortlist(
         Err(e) if unique_violation(&e) => {
             return Err(AppError::conflict(
                 "enterprise_id",
-                "request.already_shortlisted",
+                Code::RequestAlreadyShortlisted,
             ));
         }
         Err(e) => return Err(e.into()),
@@ -262,7 +264,7 @@ pub async fn unshortlist(
         .await?
         .ok_or(AppError::NotFound)?;
     if m.forwarded_at.is_some() {
-        return Err(AppError::state("request.already_forwarded"));
+        return Err(AppError::state(Code::RequestAlreadyForwarded));
     }
     request_match::Entity::delete_by_id(m.id).exec(&txn).await?;
     let name = enterprise::Entity::find_by_id(enterprise_id)
@@ -303,10 +305,10 @@ pub async fn forward(
         status,
         RequestStatus::Matching | RequestStatus::Forwarded | RequestStatus::Negotiating
     ) {
-        return Err(AppError::state("request.transition"));
+        return Err(AppError::state(Code::RequestTransition));
     }
     if req.requester_id.is_none() && req.phone_verified_at.is_none() {
-        return Err(AppError::state("request.phone_unverified"));
+        return Err(AppError::state(Code::RequestPhoneUnverified));
     }
     let waiting: Vec<request_match::Model> = request_match::Entity::find()
         .filter(request_match::Column::RequestId.eq(req.id))
@@ -322,7 +324,7 @@ pub async fn forward(
     if waiting.is_empty()
         || (!input.enterprise_ids.is_empty() && waiting.len() != input.enterprise_ids.len())
     {
-        return Err(AppError::state("request.nothing_to_forward"));
+        return Err(AppError::state(Code::RequestNothingToForward));
     }
     if status == RequestStatus::Matching {
         change_status(&txn, actor, &mut req, RequestStatus::Forwarded, "").await?;
@@ -387,7 +389,7 @@ pub async fn connect(
     enterprise_id: Option<i32>,
 ) -> AppResult<RequestView> {
     let enterprise_id = enterprise_id
-        .ok_or_else(|| Invalid::one("enterprise_id", "request.enterprise_required"))?;
+        .ok_or_else(|| Invalid::one("enterprise_id", Code::RequestEnterpriseRequired))?;
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
     require_open(&req)?;
@@ -397,12 +399,12 @@ pub async fn connect(
         .filter(request_match::Column::ForwardedAt.is_not_null())
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::state("request.not_forwarded"))?;
+        .ok_or_else(|| AppError::state(Code::RequestNotForwarded))?;
     if m.connected_at.is_some() {
-        return Err(AppError::state("request.already_connected"));
+        return Err(AppError::state(Code::RequestAlreadyConnected));
     }
     if req.requester_id.is_none() && req.phone_verified_at.is_none() {
-        return Err(AppError::state("request.phone_unverified"));
+        return Err(AppError::state(Code::RequestPhoneUnverified));
     }
     let mut active: request_match::ActiveModel = m.into();
     active.connected_at = Set(Some(now()));
@@ -449,7 +451,7 @@ pub async fn close(
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
     if !status_of(&req).can_become(outcome.status()) {
-        return Err(AppError::state("request.transition"));
+        return Err(AppError::state(Code::RequestTransition));
     }
     let mut active: request::ActiveModel = req.clone().into();
     let summary = match &outcome {
@@ -463,7 +465,7 @@ pub async fn close(
             if let Some(e) = enterprise_id
                 && !forwarded_ids(&txn, req.id).await?.contains(e)
             {
-                return Err(Invalid::one("enterprise_id", "request.not_forwarded").into());
+                return Err(Invalid::one("enterprise_id", Code::RequestNotForwarded).into());
             }
             active.deal_value_vnd = Set(Some(*value_vnd));
             active.deal_quantity = Set(*quantity);

@@ -31,7 +31,7 @@ use super::notify;
 use super::{Actor, now, write_txn};
 use crate::context::AppState;
 use crate::db::entities::{enterprise_member, request, request_event, request_match};
-use crate::domain::{RequestStatus, string_enum};
+use crate::domain::{Code, RequestStatus, string_enum};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
@@ -250,7 +250,7 @@ pub(crate) async fn change_status(
 ) -> AppResult<()> {
     let from = status_of(req);
     if !from.can_become(to) {
-        return Err(AppError::state("request.transition"));
+        return Err(AppError::state(Code::RequestTransition));
     }
     let mut active: request::ActiveModel = req.clone().into();
     active.status = Set(to.as_str().into());
@@ -319,7 +319,7 @@ fn require_open(req: &request::Model) -> AppResult<()> {
     if status_of(req).is_open() {
         Ok(())
     } else {
-        Err(AppError::state("request.closed"))
+        Err(AppError::state(Code::RequestClosed))
     }
 }
 

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::context::AppState;
 use crate::db::entities::request_match;
-use crate::domain::{Invalid, RequestStatus, Response, ResponseInput, long_text};
+use crate::domain::{Code, Invalid, RequestStatus, Response, ResponseInput, long_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::notify::{self, NoticeKind};
@@ -28,13 +28,13 @@ pub(super) fn answering_enterprise(
             Some(e) if mine.contains(&e) => Ok(e),
             Some(_) => Err(AppError::Forbidden),
             None if mine.len() == 1 => Ok(mine[0]),
-            None => Err(Invalid::one("enterprise_id", "request.enterprise_required").into()),
+            None => Err(Invalid::one("enterprise_id", Code::RequestEnterpriseRequired).into()),
         },
         // Staff answer for a producer they talked to on the phone.
         Viewer::Staff => match asked {
             Some(e) if forwarded.contains(&e) => Ok(e),
-            Some(_) => Err(AppError::state("request.not_forwarded")),
-            None => Err(Invalid::one("enterprise_id", "request.enterprise_required").into()),
+            Some(_) => Err(AppError::state(Code::RequestNotForwarded)),
+            None => Err(Invalid::one("enterprise_id", Code::RequestEnterpriseRequired).into()),
         },
         Viewer::Requester => Err(AppError::Forbidden),
     }
@@ -67,7 +67,7 @@ pub async fn respond(
         status_of(&req),
         RequestStatus::Forwarded | RequestStatus::Negotiating
     ) {
-        return Err(AppError::state("request.transition"));
+        return Err(AppError::state(Code::RequestTransition));
     }
     let forwarded = forwarded_ids(&txn, req.id).await?;
     let enterprise_id = answering_enterprise(&viewer, input.enterprise_id, &forwarded)?;
@@ -174,7 +174,7 @@ pub async fn message(
 ) -> AppResult<RequestView> {
     let body = long_text(input.body.as_deref(), "body", 2000)?;
     if body.is_empty() {
-        return Err(Invalid::one("body", "text.required").into());
+        return Err(Invalid::one("body", Code::TextRequired).into());
     }
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_open(&req)?;
@@ -188,7 +188,7 @@ pub async fn message(
         Viewer::Requester | Viewer::Staff => match input.enterprise_id {
             None => None,
             Some(e) if forwarded.contains(&e) => Some(e),
-            Some(_) => return Err(AppError::state("request.not_forwarded")),
+            Some(_) => return Err(AppError::state(Code::RequestNotForwarded)),
         },
     };
     let audience = if thread.is_some() {

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{is_overdue, status_of};
 use crate::context::AppState;
 use crate::db::entities::request;
-use crate::domain::{Invalid, RequestKind, RequestStatus};
+use crate::domain::{Code, Invalid, RequestKind, RequestStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::Actor;
@@ -86,7 +86,7 @@ fn parse_day(value: Option<&str>, field: &'static str) -> AppResult<Option<Naive
         Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
             .map(Some)
-            .map_err(|_| Invalid::one(field, "date.invalid").into()),
+            .map_err(|_| Invalid::one(field, Code::DateInvalid).into()),
     }
 }
 
@@ -122,7 +122,7 @@ pub async fn stats(
     let from = parse_day(query.from.as_deref(), "from")?
         .unwrap_or_else(|| to - chrono::Duration::days(365));
     if from > to {
-        return Err(Invalid::one("from", "stats.range").into());
+        return Err(Invalid::one("from", Code::StatsRange).into());
     }
     // Days are Vietnamese days (UTC+7).
     let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset");
@@ -130,18 +130,18 @@ pub async fn stats(
         .and_hms_opt(0, 0, 0)
         .and_then(|d| d.and_local_timezone(vn).single())
         .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| Invalid::one("from", "date.invalid"))?;
+        .ok_or_else(|| Invalid::one("from", Code::DateInvalid))?;
     let end = (to + chrono::Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .and_then(|d| d.and_local_timezone(vn).single())
         .map(|d| d.with_timezone(&Utc))
-        .ok_or_else(|| Invalid::one("to", "date.invalid"))?;
+        .ok_or_else(|| Invalid::one("to", Code::DateInvalid))?;
     let mut select = request::Entity::find()
         .filter(request::Column::CreatedAt.gte(start))
         .filter(request::Column::CreatedAt.lt(end));
     if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
         let kind =
-            RequestKind::parse(kind).ok_or_else(|| Invalid::one("kind", "choice.invalid"))?;
+            RequestKind::parse(kind).ok_or_else(|| Invalid::one("kind", Code::ChoiceInvalid))?;
         select = select.filter(request::Column::Kind.eq(kind.as_str()));
     }
     let rows = select.all(&state.db).await?;

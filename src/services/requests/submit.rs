@@ -9,7 +9,9 @@ use super::{
 };
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request};
-use crate::domain::{GuestContact, Invalid, RequestFields, RequestInput, RequestStatus, today};
+use crate::domain::{
+    Code, GuestContact, Invalid, RequestFields, RequestInput, RequestStatus, today,
+};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::notify::{self, NoticeKind};
@@ -50,7 +52,7 @@ pub(super) fn scoped_key(
         return Ok(None);
     };
     if key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(AppError::BadRequest("request.idempotency_key"));
+        return Err(AppError::BadRequest(Code::RequestIdempotencyKey));
     }
     Ok(match (actor.id(), secret.filter(|s| s.len() >= 32)) {
         (Some(id), _) => Some(format!("u{id}:{key}")),
@@ -108,20 +110,20 @@ pub(super) async fn resolve(
                     fields.category = Some(c.slug.clone());
                 }
             }
-            _ => errors.push("product_id", "request.product_unknown"),
+            _ => errors.push("product_id", Code::RequestProductUnknown),
         }
     }
     if let Some(eid) = fields.enterprise_id
         && enterprise::Entity::find_by_id(eid).one(db).await?.is_none()
     {
-        errors.push("enterprise_id", "request.enterprise_unknown");
+        errors.push("enterprise_id", Code::RequestEnterpriseUnknown);
     }
     let category_id = match fields.category.as_deref() {
         None => None,
         Some(slug) => match state.reference.category_by_slug(slug) {
             Some(c) => Some(c.id),
             None => {
-                errors.push("category", "category.unknown");
+                errors.push("category", Code::CategoryUnknown);
                 None
             }
         },
@@ -129,13 +131,13 @@ pub(super) async fn resolve(
     if let Some(code) = fields.province_code
         && state.reference.province(code).is_none()
     {
-        errors.push("province_code", "request.province_unknown");
+        errors.push("province_code", Code::RequestProvinceUnknown);
     }
     if let Some(code) = fields.commune_code {
         match state.reference.commune(code) {
-            None => errors.push("commune_code", "commune.unknown"),
+            None => errors.push("commune_code", Code::CommuneUnknown),
             Some(c) if Some(c.province_code) != fields.province_code => {
-                errors.push("commune_code", "commune.not_in_province")
+                errors.push("commune_code", Code::CommuneNotInProvince)
             }
             Some(_) => {}
         }
@@ -181,7 +183,7 @@ pub async fn submit(
         return Err(errors.into());
     };
     if links(&fields.title) + links(&fields.description) > 2 {
-        errors.push("description", "request.links");
+        errors.push("description", Code::RequestLinks);
     }
     let category_id = resolve(state, &mut fields, &mut errors).await?;
     if !errors.0.is_empty() {
@@ -192,7 +194,7 @@ pub async fn submit(
         // cannot all pass under the limit.
         throttle::check(
             db,
-            "request.rate_limited",
+            Code::RequestRateLimited,
             &[
                 throttle::Limit::new(
                     format!("guest-request-ip:{}", submission.client_ip),
@@ -302,7 +304,7 @@ pub async fn verify_phone(
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
     if req.requester_id.is_some() || req.phone_verified_at.is_some() {
-        return Err(AppError::state("request.phone_already_verified"));
+        return Err(AppError::state(Code::RequestPhoneAlreadyVerified));
     }
     let mut active: request::ActiveModel = req.clone().into();
     active.phone_verified_at = Set(Some(now()));

@@ -13,6 +13,7 @@ use crate::context::AppState;
 use crate::db::entities::{
     enterprise, enterprise_member, product, request, request_event, request_match, user,
 };
+use crate::domain::Code;
 use crate::domain::{
     DeclineReason, Frequency, NoDealReason, PhoneNumber, RequestKind, RequestStatus, SupplyKind,
     TransferDirection,
@@ -728,7 +729,7 @@ pub async fn list(
                 states.extend(open_states());
             } else {
                 let parsed = RequestStatus::parse(s)
-                    .ok_or_else(|| crate::domain::Invalid::one("status", "choice.invalid"))?;
+                    .ok_or_else(|| crate::domain::Invalid::one("status", Code::ChoiceInvalid))?;
                 states.push(parsed.as_str());
             }
         }
@@ -736,7 +737,7 @@ pub async fn list(
     }
     if let Some(kind) = filter.kind.as_deref().filter(|s| !s.trim().is_empty()) {
         let kind = RequestKind::parse(kind)
-            .ok_or_else(|| crate::domain::Invalid::one("kind", "choice.invalid"))?;
+            .ok_or_else(|| crate::domain::Invalid::one("kind", Code::ChoiceInvalid))?;
         select = select.filter(request::Column::Kind.eq(kind.as_str()));
     }
     if me.role.is_staff() {
@@ -747,7 +748,7 @@ pub async fn list(
             Some(id) => {
                 let id: i32 = id
                     .parse()
-                    .map_err(|_| crate::domain::Invalid::one("assigned", "choice.invalid"))?;
+                    .map_err(|_| crate::domain::Invalid::one("assigned", Code::ChoiceInvalid))?;
                 select = select.filter(request::Column::AssignedTo.eq(id));
             }
         }
@@ -760,7 +761,7 @@ pub async fn list(
     if let Some(slug) = filter.category.as_deref().filter(|s| !s.trim().is_empty()) {
         let ids = reference.category_and_descendants(slug.trim());
         if ids.is_empty() {
-            return Err(crate::domain::Invalid::one("category", "category.unknown").into());
+            return Err(crate::domain::Invalid::one("category", Code::CategoryUnknown).into());
         }
         select = select.filter(request::Column::CategoryId.is_in(ids));
     }

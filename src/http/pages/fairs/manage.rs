@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::staff_only;
 use crate::app::AppState;
-use crate::domain::{FairInput, FairStatus};
+use crate::domain::{Code, FairInput, FairStatus};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
@@ -332,6 +332,6 @@ pub async fn manage_post(
         Some("add_exhibitor") => add_exhibitor(state, ctx, Path(id), Form(f)).await,
         Some("update_exhibitor") => update_exhibitor(state, ctx, exhibitor, Form(f)).await,
         Some("remove_exhibitor") => remove_exhibitor(state, ctx, exhibitor, Form(f)).await,
-        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
+        _ => Err(PageError(AppError::BadRequest(Code::RequestMalformed))),
     }
 }

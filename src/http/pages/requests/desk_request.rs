@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::show::ShowQuery;
 use super::{event_line, opt_i32, opt_num, opt_text, page_error, staff};
 use crate::app::AppState;
-use crate::domain::{NoDealReason, OutcomeInput, RejectReason, SupplyKind};
+use crate::domain::{Code, NoDealReason, OutcomeInput, RejectReason, SupplyKind};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
@@ -373,6 +373,6 @@ pub async fn desk_action(
         Some("message") => send_desk_message(state, ctx, path, Form(f)).await,
         Some("verify_phone") => verify_phone(state, ctx, path, Form(f)).await,
         Some("close") => close_request(state, ctx, path, Form(f)).await,
-        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
+        _ => Err(PageError(AppError::BadRequest(Code::RequestMalformed))),
     }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{opt_i32, opt_num, opt_text};
 use crate::app::AppState;
-use crate::domain::{Frequency, RequestInput, RequestKind};
+use crate::domain::{Code, Frequency, RequestInput, RequestKind};
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::pages::forms::FormValues;
@@ -310,7 +310,7 @@ pub async fn create_request(
                             ctx.clone(),
                             values,
                             Errors::default(),
-                            Some(ctx.t("error.request.rate_limited")),
+                            Some(ctx.message(Code::RequestRateLimited)),
                             about,
                             StatusCode::TOO_MANY_REQUESTS,
                         )

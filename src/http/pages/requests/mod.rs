@@ -70,13 +70,11 @@ pub fn event_line(ctx: &PageCtx, e: &EventView) -> String {
 /// An error to show on the page it happened on; anything else becomes an error page.
 fn page_error(ctx: &PageCtx, e: &AppError) -> Result<(&'static str, StatusCode), PageError> {
     match e {
-        AppError::Invalid(_) | AppError::Conflict { .. } => {
-            Ok((ctx.t(&format!("error.{}", e.code())), e.status()))
-        }
+        AppError::Invalid(_) | AppError::Conflict { .. } => Ok((ctx.message(e.code()), e.status())),
         AppError::Internal(err) => Err(PageError(AppError::Internal(anyhow::anyhow!("{err}")))),
         AppError::Forbidden => Err(PageError(AppError::Forbidden)),
         AppError::NotFound => Err(PageError(AppError::NotFound)),
         AppError::Unauthenticated => Err(PageError(AppError::Unauthenticated)),
-        other => Ok((ctx.t(&format!("error.{}", other.code())), other.status())),
+        other => Ok((ctx.message(other.code()), other.status())),
     }
 }

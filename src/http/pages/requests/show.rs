@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{event_line, opt_i32, opt_num, opt_text, page_error, signed_in};
 use crate::app::AppState;
-use crate::domain::{DeclineReason, ResponseInput};
+use crate::domain::{Code, DeclineReason, ResponseInput};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
@@ -233,6 +233,6 @@ pub async fn party_action(
         Some("withdraw") => withdraw_request(state, ctx, id, Form(f)).await,
         Some("respond") => respond_to_request(state, ctx, id, Form(f)).await,
         Some("message") => send_party_message(state, ctx, id, Form(f)).await,
-        _ => Err(PageError(AppError::BadRequest("request.malformed"))),
+        _ => Err(PageError(AppError::BadRequest(Code::RequestMalformed))),
     }
 }

@@ -6,6 +6,7 @@ use axum_extra::extract::Form;
 
 use super::{Change, DecisionForm, ReviewForm, compare, decided};
 use crate::app::AppState;
+use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render};
 use crate::services::catalogue::{self, Decision};
@@ -102,10 +103,10 @@ async fn decide_on_enterprise(
     {
         Ok(_) => Ok(decided(decision)),
         Err(AppError::Conflict {
-            code: code @ "enterprise.changed",
+            code: code @ Code::EnterpriseChanged,
             ..
         }) => {
-            let notice = ctx.t(&format!("error.{code}"));
+            let notice = ctx.message(code);
             enterprise_review_for(state, ctx, id, Errors::default(), Some(notice)).await
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {

@@ -12,6 +12,7 @@ pub mod search;
 
 use serde::Deserialize;
 
+use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, see_other};
@@ -76,7 +77,7 @@ impl DecisionForm {
         let decision = match self.decision.as_str() {
             "approve" => Decision::Approve,
             "reject" => Decision::Reject,
-            _ => return Err(AppError::BadRequest("request.malformed").into()),
+            _ => return Err(AppError::BadRequest(Code::RequestMalformed).into()),
         };
         let form = ReviewForm {
             version: self.version,

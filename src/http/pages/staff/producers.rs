@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::require_staff;
 use crate::app::AppState;
-use crate::domain::{Invalid, Login, Role};
+use crate::domain::{Code, Invalid, Login, Role};
 use crate::error::AppError;
 use crate::http::pages::dashboard::enterprise_form_page;
 use crate::http::pages::forms::{EnterpriseForm, FormValues};
@@ -82,7 +82,7 @@ pub async fn create_producer(
         if let Some(u) = &existing
             && u.role != Role::Producer.as_str()
         {
-            errors.push("producer_login", "member.not_producer");
+            errors.push("producer_login", Code::MemberNotProducer);
         }
         if existing.is_none() {
             errors.take(crate::domain::required_text(

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Change, DecisionForm, ReviewForm, compare, decided, require_staff};
 use crate::app::AppState;
-use crate::domain::ProductInput;
+use crate::domain::{Code, ProductInput};
 use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
 use crate::services::audit::{self, AuditEntry};
@@ -122,10 +122,10 @@ async fn decide_product(
     {
         Ok(_) => Ok(decided(decision)),
         Err(AppError::Conflict {
-            code: code @ "product.changed",
+            code: code @ Code::ProductChanged,
             ..
         }) => {
-            let notice = ctx.t(&format!("error.{code}"));
+            let notice = ctx.message(code);
             review_page_for(state, ctx, id, Errors::default(), Some(notice)).await
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
@@ -188,10 +188,10 @@ pub async fn unpublish(
     {
         Ok(_) => Ok(see_other("/staff/review?done=unpublished")),
         Err(AppError::Conflict {
-            code: code @ "product.changed",
+            code: code @ Code::ProductChanged,
             ..
         }) => {
-            let notice = ctx.t(&format!("error.{code}"));
+            let notice = ctx.message(code);
             review_page_for(&state, ctx, id, Errors::default(), Some(notice)).await
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
