@@ -129,7 +129,7 @@ async fn migrate_create_a_user_and_load_the_demo() {
         .one(&db)
         .await
         .unwrap();
-    assert_eq!(admin.map(|u| u.role), Some("admin".to_string()));
+    assert_eq!(admin.map(|u| u.role), Some(ketnoi::domain::Role::Admin));
 }
 
 #[tokio::test]

@@ -49,7 +49,7 @@ entity!(user, "users", {
     pub phone: Option<String>,
     pub password_hash: String,
     pub full_name: String,
-    pub role: String,
+    pub role: crate::domain::Role,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
 });
@@ -100,7 +100,7 @@ entity!(enterprise, "enterprises", {
     #[sea_orm(column_type = "Text", nullable)]
     pub pending: Option<String>,
     /// `submitted` or `rejected`, while an edit is held.
-    pub pending_status: Option<String>,
+    pub pending_status: Option<crate::domain::PendingStatus>,
     pub pending_reason: Option<String>,
     pub submitted_at: Option<DateTimeUtc>,
 });
@@ -118,14 +118,14 @@ entity!(product, "products", {
     pub id: i32,
     pub enterprise_id: i32,
     pub slug: String,
-    pub status: String,
+    pub status: crate::domain::ProductStatus,
     #[sea_orm(column_type = "Text", nullable)]
     pub rejection_reason: Option<String>,
     pub name: String,
     pub category_id: i32,
     pub brand: Option<String>,
-    pub packaging_status: String,
-    pub tm_status: String,
+    pub packaging_status: crate::domain::PackagingStatus,
+    pub tm_status: crate::domain::TrademarkStatus,
     pub tm_kind: Option<String>,
     pub tm_number: Option<String>,
     pub tm_filed_on: Option<Date>,
@@ -146,7 +146,7 @@ entity!(product, "products", {
     /// A producer's edit of a published product, waiting for review (JSON of `ProductInput`).
     #[sea_orm(column_type = "Text", nullable)]
     pub pending: Option<String>,
-    pub pending_status: Option<String>,
+    pub pending_status: Option<crate::domain::PendingStatus>,
     #[sea_orm(column_type = "Text", nullable)]
     pub pending_reason: Option<String>,
     pub created_at: DateTimeUtc,
@@ -229,8 +229,8 @@ entity!(document, "documents", {
 entity!(request, "requests", {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub kind: String,
-    pub status: String,
+    pub kind: crate::domain::RequestKind,
+    pub status: crate::domain::RequestStatus,
     pub title: String,
     #[sea_orm(column_type = "Text")]
     pub description: String,
@@ -307,8 +307,8 @@ entity!(request_event, "request_events", {
     pub kind: String,
     pub audience: String,
     pub enterprise_id: Option<i32>,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<crate::domain::RequestStatus>,
+    pub to_status: Option<crate::domain::RequestStatus>,
     #[sea_orm(column_type = "Text")]
     pub body: String,
 });
@@ -349,7 +349,7 @@ entity!(fair, "fairs", {
     pub venue: String,
     pub province_code: i32,
     pub organiser: String,
-    pub status: String,
+    pub status: crate::domain::FairStatus,
     #[sea_orm(column_type = "Text")]
     pub description: String,
     pub created_at: DateTimeUtc,

@@ -1,7 +1,12 @@
-//! Database access: connection, migrations and the sea-orm entities.
+//! Database access: connection, migrations, the sea-orm entities with typed status columns,
+//! and the units of work and shared queries every use case goes through.
 
+mod columns;
 pub mod entities;
 pub mod reference;
+mod unit;
+
+pub use unit::{begin_on, count, free_slug, lock, locked, unique_violation, write_txn};
 
 use std::time::Duration;
 

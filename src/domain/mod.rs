@@ -25,8 +25,8 @@ pub use fair::{FairFields, FairInput, FairStatus};
 pub use paging::Paging;
 pub use phone::PhoneNumber;
 pub use product::{
-    Ocop, PackagingStatus, PriceRange, ProductFields, ProductInput, ProductStatus, Trademark,
-    TrademarkInput, TrademarkKind, TrademarkStatus,
+    Ocop, PackagingStatus, PendingStatus, PriceRange, ProductFields, ProductInput, ProductStatus,
+    Trademark, TrademarkInput, TrademarkKind, TrademarkStatus,
 };
 pub use request::{
     DeclineReason, Frequency, GuestContact, NoDealReason, Outcome, OutcomeInput, RejectReason,

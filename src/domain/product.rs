@@ -48,6 +48,17 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// A published listing's (or a public enterprise's) held edit: being written by its
+    /// producer, with the centre, or sent back with a reason. The public keeps seeing the
+    /// published version meanwhile.
+    PendingStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+        Rejected => "rejected",
+    }
+}
+
 impl ProductStatus {
     /// A producer may send the product (back) to the centre for review.
     pub fn can_submit(self) -> bool {

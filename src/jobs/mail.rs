@@ -29,7 +29,7 @@ fn backoff(attempts: i32) -> chrono::Duration {
 
 /// Sends up to `batch` due messages; returns how many were sent.
 pub async fn drain_once(db: &DatabaseConnection, mailer: &Mailer, batch: u64) -> AppResult<usize> {
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let mut select = email_outbox::Entity::find()
         .filter(email_outbox::Column::SentAt.is_null())
         .filter(email_outbox::Column::Attempts.lt(MAX_ATTEMPTS))

@@ -27,7 +27,7 @@ pub async fn drain_once(
     reference: &Reference,
     batch: u64,
 ) -> AppResult<usize> {
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let mut select = search_outbox::Entity::find()
         .filter(search_outbox::Column::NextAttemptAt.lte(now()))
         .order_by_asc(search_outbox::Column::Id)

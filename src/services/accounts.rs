@@ -11,9 +11,10 @@ use sea_orm::{
 };
 
 use super::auth::{self, hash_token};
-use super::{Actor, SignedIn, audit, now, throttle, write_txn};
+use super::{Actor, SignedIn, audit, now, throttle};
 use crate::config::Config;
 use crate::db::entities::{password_reset, session, user};
+use crate::db::write_txn;
 use crate::domain::{Code, Invalid, Login, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
@@ -340,7 +341,7 @@ pub async fn find_account(
     let me = require_helper(actor)?;
     let login = Login::parse(query)?;
     Ok(auth::find_by_login(db, &login).await?.map(|u| {
-        let target = Role::parse(&u.role);
+        let target = Some(u.role);
         AccountSummary {
             may_reset: target.is_some_and(|r| may_reset(me.role, r)),
             user: u,
@@ -372,7 +373,7 @@ pub async fn staff_reset_link(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let allowed = Role::parse(&target.role).is_some_and(|r| may_reset(me.role, r));
+    let allowed = may_reset(me.role, target.role);
     if !allowed {
         return Err(AppError::Forbidden);
     }

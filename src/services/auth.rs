@@ -13,9 +13,10 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{Actor, SignedIn, audit, now, throttle, unique_violation};
+use super::{Actor, SignedIn, audit, now, throttle};
 use crate::config::Config;
 use crate::db::entities::{session, user};
+use crate::db::unique_violation;
 use crate::domain::{Code, Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 
@@ -219,7 +220,7 @@ pub async fn create_account(
         phone: Set(phone),
         password_hash: Set(password_hash),
         full_name: Set(account.full_name),
-        role: Set(account.role.as_str().to_string()),
+        role: Set(account.role),
         created_at: Set(now()),
         last_login_at: Set(None),
         ..Default::default()
@@ -391,7 +392,7 @@ pub async fn delete_ended_sessions(db: &DatabaseConnection, config: &Config) -> 
     let staff = Query::select()
         .column(user::Column::Id)
         .from(user::Entity)
-        .and_where(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
+        .and_where(user::Column::Role.is_in([Role::Staff, Role::Admin]))
         .to_owned();
     let gone = session::Entity::delete_many()
         .filter(
@@ -416,7 +417,7 @@ pub async fn delete_ended_sessions(db: &DatabaseConnection, config: &Config) -> 
 pub fn signed_in(u: &user::Model) -> Option<SignedIn> {
     Some(SignedIn {
         id: u.id,
-        role: Role::parse(&u.role)?,
+        role: u.role,
         full_name: u.full_name.clone(),
         email: u.email.clone(),
         phone: u.phone.clone(),

@@ -167,7 +167,7 @@ async fn demo_fair(db: &DatabaseConnection) -> anyhow::Result<()> {
         venue: Set("Quảng trường 20/8, Phường Phan Đình Phùng".into()),
         province_code: Set(19),
         organiser: Set("Sở Công Thương Thái Nguyên".into()),
-        status: Set("planned".into()),
+        status: Set(crate::domain::FairStatus::Planned),
         description: Set(
             "Gian hàng của các cơ sở công nghiệp nông thôn: miến dong, chè, mật ong, măng khô, đồ gỗ."
                 .into(),
@@ -179,7 +179,7 @@ async fn demo_fair(db: &DatabaseConnection) -> anyhow::Result<()> {
     .insert(db)
     .await?;
     let published = product::Entity::find()
-        .filter(product::Column::Status.eq("published"))
+        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
         .order_by_asc(product::Column::Id)
         .all(db)
         .await?;

@@ -65,31 +65,8 @@ impl Actor {
     }
 }
 
-/// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`
-/// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later would otherwise have
-/// to upgrade its lock, which fails at once while another writer is busy, whatever the busy
-/// timeout. PostgreSQL ignores the option.
-pub async fn write_txn(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::TransactionTrait;
-    db.begin_with_options(sea_orm::TransactionOptions {
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
-
 /// The current time, truncated to whole microseconds so that both databases store it alike.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
-}
-
-/// Translates a unique-constraint violation into a 409 naming the field.
-pub fn unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }

@@ -83,7 +83,7 @@ pub async fn notify(
         let Some(address) = person.email.clone() else {
             continue;
         };
-        let role = Role::parse(&person.role);
+        let role = Some(person.role);
         let headline = t(Lang::Vi, &format!("notify.{kind}"));
         let mut body = format!(
             "{} {},\n\n{headline}: {}\n",
@@ -138,7 +138,7 @@ pub async fn queue_mail(
 /// Every staff member and administrator, by name.
 pub async fn staff(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
     Ok(user::Entity::find()
-        .filter(user::Column::Role.is_in([Role::Staff.as_str(), Role::Admin.as_str()]))
+        .filter(user::Column::Role.is_in([Role::Staff, Role::Admin]))
         .order_by_asc(user::Column::FullName)
         .all(db)
         .await?)

@@ -277,7 +277,7 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
     let ids: Vec<i32> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)
-        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
         .into_tuple()
         .all(&state.db)
         .await?;

@@ -40,7 +40,7 @@ pub async fn enqueue_enterprise(db: &impl ConnectionTrait, enterprise_id: i32) -
         .select_only()
         .column(product::Column::Id)
         .filter(product::Column::EnterpriseId.eq(enterprise_id))
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .into_tuple()
         .all(db)
         .await?;

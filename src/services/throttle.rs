@@ -7,7 +7,8 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 
-use super::{now, write_txn};
+use super::now;
+use crate::db::write_txn;
 use crate::domain::Code;
 use crate::error::{AppError, AppResult};
 

@@ -35,8 +35,7 @@ pub struct LoginBody {
 pub struct UserView {
     pub id: i32,
     pub full_name: String,
-    /// `producer`, `buyer`, `staff` or `admin`.
-    pub role: String,
+    pub role: crate::domain::Role,
     pub email: Option<String>,
     pub phone: Option<String>,
 }
@@ -46,7 +45,7 @@ impl From<&user::Model> for UserView {
         UserView {
             id: u.id,
             full_name: u.full_name.clone(),
-            role: u.role.clone(),
+            role: u.role,
             email: u.email.clone(),
             phone: u.phone.clone(),
         }
@@ -58,7 +57,7 @@ impl From<&SignedIn> for UserView {
         UserView {
             id: u.id,
             full_name: u.full_name.clone(),
-            role: u.role.as_str().into(),
+            role: u.role,
             email: u.email.clone(),
             phone: u.phone.clone(),
         }

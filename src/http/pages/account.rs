@@ -170,7 +170,7 @@ pub async fn sign_in(
                 state.config.session_ttl,
             ));
             let dest = if next == "/" {
-                if user.role == "buyer" {
+                if user.role == crate::domain::Role::Buyer {
                     "/".to_string()
                 } else {
                     "/dashboard".to_string()
@@ -257,7 +257,7 @@ pub async fn register(
                 state.config.secure_cookies,
                 state.config.session_ttl,
             ));
-            let dest = if user.role == "producer" {
+            let dest = if user.role == crate::domain::Role::Producer {
                 "/dashboard"
             } else {
                 "/"

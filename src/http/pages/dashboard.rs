@@ -12,7 +12,8 @@ use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::app::AppState;
 use crate::domain::Code;
 use crate::domain::{
-    Certification, LegalForm, PackagingStatus, ProductInput, TrademarkKind, TrademarkStatus,
+    Certification, LegalForm, PackagingStatus, PendingStatus, ProductInput, TrademarkKind,
+    TrademarkStatus,
 };
 use crate::error::AppError;
 use crate::services::catalogue::{
@@ -319,7 +320,7 @@ pub async fn update_enterprise(
         }
     };
     match result {
-        Ok(e) if e.pending_status.as_deref() == Some("submitted") => {
+        Ok(e) if e.pending_status == Some(PendingStatus::Submitted) => {
             Ok(see_other("/dashboard?done=enterprise_held"))
         }
         Ok(_) => Ok(see_other("/dashboard?done=enterprise_saved")),

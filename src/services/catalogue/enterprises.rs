@@ -1,18 +1,19 @@
 //! Enterprises: registering, editing (held for the centre once public), vetting and members.
 
 use super::{
-    Decision, EnterpriseView, Lookup, Manages, enterprise_input, free_slug, manages, memberships,
-    patched, require_manage, with_logo, with_logos,
+    Decision, EnterpriseView, Lookup, Manages, enterprise_input, manages, memberships, patched,
+    require_manage, with_logo, with_logos,
 };
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
+use crate::db::{free_slug, unique_violation};
 use crate::domain::Code;
 use crate::domain::{
-    Certification, EnterpriseFields, EnterpriseInput, Invalid, ProductStatus, Role,
+    Certification, EnterpriseFields, EnterpriseInput, Invalid, PendingStatus, ProductStatus, Role,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::media;
-use crate::services::{Actor, audit, now, search_sync, unique_violation};
+use crate::services::{Actor, audit, now, search_sync};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -28,7 +29,7 @@ pub(super) async fn published_count(
 ) -> AppResult<u64> {
     Ok(product::Entity::find()
         .filter(product::Column::EnterpriseId.eq(enterprise_id))
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .count(db)
         .await?)
 }
@@ -84,13 +85,13 @@ pub async fn create_enterprise(
     } else if let Some(uid) = member_user_id {
         let u = user::Entity::find_by_id(uid).one(db).await?;
         match u {
-            Some(u) if u.role == Role::Producer.as_str() => Some(uid),
+            Some(u) if u.role == Role::Producer => Some(uid),
             _ => return Err(Invalid::one("member_user_id", Code::MemberNotProducer).into()),
         }
     } else {
         None
     };
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let slug =
         free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
     let at = now();
@@ -174,11 +175,7 @@ pub(crate) async fn lock_enterprise(
     txn: &sea_orm::DatabaseTransaction,
     id: i32,
 ) -> AppResult<enterprise::Model> {
-    let mut select = enterprise::Entity::find_by_id(id);
-    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        select = select.lock(sea_orm::sea_query::LockType::Update);
-    }
-    select.one(txn).await?.ok_or(AppError::NotFound)
+    crate::db::lock::<enterprise::Entity>(txn, id).await
 }
 
 /// Whether a member's change to this enterprise waits for the centre: once it is public
@@ -202,7 +199,7 @@ pub async fn update_enterprise(
     id: i32,
     patch: &Value,
 ) -> AppResult<EnterpriseView> {
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let current = lock_enterprise(&txn, id).await?;
     let Some(proof) = manages(&txn, actor, id).await? else {
         return Err(if actor.user().is_none() {
@@ -237,7 +234,7 @@ pub async fn update_enterprise(
             } else {
                 Some(serde_json::to_string(&input).map_err(anyhow::Error::new)?)
             });
-            active.pending_status = Set(Some("submitted".into()));
+            active.pending_status = Set(Some(PendingStatus::Submitted));
             active.submitted_at = Set(Some(now()));
         }
         active.pending_reason = Set(None);
@@ -297,9 +294,9 @@ pub async fn review_enterprise(
 ) -> AppResult<EnterpriseView> {
     let (version, reason) = review_terms(actor, decision, version, reason)?;
     let db = &state.db;
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let current = lock_enterprise(&txn, id).await?;
-    if current.pending_status.as_deref() != Some("submitted") {
+    if current.pending_status != Some(PendingStatus::Submitted) {
         return Err(AppError::state(Code::EnterpriseNothingToReview));
     }
     if current.version != version {
@@ -322,7 +319,7 @@ pub async fn review_enterprise(
             replaced = media::approve_pending_logo(&txn, id).await?;
         }
         Decision::Reject => {
-            active.pending_status = Set(Some("rejected".into()));
+            active.pending_status = Set(Some(PendingStatus::Rejected));
             active.pending_reason = Set(reason.clone());
         }
     }
@@ -447,7 +444,9 @@ pub async fn list_enterprises(
         }
         EnterpriseScope::Review => {
             actor.require_staff()?;
-            query = query.filter(enterprise::Column::PendingStatus.eq("submitted"));
+            query = query.filter(
+                enterprise::Column::PendingStatus.eq(crate::domain::PendingStatus::Submitted),
+            );
         }
         EnterpriseScope::Mine => {
             let me = actor.user().ok_or(AppError::Unauthenticated)?;
@@ -489,7 +488,7 @@ pub(super) async fn published_counts(
         .column(product::Column::EnterpriseId)
         .column_as(product::Column::Id.count(), "n")
         .filter(product::Column::EnterpriseId.is_in(ids))
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .group_by(product::Column::EnterpriseId)
         .into_tuple()
         .all(db)
@@ -516,7 +515,7 @@ pub async fn add_member(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    if u.role != Role::Producer.as_str() {
+    if u.role != Role::Producer {
         return Err(Invalid::one("user_id", Code::MemberNotProducer).into());
     }
     if enterprise_member::Entity::find_by_id((enterprise_id, user_id))
@@ -526,7 +525,7 @@ pub async fn add_member(
     {
         return Ok(());
     }
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     enterprise_member::ActiveModel {
         enterprise_id: Set(enterprise_id),
         user_id: Set(user_id),

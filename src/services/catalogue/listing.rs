@@ -67,8 +67,8 @@ pub async fn list_products(
         show_pending = true;
         cond = cond.add(
             Condition::any()
-                .add(product::Column::Status.eq(ProductStatus::Submitted.as_str()))
-                .add(product::Column::PendingStatus.eq("submitted")),
+                .add(product::Column::Status.eq(ProductStatus::Submitted))
+                .add(product::Column::PendingStatus.eq(crate::domain::PendingStatus::Submitted)),
         );
         order = (product::Column::SubmittedAt, sea_orm::Order::Asc);
     } else if mine || filter.status.is_some() {
@@ -77,7 +77,7 @@ pub async fn list_products(
         if let Some(status) = &filter.status {
             let s =
                 ProductStatus::parse(status).ok_or(Invalid::one("status", Code::StatusUnknown))?;
-            cond = cond.add(product::Column::Status.eq(s.as_str()));
+            cond = cond.add(product::Column::Status.eq(s));
         }
         if !me.role.is_staff() || mine {
             cond = cond.add(
@@ -92,7 +92,7 @@ pub async fn list_products(
         }
         order = (product::Column::UpdatedAt, sea_orm::Order::Desc);
     } else {
-        cond = cond.add(product::Column::Status.eq(ProductStatus::Published.as_str()));
+        cond = cond.add(product::Column::Status.eq(ProductStatus::Published));
         order = (product::Column::PublishedAt, sea_orm::Order::Desc);
     }
     if let Some(slug) = filter.category.as_deref().filter(|s| !s.is_empty()) {
@@ -151,7 +151,7 @@ pub async fn published_views(
 ) -> AppResult<Vec<ProductView>> {
     let rows = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.to_vec()))
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .all(db)
         .await?;
     views(db, reference, rows, false).await
@@ -248,7 +248,7 @@ pub async fn newest_products(
         query = query.filter(product::Column::EnterpriseId.eq(id));
     }
     let rows = query
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .order_by_desc(product::Column::PublishedAt)
         .order_by_desc(product::Column::Id)
         .limit(limit)
@@ -266,7 +266,7 @@ pub async fn category_counts(
         .select_only()
         .column(product::Column::CategoryId)
         .column_as(product::Column::Id.count(), "n")
-        .filter(product::Column::Status.eq(ProductStatus::Published.as_str()))
+        .filter(product::Column::Status.eq(ProductStatus::Published))
         .group_by(product::Column::CategoryId)
         .into_tuple()
         .all(db)

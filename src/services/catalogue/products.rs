@@ -1,18 +1,19 @@
 //! Products: creating, editing, submitting, vetting and unpublishing.
 
-use super::{
-    Lookup, ProductView, can_manage, fields_of, free_slug, patched, review_terms, with_media_one,
-};
+use super::{Lookup, ProductView, can_manage, fields_of, patched, review_terms, with_media_one};
 use crate::db::entities::{enterprise, product};
+use crate::db::free_slug;
 use crate::db::reference::Reference;
 use crate::domain::product::join_months;
-use crate::domain::{Certification, Code, Invalid, ProductFields, ProductInput, ProductStatus};
+use crate::domain::{
+    Certification, Code, Invalid, PendingStatus, ProductFields, ProductInput, ProductStatus,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::media;
 use crate::services::{Actor, audit, now, search_sync};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -27,8 +28,8 @@ pub(super) fn apply_fields(
     active.name = Set(fields.name.clone());
     active.category_id = Set(category_id);
     active.brand = Set(fields.brand.clone());
-    active.packaging_status = Set(fields.packaging_status.as_str().into());
-    active.tm_status = Set(tm.status.as_str().into());
+    active.packaging_status = Set(fields.packaging_status);
+    active.tm_status = Set(tm.status);
     active.tm_kind = Set(tm.kind.map(|k| k.as_str().into()));
     active.tm_number = Set(tm.number.clone());
     active.tm_filed_on = Set(tm.filed_on);
@@ -58,34 +59,27 @@ pub(super) async fn load_product(
     db: &impl ConnectionTrait,
     id: i32,
 ) -> AppResult<(product::Model, enterprise::Model)> {
-    load_product_with(db, id, false).await
+    let p = product::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    with_enterprise(db, p).await
 }
 
-/// Reads a product for a change inside `txn`: on PostgreSQL its row stays locked until the
-/// transaction ends, so the change builds on what is stored now and not on what another
-/// request is replacing (SQLite's write transaction already holds the whole database).
+/// Reads a product for a change inside `txn`, its row locked until the transaction ends, so
+/// the change builds on what is stored now and not on what another request is replacing.
 pub(crate) async fn lock_product(
     txn: &sea_orm::DatabaseTransaction,
     id: i32,
 ) -> AppResult<(product::Model, enterprise::Model)> {
-    load_product_with(
-        txn,
-        id,
-        txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres,
-    )
-    .await
+    let p = crate::db::lock::<product::Entity>(txn, id).await?;
+    with_enterprise(txn, p).await
 }
 
-pub(super) async fn load_product_with(
+async fn with_enterprise(
     db: &impl ConnectionTrait,
-    id: i32,
-    for_update: bool,
+    p: product::Model,
 ) -> AppResult<(product::Model, enterprise::Model)> {
-    let mut select = product::Entity::find_by_id(id);
-    if for_update {
-        select = select.lock(sea_orm::sea_query::LockType::Update);
-    }
-    let p = select.one(db).await?.ok_or(AppError::NotFound)?;
     let e = enterprise::Entity::find_by_id(p.enterprise_id)
         .one(db)
         .await?
@@ -121,7 +115,7 @@ pub(super) async fn may_change(
     e: enterprise::Model,
 ) -> AppResult<(product::Model, enterprise::Model)> {
     if !can_manage(db, actor, e.id).await? {
-        if p.status != ProductStatus::Published.as_str() {
+        if p.status != ProductStatus::Published {
             return Err(AppError::NotFound);
         }
         return Err(if actor.user().is_none() {
@@ -154,13 +148,13 @@ pub async fn create_product(
     }
     let fields = ProductFields::parse(input)?;
     let category_id = category_id(reference, &fields)?;
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let slug = free_slug::<product::Entity>(&txn, &fields.name, product::Column::Slug).await?;
     let at = now();
     let mut active = product::ActiveModel {
         enterprise_id: Set(e.id),
         slug: Set(slug),
-        status: Set(ProductStatus::Draft.as_str().into()),
+        status: Set(ProductStatus::Draft),
         rejection_reason: Set(None),
         pending: Set(None),
         pending_status: Set(None),
@@ -206,24 +200,24 @@ pub(crate) fn note_change(
 ) -> bool {
     active.version = Set(p.version + 1);
     active.updated_at = Set(now());
-    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let status = p.status;
     match change {
         Change::Edit if status == ProductStatus::Submitted => {
-            active.status = Set(ProductStatus::Draft.as_str().into());
+            active.status = Set(ProductStatus::Draft);
             true
         }
         Change::Edit
             if status == ProductStatus::Published
-                && p.pending_status.as_deref() == Some("submitted") =>
+                && p.pending_status == Some(PendingStatus::Submitted) =>
         {
-            active.pending_status = Set(Some("draft".into()));
+            active.pending_status = Set(Some(PendingStatus::Draft));
             true
         }
         Change::Photos { held: true }
             if status == ProductStatus::Published
-                && matches!(p.pending_status.as_deref(), None | Some("rejected")) =>
+                && matches!(p.pending_status, None | Some(PendingStatus::Rejected)) =>
         {
-            active.pending_status = Set(Some("draft".into()));
+            active.pending_status = Set(Some(PendingStatus::Draft));
             active.pending_reason = Set(None);
             false
         }
@@ -251,9 +245,9 @@ pub async fn update_product(
     id: i32,
     patch: &Value,
 ) -> AppResult<(ProductView, bool)> {
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (p, e) = product_for_change_locked(&txn, actor, id).await?;
-    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let status = p.status;
     let live = fields_of(&p, reference);
     // Edits build on the pending version when there is one.
     let base: ProductInput = match (&p.pending, status) {
@@ -279,7 +273,7 @@ pub async fn update_product(
             active.pending = Set(Some(
                 serde_json::to_string(&fields.to_input()).map_err(anyhow::Error::new)?,
             ));
-            active.pending_status = Set(Some("draft".into()));
+            active.pending_status = Set(Some(PendingStatus::Draft));
             active.pending_reason = Set(None);
         }
     } else {
@@ -309,9 +303,8 @@ pub async fn delete_product(
     actor: &Actor,
     id: i32,
 ) -> AppResult<()> {
-    let db = &state.db;
-    let (p, _) = product_for_change(db, actor, id).await?;
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
+    let (p, _) = product_for_change_locked(&txn, actor, id).await?;
     let (photos, documents) = media::product_media(&txn, id).await?;
     crate::db::entities::photo::Entity::delete_many()
         .filter(crate::db::entities::photo::Column::ProductId.eq(id))
@@ -344,23 +337,28 @@ pub async fn submit_product(
     actor: &Actor,
     id: i32,
 ) -> AppResult<ProductView> {
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (p, e) = product_for_change_locked(&txn, actor, id).await?;
-    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let status = p.status;
     let mut active: product::ActiveModel = p.clone().into();
     let what = if status.can_submit() {
-        active.status = Set(ProductStatus::Submitted.as_str().into());
+        active.status = Set(ProductStatus::Submitted);
         "product"
     } else if status == ProductStatus::Published
-        && matches!(p.pending_status.as_deref(), Some("draft" | "rejected"))
+        && matches!(
+            p.pending_status,
+            Some(PendingStatus::Draft | PendingStatus::Rejected)
+        )
     {
-        active.pending_status = Set(Some("submitted".into()));
+        active.pending_status = Set(Some(PendingStatus::Submitted));
         active.pending_reason = Set(None);
         "changes"
     } else {
         return Err(AppError::state(match status {
             ProductStatus::Submitted => Code::ProductAlreadySubmitted,
-            _ if p.pending_status.as_deref() == Some("submitted") => Code::ProductAlreadySubmitted,
+            _ if p.pending_status == Some(PendingStatus::Submitted) => {
+                Code::ProductAlreadySubmitted
+            }
             _ => Code::ProductNothingToSubmit,
         }));
     };
@@ -399,11 +397,11 @@ pub async fn review_product(
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
     let (version, reason) = review_terms(actor, decision, version, reason)?;
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let (p, e) = lock_product(&txn, id).await?;
-    let status = ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Draft);
+    let status = p.status;
     let changes_waiting =
-        status == ProductStatus::Published && p.pending_status.as_deref() == Some("submitted");
+        status == ProductStatus::Published && p.pending_status == Some(PendingStatus::Submitted);
     if status != ProductStatus::Submitted && !changes_waiting {
         return Err(AppError::state(Code::ProductNothingToReview));
     }
@@ -413,12 +411,12 @@ pub async fn review_product(
     let mut active: product::ActiveModel = p.clone().into();
     match (decision, changes_waiting) {
         (Decision::Approve, false) => {
-            active.status = Set(ProductStatus::Published.as_str().into());
+            active.status = Set(ProductStatus::Published);
             active.rejection_reason = Set(None);
             active.published_at = Set(Some(now()));
         }
         (Decision::Reject, false) => {
-            active.status = Set(ProductStatus::Rejected.as_str().into());
+            active.status = Set(ProductStatus::Rejected);
             active.rejection_reason = Set(reason.clone());
         }
         (Decision::Approve, true) => {
@@ -434,7 +432,7 @@ pub async fn review_product(
             active.pending_reason = Set(None);
         }
         (Decision::Reject, true) => {
-            active.pending_status = Set(Some("rejected".into()));
+            active.pending_status = Set(Some(PendingStatus::Rejected));
             active.pending_reason = Set(reason.clone());
         }
     }
@@ -482,14 +480,14 @@ pub async fn unpublish_product(
     let Some(reason) = crate::domain::optional_text(reason, "reason", 1000)? else {
         return Err(Invalid::one("reason", Code::ReviewReasonRequired).into());
     };
-    if p.status != ProductStatus::Published.as_str() {
+    if p.status != ProductStatus::Published {
         return Err(AppError::state(Code::ProductNotPublished));
     }
     let mut active: product::ActiveModel = p.into();
-    active.status = Set(ProductStatus::Unpublished.as_str().into());
+    active.status = Set(ProductStatus::Unpublished);
     active.rejection_reason = Set(Some(reason.clone()));
     active.updated_at = Set(now());
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -526,7 +524,7 @@ pub async fn get_product(
         .await?
         .ok_or(AppError::NotFound)?;
     let manages = can_manage(db, actor, e.id).await?;
-    if p.status != ProductStatus::Published.as_str() && !manages {
+    if p.status != ProductStatus::Published && !manages {
         return Err(AppError::NotFound);
     }
     with_media_one(db, ProductView::new(&p, &e, reference, manages)).await

@@ -6,8 +6,8 @@ use crate::db::reference::Reference;
 use crate::domain::Code;
 use crate::domain::product::split_months;
 use crate::domain::{
-    Certification, EnterpriseInput, LegalForm, Ocop, PackagingStatus, PriceRange, ProductFields,
-    ProductInput, ProductStatus, Trademark, TrademarkKind, TrademarkStatus,
+    Certification, EnterpriseInput, LegalForm, Ocop, PackagingStatus, PendingStatus, PriceRange,
+    ProductFields, ProductInput, ProductStatus, Trademark, TrademarkKind, TrademarkStatus,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::media::PhotoView;
@@ -50,7 +50,7 @@ pub struct EnterpriseView {
     pub pending_changes: Option<EnterpriseInput>,
     /// `submitted` or `rejected`, while an edit waits (members and staff).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_status: Option<String>,
+    pub pending_status: Option<PendingStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_reason: Option<String>,
     /// A new logo waiting for the centre (members and staff).
@@ -78,6 +78,11 @@ impl EnterpriseContact {
 }
 
 impl EnterpriseView {
+    /// A member's edit waits for the centre.
+    pub fn edit_held(&self) -> bool {
+        self.pending_status == Some(PendingStatus::Submitted)
+    }
+
     /// The view of an enterprise; its contact only with the proof that the viewer
     /// manages it.
     pub(super) fn new(
@@ -121,7 +126,7 @@ impl EnterpriseView {
                     .as_deref()
                     .and_then(|p| serde_json::from_str(p).ok()),
             ),
-            pending_status: manages.and(m.pending_status.clone()),
+            pending_status: manages.and(m.pending_status),
             pending_reason: manages.and(m.pending_reason.clone()),
             pending_logo: None,
             created_at: m.created_at,
@@ -202,7 +207,7 @@ pub struct ProductView {
     pub pending_changes: Option<ProductInput>,
     /// `draft`, `submitted` or `rejected`, when there are pending changes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_status: Option<String>,
+    pub pending_status: Option<PendingStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_reason: Option<String>,
     /// Incremented by every change; a review names the version it decides on.
@@ -228,7 +233,7 @@ impl ProductView {
             id: m.id,
             slug: m.slug.clone(),
             url: format!("/san-pham/{}", m.slug),
-            status: ProductStatus::parse(&m.status).unwrap_or(ProductStatus::Draft),
+            status: m.status,
             rejection_reason: if show_pending {
                 m.rejection_reason.clone()
             } else {
@@ -246,11 +251,9 @@ impl ProductView {
             category_name_vi: category.map(|c| c.name_vi.clone()).unwrap_or_default(),
             category_name_en: category.map(|c| c.name_en.clone()).unwrap_or_default(),
             brand: m.brand.clone(),
-            packaging_status: PackagingStatus::parse(&m.packaging_status)
-                .unwrap_or(PackagingStatus::None),
+            packaging_status: m.packaging_status,
             trademark: TrademarkView {
-                status: TrademarkStatus::parse(&m.tm_status)
-                    .unwrap_or(TrademarkStatus::Unregistered),
+                status: m.tm_status,
                 kind: m.tm_kind.as_deref().and_then(TrademarkKind::parse),
                 number: m.tm_number.clone(),
                 filed_on: m.tm_filed_on,
@@ -281,11 +284,7 @@ impl ProductView {
             } else {
                 None
             },
-            pending_status: if show_pending {
-                m.pending_status.clone()
-            } else {
-                None
-            },
+            pending_status: if show_pending { m.pending_status } else { None },
             pending_reason: if show_pending {
                 m.pending_reason.clone()
             } else {
@@ -312,7 +311,16 @@ impl ProductView {
 
     pub fn in_review(&self) -> bool {
         self.status == ProductStatus::Submitted
-            || self.pending_status.as_deref() == Some("submitted")
+            || self.pending_status == Some(PendingStatus::Submitted)
+    }
+
+    /// The producer may send it, or its held changes, to the centre.
+    pub fn may_submit(&self) -> bool {
+        self.status.can_submit()
+            || matches!(
+                self.pending_status,
+                Some(PendingStatus::Draft | PendingStatus::Rejected)
+            )
     }
 }
 
@@ -325,10 +333,9 @@ pub fn fields_of(m: &product::Model, reference: &Reference) -> ProductFields {
             .map(|c| c.slug.clone())
             .unwrap_or_default(),
         brand: m.brand.clone(),
-        packaging_status: PackagingStatus::parse(&m.packaging_status)
-            .unwrap_or(PackagingStatus::None),
+        packaging_status: m.packaging_status,
         trademark: Trademark {
-            status: TrademarkStatus::parse(&m.tm_status).unwrap_or(TrademarkStatus::Unregistered),
+            status: m.tm_status,
             kind: m.tm_kind.as_deref().and_then(TrademarkKind::parse),
             number: m.tm_number.clone(),
             filed_on: m.tm_filed_on,

@@ -162,7 +162,7 @@ pub async fn get(state: &AppState, key: FairKey<'_>) -> AppResult<FairView> {
             .province(f.province_code)
             .map(|p| p.name.clone()),
         organiser: f.organiser,
-        status: FairStatus::parse(&f.status).unwrap_or(FairStatus::Planned),
+        status: f.status,
         description: f.description,
         exhibitors: views,
     })
@@ -200,7 +200,7 @@ pub async fn list(state: &AppState) -> AppResult<Vec<FairSummary>> {
             starts_on: f.starts_on,
             ends_on: f.ends_on,
             venue: f.venue,
-            status: FairStatus::parse(&f.status).unwrap_or(FairStatus::Planned),
+            status: f.status,
         })
         .collect())
 }

@@ -60,7 +60,7 @@ pub async fn results(state: &AppState, actor: &Actor, fair_id: i32) -> AppResult
             if r.source == RequestSource::Fair.as_str() {
                 row.leads += 1;
             }
-            if r.status == "closed_deal" {
+            if r.status == crate::domain::RequestStatus::ClosedDeal {
                 row.deals += 1;
                 row.deal_value_vnd += r.deal_value_vnd.unwrap_or(0);
             }

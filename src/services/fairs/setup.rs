@@ -3,10 +3,11 @@
 use super::{FairKey, FairView, get, load};
 use crate::context::AppState;
 use crate::db::entities::{enterprise, fair, fair_exhibitor, fair_product};
+use crate::db::{unique_violation, write_txn};
 use crate::domain::fair::parse_booth;
 use crate::domain::{Code, FairFields, FairInput, Invalid, text};
 use crate::error::{AppError, AppResult};
-use crate::services::{Actor, audit, now, unique_violation, write_txn};
+use crate::services::{Actor, audit, now};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -47,7 +48,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: &FairInput) -> AppRe
         venue: Set(fields.venue),
         province_code: Set(fields.province_code),
         organiser: Set(fields.organiser),
-        status: Set(fields.status.as_str().into()),
+        status: Set(fields.status),
         description: Set(fields.description),
         created_at: Set(at),
         updated_at: Set(at),
@@ -87,7 +88,10 @@ pub async fn update(
         venue: input.venue.clone().or(Some(current.venue.clone())),
         province_code: input.province_code.or(Some(current.province_code)),
         organiser: input.organiser.clone().or(Some(current.organiser.clone())),
-        status: input.status.clone().or(Some(current.status.clone())),
+        status: input
+            .status
+            .clone()
+            .or(Some(current.status.as_str().to_string())),
         description: input
             .description
             .clone()
@@ -103,7 +107,7 @@ pub async fn update(
     active.venue = Set(fields.venue);
     active.province_code = Set(fields.province_code);
     active.organiser = Set(fields.organiser);
-    active.status = Set(fields.status.as_str().into());
+    active.status = Set(fields.status);
     active.description = Set(fields.description);
     active.updated_at = Set(now());
     active.update(&txn).await?;
@@ -138,7 +142,10 @@ pub(super) async fn products_of(
 ) -> AppResult<Vec<i32>> {
     let published: Vec<i32> = crate::db::entities::product::Entity::find()
         .filter(crate::db::entities::product::Column::EnterpriseId.eq(enterprise_id))
-        .filter(crate::db::entities::product::Column::Status.eq("published"))
+        .filter(
+            crate::db::entities::product::Column::Status
+                .eq(crate::domain::ProductStatus::Published),
+        )
         .order_by_asc(crate::db::entities::product::Column::Id)
         .all(db)
         .await?

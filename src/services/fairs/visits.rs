@@ -2,9 +2,10 @@
 //! new browsers held back per address so that a script cannot inflate the numbers.
 
 use crate::db::entities::{fair, fair_hit, fair_visitor};
+use crate::db::write_txn;
 use crate::domain::Code;
 use crate::error::{AppError, AppResult};
-use crate::services::{now, write_txn};
+use crate::services::now;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 

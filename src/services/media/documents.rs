@@ -178,7 +178,7 @@ pub async fn add_document(
     .await?;
     let file_name = safe_file_name(file_name, file_kind);
     let saved = async {
-        let txn = crate::services::write_txn(&state.db).await?;
+        let txn = crate::db::write_txn(&state.db).await?;
         let row = document::ActiveModel {
             enterprise_id: Set(enterprise_id),
             product_id: Set(input.product_id),
@@ -285,7 +285,7 @@ pub(super) async fn document_for(
 
 pub async fn delete_document(state: &AppState, actor: &Actor, id: i32) -> AppResult<()> {
     let d = document_for(&state.db, actor, id).await?;
-    let txn = crate::services::write_txn(&state.db).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
     document::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -319,7 +319,7 @@ pub async fn verify_document(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let txn = crate::services::write_txn(db).await?;
+    let txn = crate::db::write_txn(db).await?;
     let mut active: document::ActiveModel = d.clone().into();
     active.verified_at = Set(verified.then(now));
     active.verified_by = Set(if verified { actor.id() } else { None });

@@ -3,6 +3,7 @@
 use super::{photo_view, process, release_photos, require_manage, store_photo};
 use crate::context::AppState;
 use crate::db::entities::{enterprise, photo};
+use crate::domain::PendingStatus;
 use crate::domain::photo::PhotoView;
 use crate::error::{AppError, AppResult};
 use crate::services::{Actor, audit, now};
@@ -91,7 +92,7 @@ pub async fn set_logo(
     require_manage(&state.db, actor, enterprise_id).await?;
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
-    let txn = crate::services::write_txn(&state.db).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
     let e = crate::services::catalogue::lock_enterprise(&txn, enterprise_id).await?;
     // A member's new logo for a public enterprise waits for the centre beside the old one;
     // otherwise it replaces it at once.
@@ -115,7 +116,7 @@ pub async fn set_logo(
     changed.version = Set(e.version + 1);
     changed.updated_at = Set(now());
     if held {
-        changed.pending_status = Set(Some("submitted".into()));
+        changed.pending_status = Set(Some(PendingStatus::Submitted));
         changed.pending_reason = Set(None);
         changed.submitted_at = Set(Some(now()));
     }
@@ -157,7 +158,7 @@ pub async fn set_logo(
 
 pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) -> AppResult<()> {
     require_manage(&state.db, actor, enterprise_id).await?;
-    let txn = crate::services::write_txn(&state.db).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
     let e = crate::services::catalogue::lock_enterprise(&txn, enterprise_id).await?;
     let old = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
@@ -175,7 +176,7 @@ pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) ->
     // A decision staff were about to take on the removed logo no longer applies.
     let mut changed: enterprise::ActiveModel = e.clone().into();
     changed.version = Set(e.version + 1);
-    if e.pending.is_none() && e.pending_status.as_deref() == Some("submitted") {
+    if e.pending.is_none() && e.pending_status == Some(PendingStatus::Submitted) {
         changed.pending_status = Set(None);
     }
     changed.update(&txn).await?;

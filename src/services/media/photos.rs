@@ -4,7 +4,7 @@ use super::{MAX_PHOTOS, process, release_photos, store_photo};
 use crate::context::AppState;
 use crate::db::entities::{document, photo, product};
 use crate::domain::photo::PhotoView;
-use crate::domain::{Code, Invalid, ProductStatus};
+use crate::domain::{Code, Invalid, PendingStatus, ProductStatus};
 use crate::error::{AppError, AppResult};
 use crate::media::{self};
 use crate::services::catalogue::{
@@ -83,7 +83,7 @@ pub async fn list_product_photos(
         .await?
         .ok_or(AppError::NotFound)?;
     let manager = can_manage(&state.db, actor, p.enterprise_id).await?;
-    if p.status != ProductStatus::Published.as_str() && !manager {
+    if p.status != ProductStatus::Published && !manager {
         return Err(AppError::NotFound);
     }
     Ok(visible(
@@ -93,21 +93,6 @@ pub async fn list_product_photos(
             .unwrap_or_default(),
         manager,
     ))
-}
-
-/// Locks the product's row for the rest of the transaction, so that concurrent photo
-/// changes of one product (positions, the cover) apply one after the other on PostgreSQL.
-/// SQLite has one writer at a time anyway.
-pub(super) async fn lock_product(txn: &impl ConnectionTrait, product_id: i32) -> AppResult<()> {
-    product::Entity::update_many()
-        .col_expr(
-            product::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(now()),
-        )
-        .filter(product::Column::Id.eq(product_id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 pub(super) fn clean_alt(alt: Option<&str>, fallback: &str) -> String {
@@ -147,11 +132,11 @@ pub async fn add_product_photo(
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
     let saved = async {
-        let txn = crate::services::write_txn(&state.db).await?;
+        let txn = crate::db::write_txn(&state.db).await?;
         let (p, _) = product_for_change_locked(&txn, actor, product_id).await?;
         // A photo added to a published listing by its producer waits for the centre, like
         // an edit; staff adding one is the centre's own decision.
-        let held = p.status == ProductStatus::Published.as_str() && !actor.is_staff();
+        let held = p.status == ProductStatus::Published && !actor.is_staff();
         let position = photo::Entity::find()
             .filter(photo::Column::ProductId.eq(product_id))
             .count(&txn)
@@ -226,9 +211,8 @@ pub async fn reorder_product_photos(
     product_id: i32,
     order: &[i32],
 ) -> AppResult<Vec<PhotoView>> {
-    product_for_change(&state.db, actor, product_id).await?;
-    let txn = crate::services::write_txn(&state.db).await?;
-    lock_product(&txn, product_id).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
+    product_for_change_locked(&txn, actor, product_id).await?;
     let rows = photo::Entity::find()
         .filter(photo::Column::ProductId.eq(product_id))
         .all(&txn)
@@ -320,8 +304,7 @@ pub async fn delete_product_photo(
     product_id: i32,
     photo_id: i32,
 ) -> AppResult<()> {
-    product_for_change(&state.db, actor, product_id).await?;
-    let txn = crate::services::write_txn(&state.db).await?;
+    let txn = crate::db::write_txn(&state.db).await?;
     let (p, _) = product_for_change_locked(&txn, actor, product_id).await?;
     let row = photo::Entity::find_by_id(photo_id)
         .filter(photo::Column::ProductId.eq(product_id))
@@ -346,7 +329,10 @@ pub async fn delete_product_photo(
     let mut active: product::ActiveModel = p.clone().into();
     note_change(&mut active, &p, Change::Photos { held: false });
     if p.pending.is_none()
-        && matches!(p.pending_status.as_deref(), Some("draft" | "submitted"))
+        && matches!(
+            p.pending_status,
+            Some(PendingStatus::Draft | PendingStatus::Submitted)
+        )
         && crate::services::catalogue::held_photos(&txn, product_id).await? == 0
     {
         // The held photo was all that waited.

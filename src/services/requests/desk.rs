@@ -11,13 +11,12 @@ use super::{
 };
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
-use crate::domain::{
-    Code, Invalid, Outcome, OutcomeInput, RejectReason, RequestStatus, Role, long_text,
-};
+use crate::db::unique_violation;
+use crate::domain::{Code, Invalid, Outcome, OutcomeInput, RejectReason, RequestStatus, long_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now, unique_violation};
+use crate::services::{Actor, now};
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -112,7 +111,7 @@ pub async fn assign(
             let u = user::Entity::find_by_id(uid)
                 .one(&txn)
                 .await?
-                .filter(|u| Role::parse(&u.role).is_some_and(Role::is_staff))
+                .filter(|u| u.role.is_staff())
                 .ok_or_else(|| Invalid::one("user_id", Code::RequestAssigneeNotStaff))?;
             Some(u)
         }

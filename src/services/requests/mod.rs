@@ -21,16 +21,16 @@ pub use submit::*;
 pub use suggest::{Suggestion, suggestions};
 pub use view::*;
 
-use sea_orm::sea_query::LockType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
 };
 
 use super::notify;
-use super::{Actor, now, write_txn};
+use super::{Actor, now};
 use crate::context::AppState;
 use crate::db::entities::{enterprise_member, request, request_event, request_match};
+use crate::db::write_txn;
 use crate::domain::{Code, RequestStatus, string_enum};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -93,14 +93,10 @@ impl Viewer {
     }
 }
 
-/// Reads a request for an update: on PostgreSQL the row stays locked until the transaction
-/// ends, so two staff acting at once apply one after the other.
+/// Reads a request for an update, its row locked until the transaction ends, so two staff
+/// acting at once apply one after the other.
 pub(crate) async fn lock(txn: &DatabaseTransaction, id: i32) -> AppResult<request::Model> {
-    let mut select = request::Entity::find_by_id(id);
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        select = select.lock(LockType::Update);
-    }
-    select.one(txn).await?.ok_or(AppError::NotFound)
+    crate::db::lock::<request::Entity>(txn, id).await
 }
 
 /// Who the actor is to this request; `NotFound` when they may not know it exists.
@@ -223,8 +219,8 @@ pub(crate) async fn record(
         kind: Set(event.kind.as_str().into()),
         audience: Set(event.audience.as_str().into()),
         enterprise_id: Set(event.enterprise_id),
-        from_status: Set(event.from.map(|s| s.as_str().to_string())),
-        to_status: Set(event.to.map(|s| s.as_str().to_string())),
+        from_status: Set(event.from),
+        to_status: Set(event.to),
         body: Set(event.body.to_string()),
         ..Default::default()
     }
@@ -253,7 +249,7 @@ pub(crate) async fn change_status(
         return Err(AppError::state(Code::RequestTransition));
     }
     let mut active: request::ActiveModel = req.clone().into();
-    active.status = Set(to.as_str().into());
+    active.status = Set(to);
     if !to.is_open() {
         active.closed_at = Set(Some(now()));
     }
@@ -270,7 +266,7 @@ pub(crate) async fn change_status(
 }
 
 pub(crate) fn status_of(req: &request::Model) -> RequestStatus {
-    RequestStatus::parse(&req.status).unwrap_or(RequestStatus::Submitted)
+    req.status
 }
 
 /// Open requests untouched for longer than this are overdue.

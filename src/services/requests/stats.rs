@@ -142,7 +142,7 @@ pub async fn stats(
     if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
         let kind =
             RequestKind::parse(kind).ok_or_else(|| Invalid::one("kind", Code::ChoiceInvalid))?;
-        select = select.filter(request::Column::Kind.eq(kind.as_str()));
+        select = select.filter(request::Column::Kind.eq(kind));
     }
     let rows = select.all(&state.db).await?;
 
@@ -159,7 +159,7 @@ pub async fn stats(
     let (mut open, mut overdue, mut closed, mut deals, mut value) = (0, 0, 0, 0, 0i64);
     for r in &rows {
         let status = status_of(r);
-        *by_kind.entry(r.kind.clone()).or_insert(0) += 1;
+        *by_kind.entry(r.kind.as_str().to_string()).or_insert(0) += 1;
         *by_status.entry(status.as_str().to_string()).or_insert(0) += 1;
         if status.is_open() {
             open += 1;

@@ -9,13 +9,14 @@ use super::{
 };
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request};
+use crate::db::{unique_violation, write_txn};
 use crate::domain::{
     Code, GuestContact, Invalid, RequestFields, RequestInput, RequestStatus, today,
 };
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now, throttle, unique_violation, write_txn};
+use crate::services::{Actor, now, throttle};
 
 /// Guests may send this many requests an hour from one address…
 pub const GUEST_REQUESTS_PER_HOUR: u32 = 3;
@@ -102,7 +103,7 @@ pub(super) async fn resolve(
     let db = &state.db;
     if let Some(pid) = fields.product_id {
         match product::Entity::find_by_id(pid).one(db).await? {
-            Some(p) if p.status == "published" => {
+            Some(p) if p.status == crate::domain::ProductStatus::Published => {
                 fields.enterprise_id.get_or_insert(p.enterprise_id);
                 if fields.category.is_none()
                     && let Some(c) = state.reference.category(p.category_id)
@@ -217,8 +218,8 @@ pub async fn submit(
     let staff_taken = guest.is_some() && (actor.is_staff() || submission.on_behalf);
     let txn = write_txn(db).await?;
     let inserted = request::ActiveModel {
-        kind: Set(fields.kind.as_str().into()),
-        status: Set(RequestStatus::Submitted.as_str().into()),
+        kind: Set(fields.kind),
+        status: Set(RequestStatus::Submitted),
         title: Set(fields.title.clone()),
         description: Set(fields.description.clone()),
         requester_id: Set(actor.id().filter(|_| !staff_taken)),

@@ -140,7 +140,7 @@ pub async fn suggestions(
         Vec::new()
     } else {
         product::Entity::find()
-            .filter(product::Column::Status.eq("published"))
+            .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
             .filter(condition)
             .limit(500)
             .all(db)

@@ -58,7 +58,8 @@ impl LinkRef {
         LinkRef {
             id: p.id,
             name: p.name.clone(),
-            url: (p.status == "published").then(|| format!("/san-pham/{}", p.slug)),
+            url: (p.status == crate::domain::ProductStatus::Published)
+                .then(|| format!("/san-pham/{}", p.slug)),
         }
     }
 }
@@ -383,9 +384,7 @@ pub async fn view_for(
         .filter(|e| visible_event(e))
         .map(|e| {
             let actor = e.actor_id.and_then(|id| users.get(&id));
-            let by_staff = actor.is_some_and(|u| {
-                crate::domain::Role::parse(&u.role).is_some_and(crate::domain::Role::is_staff)
-            });
+            let by_staff = actor.is_some_and(|u| u.role.is_staff());
             EventView {
                 id: e.id,
                 at: e.at,
@@ -402,8 +401,8 @@ pub async fn view_for(
                 kind: e.kind.clone(),
                 audience: e.audience.clone(),
                 enterprise_id: e.enterprise_id,
-                from_status: e.from_status.as_deref().and_then(RequestStatus::parse),
-                to_status: e.to_status.as_deref().and_then(RequestStatus::parse),
+                from_status: e.from_status,
+                to_status: e.to_status,
                 body: e.body.clone(),
             }
         })
@@ -486,7 +485,7 @@ pub async fn view_for(
     };
     Ok(RequestView {
         id: req.id,
-        kind: RequestKind::parse(&req.kind).unwrap_or(RequestKind::Linkage),
+        kind: req.kind,
         status,
         progress: progress_text,
         title: req.title.clone(),
@@ -738,7 +737,7 @@ pub async fn list(
     if let Some(kind) = filter.kind.as_deref().filter(|s| !s.trim().is_empty()) {
         let kind = RequestKind::parse(kind)
             .ok_or_else(|| crate::domain::Invalid::one("kind", Code::ChoiceInvalid))?;
-        select = select.filter(request::Column::Kind.eq(kind.as_str()));
+        select = select.filter(request::Column::Kind.eq(kind));
     }
     if me.role.is_staff() {
         match filter.assigned.as_deref().map(str::trim) {
@@ -812,7 +811,7 @@ pub async fn list(
             let connected = mine.iter().filter(|m| m.connected_at.is_some()).count();
             RequestSummary {
                 id: r.id,
-                kind: RequestKind::parse(&r.kind).unwrap_or(RequestKind::Linkage),
+                kind: r.kind,
                 status,
                 progress: progress(lang, status, forwarded, connected),
                 title: r.title.clone(),

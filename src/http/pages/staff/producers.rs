@@ -80,7 +80,7 @@ pub async fn create_producer(
             None => None,
         };
         if let Some(u) = &existing
-            && u.role != Role::Producer.as_str()
+            && u.role != Role::Producer
         {
             errors.push("producer_login", Code::MemberNotProducer);
         }
