@@ -132,7 +132,7 @@ async fn uploads(name: &str, storage: StorageConfig, count: usize, concurrency: 
     ketnoi::services::demo::load(&db).await.expect("demo");
     let storage = match storage {
         StorageConfig::Dir(_) => StorageConfig::Dir(dir.path().join("blobs")),
-        s3 => s3,
+        s3 @ StorageConfig::S3(_) => s3,
     };
     let state = ketnoi::app::build_state(
         db.clone(),
@@ -164,7 +164,7 @@ async fn uploads(name: &str, storage: StorageConfig, count: usize, concurrency: 
             .map(|i| bytes::Bytes::from(phone_photo(2048, 1536, i as u32 + 10)))
             .collect(),
     );
-    let mean = photos.iter().map(|p| p.len()).sum::<usize>() / count.max(1);
+    let mean = photos.iter().map(bytes::Bytes::len).sum::<usize>() / count.max(1);
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     let next = Arc::new(AtomicUsize::new(0));
@@ -224,7 +224,7 @@ fn main() {
     );
     runtime.block_on(uploads(
         "directory store",
-        StorageConfig::Dir(Default::default()),
+        StorageConfig::Dir(std::path::PathBuf::default()),
         count,
         concurrency,
     ));

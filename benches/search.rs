@@ -285,7 +285,7 @@ async fn measure(
     );
     line(&format!("{label} engine"), engine_times);
     line(&format!("{label} GET /api/v1/search"), api_times);
-    ratios.sort_by(|a, b| a.total_cmp(b));
+    ratios.sort_by(f64::total_cmp);
     println!(
         "{label}: API / engine time, median {:.2}, p95 {:.2}",
         ratios[ratios.len() / 2],

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::{Config, SearchConfig, StorageConfig};
+use crate::context::AppState;
 use crate::db::reference::Reference;
 use crate::search::SearchEngine;
 use crate::search::embedded::EmbeddedEngine;
@@ -13,8 +14,6 @@ use crate::search::meili::MeiliEngine;
 use crate::storage::BlobStore;
 use crate::storage::dir::DirStore;
 use crate::storage::s3::S3Store;
-
-pub use crate::context::AppState;
 
 /// Opens the configured object store; an S3 bucket is created when missing.
 pub async fn open_store(config: &StorageConfig) -> anyhow::Result<Arc<dyn BlobStore>> {
@@ -64,14 +63,15 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
     };
     // A search engine that does not answer must not hold up the start: the search worker
     // applies the synonyms once it does.
-    match tokio::time::timeout(
+    if let Ok(result) = tokio::time::timeout(
         STARTUP_SEARCH_WAIT,
         crate::services::synonyms::reload(&state),
     )
     .await
     {
-        Ok(result) => result.map_err(|e| anyhow::anyhow!("{e}"))?,
-        Err(_) => tracing::warn!("the search engine did not answer in time; synonyms follow later"),
+        result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    } else {
+        tracing::warn!("the search engine did not answer in time; synonyms follow later");
     }
     Ok(state)
 }

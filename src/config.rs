@@ -409,8 +409,7 @@ impl Default for Config {
             search: SearchConfig::InMemory,
             storage: StorageConfig::Dir(PathBuf::from("./data/blobs")),
             image_workers: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
+                .map_or(2, std::num::NonZero::get)
                 .clamp(1, 4),
             overdue_days: 3,
             smtp_url: None,

@@ -40,6 +40,7 @@ impl Lang {
             .find_map(|tag| Lang::parse(tag.split('-').next().unwrap_or("")))
     }
 
+    #[must_use]
     pub fn other(self) -> Lang {
         match self {
             Lang::Vi => Lang::En,

@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
                             match ketnoi::services::search_sync::enqueue_all(&state.db).await {
                                 Ok(n) => tracing::info!(products = n, "building the search index"),
                                 Err(e) => {
-                                    tracing::warn!(error = %e, "cannot queue the catalogue for search")
+                                    tracing::warn!(error = %e, "cannot queue the catalogue for search");
                                 }
                             }
                         }

@@ -160,7 +160,7 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
         i += 1;
         match marker {
             0xD9 => return Some(i),
-            0xD0..=0xD7 | 0x01 => continue,
+            0xD0..=0xD7 | 0x01 => {}
             _ => {
                 let len = u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]) as usize;
                 if len < 2 {

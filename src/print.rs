@@ -100,7 +100,7 @@ pub async fn pdf(
         br#"{"profile":{"default_content_setting_values":{"javascript":2}}}"#,
     )?;
     let page = url::Url::from_file_path(dir.path().join("index.html"))
-        .map_err(|_| PrintError::Failed("temporary path is not absolute".into()))?;
+        .map_err(|()| PrintError::Failed("temporary path is not absolute".into()))?;
     // A port bound here but never listened on: every connection to it is refused, and no
     // other process can take it while Chromium runs.
     let dead_end = tokio::net::TcpSocket::new_v4()

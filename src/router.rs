@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::api::{auth, catalogue, docs, fairs, requests, search, uploads};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{headers, pages, session, statics};

@@ -331,7 +331,7 @@ async fn product_lifecycle_from_draft_to_published() {
         public
             .json()
             .get("rejection_reason")
-            .is_none_or(|v| v.is_null())
+            .is_none_or(serde_json::Value::is_null)
     );
     let list = app
         .get("/api/v1/products?category=che-bien-nong-lam-san&province=19")

@@ -82,7 +82,9 @@ async fn engines() -> Vec<Box<dyn SearchEngine>> {
             engines.push(Box::new(meili));
         }
         Err(_) => {
-            eprintln!("SKIPPED: the Meilisearch contract run (set KETNOI_TEST_MEILI_URL to run it)")
+            eprintln!(
+                "SKIPPED: the Meilisearch contract run (set KETNOI_TEST_MEILI_URL to run it)"
+            );
         }
     }
     for e in &engines {

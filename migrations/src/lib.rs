@@ -47,7 +47,7 @@ pub(crate) async fn create_index(
     if unique {
         stmt.unique();
     }
-    manager.create_index(stmt.to_owned()).await
+    manager.create_index(stmt.clone()).await
 }
 
 pub struct Migrator;

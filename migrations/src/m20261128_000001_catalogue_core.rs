@@ -1,6 +1,13 @@
 //! Places, categories, accounts, sessions, enterprises, products and the audit trail.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer_null, date_null, integer, integer_null, pk_auto, small_integer_null, string,
+        string_null, string_uniq, text, text_null, timestamp_with_time_zone,
+        timestamp_with_time_zone_null,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -20,7 +27,7 @@ fn index(table: &str, cols: &[&str]) -> IndexCreateStatement {
     for col in cols {
         stmt.col(Alias::new(*col));
     }
-    stmt.to_owned()
+    stmt.clone()
 }
 
 #[async_trait::async_trait]

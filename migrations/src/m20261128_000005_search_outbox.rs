@@ -1,7 +1,10 @@
 //! The search outbox: one row per change to a searchable record, written in the same
 //! transaction as the change and drained into the search engine by a background worker.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{integer, pk_auto, text_null, timestamp_with_time_zone},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

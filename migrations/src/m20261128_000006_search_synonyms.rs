@@ -1,7 +1,10 @@
 //! Staff-edited search synonyms: each row is a group of words that mean the same product
 //! (a local name and a common name).
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{pk_auto, string, timestamp_with_time_zone},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -3,7 +3,13 @@
 //! Rows point at objects in the blob store; an object is written before its row, so a row
 //! never points at an object that was not stored.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer, integer, integer_null, pk_auto, string, text, timestamp_with_time_zone,
+        timestamp_with_time_zone_null,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -1,7 +1,13 @@
 //! The brokering desk: requests, the producers matched to them, their timeline, the in-app
 //! inbox and the e-mail outbox.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        big_integer_null, date_null, integer, integer_null, pk_auto, string, string_null, text,
+        text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

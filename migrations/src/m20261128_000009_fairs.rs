@@ -1,7 +1,10 @@
 //! Trade fairs: exhibitors at their booths with the products they show, the QR scans and
 //! page visits a fair brings, and the fair a request came from.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{date, integer, integer_null, pk_auto, string, text, timestamp_with_time_zone},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

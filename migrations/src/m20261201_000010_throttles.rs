@@ -2,7 +2,10 @@
 //! phone number), counted and checked in one statement so parallel attempts cannot slip
 //! past the limit. Replaces the per-attempt rows of `login_attempts`.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{big_integer, integer, pk_auto, string, timestamp_with_time_zone},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

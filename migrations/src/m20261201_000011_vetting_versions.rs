@@ -2,7 +2,10 @@
 //! change increments, an enterprise keeps a producer's edits aside until staff approve them,
 //! and a photo added to something already public waits for approval too.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{boolean, integer, string_null, text_null, timestamp_with_time_zone_null},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -18,12 +21,12 @@ impl MigrationTrait for Migration {
             add("products", integer("version").default(1).to_owned()),
             add("enterprises", integer("version").default(1).to_owned()),
             // The held edit, as JSON input; `submitted` or `rejected`.
-            add("enterprises", text_null("pending").to_owned()),
-            add("enterprises", string_null("pending_status").to_owned()),
-            add("enterprises", string_null("pending_reason").to_owned()),
+            add("enterprises", text_null("pending").clone()),
+            add("enterprises", string_null("pending_status").clone()),
+            add("enterprises", string_null("pending_reason").clone()),
             add(
                 "enterprises",
-                timestamp_with_time_zone_null("submitted_at").to_owned(),
+                timestamp_with_time_zone_null("submitted_at").clone(),
             ),
             // Not shown to buyers until staff approve it.
             add("photos", boolean("pending").default(false).to_owned()),

@@ -1,7 +1,13 @@
 //! Accounts: when a session was last used (for the idle timeout) and one-time password
 //! reset links, by e-mail or made by staff.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{
+        integer, integer_null, pk_auto, string, timestamp_with_time_zone,
+        timestamp_with_time_zone_null,
+    },
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -2,7 +2,10 @@
 //! hash), and each scan or visit tied to the token that made it, so a token counts a page
 //! once however often it is reloaded.
 
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::{
+    prelude::*,
+    schema::{integer, integer_null, pk_auto, string, string_null, timestamp_with_time_zone},
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -1,5 +1,5 @@
 //! Units of work and the queries every use case shares: open a write transaction, lock the
-//! row to change and read it inside, write, commit; find a free slug; count.
+//! row to change and read it inside, write, commit; and a free slug for a new record.
 //!
 //! A change reads what it changes only after its transaction has begun and the row is
 //! locked, so two people acting at once apply one after the other and neither works from a
@@ -8,8 +8,8 @@
 use sea_orm::sea_query::LockType;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, PrimaryKeyTrait, QueryFilter,
-    QuerySelect, Select, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, Select,
+    TransactionTrait,
 };
 
 use crate::domain::text;
@@ -64,15 +64,6 @@ where
     let txn = write_txn(db).await?;
     let row = lock::<E>(&txn, id).await?;
     Ok((txn, row))
-}
-
-/// How many rows of `E` match `condition`.
-pub async fn count<E>(db: &impl ConnectionTrait, condition: Condition) -> Result<u64, DbErr>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-{
-    E::find().filter(condition).count(db).await
 }
 
 /// A slug not yet used in `E`'s `slug_col`: `mien-dong-na-ri`, then `mien-dong-na-ri-2`, …

@@ -80,13 +80,14 @@ impl FairFields {
             .filter(|s| !s.is_empty())
         {
             None => Some(FairStatus::Planned),
-            Some(s) => match FairStatus::parse(s) {
-                Some(st) => Some(st),
-                None => {
+            Some(s) => {
+                if let Some(st) = FairStatus::parse(s) {
+                    Some(st)
+                } else {
                     errors.push("status", Code::ChoiceInvalid);
                     None
                 }
-            },
+            }
         };
         let description = errors.take(long_text(input.description.as_deref(), "description", 5000));
         errors.into_result(|| FairFields {

@@ -53,7 +53,7 @@ pub struct PhotoView {
 impl PhotoView {
     /// The photo as served, from what its row stores: `variants` is the JSON list of the
     /// stored sizes, with their object keys.
-    pub fn from_stored(stored: Stored<'_>) -> Self {
+    pub fn from_stored(stored: &Stored<'_>) -> Self {
         let variants: Vec<ImageVariant> =
             serde_json::from_str::<Vec<StoredVariant>>(stored.variants)
                 .unwrap_or_default()

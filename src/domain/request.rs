@@ -49,7 +49,10 @@ impl RequestStatus {
     /// a deal needs producers to have been forwarded the request; "no deal" may also end
     /// matching that found nobody.
     pub fn next(self) -> &'static [RequestStatus] {
-        use RequestStatus::*;
+        use RequestStatus::{
+            ClosedDeal, ClosedNoDeal, Forwarded, InReview, Matching, Negotiating, Rejected,
+            Submitted, Withdrawn,
+        };
         match self {
             Submitted => &[InReview, Rejected, Withdrawn],
             InReview => &[Matching, Rejected, Withdrawn],

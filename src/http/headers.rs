@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::session::{CurrentActor, session_token};
 

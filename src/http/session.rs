@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::{ApiError, AppError};
 use crate::i18n::{self, Lang};
 use crate::services::{Actor, auth};
@@ -145,9 +145,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if unsafe_method && is_form {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
-            Ok(b) => b,
-            Err(_) => return ApiError(AppError::TooLarge).into_response(),
+        let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+            return ApiError(AppError::TooLarge).into_response();
         };
         let sent = url::form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == CSRF_FIELD)

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::headers::UPLOAD_CSP;
@@ -65,18 +65,15 @@ pub async fn read(mut multipart: Multipart) -> Result<Upload, AppError> {
         .map_err(|e| multipart_error(&e))?
     {
         let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
-                if !bytes.is_empty() || !file_name.is_empty() {
-                    upload.files.push(UploadedFile { file_name, bytes });
-                }
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+            if !bytes.is_empty() || !file_name.is_empty() {
+                upload.files.push(UploadedFile { file_name, bytes });
             }
-            None => {
-                let text = field.text().await.map_err(|e| multipart_error(&e))?;
-                if text.len() <= 10_000 {
-                    upload.fields.insert(name, text);
-                }
+        } else {
+            let text = field.text().await.map_err(|e| multipart_error(&e))?;
+            if text.len() <= 10_000 {
+                upload.fields.insert(name, text);
             }
         }
     }
@@ -88,18 +85,18 @@ pub async fn read(mut multipart: Multipart) -> Result<Upload, AppError> {
 /// so they carry the upload policy: nothing in them loads or runs.
 pub async fn serve_media(
     State(state): State<AppState>,
-    Path(key): Path<String>,
+    Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let key = format!("public/{key}");
-    if crate::storage::check_key(&key).is_err() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    let etag = format!("\"{}\"", &sha256_hex(key.as_bytes())[..16]);
+    let etag = format!(
+        "\"{}\"",
+        &sha256_hex(format!("public/{path}").as_bytes())[..16]
+    );
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+        && crate::storage::check_key(&format!("public/{path}")).is_ok()
     {
         return (
             StatusCode::NOT_MODIFIED,
@@ -111,8 +108,8 @@ pub async fn serve_media(
         )
             .into_response();
     }
-    match state.store.get(&key).await {
-        Ok(Some(bytes)) => (
+    match crate::services::media::public_variant(&state, &path).await {
+        Ok((key, bytes)) => (
             [
                 (header::CONTENT_TYPE, content_type_of(&key).to_string()),
                 (header::CACHE_CONTROL, IMMUTABLE.into()),
@@ -123,15 +120,12 @@ pub async fn serve_media(
             Body::from(bytes),
         )
             .into_response(),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            tracing::error!(key, error = %e, "object store");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "30")],
-            )
-                .into_response()
-        }
+        Err(AppError::StorageUnavailable) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "30")],
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

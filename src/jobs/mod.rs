@@ -47,7 +47,7 @@ pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
                 Ok(n) if n > 0 => tracing::info!(links = n, "removed spent password reset links"),
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!(error = %e, "removing spent reset links failed; will retry")
+                    tracing::warn!(error = %e, "removing spent reset links failed; will retry");
                 }
             }
         }
@@ -68,7 +68,7 @@ pub fn spawn_storage_gc(state: crate::context::AppState) {
             tick.tick().await;
             match crate::jobs::storage::gc(&state, STORAGE_GC_GRACE, false).await {
                 Ok(removed) if !removed.is_empty() => {
-                    tracing::info!(objects = removed.len(), "removed orphaned objects")
+                    tracing::info!(objects = removed.len(), "removed orphaned objects");
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "storage gc failed; will retry tomorrow"),

@@ -99,15 +99,14 @@ impl EmbeddedEngine {
         std::fs::create_dir_all(dir).map_err(failed)?;
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(failed)?;
-        let index = match Index::open_or_create(directory, schema.clone()) {
-            Ok(index) => index,
-            Err(_) => {
-                std::fs::remove_dir_all(dir).map_err(failed)?;
-                std::fs::create_dir_all(dir).map_err(failed)?;
-                Index::create_in_dir(dir, schema).map_err(failed)?
-            }
+        let index = if let Ok(index) = Index::open_or_create(directory, schema.clone()) {
+            index
+        } else {
+            std::fs::remove_dir_all(dir).map_err(failed)?;
+            std::fs::create_dir_all(dir).map_err(failed)?;
+            Index::create_in_dir(dir, schema).map_err(failed)?
         };
-        Self::with_index(index, fields)
+        Self::with_index(&index, fields)
     }
 
     /// An index in memory, for tests and benchmarks.
@@ -120,10 +119,10 @@ impl EmbeddedEngine {
 
     fn ram() -> Result<Inner, SearchError> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields)
+        Self::with_index(&Index::create_in_ram(schema), fields)
     }
 
-    fn with_index(index: Index, fields: Fields) -> Result<Inner, SearchError> {
+    fn with_index(index: &Index, fields: Fields) -> Result<Inner, SearchError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

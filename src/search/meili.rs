@@ -188,7 +188,7 @@ impl MeiliEngine {
         self.configured
             .get_or_try_init(|| self.configure())
             .await
-            .map(|_| ())
+            .copied()
     }
 
     async fn wait(&self, task: TaskInfo) -> Result<(), SearchError> {

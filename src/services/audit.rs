@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Actor, now};
 use crate::db::entities::{audit, user};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -52,13 +52,7 @@ pub async fn list(
     entity: Option<(&str, i32)>,
     limit: u64,
 ) -> AppResult<Vec<AuditEntry>> {
-    if !actor.is_staff() {
-        return Err(if actor.user().is_some() {
-            AppError::Forbidden
-        } else {
-            AppError::Unauthenticated
-        });
-    }
+    actor.require_staff()?;
     let mut query = audit::Entity::find()
         .order_by_desc(audit::Column::Id)
         .limit(limit);

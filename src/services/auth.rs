@@ -112,9 +112,7 @@ pub fn new_secret() -> AppResult<String> {
 /// moment; a flood of sign-ins waits here instead of exhausting the machine.
 static HASHERS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
     tokio::sync::Semaphore::new(
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
     )
 });
 /// How long a sign-in waits for a free hasher before it is asked to come back later.
@@ -153,13 +151,11 @@ pub async fn hash_password(password: &Password) -> AppResult<String> {
 /// Whether `password` matches `hash` (a malformed hash matches nothing).
 pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
     with_hasher(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
 }

@@ -259,11 +259,7 @@ pub async fn status(
     state: &AppState,
     actor: &crate::services::Actor,
 ) -> AppResult<crate::services::search_sync::OutboxStatus> {
-    match actor.user() {
-        None => return Err(AppError::Unauthenticated),
-        Some(u) if !u.role.is_staff() => return Err(AppError::Forbidden),
-        Some(_) => {}
-    }
+    actor.require_staff()?;
     crate::services::search_sync::status(&state.db).await
 }
 
@@ -346,4 +342,53 @@ pub async fn leading_enterprises(
                 })
         })
         .collect())
+}
+
+/// What staff see of the index: the engine, how many documents it holds (`None` while it
+/// does not answer), and the outbox's lag and failures.
+pub struct IndexOverview {
+    pub engine: &'static str,
+    pub documents: Option<u64>,
+    pub outbox: crate::services::search_sync::OutboxStatus,
+}
+
+/// The index's state for the staff search page.
+pub async fn overview(
+    state: &AppState,
+    actor: &crate::services::Actor,
+) -> AppResult<IndexOverview> {
+    let outbox = status(state, actor).await?;
+    let everything = crate::search::SearchQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let documents = state.search.search(&everything).await.ok().map(|r| r.total);
+    Ok(IndexOverview {
+        engine: state.search.name(),
+        documents,
+        outbox,
+    })
+}
+
+/// Starts a full rebuild in the background, recorded in the audit trail; searches keep
+/// using the old index meanwhile.
+pub async fn start_rebuild(state: &AppState, actor: &crate::services::Actor) -> AppResult<()> {
+    actor.require_staff()?;
+    crate::services::audit::record(
+        &state.db,
+        actor,
+        "search.rebuild",
+        "search",
+        0,
+        serde_json::json!({}),
+    )
+    .await?;
+    let state = state.clone();
+    tokio::spawn(async move {
+        match rebuild(&state).await {
+            Ok(n) => tracing::info!(products = n, "search index rebuilt"),
+            Err(e) => tracing::warn!(error = %e, "search rebuild failed"),
+        }
+    });
+    Ok(())
 }

@@ -70,7 +70,7 @@ async fn all(db: &DatabaseConnection) -> AppResult<Vec<SynonymGroup>> {
 pub async fn reload(state: &AppState) -> AppResult<()> {
     let groups: Vec<Vec<String>> = all(&state.db).await?.into_iter().map(|g| g.terms).collect();
     let folded = crate::search::fold_groups(&groups);
-    let unchanged = state.synonyms.read().map(|c| *c == folded).unwrap_or(false);
+    let unchanged = state.synonyms.read().is_ok_and(|c| *c == folded);
     if unchanged {
         return Ok(());
     }

@@ -33,6 +33,10 @@ impl DirStore {
     }
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "taken by value to serve as `map_err(io)`"
+)]
 fn io(e: std::io::Error) -> StorageError {
     StorageError::Unavailable(e.to_string())
 }

@@ -35,6 +35,10 @@ pub struct S3Store {
 /// How long one request to the store may take before it counts as failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "taken by value to serve as `map_err(unavailable)`"
+)]
 fn unavailable(e: S3Error) -> StorageError {
     StorageError::Unavailable(e.to_string())
 }
@@ -182,8 +186,7 @@ impl BlobStore for S3Store {
             .flat_map(|page| page.contents)
             .map(|o| ObjectInfo {
                 modified: DateTime::parse_from_rfc3339(&o.last_modified)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|_| Utc::now()),
+                    .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc)),
                 key: o.key,
                 size: o.size,
             })

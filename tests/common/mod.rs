@@ -23,7 +23,7 @@ pub mod pdf;
 
 pub struct TestApp {
     pub router: Router,
-    pub state: ketnoi::app::AppState,
+    pub state: ketnoi::context::AppState,
     pub db: sea_orm::DatabaseConnection,
     cookies: HashMap<String, String>,
     _dir: tempfile::TempDir,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiJson, ApiPath};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::db::entities::user;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::{CurrentActor, expired_session_cookie, session_cookie, session_token};

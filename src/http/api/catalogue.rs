@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiJson, ApiPath, ApiQuery};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{EnterpriseInput, ProductInput};
 use crate::error::{ApiError, ApiResult, AppError};
 use crate::http::session::CurrentActor;

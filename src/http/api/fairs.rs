@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{ApiJson, ApiPath, ApiQuery};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::FairInput;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::http::session::CurrentActor;

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::auth::ClientIp;
 use super::{ApiJson, ApiPath, ApiQuery};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{OutcomeInput, RequestInput};
 use crate::error::{ApiResult, ErrorBody};
 use crate::http::session::CurrentActor;

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::{ApiResult, AppError};
 use crate::services::search::{self, SearchParams, SearchResponse};

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiJson, ApiPath, ApiQuery};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::{ApiResult, AppError};
 use crate::http::session::CurrentActor;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::forms::FormValues;
 use super::{Errors, PageCtx, PageResult, render, see_other};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::session::{LANG_COOKIE, expired_session_cookie, session_cookie, session_token};

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
 use super::{PageCtx, PageResult, render};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::api::auth::ClientIp;
 use crate::services::catalogue::{self, EnterpriseView, Lookup, Page, ProductFilter, ProductView};
 use crate::services::reference::{Category, Commune, Province};

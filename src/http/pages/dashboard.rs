@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::forms::{EnterpriseForm, FormValues, ProductForm};
 use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::domain::{
     Certification, LegalForm, PackagingStatus, PendingStatus, ProductInput, TrademarkKind,

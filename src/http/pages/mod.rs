@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{Code, FieldError};
 use crate::error::AppError;
 use crate::http::session::{CsrfToken, CurrentActor};
@@ -436,7 +436,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
 /// 200 when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match crate::services::health::check(&state.db).await {
-        Ok(_) => (
+        Ok(()) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             "ok",

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 
 use super::{Errors, PageCtx, PageResult, render};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
 use crate::search::FACETS;

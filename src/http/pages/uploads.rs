@@ -12,7 +12,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::{PageCtx, PageError, PageResult, render, see_other};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::upload;

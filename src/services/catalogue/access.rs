@@ -46,8 +46,8 @@ pub(crate) async fn require_manage(
 ) -> AppResult<()> {
     match actor {
         Actor::Visitor => Err(AppError::Unauthenticated),
-        _ if can_manage(db, actor, enterprise_id).await? => Ok(()),
-        _ => Err(AppError::Forbidden),
+        Actor::User(_) if can_manage(db, actor, enterprise_id).await? => Ok(()),
+        Actor::User(_) => Err(AppError::Forbidden),
     }
 }
 

@@ -170,14 +170,6 @@ pub(super) fn tax_code_taken(e: sea_orm::DbErr) -> AppError {
     }
 }
 
-/// Reads an enterprise for a change inside `txn`, its row locked on PostgreSQL.
-pub(crate) async fn lock_enterprise(
-    txn: &sea_orm::DatabaseTransaction,
-    id: i32,
-) -> AppResult<enterprise::Model> {
-    crate::db::lock::<enterprise::Entity>(txn, id).await
-}
-
 /// Whether a member's change to this enterprise waits for the centre: once it is public
 /// (a product of it is published), buyers see only what staff approved. Staff's own
 /// changes are the centre's decision.
@@ -199,8 +191,7 @@ pub async fn update_enterprise(
     id: i32,
     patch: &Value,
 ) -> AppResult<EnterpriseView> {
-    let txn = crate::db::write_txn(db).await?;
-    let current = lock_enterprise(&txn, id).await?;
+    let (txn, current) = crate::db::begin_on::<enterprise::Entity>(db, id).await?;
     let Some(proof) = manages(&txn, actor, id).await? else {
         return Err(if actor.user().is_none() {
             AppError::Unauthenticated
@@ -294,8 +285,7 @@ pub async fn review_enterprise(
 ) -> AppResult<EnterpriseView> {
     let (version, reason) = review_terms(actor, decision, version, reason)?;
     let db = &state.db;
-    let txn = crate::db::write_txn(db).await?;
-    let current = lock_enterprise(&txn, id).await?;
+    let (txn, current) = crate::db::begin_on::<enterprise::Entity>(db, id).await?;
     if current.pending_status != Some(PendingStatus::Submitted) {
         return Err(AppError::state(Code::EnterpriseNothingToReview));
     }

@@ -7,11 +7,13 @@
 mod access;
 mod enterprises;
 mod listing;
+mod producers;
 mod products;
 mod views;
 
 pub use access::*;
 pub use enterprises::*;
 pub use listing::*;
+pub use producers::*;
 pub use products::*;
 pub use views::*;

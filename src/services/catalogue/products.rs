@@ -550,12 +550,22 @@ pub async fn product_for_edit(
     ))
 }
 
-/// What buyers currently see of a product, as input (to compare with pending changes).
-pub async fn live_input(
+/// A product on the centre's review page (staff only): the listing with what waits for the
+/// centre, and, when a published product's changes wait, what buyers see now to compare.
+pub async fn product_for_review(
     db: &DatabaseConnection,
     reference: &Reference,
+    actor: &Actor,
     id: i32,
-) -> AppResult<ProductInput> {
-    let (p, _) = load_product(db, id).await?;
-    Ok(fields_of(&p, reference).to_input())
+) -> AppResult<(ProductView, Option<ProductInput>)> {
+    actor.require_staff()?;
+    let (p, e) = load_product(db, id).await?;
+    let live = p
+        .pending
+        .is_some()
+        .then(|| fields_of(&p, reference).to_input());
+    Ok((
+        with_media_one(db, ProductView::new(&p, &e, reference, true)).await?,
+        live,
+    ))
 }

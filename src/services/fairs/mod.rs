@@ -4,6 +4,7 @@
 //! results are counted from scans, visits, leads and deals.
 
 mod leads;
+pub mod printing;
 mod results;
 mod setup;
 mod visits;

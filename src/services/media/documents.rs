@@ -278,8 +278,8 @@ pub(super) async fn document_for(
     match actor {
         Actor::Visitor => Err(AppError::Unauthenticated),
         // Others do not learn that the document exists.
-        _ if !can_manage(db, actor, d.enterprise_id).await? => Err(AppError::NotFound),
-        _ => Ok(d),
+        Actor::User(_) if !can_manage(db, actor, d.enterprise_id).await? => Err(AppError::NotFound),
+        Actor::User(_) => Ok(d),
     }
 }
 

@@ -92,8 +92,9 @@ pub async fn set_logo(
     require_manage(&state.db, actor, enterprise_id).await?;
     let processed = process(state, bytes).await?;
     let (original, variants) = store_photo(&state.store, &processed).await?;
-    let txn = crate::db::write_txn(&state.db).await?;
-    let e = crate::services::catalogue::lock_enterprise(&txn, enterprise_id).await?;
+    let (txn, e) =
+        crate::db::begin_on::<crate::db::entities::enterprise::Entity>(&state.db, enterprise_id)
+            .await?;
     // A member's new logo for a public enterprise waits for the centre beside the old one;
     // otherwise it replaces it at once.
     let held = crate::services::catalogue::holds_changes(&txn, actor, enterprise_id).await?;
@@ -158,8 +159,9 @@ pub async fn set_logo(
 
 pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) -> AppResult<()> {
     require_manage(&state.db, actor, enterprise_id).await?;
-    let txn = crate::db::write_txn(&state.db).await?;
-    let e = crate::services::catalogue::lock_enterprise(&txn, enterprise_id).await?;
+    let (txn, e) =
+        crate::db::begin_on::<crate::db::entities::enterprise::Entity>(&state.db, enterprise_id)
+            .await?;
     let old = photo::Entity::find()
         .filter(photo::Column::EnterpriseId.eq(enterprise_id))
         .filter(photo::Column::ProductId.is_null())

@@ -13,6 +13,24 @@ use bytes::Bytes;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
 
+/// A public image variant, by its path under `/media/` (`img/ab/…-640.webp`): anyone may
+/// read these, as every page links them. `NotFound` for a path that names no public
+/// object; `StorageUnavailable` while the store does not answer.
+pub async fn public_variant(state: &AppState, path: &str) -> AppResult<(String, Bytes)> {
+    let key = format!("public/{path}");
+    if crate::storage::check_key(&key).is_err() {
+        return Err(AppError::NotFound);
+    }
+    match state.store.get(&key).await {
+        Ok(Some(bytes)) => Ok((key, bytes)),
+        Ok(None) => Err(AppError::NotFound),
+        Err(e) => {
+            tracing::error!(key, error = %e, "object store");
+            Err(AppError::StorageUnavailable)
+        }
+    }
+}
+
 pub(super) fn public_key(version_hash: &str, width: u32, ext: &str) -> String {
     format!(
         "public/img/{}/{}-{width}.{ext}",

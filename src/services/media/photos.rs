@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 /// A photo row as served.
 pub(super) fn photo_view(p: &photo::Model) -> PhotoView {
-    PhotoView::from_stored(crate::domain::photo::Stored {
+    PhotoView::from_stored(&crate::domain::photo::Stored {
         id: p.id,
         position: p.position,
         width: p.width,

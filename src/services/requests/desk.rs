@@ -44,8 +44,10 @@ pub async fn transition(
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     match (&viewer, to) {
         (Viewer::Requester, RequestStatus::Withdrawn) => {}
-        (Viewer::Requester | Viewer::Producer(_), _) => return Err(AppError::Forbidden),
-        (Viewer::Staff, RequestStatus::Withdrawn) => return Err(AppError::Forbidden),
+        (Viewer::Requester | Viewer::Producer(_), _)
+        | (Viewer::Staff, RequestStatus::Withdrawn) => {
+            return Err(AppError::Forbidden);
+        }
         (Viewer::Staff, _) => {}
     }
     if !status_of(&req).can_become(to) {

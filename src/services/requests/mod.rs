@@ -30,7 +30,6 @@ use super::notify;
 use super::{Actor, now};
 use crate::context::AppState;
 use crate::db::entities::{enterprise_member, request, request_event, request_match};
-use crate::db::write_txn;
 use crate::domain::{Code, RequestStatus, string_enum};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -91,12 +90,6 @@ impl Viewer {
     pub fn is_staff(&self) -> bool {
         matches!(self, Viewer::Staff)
     }
-}
-
-/// Reads a request for an update, its row locked until the transaction ends, so two staff
-/// acting at once apply one after the other.
-pub(crate) async fn lock(txn: &DatabaseTransaction, id: i32) -> AppResult<request::Model> {
-    crate::db::lock::<request::Entity>(txn, id).await
 }
 
 /// Who the actor is to this request; `NotFound` when they may not know it exists.
@@ -286,8 +279,7 @@ async fn open_for_change(
     actor: &Actor,
     id: i32,
 ) -> AppResult<(DatabaseTransaction, request::Model, Viewer)> {
-    let txn = write_txn(&state.db).await?;
-    let req = lock(&txn, id).await?;
+    let (txn, req) = crate::db::begin_on::<request::Entity>(&state.db, id).await?;
     let viewer = viewer_of(&txn, actor, &req).await?;
     Ok((txn, req, viewer))
 }

@@ -70,7 +70,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
+        f64::midpoint(values[mid - 1], values[mid])
     } else {
         values[mid]
     })
@@ -197,7 +197,10 @@ pub async fn stats(
                 let top = state.reference.parent_of(c.id).unwrap_or(c);
                 (top.slug.clone(), top.name(lang).to_string())
             }
-            None => ("".into(), crate::i18n::t(lang, "stats.no_category").into()),
+            None => (
+                String::new(),
+                crate::i18n::t(lang, "stats.no_category").into(),
+            ),
         };
         add(
             categories.entry(ckey.clone()).or_insert_with(|| StatsRow {
@@ -209,7 +212,10 @@ pub async fn stats(
         );
         let (pkey, plabel) = match r.province_code.and_then(|c| state.reference.province(c)) {
             Some(p) => (p.code.to_string(), p.name.clone()),
-            None => ("".into(), crate::i18n::t(lang, "stats.no_province").into()),
+            None => (
+                String::new(),
+                crate::i18n::t(lang, "stats.no_province").into(),
+            ),
         };
         add(
             provinces.entry(pkey.clone()).or_insert_with(|| StatsRow {

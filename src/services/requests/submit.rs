@@ -121,13 +121,14 @@ pub(super) async fn resolve(
     }
     let category_id = match fields.category.as_deref() {
         None => None,
-        Some(slug) => match state.reference.category_by_slug(slug) {
-            Some(c) => Some(c.id),
-            None => {
+        Some(slug) => {
+            if let Some(c) = state.reference.category_by_slug(slug) {
+                Some(c.id)
+            } else {
                 errors.push("category", Code::CategoryUnknown);
                 None
             }
-        },
+        }
     };
     if let Some(code) = fields.province_code
         && state.reference.province(code).is_none()
@@ -138,7 +139,7 @@ pub(super) async fn resolve(
         match state.reference.commune(code) {
             None => errors.push("commune_code", Code::CommuneUnknown),
             Some(c) if Some(c.province_code) != fields.province_code => {
-                errors.push("commune_code", Code::CommuneNotInProvince)
+                errors.push("commune_code", Code::CommuneNotInProvince);
             }
             Some(_) => {}
         }

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use super::{Seen, count_visit};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::pages::{PageCtx, PageResult, render};

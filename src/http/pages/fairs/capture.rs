@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Num;
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 
 use super::staff_only;
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::fairs::{self, FairSummary};
 

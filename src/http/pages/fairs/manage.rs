@@ -10,7 +10,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::staff_only;
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{Code, FairInput, FairStatus};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
@@ -214,9 +214,8 @@ async fn managed<T>(
     result: Result<T, AppError>,
     fair_edited: bool,
 ) -> PageResult {
-    let e = match result {
-        Ok(_) => return Ok(see_other(&format!("/staff/fairs/{id}"))),
-        Err(e) => e,
+    let Err(e) = result else {
+        return Ok(see_other(&format!("/staff/fairs/{id}")));
     };
     let Some(errors) = Errors::from_app(ctx.lang, &e) else {
         return Err(PageError(e));

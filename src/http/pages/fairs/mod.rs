@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::{PageCtx, PageError};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::services::catalogue::ProductView;
 use crate::services::fairs::{self, FairView};

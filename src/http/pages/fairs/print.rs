@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{base_url, booth_qr_url, product_qr_url, qr_response, qr_target};
-use crate::app::AppState;
+use crate::context::AppState;
+use crate::domain::photo::PhotoView;
 use crate::error::AppError;
 use crate::http::pages::{PageCtx, PageError, PageResult};
 use crate::services::catalogue::ProductView;
@@ -112,13 +113,14 @@ fn parse_printed<'a>(
 }
 
 /// The printed page; for PDF, also the files it reads (fonts and photos).
+/// The page to print; with a print job (a PDF), its photos and fonts travel as files beside
+/// it, else they are links for the browser.
 async fn print_page(
-    state: &AppState,
+    job: Option<&fairs::printing::PrintJob<'_>>,
     ctx: PageCtx,
     base: &str,
     fair: FairView,
     what: &str,
-    for_pdf: bool,
     nonce: &str,
 ) -> Result<(String, Vec<(String, Vec<u8>)>), AppError> {
     let (printed, x, p) = parse_printed(&fair, what).ok_or(AppError::NotFound)?;
@@ -135,34 +137,24 @@ async fn print_page(
             crate::qr::svg(&product_qr_url(base, &fair, prod))?,
         );
     }
-    for ex in fair.exhibitors.iter() {
+    for ex in &fair.exhibitors {
         codes.insert(
             format!("booth:{}", ex.booth),
             crate::qr::svg(&booth_qr_url(base, &fair, &ex.booth))?,
         );
     }
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut photos = HashMap::new();
-    for prod in &products {
-        let Some(ph) = prod.photos.first() else {
-            continue;
-        };
-        let url = ph.jpeg(640);
-        if for_pdf {
-            let key = url.trim_start_matches("/media/");
-            match state.store.get(key).await {
-                Ok(Some(bytes)) => {
-                    let name = format!("img/{}.jpg", ph.id);
-                    files.push((name.clone(), bytes.to_vec()));
-                    photos.insert(ph.id, name);
-                }
-                Ok(None) => tracing::warn!(key, "photo missing; left out of the print"),
-                Err(e) => tracing::warn!(error = %e, key, "photo left out of the print"),
-            }
-        } else {
-            photos.insert(ph.id, url.to_string());
-        }
-    }
+    let covers: Vec<&PhotoView> = products.iter().filter_map(|p| p.photos.first()).collect();
+    let (photos, mut files) = match job {
+        Some(job) => job.photo_files(&covers).await,
+        None => (
+            covers
+                .iter()
+                .map(|ph| (ph.id, ph.jpeg(640).to_string()))
+                .collect(),
+            Vec::new(),
+        ),
+    };
+    let for_pdf = job.is_some();
     let fonts = if for_pdf {
         for font in ["fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf"] {
             if let Some(bytes) = crate::http::statics::asset_bytes(font) {
@@ -199,7 +191,7 @@ pub async fn print_html(
     let base = base_url(&state, &headers);
     let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
     let nonce = crate::http::headers::nonce()?;
-    let (html, _) = print_page(&state, ctx, &base, fair, &what, false, &nonce).await?;
+    let (html, _) = print_page(None, ctx, &base, fair, &what, &nonce).await?;
     let mut response = axum::response::Html(html).into_response();
     if let Ok(csp) = HeaderValue::from_str(&crate::http::headers::print_csp(&nonce)) {
         response
@@ -216,28 +208,12 @@ pub async fn print_pdf(
     headers: HeaderMap,
     Path((slug, what)): Path<(String, String)>,
 ) -> PageResult {
-    if !ctx.signed_in() {
-        return Err(PageError(AppError::Unauthenticated));
-    }
     let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
-    if fairs::capturable(&state.db, &ctx.actor, &fair)
-        .await?
-        .is_empty()
-    {
-        return Err(PageError(AppError::Forbidden));
-    }
-    let Some(browser) = state.config.chromium.clone() else {
-        return Err(PageError(AppError::PrintUnavailable));
-    };
+    let job = fairs::printing::start(&state, &ctx.actor, &fair).await?;
     let base = base_url(&state, &headers);
     let nonce = crate::http::headers::nonce()?;
-    let (html, files) = print_page(&state, ctx, &base, fair, &what, true, &nonce).await?;
-    let pdf = crate::print::pdf(&browser, &html, &files)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "printing failed");
-            AppError::PrintUnavailable
-        })?;
+    let (html, files) = print_page(Some(&job), ctx, &base, fair, &what, &nonce).await?;
+    let pdf = job.pdf(&html, &files).await?;
     let name = format!("{slug}-{what}.pdf");
     Ok((
         [

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::fairs::{self, FairResults};

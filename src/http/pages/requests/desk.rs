@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use super::{opt_i32, opt_text, staff};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{RequestKind, RequestStatus};
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageResult, render};

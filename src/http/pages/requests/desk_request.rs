@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::show::ShowQuery;
 use super::{event_line, opt_i32, opt_num, opt_text, page_error, staff};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{Code, NoDealReason, OutcomeInput, RejectReason, SupplyKind};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;

@@ -7,7 +7,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::{opt_i32, opt_num, opt_text};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{Code, Frequency, RequestInput, RequestKind};
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
@@ -108,7 +108,11 @@ impl FormPage {
     }
 }
 
-async fn form_page(
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "answers as the page handlers it ends do, so each can return it as is"
+)]
+fn form_page(
     state: &AppState,
     ctx: PageCtx,
     form: FormValues,
@@ -233,7 +237,6 @@ pub async fn new_request(
         about,
         StatusCode::OK,
     )
-    .await
 }
 
 #[derive(Template)]
@@ -314,7 +317,6 @@ pub async fn create_request(
                             about,
                             StatusCode::TOO_MANY_REQUESTS,
                         )
-                        .await
                     }
                     other => Err(PageError(other)),
                 };
@@ -329,7 +331,6 @@ pub async fn create_request(
                 about,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
         }
     }
 }

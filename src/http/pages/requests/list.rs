@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 
 use super::signed_in;
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render, see_other};
 use crate::services::requests::{self, RequestFilter, RequestPage};
 

@@ -8,7 +8,7 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::{event_line, opt_i32, opt_num, opt_text, page_error, signed_in};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::{Code, DeclineReason, ResponseInput};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;

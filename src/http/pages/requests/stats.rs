@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 
 use super::staff;
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::requests::{self, Stats, StatsQuery};
 
@@ -36,12 +36,10 @@ impl StatsPage {
         value * 100 / max
     }
     fn percent(&self, v: &Option<f64>) -> String {
-        v.map(|v| format!("{:.0} %", v * 100.0))
-            .unwrap_or("–".into())
+        v.map_or("–".into(), |v| format!("{:.0} %", v * 100.0))
     }
     fn number(&self, v: &Option<f64>) -> String {
-        v.map(|v| format!("{v:.1}").replace('.', ","))
-            .unwrap_or("–".into())
+        v.map_or("–".into(), |v| format!("{v:.1}").replace('.', ","))
     }
     fn billions(&self, v: &i64) -> String {
         if *v >= 1_000_000_000 {

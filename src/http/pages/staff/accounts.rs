@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render};
 use crate::services::accounts;

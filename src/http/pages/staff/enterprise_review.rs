@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 
 use super::{Change, DecisionForm, ReviewForm, compare, decided};
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render};

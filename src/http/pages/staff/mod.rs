@@ -18,14 +18,6 @@ use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, see_other};
 use crate::services::catalogue::Decision;
 
-fn require_staff(ctx: &PageCtx) -> Result<(), PageError> {
-    match ctx.actor.user() {
-        None => Err(PageError(AppError::Unauthenticated)),
-        Some(u) if u.role.is_staff() => Ok(()),
-        Some(_) => Err(PageError(AppError::Forbidden)),
-    }
-}
-
 /// One line of the comparison between what buyers see and what the producer proposes.
 struct Change {
     key: &'static str,

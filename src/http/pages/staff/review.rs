@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{Change, DecisionForm, ReviewForm, compare, decided, require_staff};
-use crate::app::AppState;
+use super::{Change, DecisionForm, ReviewForm, compare, decided};
+use crate::context::AppState;
 use crate::domain::{Code, ProductInput};
 use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
@@ -60,14 +60,11 @@ async fn review_page_for(
     errors: Errors,
     notice: Option<&'static str>,
 ) -> PageResult {
-    require_staff(&ctx)?;
-    let (p, _) = catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
-    let changes = match &p.pending_changes {
-        Some(proposed) => {
-            let live = catalogue::live_input(&state.db, &state.reference, id).await?;
-            describe_changes(&ctx, &live, proposed)
-        }
-        None => Vec::new(),
+    let (p, live) =
+        catalogue::product_for_review(&state.db, &state.reference, &ctx.actor, id).await?;
+    let changes = match (&live, &p.pending_changes) {
+        (Some(live), Some(proposed)) => describe_changes(&ctx, live, proposed),
+        _ => Vec::new(),
     };
     let history = audit::list(&state.db, &ctx.actor, Some(("product", id)), 50).await?;
     let status = if errors.any() {
@@ -106,7 +103,6 @@ async fn decide_product(
     decision: Decision,
     form: ReviewForm,
 ) -> PageResult {
-    require_staff(&ctx)?;
     // Shown in answer to a form's post: switching language comes back to the page.
     ctx.here = format!("/staff/review/{id}");
     match catalogue::review_product(
@@ -160,7 +156,6 @@ pub async fn decide(
     Path(id): Path<i32>,
     Form(form): Form<DecisionForm>,
 ) -> PageResult {
-    require_staff(&ctx)?;
     let (decision, form) = form.split()?;
     decide_product(&state, ctx, id, decision, form).await
 }
@@ -176,7 +171,6 @@ pub async fn unpublish(
     Path(id): Path<i32>,
     Form(form): Form<UnpublishForm>,
 ) -> PageResult {
-    require_staff(&ctx)?;
     match catalogue::unpublish_product(
         &state.db,
         &state.reference,

@@ -5,8 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::require_staff;
-use crate::app::AppState;
+use crate::context::AppState;
 use crate::http::pages::dashboard::DoneQuery;
 use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
 
@@ -14,9 +13,7 @@ use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
 #[template(path = "staff/search.html")]
 struct SearchStatusPage {
     ctx: PageCtx,
-    engine: &'static str,
-    status: crate::services::search_sync::OutboxStatus,
-    documents: Option<u64>,
+    index: crate::services::search::IndexOverview,
     message: Option<&'static str>,
     synonyms: Vec<crate::services::synonyms::SynonymGroup>,
     errors: Errors,
@@ -25,22 +22,7 @@ struct SearchStatusPage {
 
 /// Starts a full rebuild in the background; searches keep using the old index meanwhile.
 pub async fn rebuild_search(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    require_staff(&ctx)?;
-    crate::services::audit::record(
-        &state.db,
-        &ctx.actor,
-        "search.rebuild",
-        "search",
-        0,
-        serde_json::json!({}),
-    )
-    .await?;
-    tokio::spawn(async move {
-        match crate::services::search::rebuild(&state).await {
-            Ok(n) => tracing::info!(products = n, "search index rebuilt"),
-            Err(e) => tracing::warn!(error = %e, "search rebuild failed"),
-        }
-    });
+    crate::services::search::start_rebuild(&state, &ctx.actor).await?;
     Ok(see_other("/staff/search?done=rebuilding"))
 }
 
@@ -49,7 +31,6 @@ pub async fn search_status(
     ctx: PageCtx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    require_staff(&ctx)?;
     let message = match q.done.as_deref() {
         Some(k @ ("rebuilding" | "synonyms_saved")) => Some(ctx.t(&format!("search_status.{k}"))),
         _ => None,
@@ -64,19 +45,12 @@ async fn search_status_page(
     errors: Errors,
     typed: String,
 ) -> PageResult {
-    let status = crate::services::search::status(state, &ctx.actor).await?;
-    let everything = crate::search::SearchQuery {
-        limit: 1,
-        ..Default::default()
-    };
-    let documents = state.search.search(&everything).await.ok().map(|r| r.total);
+    let index = crate::services::search::overview(state, &ctx.actor).await?;
     let synonyms = crate::services::synonyms::list(&state.db, &ctx.actor).await?;
     let bad = errors.any();
     let mut response = render(&SearchStatusPage {
         ctx,
-        engine: state.search.name(),
-        status,
-        documents,
+        index,
         message,
         synonyms,
         errors,
@@ -98,7 +72,6 @@ pub async fn add_synonyms(
     ctx: PageCtx,
     Form(form): Form<SynonymsForm>,
 ) -> PageResult {
-    require_staff(&ctx)?;
     let input = crate::services::synonyms::NewSynonyms {
         terms: form.terms.clone(),
     };
@@ -116,7 +89,6 @@ pub async fn remove_synonyms(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_staff(&ctx)?;
     crate::services::synonyms::remove(&state, &ctx.actor, id).await?;
     Ok(see_other("/staff/search?done=synonyms_saved"))
 }
