@@ -4,10 +4,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 
-use super::{Change, DecisionForm, ReviewForm, compare, decided};
+use super::{refusal_shown, Change, DecisionForm, ReviewForm, compare, decided};
 use crate::context::AppState;
-use crate::domain::Code;
-use crate::error::AppError;
 use crate::http::pages::{Errors, PageCtx, PageResult, render};
 use crate::services::catalogue::{self, Decision};
 
@@ -102,17 +100,10 @@ async fn decide_on_enterprise(
     .await
     {
         Ok(_) => Ok(decided(decision)),
-        Err(AppError::Conflict {
-            code: code @ Code::EnterpriseChanged,
-            ..
-        }) => {
-            let notice = ctx.message(code);
-            enterprise_review_for(state, ctx, id, Errors::default(), Some(notice)).await
+        Err(err) => {
+            let (notice, errors) = refusal_shown(&ctx, err)?;
+            enterprise_review_for(state, ctx, id, errors, notice).await
         }
-        Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => enterprise_review_for(state, ctx, id, errors, None).await,
-            None => Err(err.into()),
-        },
     }
 }
 

@@ -49,6 +49,26 @@ fn compare(
         .collect()
 }
 
+/// A refused decision, as its review page shows it again: a notice when the listing changed
+/// since staff read it (they see the new version), else the form's errors. Other refusals
+/// are an error page.
+fn refusal_shown(
+    ctx: &PageCtx,
+    err: AppError,
+) -> Result<(Option<&'static str>, crate::http::pages::Errors), PageError> {
+    if let AppError::Conflict {
+        code: code @ (Code::ProductChanged | Code::EnterpriseChanged),
+        ..
+    } = err
+    {
+        return Ok((Some(ctx.message(code)), crate::http::pages::Errors::default()));
+    }
+    match crate::http::pages::Errors::from_app(ctx.lang, &err) {
+        Some(errors) => Ok((None, errors)),
+        None => Err(err.into()),
+    }
+}
+
 /// What staff send with a decision: the version they saw and, to reject, why.
 #[derive(Deserialize)]
 pub struct ReviewForm {

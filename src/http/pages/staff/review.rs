@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{Change, DecisionForm, ReviewForm, compare, decided};
+use super::{refusal_shown, Change, DecisionForm, ReviewForm, compare, decided};
 use crate::context::AppState;
 use crate::domain::{Code, ProductInput};
 use crate::error::AppError;
@@ -117,17 +117,10 @@ async fn decide_product(
     .await
     {
         Ok(_) => Ok(decided(decision)),
-        Err(AppError::Conflict {
-            code: code @ Code::ProductChanged,
-            ..
-        }) => {
-            let notice = ctx.message(code);
-            review_page_for(state, ctx, id, Errors::default(), Some(notice)).await
+        Err(err) => {
+            let (notice, errors) = refusal_shown(&ctx, err)?;
+            review_page_for(state, ctx, id, errors, notice).await
         }
-        Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => review_page_for(state, ctx, id, errors, None).await,
-            None => Err(err.into()),
-        },
     }
 }
 
