@@ -37,14 +37,17 @@ async fn become_(app: &mut TestApp, who: Who) {
 
 /// A fresh world: an owner with an enterprise and a draft product, plus the other roles.
 async fn world() -> (TestApp, i64, i64) {
-    let mut app = TestApp::new().await;
-    app.sign_in_new("buyer", "buyer@example.vn").await;
-    app.sign_in_new("staff", "staff@example.vn").await;
-    app.sign_in_new("admin", "admin@example.vn").await;
-    app.sign_in_new("producer", "other@example.vn").await;
-    let (_, eid) = app
+    let world = TestApp::builder()
+        .buyer("buyer@example.vn")
+        .staff("staff@example.vn")
+        .admin("admin@example.vn")
+        .producer("other@example.vn")
         .producer_with_enterprise("owner@example.vn", "HTX Côn Minh")
+        .build()
         .await;
+    let eid = world.enterprise("HTX Côn Minh");
+    let mut app = world.app;
+    app.sign_in("owner@example.vn").await;
     let pid = app.create_product(eid, "Miến dong Na Rì").await;
     (app, eid, pid)
 }

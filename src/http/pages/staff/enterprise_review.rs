@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 
-use super::{refusal_shown, Change, DecisionForm, ReviewForm, compare, decided};
+use super::{Change, DecisionForm, ReviewForm, compare, decided, refusal_shown};
 use crate::context::AppState;
 use crate::http::pages::{Errors, PageCtx, PageResult, render};
 use crate::services::catalogue::{self, Decision};

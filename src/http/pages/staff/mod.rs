@@ -61,7 +61,10 @@ fn refusal_shown(
         ..
     } = err
     {
-        return Ok((Some(ctx.message(code)), crate::http::pages::Errors::default()));
+        return Ok((
+            Some(ctx.message(code)),
+            crate::http::pages::Errors::default(),
+        ));
     }
     match crate::http::pages::Errors::from_app(ctx.lang, &err) {
         Some(errors) => Ok((None, errors)),

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{refusal_shown, Change, DecisionForm, ReviewForm, compare, decided};
+use super::{Change, DecisionForm, ReviewForm, compare, decided, refusal_shown};
 use crate::context::AppState;
 use crate::domain::{Code, ProductInput};
 use crate::error::AppError;
