@@ -171,6 +171,14 @@ pub fn router(state: AppState) -> Router {
             get(pages::dashboard::edit_product).post(pages::dashboard::update_product),
         )
         .route(
+            "/dashboard/products/new/submit",
+            post(pages::dashboard::create_and_submit_product),
+        )
+        .route(
+            "/dashboard/products/{id}/edit/submit",
+            post(pages::dashboard::update_and_submit_product),
+        )
+        .route(
             "/dashboard/products/{id}/submit",
             post(pages::dashboard::submit_product),
         )

@@ -300,7 +300,7 @@ step('3. the producer lists a product and sends it for review', async () => {
   await form.locator('input[name="price_max_vnd"]').fill(PRODUCT.priceMax);
   await form.locator('textarea[name="description"]').fill(PRODUCT.description);
 
-  const submit = form.locator('button[name="action"][value="submit"]');
+  const submit = form.locator('button[formaction="/dashboard/products/new/submit"]');
   assert.equal(await text(submit), 'Lưu và gửi duyệt');
   await tapAndWait(submit, at('/dashboard'));
 

@@ -451,10 +451,31 @@ pub async fn new_product(
     .await
 }
 
+/// "Save draft" on a new product's form (and, from pages still open, "save and send" named
+/// by the form's `action`).
 pub async fn create_product(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<ProductForm>,
+) -> PageResult {
+    let submit = form.submit();
+    save_new_product(&state, ctx, form, submit).await
+}
+
+/// "Save and send to the centre" on a new product's form.
+pub async fn create_and_submit_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<ProductForm>,
+) -> PageResult {
+    save_new_product(&state, ctx, form, true).await
+}
+
+async fn save_new_product(
+    state: &AppState,
+    ctx: PageCtx,
+    form: ProductForm,
+    submit: bool,
 ) -> PageResult {
     require_signed_in(&ctx)?;
     let input = form.to_input();
@@ -466,7 +487,7 @@ pub async fn create_product(
     };
     match result {
         Ok(p) => {
-            if form.submit() {
+            if submit {
                 catalogue::submit_product(&state.db, &state.reference, &ctx.actor, p.id).await?;
                 Ok(see_other("/dashboard?done=product_submitted"))
             } else {
@@ -477,7 +498,7 @@ pub async fn create_product(
             Some(errors) => {
                 let title = ctx.t("product.new");
                 product_form_page(
-                    &state,
+                    state,
                     ctx,
                     title,
                     "/dashboard/products/new".into(),
@@ -516,11 +537,34 @@ pub async fn edit_product(
     .await
 }
 
+/// "Save" on a product's edit form (and, from pages still open, "save and send" named by
+/// the form's `action`).
 pub async fn update_product(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<i32>,
     Form(form): Form<ProductForm>,
+) -> PageResult {
+    let submit = form.submit();
+    save_product(&state, ctx, id, form, submit).await
+}
+
+/// "Save and send to the centre" on a product's edit form.
+pub async fn update_and_submit_product(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+    Form(form): Form<ProductForm>,
+) -> PageResult {
+    save_product(&state, ctx, id, form, true).await
+}
+
+async fn save_product(
+    state: &AppState,
+    ctx: PageCtx,
+    id: i32,
+    form: ProductForm,
+    submit: bool,
 ) -> PageResult {
     require_signed_in(&ctx)?;
     let input = form.to_input();
@@ -529,7 +573,7 @@ pub async fn update_product(
         Ok((p, withdrawn)) => {
             let waiting =
                 p.pending_changes.is_some() || p.status != crate::domain::ProductStatus::Published;
-            if form.submit() && waiting && !p.in_review() {
+            if submit && waiting && !p.in_review() {
                 catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
                 return Ok(see_other("/dashboard?done=product_submitted"));
             }
@@ -549,7 +593,7 @@ pub async fn update_product(
                 let title = ctx.t("product.edit");
                 let values = product_values(&input, Some(view.enterprise_id));
                 product_form_page(
-                    &state,
+                    state,
                     ctx,
                     title,
                     format!("/dashboard/products/{id}/edit"),
