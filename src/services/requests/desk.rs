@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     Audience, Event, EventKind, RequestView, Viewer, audience_ids, change_status, finish,
-    forwarded_ids, members_of, open_for_change, record, require_open, require_staff, status_of,
+    forwarded_ids, members_of, open_for_change, record, require_open, require_staff,
 };
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request, request_match, user};
@@ -50,7 +50,7 @@ pub async fn transition(
         }
         (Viewer::Staff, _) => {}
     }
-    if !status_of(&req).can_become(to) {
+    if !req.status.can_become(to) {
         return Err(AppError::state(Code::RequestTransition));
     }
     match to {
@@ -209,7 +209,7 @@ pub async fn shortlist(
             return Err(Invalid::one("product_id", Code::RequestProductNotOfEnterprise).into());
         }
     }
-    match status_of(&req) {
+    match req.status {
         RequestStatus::Submitted => return Err(AppError::state(Code::RequestTransition)),
         RequestStatus::InReview => {
             change_status(&txn, actor, &mut req, RequestStatus::Matching, "").await?;
@@ -301,7 +301,7 @@ pub async fn forward(
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
     require_open(&req)?;
-    let status = status_of(&req);
+    let status = req.status;
     if !matches!(
         status,
         RequestStatus::Matching | RequestStatus::Forwarded | RequestStatus::Negotiating
@@ -365,7 +365,7 @@ pub async fn forward(
     )
     .await?;
     let forwarded_total = forwarded_ids(&txn, req.id).await?.len();
-    let detail = super::progress(Lang::Vi, status_of(&req), forwarded_total, 0);
+    let detail = super::progress(Lang::Vi, req.status, forwarded_total, 0);
     let requester: Vec<i32> = req.requester_id.into_iter().collect();
     notify::notify(
         &txn,
@@ -410,7 +410,7 @@ pub async fn connect(
     let mut active: request_match::ActiveModel = m.into();
     active.connected_at = Set(Some(now()));
     active.update(&txn).await?;
-    if status_of(&req) == RequestStatus::Forwarded {
+    if req.status == RequestStatus::Forwarded {
         change_status(&txn, actor, &mut req, RequestStatus::Negotiating, "").await?;
     }
     let name = enterprise::Entity::find_by_id(enterprise_id)
@@ -451,7 +451,7 @@ pub async fn close(
     let outcome = Outcome::parse(input)?;
     let (txn, mut req, viewer) = open_for_change(state, actor, id).await?;
     require_staff(&viewer)?;
-    if !status_of(&req).can_become(outcome.status()) {
+    if !req.status.can_become(outcome.status()) {
         return Err(AppError::state(Code::RequestTransition));
     }
     let mut active: request::ActiveModel = req.clone().into();

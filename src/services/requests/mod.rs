@@ -237,7 +237,7 @@ pub(crate) async fn change_status(
     to: RequestStatus,
     body: &str,
 ) -> AppResult<()> {
-    let from = status_of(req);
+    let from = req.status;
     if !from.can_become(to) {
         return Err(AppError::state(Code::RequestTransition));
     }
@@ -258,17 +258,13 @@ pub(crate) async fn change_status(
     record(txn, actor, req, event).await
 }
 
-pub(crate) fn status_of(req: &request::Model) -> RequestStatus {
-    req.status
-}
-
 /// Open requests untouched for longer than this are overdue.
 pub fn overdue_before(config: &crate::config::Config) -> chrono::DateTime<chrono::Utc> {
     now() - chrono::Duration::days(i64::from(config.overdue_days))
 }
 
 pub fn is_overdue(req: &request::Model, config: &crate::config::Config) -> bool {
-    status_of(req).is_open() && req.last_activity_at < overdue_before(config)
+    req.status.is_open() && req.last_activity_at < overdue_before(config)
 }
 
 // Shared by the desk, the parties and submission
@@ -304,7 +300,7 @@ fn require_staff(viewer: &Viewer) -> AppResult<()> {
 }
 
 fn require_open(req: &request::Model) -> AppResult<()> {
-    if status_of(req).is_open() {
+    if req.status.is_open() {
         Ok(())
     } else {
         Err(AppError::state(Code::RequestClosed))

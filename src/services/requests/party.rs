@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     Audience, Event, EventKind, RequestView, Viewer, audience_ids, finish, forwarded_ids,
-    members_of, open_for_change, record, require_open, status_of,
+    members_of, open_for_change, record, require_open,
 };
 use crate::context::AppState;
 use crate::db::entities::request_match;
@@ -64,7 +64,7 @@ pub async fn respond(
     }
     require_open(&req)?;
     if !matches!(
-        status_of(&req),
+        req.status,
         RequestStatus::Forwarded | RequestStatus::Negotiating
     ) {
         return Err(AppError::state(Code::RequestTransition));

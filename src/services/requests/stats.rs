@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{is_overdue, status_of};
+use super::is_overdue;
 use crate::context::AppState;
 use crate::db::entities::request;
 use crate::domain::{Code, Invalid, RequestKind, RequestStatus};
@@ -91,7 +91,7 @@ fn parse_day(value: Option<&str>, field: &'static str) -> AppResult<Option<Naive
 }
 
 fn add(row: &mut StatsRow, r: &request::Model) {
-    let status = status_of(r);
+    let status = r.status;
     row.requests += 1;
     if matches!(
         status,
@@ -158,7 +158,7 @@ pub async fn stats(
     let mut to_close = Vec::new();
     let (mut open, mut overdue, mut closed, mut deals, mut value) = (0, 0, 0, 0, 0i64);
     for r in &rows {
-        let status = status_of(r);
+        let status = r.status;
         *by_kind.entry(r.kind.as_str().to_string()).or_insert(0) += 1;
         *by_status.entry(status.as_str().to_string()).or_insert(0) += 1;
         if status.is_open() {

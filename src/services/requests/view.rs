@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Audience, Viewer, is_overdue, overdue_before, status_of, viewer_of};
+use super::{Audience, Viewer, is_overdue, overdue_before, viewer_of};
 use crate::context::AppState;
 use crate::db::entities::{
     enterprise, enterprise_member, product, request, request_event, request_match, user,
@@ -292,7 +292,7 @@ pub async fn view_for(
 ) -> AppResult<RequestView> {
     let db = &state.db;
     let reference = &state.reference;
-    let status = status_of(req);
+    let status = req.status;
     let matches = request_match::Entity::find()
         .filter(request_match::Column::RequestId.eq(req.id))
         .order_by_asc(request_match::Column::Id)
@@ -556,7 +556,7 @@ fn actions_for(
     viewer: &Viewer,
     matches: &[request_match::Model],
 ) -> Vec<String> {
-    let status = status_of(req);
+    let status = req.status;
     let mut out: Vec<String> = Vec::new();
     if !status.is_open() {
         return out;
@@ -799,7 +799,7 @@ pub async fn list(
     let items = rows
         .iter()
         .map(|r| {
-            let status = status_of(r);
+            let status = r.status;
             let mine: Vec<&request_match::Model> =
                 matches.iter().filter(|m| m.request_id == r.id).collect();
             let hide_requester = !me.role.is_staff()
