@@ -344,6 +344,14 @@ pub async fn error_pages(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    // Only pages show error pages: the API, static files and media pass straight through.
+    let path = req.uri().path();
+    if ["/api/", "/static/", "/media/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+    {
+        return next.run(req).await;
+    }
     let (parts, body) = req.into_parts();
     let mut kept = axum::http::Request::new(());
     *kept.method_mut() = parts.method.clone();
