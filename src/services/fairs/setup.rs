@@ -3,15 +3,17 @@
 use super::{FairKey, FairView, get, load};
 use crate::context::AppState;
 use crate::db::entities::{enterprise, fair, fair_exhibitor, fair_product};
-use crate::db::{unique_violation, write_txn};
+use crate::db::{free_slug, unique_violation, write_txn};
 use crate::domain::fair::parse_booth;
-use crate::domain::{Code, FairFields, FairInput, Invalid, text};
+use crate::domain::{Code, FairFields, FairInput, Invalid};
 use crate::error::{AppError, AppResult};
+use crate::services::catalogue::{self, EnterpriseScope, EnterpriseView};
 use crate::services::{Actor, audit, now};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 pub(super) fn check_province(state: &AppState, fields: &FairFields) -> AppResult<()> {
@@ -21,24 +23,68 @@ pub(super) fn check_province(state: &AppState, fields: &FairFields) -> AppResult
     Ok(())
 }
 
+/// What the fair's management page offers staff: the fair (none for a new one), the
+/// enterprises that may exhibit, and for each exhibitor its published products with whether
+/// its booth shows them.
+pub struct Management {
+    pub fair: Option<FairView>,
+    pub enterprises: Vec<EnterpriseView>,
+    /// By exhibitor id: (product id, name, shown at the booth).
+    pub offered: HashMap<i32, Vec<(i32, String, bool)>>,
+}
+
+/// The management page of fair `id`, or of a new fair (staff).
+pub async fn management(state: &AppState, actor: &Actor, id: Option<i32>) -> AppResult<Management> {
+    actor.require_staff()?;
+    let fair = match id {
+        Some(id) => Some(get(state, FairKey::Id(id)).await?),
+        None => None,
+    };
+    let enterprises =
+        catalogue::list_enterprises(&state.db, &state.reference, actor, EnterpriseScope::Public)
+            .await?;
+    let mut offered = HashMap::new();
+    for x in fair.iter().flat_map(|f| &f.exhibitors) {
+        let shown: Vec<i32> = x.products.iter().map(|p| p.id).collect();
+        let all = catalogue::list_products(
+            &state.db,
+            &state.reference,
+            &Actor::Visitor,
+            &catalogue::ProductFilter {
+                enterprise_id: Some(x.enterprise.id),
+                per_page: Some(100),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
+        offered.insert(
+            x.id,
+            all.into_iter()
+                .map(|p| (p.id, p.name, shown.contains(&p.id)))
+                .collect(),
+        );
+    }
+    Ok(Management {
+        fair,
+        enterprises,
+        offered,
+    })
+}
+
+/// Every fair, for staff managing them.
+pub async fn list_for_staff(state: &AppState, actor: &Actor) -> AppResult<Vec<super::FairSummary>> {
+    actor.require_staff()?;
+    super::list(state).await
+}
+
 /// Creates a fair (staff).
 pub async fn create(state: &AppState, actor: &Actor, input: &FairInput) -> AppResult<FairView> {
     actor.require_staff()?;
     let fields = FairFields::parse(input)?;
     check_province(state, &fields)?;
     let txn = write_txn(&state.db).await?;
-    let base = text::slugify(&fields.name);
-    let mut slug = base.clone();
-    let mut n = 1;
-    while fair::Entity::find()
-        .filter(fair::Column::Slug.eq(slug.as_str()))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        n += 1;
-        slug = format!("{base}-{n}");
-    }
+    let slug = free_slug::<fair::Entity>(&txn, &fields.name, fair::Column::Slug).await?;
     let at = now();
     let row = fair::ActiveModel {
         slug: Set(slug),

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::State;
 
-use super::staff_only;
 use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::fairs::{self, FairSummary};
@@ -21,6 +20,6 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
 }
 
 pub async fn staff_list(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    staff_only(&ctx)?;
-    list(State(state), ctx).await
+    let fairs = fairs::list_for_staff(&state, &ctx.actor).await?;
+    Ok(render(&ListPage { ctx, fairs }))
 }

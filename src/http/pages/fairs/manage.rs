@@ -9,14 +9,13 @@ use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::staff_only;
 use crate::context::AppState;
 use crate::domain::{Code, FairInput, FairStatus};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
-use crate::services::catalogue::{self, EnterpriseScope, EnterpriseView};
-use crate::services::fairs::{self, ExhibitorInput, ExhibitorView, FairKey, FairView};
+use crate::services::catalogue::EnterpriseView;
+use crate::services::fairs::{self, ExhibitorInput, ExhibitorView, FairView};
 use crate::services::reference::Province;
 
 #[derive(Template)]
@@ -45,53 +44,23 @@ impl ManagePage {
 async fn manage_page(
     state: &AppState,
     ctx: PageCtx,
-    fair: Option<FairView>,
-    form: FormValues,
+    id: Option<i32>,
+    form: impl FnOnce(Option<&FairView>) -> FormValues,
     errors: Errors,
     error: Option<&'static str>,
     status: StatusCode,
 ) -> PageResult {
-    staff_only(&ctx)?;
-    let enterprises = catalogue::list_enterprises(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        EnterpriseScope::Public,
-    )
-    .await?;
-    let mut offered = HashMap::new();
-    if let Some(f) = &fair {
-        for x in &f.exhibitors {
-            let shown: Vec<i32> = x.products.iter().map(|p| p.id).collect();
-            let all = catalogue::list_products(
-                &state.db,
-                &state.reference,
-                &crate::services::Actor::Visitor,
-                &catalogue::ProductFilter {
-                    enterprise_id: Some(x.enterprise.id),
-                    per_page: Some(100),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .items;
-            offered.insert(
-                x.id,
-                all.into_iter()
-                    .map(|p| (p.id, p.name, shown.contains(&p.id)))
-                    .collect(),
-            );
-        }
-    }
+    let m = fairs::management(state, &ctx.actor, id).await?;
+    let form = form(m.fair.as_ref());
     let mut response = render(&ManagePage {
         ctx,
-        fair,
+        fair: m.fair,
         form,
         errors,
         error,
         provinces: state.reference.provinces.clone(),
-        enterprises,
-        offered,
+        enterprises: m.enterprises,
+        offered: m.offered,
     });
     *response.status_mut() = status;
     Ok(response)
@@ -115,7 +84,7 @@ pub async fn new_fair(State(state): State<AppState>, ctx: PageCtx) -> PageResult
         &state,
         ctx,
         None,
-        FormValues::default(),
+        |_| FormValues::default(),
         Errors::default(),
         None,
         StatusCode::OK,
@@ -163,7 +132,6 @@ pub async fn create_fair(
     ctx: PageCtx,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let input = f.fair_input();
     match fairs::create(&state, &ctx.actor, &input).await {
         Ok(fair) => Ok(see_other(&format!("/staff/fairs/{}", fair.id))),
@@ -175,7 +143,7 @@ pub async fn create_fair(
                 &state,
                 ctx,
                 None,
-                form,
+                |_| form,
                 errors,
                 error,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -190,14 +158,11 @@ pub async fn manage_fair(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    staff_only(&ctx)?;
-    let fair = fairs::get(&state, FairKey::Id(id)).await?;
-    let form = fair_values(&fair);
     manage_page(
         &state,
         ctx,
-        Some(fair),
-        form,
+        Some(id),
+        |fair| fair.map(fair_values).unwrap_or_default(),
         Errors::default(),
         None,
         StatusCode::OK,
@@ -220,19 +185,21 @@ async fn managed<T>(
     let Some(errors) = Errors::from_app(ctx.lang, &e) else {
         return Err(PageError(e));
     };
-    let fair = fairs::get(state, FairKey::Id(id)).await?;
-    let mut form = fair_values(&fair);
-    if fair_edited {
-        form = FormValues::from_input(&f.fair_input());
-    }
-    form.set("booth", f.booth.clone().unwrap_or_default());
+    let form = |fair: Option<&FairView>| {
+        let mut form = match fair {
+            Some(fair) if !fair_edited => fair_values(fair),
+            _ => FormValues::from_input(&f.fair_input()),
+        };
+        form.set("booth", f.booth.clone().unwrap_or_default());
+        form
+    };
     let error = errors.0.values().next().copied();
     // Shown in answer to a form's post: switching language comes back to the page.
     ctx.here = format!("/staff/fairs/{id}");
     manage_page(
         state,
         ctx,
-        Some(fair),
+        Some(id),
         form,
         errors,
         error,
@@ -251,7 +218,6 @@ pub async fn update_fair(
     Path(id): Path<i32>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let result = fairs::update(&state, &ctx.actor, id, &f.fair_input()).await;
     managed(&state, ctx, id, &f, result, true).await
 }
@@ -262,7 +228,6 @@ pub async fn add_exhibitor(
     Path(id): Path<i32>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let result = fairs::add_exhibitor(
         &state,
         &ctx.actor,
@@ -284,7 +249,6 @@ pub async fn update_exhibitor(
     Path((id, exhibitor_id)): Path<(i32, i32)>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let product_ids = f
         .product_ids
         .iter()
@@ -311,7 +275,6 @@ pub async fn remove_exhibitor(
     Path((id, exhibitor_id)): Path<(i32, i32)>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let result = fairs::remove_exhibitor(&state, &ctx.actor, id, exhibitor_id).await;
     managed(&state, ctx, id, &f, result, false).await
 }
@@ -324,7 +287,6 @@ pub async fn manage_post(
     Path(id): Path<i32>,
     Form(f): Form<ManageForm>,
 ) -> PageResult {
-    staff_only(&ctx)?;
     let exhibitor = Path((id, int(&f.exhibitor_id).unwrap_or_default()));
     match f.action.as_deref() {
         Some("update") => update_fair(state, ctx, Path(id), Form(f)).await,

@@ -16,7 +16,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
-use super::{PageCtx, PageError};
 use crate::context::AppState;
 use crate::error::AppError;
 use crate::services::catalogue::ProductView;
@@ -154,11 +153,4 @@ pub async fn count_visit(
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(())
-}
-fn staff_only(ctx: &PageCtx) -> Result<(), PageError> {
-    match ctx.actor.user() {
-        None => Err(PageError(AppError::Unauthenticated)),
-        Some(u) if u.role.is_staff() => Ok(()),
-        Some(_) => Err(PageError(AppError::Forbidden)),
-    }
 }
