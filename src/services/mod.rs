@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod dashboard;
 pub mod demo;
 pub mod fairs;
 pub mod health;
@@ -53,6 +54,11 @@ impl Actor {
 
     pub fn role(&self) -> Option<Role> {
         self.user().map(|u| u.role)
+    }
+
+    /// Anyone signed in: a visitor is asked to sign in.
+    pub fn require_signed_in(&self) -> AppResult<&SignedIn> {
+        self.user().ok_or(AppError::Unauthenticated)
     }
 
     /// Staff (or an admin): a visitor is asked to sign in, anyone else is refused.

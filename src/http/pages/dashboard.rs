@@ -8,26 +8,16 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::forms::{EnterpriseForm, FormValues, ProductForm};
-use super::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use super::{Errors, PageCtx, PageResult, render, see_other};
 use crate::context::AppState;
 use crate::domain::Code;
 use crate::domain::{
     Certification, LegalForm, PackagingStatus, PendingStatus, ProductInput, TrademarkKind,
     TrademarkStatus,
 };
-use crate::error::AppError;
-use crate::services::catalogue::{
-    self, EnterpriseScope, EnterpriseView, ProductFilter, ProductView,
-};
+use crate::services::catalogue::{self, EnterpriseScope, EnterpriseView, ProductView};
+use crate::services::dashboard;
 use crate::services::reference::{Category, Commune, Province};
-
-fn require_signed_in(ctx: &PageCtx) -> Result<(), PageError> {
-    if ctx.signed_in() {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Unauthenticated))
-    }
-}
 
 #[derive(Deserialize)]
 pub struct DoneQuery {
@@ -62,56 +52,15 @@ pub async fn dashboard(
     ctx: PageCtx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
-    let enterprises = if ctx.can_publish() {
-        catalogue::list_enterprises(
-            &state.db,
-            &state.reference,
-            &ctx.actor,
-            EnterpriseScope::Mine,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-    let products = if ctx.can_publish() && !ctx.is_staff() {
-        let filter = ProductFilter {
-            mine: Some(true),
-            per_page: Some(100),
-            ..Default::default()
-        };
-        catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
-            .await?
-            .items
-    } else {
-        Vec::new()
-    };
-    let review_count = if ctx.is_staff() {
-        let filter = ProductFilter {
-            status: Some("review".into()),
-            per_page: Some(1),
-            ..Default::default()
-        };
-        catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
-            .await?
-            .total
-    } else {
-        0
-    };
+    let board = dashboard::overview(&state, &ctx.actor).await?;
     let message = done_message(&ctx, q.done.as_deref());
-    let booths = if ctx.is_staff() {
-        Vec::new()
-    } else {
-        let ids: Vec<i32> = enterprises.iter().map(|e| e.id).collect();
-        crate::services::fairs::booths_of(&state, &ids).await?
-    };
     Ok(render(&DashboardPage {
         ctx,
-        enterprises,
-        products,
+        enterprises: board.enterprises,
+        products: board.products,
         message,
-        review_count,
-        booths,
+        review_count: board.review_count,
+        booths: board.booths,
     }))
 }
 
@@ -209,10 +158,7 @@ fn values_of_enterprise_form(form: &EnterpriseForm) -> FormValues {
 }
 
 pub async fn new_enterprise(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    require_signed_in(&ctx)?;
-    if !ctx.can_publish() {
-        return Err(AppError::Forbidden.into());
-    }
+    catalogue::may_publish(&ctx.actor)?;
     let title = ctx.t("enterprise.new");
     Ok(enterprise_form_page(
         &state,
@@ -229,10 +175,11 @@ pub async fn create_enterprise(
     ctx: PageCtx,
     Form(form): Form<EnterpriseForm>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let title = ctx.t("enterprise.new");
     let action = "/dashboard/enterprises/new".to_string();
     if form.pick_province.is_some() {
+        // Only the form again, with the province's communes.
+        catalogue::may_publish(&ctx.actor)?;
         return Ok(enterprise_form_page(
             &state,
             ctx,
@@ -279,7 +226,6 @@ pub async fn edit_enterprise(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let input = catalogue::enterprise_for_edit(&state.db, &ctx.actor, id).await?;
     let title = ctx.t("enterprise.edit");
     let values = FormValues::from_input(&input);
@@ -299,10 +245,11 @@ pub async fn update_enterprise(
     Path(id): Path<i32>,
     Form(form): Form<EnterpriseForm>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let title = ctx.t("enterprise.edit");
     let action = format!("/dashboard/enterprises/{id}/edit");
     if form.pick_province.is_some() {
+        // Only the form again, with the province's communes.
+        catalogue::require_manage(&state.db, &ctx.actor, id).await?;
         return Ok(enterprise_form_page(
             &state,
             ctx,
@@ -430,10 +377,7 @@ pub async fn new_product(
     ctx: PageCtx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
-    if !ctx.can_publish() {
-        return Err(AppError::Forbidden.into());
-    }
+    catalogue::may_publish(&ctx.actor)?;
     let title = ctx.t("product.new");
     let mut values = product_values(&ProductInput::default(), q.enterprise);
     values.set("unit", "kg");
@@ -477,13 +421,14 @@ async fn save_new_product(
     form: ProductForm,
     submit: bool,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let input = form.to_input();
     let result = match form.enterprise_id {
         Some(eid) => {
             catalogue::create_product(&state.db, &state.reference, &ctx.actor, eid, &input).await
         }
-        None => Err(crate::domain::Invalid::one("enterprise_id", Code::EnterpriseRequired).into()),
+        None => catalogue::may_publish(&ctx.actor).and_then(|_| {
+            Err(crate::domain::Invalid::one("enterprise_id", Code::EnterpriseRequired).into())
+        }),
     };
     match result {
         Ok(p) => {
@@ -519,7 +464,6 @@ pub async fn edit_product(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let (view, input) =
         catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
     let title = ctx.t("product.edit");
@@ -566,7 +510,6 @@ async fn save_product(
     form: ProductForm,
     submit: bool,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let input = form.to_input();
     let patch = serde_json::to_value(&input).map_err(anyhow::Error::new)?;
     match catalogue::update_product(&state.db, &state.reference, &ctx.actor, id, &patch).await {
@@ -614,7 +557,6 @@ pub async fn submit_product(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
     Ok(see_other("/dashboard?done=product_submitted"))
 }
@@ -624,7 +566,6 @@ pub async fn delete_product(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     catalogue::delete_product(&state, &ctx.actor, id).await?;
     Ok(see_other("/dashboard?done=product_deleted"))
 }

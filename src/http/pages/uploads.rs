@@ -162,14 +162,6 @@ async fn enterprise_page(
     })
 }
 
-fn require_signed_in(ctx: &PageCtx) -> Result<(), PageError> {
-    if ctx.signed_in() {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Unauthenticated))
-    }
-}
-
 /// Re-renders the page with the failure explained, or fails as a page for other errors.
 async fn failed(
     state: &AppState,
@@ -201,7 +193,6 @@ pub async fn product_media(
     Path(id): Path<i32>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let message = done_message(&ctx, q.done.as_deref());
     Ok(render(&product_page(&state, ctx, id, message, None).await?))
 }
@@ -212,7 +203,6 @@ pub async fn enterprise_media(
     Path(id): Path<i32>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let message = done_message(&ctx, q.done.as_deref());
     Ok(render(
         &enterprise_page(&state, ctx, id, message, None).await?,
@@ -227,7 +217,6 @@ pub async fn add_photos(
     Path(id): Path<i32>,
     multipart: Multipart,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = async {
         media::may_upload(&state, &ctx.actor, UploadTarget::ProductPhoto(id)).await?;
         let form = upload::read(multipart).await?;
@@ -275,7 +264,6 @@ pub async fn make_cover(
     ctx: PageCtx,
     Path((id, photo_id)): Path<(i32, i32)>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = media::make_cover(&state, &ctx.actor, id, photo_id)
         .await
         .map(drop);
@@ -287,7 +275,6 @@ pub async fn move_photo_up(
     ctx: PageCtx,
     Path((id, photo_id)): Path<(i32, i32)>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = media::move_photo(&state, &ctx.actor, id, photo_id, -1)
         .await
         .map(drop);
@@ -299,7 +286,6 @@ pub async fn move_photo_down(
     ctx: PageCtx,
     Path((id, photo_id)): Path<(i32, i32)>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = media::move_photo(&state, &ctx.actor, id, photo_id, 1)
         .await
         .map(drop);
@@ -311,7 +297,6 @@ pub async fn delete_photo(
     ctx: PageCtx,
     Path((id, photo_id)): Path<(i32, i32)>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = media::delete_product_photo(&state, &ctx.actor, id, photo_id).await;
     photo_changed(&state, ctx, id, result).await
 }
@@ -330,7 +315,6 @@ pub async fn photo_action(
     photo: Path<(i32, i32)>,
     Form(form): Form<PhotoAction>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     match form.action.as_str() {
         "cover" => make_cover(state, ctx, photo).await,
         "up" => move_photo_up(state, ctx, photo).await,
@@ -354,7 +338,6 @@ pub async fn set_logo(
     Path(id): Path<i32>,
     multipart: Multipart,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let result = async {
         media::may_upload(&state, &ctx.actor, UploadTarget::EnterpriseLogo(id)).await?;
         let file = upload::read(multipart).await?.file()?;
@@ -374,7 +357,6 @@ pub async fn delete_logo(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     media::delete_logo(&state, &ctx.actor, id).await?;
     Ok(see_other(&format!(
         "/dashboard/enterprises/{id}/media?done=saved#logo"
@@ -433,7 +415,6 @@ pub async fn add_product_document(
     Path(id): Path<i32>,
     multipart: Multipart,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     let (p, _) = catalogue::product_for_change(&state.db, &ctx.actor, id).await?;
     add_document(&state, ctx, p.enterprise_id, Some(id), multipart).await
 }
@@ -444,7 +425,6 @@ pub async fn add_enterprise_document(
     Path(id): Path<i32>,
     multipart: Multipart,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     add_document(&state, ctx, id, None, multipart).await
 }
 
@@ -468,7 +448,6 @@ pub async fn delete_document(
     Path(id): Path<i32>,
     Form(form): Form<Back>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     media::delete_document(&state, &ctx.actor, id).await?;
     Ok(see_other(&back_to(form.back.as_deref(), "/dashboard")))
 }
@@ -479,7 +458,6 @@ pub async fn verify_document(
     Path(id): Path<i32>,
     Form(form): Form<Back>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     media::verify_document(&state.db, &ctx.actor, id, form.verified.unwrap_or(true)).await?;
     Ok(see_other(&back_to(
         form.back.as_deref(),
@@ -493,7 +471,6 @@ pub async fn download_document(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    require_signed_in(&ctx)?;
     Ok(upload::download_response(
         media::download_document(&state, &ctx.actor, id).await?,
     ))
@@ -508,7 +485,6 @@ struct StaffDocumentsPage {
 
 /// Staff: documents waiting for verification, oldest first.
 pub async fn staff_documents(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    require_signed_in(&ctx)?;
     let documents = media::unverified_documents(&state.db, &ctx.actor).await?;
     Ok(render(&StaffDocumentsPage { ctx, documents }))
 }

@@ -1,6 +1,7 @@
 //! Who may do what with an enterprise and its products.
 
 use crate::db::entities::enterprise_member;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::Actor;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -49,6 +50,22 @@ pub(crate) async fn require_manage(
         Actor::User(_) if can_manage(db, actor, enterprise_id).await? => Ok(()),
         Actor::User(_) => Err(AppError::Forbidden),
     }
+}
+
+/// A producer or staff: those who put enterprises and products in the catalogue. A visitor
+/// is asked to sign in, a buyer is refused.
+pub fn may_publish(actor: &Actor) -> AppResult<&crate::services::SignedIn> {
+    let me = actor.require_signed_in()?;
+    if matches!(me.role, Role::Producer) || me.role.is_staff() {
+        Ok(me)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Staff register producers who have no account yet (the new producer form).
+pub fn may_register_producers(actor: &Actor) -> AppResult<()> {
+    actor.require_staff().map(|_| ())
 }
 
 /// How a page or the API names a record: by id (API) or by its URL slug (pages).

@@ -1,8 +1,8 @@
 //! Enterprises: registering, editing (held for the centre once public), vetting and members.
 
 use super::{
-    Decision, EnterpriseView, Lookup, Manages, enterprise_input, manages, memberships, patched,
-    require_manage, with_logo, with_logos,
+    Decision, EnterpriseView, Lookup, Manages, enterprise_input, manages, may_publish, memberships,
+    patched, require_manage, with_logo, with_logos,
 };
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
@@ -74,10 +74,7 @@ pub async fn create_enterprise(
     input: &EnterpriseInput,
     member_user_id: Option<i32>,
 ) -> AppResult<EnterpriseView> {
-    let me = actor.user().ok_or(AppError::Unauthenticated)?;
-    if !matches!(me.role, Role::Producer | Role::Staff | Role::Admin) {
-        return Err(AppError::Forbidden);
-    }
+    let me = may_publish(actor)?;
     let fields = EnterpriseFields::parse(input)?;
     check_enterprise_refs(db, reference, &fields, None).await?;
     let member = if me.role == Role::Producer {
@@ -356,12 +353,23 @@ pub async fn get_enterprise(
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
+    shown(db, reference, actor, &m).await
+}
+
+/// An enterprise as `actor` may see it: an enterprise with no published product is shown
+/// only to those who manage it.
+async fn shown(
+    db: &DatabaseConnection,
+    reference: &Reference,
+    actor: &Actor,
+    m: &enterprise::Model,
+) -> AppResult<EnterpriseView> {
     let count = published_count(db, m.id).await?;
     let proof = manages(db, actor, m.id).await?;
     if count == 0 && proof.is_none() {
         return Err(AppError::NotFound);
     }
-    with_logo(db, EnterpriseView::new(&m, reference, count, proof)).await
+    with_logo(db, EnterpriseView::new(m, reference, count, proof)).await
 }
 
 /// What an edit form starts from: the edit waiting for the centre when there is one (so
@@ -390,12 +398,11 @@ pub async fn enterprise_review(
     id: i32,
 ) -> AppResult<(EnterpriseView, EnterpriseInput)> {
     actor.require_staff()?;
-    let view = get_enterprise(db, reference, actor, Lookup::Id(id)).await?;
     let m = enterprise::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((view, enterprise_input(&m)))
+    Ok((shown(db, reference, actor, &m).await?, enterprise_input(&m)))
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema, PartialEq, Eq)]

@@ -28,7 +28,7 @@ pub async fn register_producer_with_enterprise(
     enterprise: &EnterpriseInput,
     province_code: Option<i32>,
 ) -> AppResult<EnterpriseView> {
-    actor.require_staff()?;
+    super::may_register_producers(actor)?;
     let mut errors = Invalid::default();
     let login = errors.take(Login::parse(producer.login).map_err(|e| on(e, "producer_login")));
     let existing = match &login {

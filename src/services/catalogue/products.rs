@@ -1,6 +1,8 @@
 //! Products: creating, editing, submitting, vetting and unpublishing.
 
-use super::{Lookup, ProductView, can_manage, fields_of, patched, review_terms, with_media_one};
+use super::{
+    Lookup, ProductView, can_manage, fields_of, may_publish, patched, review_terms, with_media_one,
+};
 use crate::db::entities::{enterprise, product};
 use crate::db::free_slug;
 use crate::db::reference::Reference;
@@ -134,13 +136,11 @@ pub async fn create_product(
     enterprise_id: i32,
     input: &ProductInput,
 ) -> AppResult<ProductView> {
-    if actor.user().is_none() {
-        return Err(AppError::Unauthenticated);
-    }
+    may_publish(actor)?;
     let e = enterprise::Entity::find_by_id(enterprise_id)
         .one(db)
         .await?;
-    let Some(e) = e.filter(|_| true) else {
+    let Some(e) = e else {
         return Err(Invalid::one("enterprise_id", Code::EnterpriseUnknown).into());
     };
     if !can_manage(db, actor, e.id).await? {

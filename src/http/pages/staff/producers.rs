@@ -12,7 +12,7 @@ use crate::services::catalogue;
 
 /// Staff register a producer who has no account yet, with their enterprise, in one form.
 pub async fn new_producer(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    ctx.actor.require_staff()?;
+    catalogue::may_register_producers(&ctx.actor)?;
     let title = ctx.t("staff.new_producer");
     Ok(enterprise_form_page(
         &state,
@@ -54,7 +54,7 @@ pub async fn create_producer(
     );
     if form.enterprise.pick_province.is_some() {
         // Only the form again, with the province's communes: no use case to ask.
-        ctx.actor.require_staff()?;
+        catalogue::may_register_producers(&ctx.actor)?;
         return Ok(enterprise_form_page(
             &state,
             ctx,
