@@ -496,3 +496,45 @@ async fn forms_of_a_request_page_opened_before_each_action_had_its_address_still
     assert_eq!(r.location(), format!("{url}?done=withdrawn"));
     assert_ne!(url, format!("/yeu-cau/{id}"));
 }
+
+#[tokio::test]
+async fn the_requester_cannot_act_through_the_desks_addresses_and_nothing_changes() {
+    let Desk { mut app, .. } = desk().await;
+    app.sign_in(BUYER).await;
+    let form = app.get("/yeu-cau/moi").await;
+    let token = token_of(&form.body);
+    let r = app
+        .post_form(
+            "/yeu-cau/moi",
+            &[
+                ("token", &token),
+                ("kind", "linkage"),
+                ("title", "Cần 2 tấn miến dong"),
+                ("description", "Cho bếp ăn công ty."),
+                ("category", "mien-dong"),
+            ],
+        )
+        .await;
+    let url = r.location().trim_end_matches("?sent=1").to_string();
+    let id = url
+        .rsplit('/')
+        .next()
+        .expect("the request's id")
+        .to_string();
+    let before = app.get(&format!("/api/v1/requests/{id}")).await.body;
+    for (action, fields) in [
+        ("transition", vec![("to", "withdrawn")]),
+        (
+            "messages",
+            vec![("body", "Cho tôi số điện thoại nhà sản xuất")],
+        ),
+    ] {
+        let r = app
+            .post_form(&format!("/staff/requests/{id}/{action}"), &fields)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}: {}", r.body);
+    }
+    let after = app.get(&format!("/api/v1/requests/{id}")).await.body;
+    assert_eq!(before, after, "a refused desk action changed the request");
+    assert!(after.contains("\"submitted\""), "{after}");
+}

@@ -19,6 +19,19 @@ use crate::domain::{Code, Invalid, Login, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 
+/// The signed-in person and the ids of the enterprises they are a member of; a visitor is
+/// asked to sign in.
+pub async fn whoami<'a>(
+    db: &DatabaseConnection,
+    actor: &'a Actor,
+) -> AppResult<(&'a SignedIn, Vec<i32>)> {
+    let me = actor.require_signed_in()?;
+    Ok((
+        me,
+        crate::services::catalogue::memberships(db, me.id).await?,
+    ))
+}
+
 /// How long a link sent by e-mail works.
 pub const EMAIL_RESET_TTL: chrono::Duration = chrono::Duration::hours(1);
 /// How long a link made by staff works: long enough to read it out and for the person to
@@ -32,10 +45,6 @@ pub const RESET_REQUESTS_PER_ADDRESS: u32 = 10;
 
 /// The code every unusable link answers with: expired, used, replaced or never made.
 const INVALID_LINK: AppError = AppError::BadRequest(Code::PasswordResetInvalid);
-
-fn me(actor: &Actor) -> AppResult<&SignedIn> {
-    actor.user().ok_or(AppError::Unauthenticated)
-}
 
 fn renamed(err: Invalid, field: &'static str) -> Invalid {
     Invalid(
@@ -59,7 +68,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> AppResult<()> {
-    let me = me(actor)?;
+    let me = actor.require_signed_in()?;
     let mut errors = Invalid::default();
     if current.is_empty() {
         errors.push("current_password", Code::PasswordCurrentRequired);
@@ -116,7 +125,7 @@ pub async fn change_password(
 
 /// Ends every session of the signed-in person, this one included. Returns how many.
 pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppResult<u64> {
-    let me = me(actor)?;
+    let me = actor.require_signed_in()?;
     let txn = write_txn(db).await?;
     let ended = session::Entity::delete_many()
         .filter(session::Column::UserId.eq(me.id))
@@ -316,7 +325,7 @@ pub fn may_reset(actor: Role, target: Role) -> bool {
 
 /// Staff and administrators help people with their accounts; nobody else does.
 pub fn require_helper(actor: &Actor) -> AppResult<&SignedIn> {
-    let me = me(actor)?;
+    let me = actor.require_signed_in()?;
     if me.role.is_staff() {
         Ok(me)
     } else {

@@ -15,7 +15,7 @@ use super::{Actor, now};
 use crate::config::Config;
 use crate::db::entities::{email_outbox, notification, request, user};
 use crate::domain::{Role, string_enum};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::i18n::{Lang, t};
 
 string_enum! {
@@ -165,10 +165,6 @@ pub struct NotificationView {
     pub read: bool,
 }
 
-fn signed_in(actor: &Actor) -> AppResult<&super::SignedIn> {
-    actor.user().ok_or(AppError::Unauthenticated)
-}
-
 /// The newest notifications of the signed-in person.
 pub async fn inbox(
     db: &impl ConnectionTrait,
@@ -176,7 +172,7 @@ pub async fn inbox(
     lang: Lang,
     limit: u64,
 ) -> AppResult<Vec<NotificationView>> {
-    let me = signed_in(actor)?;
+    let me = actor.require_signed_in()?;
     let rows = notification::Entity::find()
         .filter(notification::Column::UserId.eq(me.id))
         .order_by_desc(notification::Column::Id)
@@ -208,7 +204,7 @@ pub async fn unread_count(db: &impl ConnectionTrait, user_id: i32) -> AppResult<
 
 /// Marks the given notifications (or all, when `ids` is empty) as read. Only one's own.
 pub async fn mark_read(db: &impl ConnectionTrait, actor: &Actor, ids: &[i32]) -> AppResult<u64> {
-    let me = signed_in(actor)?;
+    let me = actor.require_signed_in()?;
     let mut update = notification::Entity::update_many()
         .col_expr(
             notification::Column::ReadAt,

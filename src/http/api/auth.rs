@@ -11,9 +11,9 @@ use utoipa::ToSchema;
 use super::{ApiJson, ApiPath};
 use crate::context::AppState;
 use crate::db::entities::user;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::http::session::{CurrentActor, expired_session_cookie, session_cookie, session_token};
-use crate::services::{SignedIn, accounts, auth, catalogue};
+use crate::services::{SignedIn, accounts, auth};
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterBody {
@@ -256,8 +256,7 @@ pub async fn me(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
 ) -> ApiResult<axum::Json<MeView>> {
-    let user = actor.user().ok_or(AppError::Unauthenticated)?;
-    let enterprise_ids = catalogue::memberships(&state.db, user.id).await?;
+    let (user, enterprise_ids) = accounts::whoami(&state.db, &actor).await?;
     Ok(axum::Json(MeView {
         user: user.into(),
         enterprise_ids,

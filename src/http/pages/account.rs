@@ -340,9 +340,7 @@ pub struct DoneQuery {
 }
 
 pub async fn account_page(ctx: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
-    if !ctx.signed_in() {
-        return Err(AppError::Unauthenticated.into());
-    }
+    ctx.actor.require_signed_in()?;
     let message = match q.done.as_deref() {
         Some(k @ ("password_changed" | "password_reset")) => Some(ctx.t(&format!("account.{k}"))),
         _ => None,

@@ -446,7 +446,7 @@ pub async fn list_enterprises(
             );
         }
         EnterpriseScope::Mine => {
-            let me = actor.user().ok_or(AppError::Unauthenticated)?;
+            let me = actor.require_signed_in()?;
             if !me.role.is_staff() {
                 query = query.filter(
                     enterprise::Column::Id.in_subquery(

@@ -72,7 +72,7 @@ pub async fn list_products(
         );
         order = (product::Column::SubmittedAt, sea_orm::Order::Asc);
     } else if mine || filter.status.is_some() {
-        let me = actor.user().ok_or(AppError::Unauthenticated)?;
+        let me = actor.require_signed_in()?;
         show_pending = true;
         if let Some(status) = &filter.status {
             let s =

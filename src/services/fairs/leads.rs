@@ -53,6 +53,26 @@ pub async fn capturable<'a>(
         .collect())
 }
 
+/// The lead-capture form of a fair: the fair and the booths the actor writes leads for. A
+/// visitor is asked to sign in; someone with no booth there is refused.
+pub async fn capture_form(
+    state: &AppState,
+    actor: &Actor,
+    slug: &str,
+) -> AppResult<(FairView, Vec<ExhibitorView>)> {
+    actor.require_signed_in()?;
+    let fair = get(state, FairKey::Slug(slug)).await?;
+    let booths: Vec<ExhibitorView> = capturable(&state.db, actor, &fair)
+        .await?
+        .into_iter()
+        .cloned()
+        .collect();
+    if booths.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok((fair, booths))
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct LeadInput {

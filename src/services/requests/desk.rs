@@ -528,11 +528,93 @@ pub async fn close(
     finish(state, txn, lang, req, viewer).await
 }
 
-/// Staff members, for the assignment list.
-pub async fn staff_members(state: &AppState) -> AppResult<Vec<(i32, String)>> {
+/// Staff members, for the assignment list (staff).
+pub async fn staff_members(state: &AppState, actor: &Actor) -> AppResult<Vec<(i32, String)>> {
+    actor.require_staff()?;
     Ok(notify::staff(&state.db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.full_name))
         .collect())
+}
+
+/// What the desk shows of one request: the request (its notifications read), the
+/// enterprises that could answer it while it may still be shortlisted, and who it may be
+/// assigned to.
+pub struct DeskRequest {
+    pub request: RequestView,
+    pub suggestions: Vec<super::Suggestion>,
+    pub staff_members: Vec<(i32, String)>,
+}
+
+/// One request at the desk (staff).
+pub async fn desk_request(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    id: i32,
+) -> AppResult<DeskRequest> {
+    actor.require_staff()?;
+    let request = super::open(state, actor, lang, id).await?;
+    let suggestions = if request.can("shortlist") {
+        super::suggestions(state, actor, lang, id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(DeskRequest {
+        request,
+        suggestions,
+        staff_members: staff_members(state, actor).await?,
+    })
+}
+
+/// The desk's list: requests filtered as staff asked, and how many are overdue.
+pub struct DeskList {
+    pub page: super::RequestPage,
+    pub overdue_count: u64,
+}
+
+/// The desk's list of requests (staff).
+pub async fn desk_list(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    filter: &super::RequestFilter,
+) -> AppResult<DeskList> {
+    actor.require_staff()?;
+    let page = super::list(state, actor, lang, filter).await?;
+    let overdue = super::RequestFilter {
+        overdue: Some(true),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    let overdue_count = super::list(state, actor, lang, &overdue).await?.total;
+    Ok(DeskList {
+        page,
+        overdue_count,
+    })
+}
+
+/// A state change made at the desk (staff; a requester withdraws from their own page).
+pub async fn transition_at_desk(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    id: i32,
+    input: &TransitionInput,
+) -> AppResult<RequestView> {
+    actor.require_staff()?;
+    transition(state, actor, lang, id, input).await
+}
+
+/// A message written at the desk, in the centre's thread or an enterprise's (staff).
+pub async fn message_at_desk(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    id: i32,
+    input: &super::MessageInput,
+) -> AppResult<RequestView> {
+    actor.require_staff()?;
+    super::message(state, actor, lang, id, input).await
 }

@@ -617,6 +617,15 @@ fn actions_for(
     out
 }
 
+/// One request opened by the actor: as they may see it, its notifications to them read.
+pub async fn open(state: &AppState, actor: &Actor, lang: Lang, id: i32) -> AppResult<RequestView> {
+    let view = get(state, actor, lang, id).await?;
+    if let Some(me) = actor.id() {
+        crate::services::notify::mark_request_read(&state.db, me, id).await?;
+    }
+    Ok(view)
+}
+
 /// One request as the actor may see it.
 pub async fn get(state: &AppState, actor: &Actor, lang: Lang, id: i32) -> AppResult<RequestView> {
     let req = request::Entity::find_by_id(id)
@@ -696,7 +705,7 @@ pub async fn list(
     lang: Lang,
     filter: &RequestFilter,
 ) -> AppResult<RequestPage> {
-    let me = actor.user().ok_or(AppError::Unauthenticated)?;
+    let me = actor.require_signed_in()?;
     let db = &state.db;
     let reference = &state.reference;
     let mut select = request::Entity::find();

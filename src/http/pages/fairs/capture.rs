@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use crate::context::AppState;
 use crate::domain::Num;
-use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
 use crate::services::fairs::{self, ExhibitorView, FairKey, FairView, LeadInput};
@@ -35,18 +34,7 @@ async fn capture_page(
     message: Option<&'static str>,
     status: StatusCode,
 ) -> PageResult {
-    if !ctx.signed_in() {
-        return Err(PageError(AppError::Unauthenticated));
-    }
-    let fair = fairs::get(state, FairKey::Slug(slug)).await?;
-    let booths: Vec<ExhibitorView> = fairs::capturable(&state.db, &ctx.actor, &fair)
-        .await?
-        .into_iter()
-        .cloned()
-        .collect();
-    if booths.is_empty() {
-        return Err(PageError(AppError::Forbidden));
-    }
+    let (fair, booths) = fairs::capture_form(state, &ctx.actor, slug).await?;
     let token = crate::services::auth::new_secret()?;
     let mut response = render(&CapturePage {
         ctx,
@@ -110,9 +98,6 @@ pub async fn capture_post(
     Path(slug): Path<String>,
     Form(f): Form<LeadForm>,
 ) -> PageResult {
-    if !ctx.signed_in() {
-        return Err(PageError(AppError::Unauthenticated));
-    }
     let fair = fairs::get(&state, FairKey::Slug(&slug)).await?;
     let input = LeadInput {
         booth: f.booth.clone(),

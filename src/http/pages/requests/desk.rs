@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-use super::{opt_i32, opt_text, staff};
+use super::{opt_i32, opt_text};
 use crate::context::AppState;
 use crate::domain::{RequestKind, RequestStatus};
 use crate::http::pages::forms::FormValues;
@@ -49,7 +49,6 @@ pub async fn desk(
     ctx: PageCtx,
     Query(q): Query<DeskQuery>,
 ) -> PageResult {
-    staff(&ctx)?;
     let mut filter_values = FormValues::default();
     for (k, v) in [
         ("status", &q.status),
@@ -74,26 +73,14 @@ pub async fn desk(
         page: q.page,
         per_page: Some(50),
     };
-    let page = requests::list(&state, &ctx.actor, ctx.lang, &filter).await?;
-    let overdue_count = requests::list(
-        &state,
-        &ctx.actor,
-        ctx.lang,
-        &RequestFilter {
-            overdue: Some(true),
-            per_page: Some(1),
-            ..Default::default()
-        },
-    )
-    .await?
-    .total;
+    let desk = requests::desk_list(&state, &ctx.actor, ctx.lang, &filter).await?;
     Ok(render(&DeskPage {
         ctx,
-        page,
+        page: desk.page,
         filter: filter_values,
         categories: state.reference.tree.clone(),
         provinces: state.reference.provinces.clone(),
         overdue_days: state.config.overdue_days,
-        overdue_count,
+        overdue_count: desk.overdue_count,
     }))
 }

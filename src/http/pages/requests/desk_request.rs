@@ -8,13 +8,12 @@ use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::show::ShowQuery;
-use super::{event_line, opt_i32, opt_num, opt_text, page_error, staff};
+use super::{event_line, opt_i32, opt_num, opt_text, page_error};
 use crate::context::AppState;
 use crate::domain::{Code, NoDealReason, OutcomeInput, RejectReason, SupplyKind};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
-use crate::services::notify;
 use crate::services::requests::{
     self, EventView, ForwardInput, MessageInput, RequestView, ShortlistInput, Suggestion,
     TransitionInput,
@@ -85,26 +84,16 @@ async fn desk_request_page(
     error: Option<(&'static str, StatusCode)>,
     form: FormValues,
 ) -> PageResult {
-    staff(&ctx)?;
     if error.is_some() {
         // Shown in answer to a form's post: switching language comes back to the page.
         ctx.here = format!("/staff/requests/{id}");
     }
-    let r = requests::get(state, &ctx.actor, ctx.lang, id).await?;
-    if let Some(me) = ctx.actor.id() {
-        notify::mark_request_read(&state.db, me, id).await?;
-    }
-    let suggestions = if r.can("shortlist") {
-        requests::suggestions(state, &ctx.actor, ctx.lang, id).await?
-    } else {
-        Vec::new()
-    };
-    let staff_members = requests::staff_members(state).await?;
+    let desk = requests::desk_request(state, &ctx.actor, ctx.lang, id).await?;
     let mut response = render(&DeskRequestPage {
         ctx,
-        r,
-        suggestions,
-        staff_members,
+        r: desk.request,
+        suggestions: desk.suggestions,
+        staff_members: desk.staff_members,
         message,
         error: error.map(|e| e.0),
         form,
@@ -180,8 +169,7 @@ pub async fn transition_request(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
-    let result = requests::transition(
+    let result = requests::transition_at_desk(
         &state,
         &ctx.actor,
         ctx.lang,
@@ -202,7 +190,6 @@ pub async fn assign_request(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::assign(&state, &ctx.actor, ctx.lang, id, opt_i32(&f.user_id)).await;
     desk_done(&state, ctx, id, "assign", &f, result).await
 }
@@ -213,7 +200,6 @@ pub async fn add_note(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::add_note(&state, &ctx.actor, ctx.lang, id, f.body.as_deref()).await;
     desk_done(&state, ctx, id, "note", &f, result).await
 }
@@ -224,7 +210,6 @@ pub async fn shortlist_enterprise(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::shortlist(
         &state,
         &ctx.actor,
@@ -246,7 +231,6 @@ pub async fn unshortlist_enterprise(
     Path((id, enterprise_id)): Path<(i32, i32)>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::unshortlist(&state, &ctx.actor, ctx.lang, id, enterprise_id).await;
     desk_done(&state, ctx, id, "unshortlist", &f, result).await
 }
@@ -258,7 +242,6 @@ pub async fn forward_request(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::forward(
         &state,
         &ctx.actor,
@@ -283,7 +266,6 @@ pub async fn connect_parties(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result =
         requests::connect(&state, &ctx.actor, ctx.lang, id, opt_i32(&f.enterprise_id)).await;
     desk_done(&state, ctx, id, "connect", &f, result).await
@@ -295,8 +277,7 @@ pub async fn send_desk_message(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
-    let result = requests::message(
+    let result = requests::message_at_desk(
         &state,
         &ctx.actor,
         ctx.lang,
@@ -317,7 +298,6 @@ pub async fn verify_phone(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::verify_phone(&state, &ctx.actor, ctx.lang, id).await;
     desk_done(&state, ctx, id, "verify_phone", &f, result).await
 }
@@ -329,7 +309,6 @@ pub async fn close_request(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let result = requests::close(
         &state,
         &ctx.actor,
@@ -357,7 +336,6 @@ pub async fn desk_action(
     Path(id): Path<i32>,
     Form(f): Form<DeskForm>,
 ) -> PageResult {
-    staff(&ctx)?;
     let path = Path(id);
     match f.action.as_deref() {
         Some("transition") => transition_request(state, ctx, path, Form(f)).await,

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::State;
 
-use super::signed_in;
 use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render, see_other};
 use crate::services::requests::{self, RequestFilter, RequestPage};
@@ -16,7 +15,6 @@ struct ListPage {
 }
 
 pub async fn my_requests(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    signed_in(&ctx)?;
     if ctx.is_staff() {
         return Ok(see_other("/staff/requests"));
     }

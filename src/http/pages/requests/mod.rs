@@ -18,23 +18,6 @@ use crate::error::AppError;
 use crate::http::pages::{PageCtx, PageError};
 use crate::services::requests::EventView;
 
-fn signed_in(ctx: &PageCtx) -> Result<(), PageError> {
-    if ctx.signed_in() {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Unauthenticated))
-    }
-}
-
-fn staff(ctx: &PageCtx) -> Result<(), PageError> {
-    signed_in(ctx)?;
-    if ctx.is_staff() {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Forbidden))
-    }
-}
-
 fn opt_i32(v: &Option<String>) -> Option<i32> {
     v.as_deref().and_then(|s| s.trim().parse().ok())
 }

@@ -7,13 +7,12 @@ use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{event_line, opt_i32, opt_num, opt_text, page_error, signed_in};
+use super::{event_line, opt_i32, opt_num, opt_text, page_error};
 use crate::context::AppState;
 use crate::domain::{Code, DeclineReason, ResponseInput};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
 use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
-use crate::services::notify;
 use crate::services::requests::{
     self, EventView, MessageInput, RequestView, RespondInput, TransitionInput,
 };
@@ -56,7 +55,6 @@ async fn show_page(
     error: Option<(&'static str, StatusCode)>,
     form: FormValues,
 ) -> PageResult {
-    signed_in(&ctx)?;
     if ctx.is_staff() {
         return Ok(see_other(&format!("/staff/requests/{id}")));
     }
@@ -64,10 +62,7 @@ async fn show_page(
         // Shown in answer to a form's post: switching language comes back to the page.
         ctx.here = format!("/yeu-cau/{id}");
     }
-    let r = requests::get(state, &ctx.actor, ctx.lang, id).await?;
-    if let Some(me) = ctx.actor.id() {
-        notify::mark_request_read(&state.db, me, id).await?;
-    }
+    let r = requests::open(state, &ctx.actor, ctx.lang, id).await?;
     let mut response = render(&ShowPage {
         producer: r.viewer == "producer",
         ctx,
@@ -153,7 +148,6 @@ pub async fn withdraw_request(
     Path(id): Path<i32>,
     Form(f): Form<PartyForm>,
 ) -> PageResult {
-    signed_in(&ctx)?;
     let result = requests::transition(
         &state,
         &ctx.actor,
@@ -176,7 +170,6 @@ pub async fn respond_to_request(
     Path(id): Path<i32>,
     Form(f): Form<PartyForm>,
 ) -> PageResult {
-    signed_in(&ctx)?;
     let result = requests::respond(
         &state,
         &ctx.actor,
@@ -205,7 +198,6 @@ pub async fn send_party_message(
     Path(id): Path<i32>,
     Form(f): Form<PartyForm>,
 ) -> PageResult {
-    signed_in(&ctx)?;
     let result = requests::message(
         &state,
         &ctx.actor,
@@ -228,7 +220,6 @@ pub async fn party_action(
     id: Path<i32>,
     Form(f): Form<PartyForm>,
 ) -> PageResult {
-    signed_in(&ctx)?;
     match f.action.as_deref() {
         Some("withdraw") => withdraw_request(state, ctx, id, Form(f)).await,
         Some("respond") => respond_to_request(state, ctx, id, Form(f)).await,

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 
-use super::staff;
 use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::requests::{self, Stats, StatsQuery};
@@ -58,7 +57,6 @@ pub async fn stats(
     ctx: PageCtx,
     Query(q): Query<StatsQuery>,
 ) -> PageResult {
-    staff(&ctx)?;
     let s = requests::stats(&state, &ctx.actor, ctx.lang, &q).await?;
     let query = format!(
         "from={}&to={}",
