@@ -129,7 +129,6 @@ async fn uploads(name: &str, storage: StorageConfig, count: usize, concurrency: 
         .await
         .expect("db");
     ketnoi::db::migrate(&db).await.expect("migrate");
-    ketnoi::services::demo::load(&db).await.expect("demo");
     let storage = match storage {
         StorageConfig::Dir(_) => StorageConfig::Dir(dir.path().join("blobs")),
         s3 @ StorageConfig::S3(_) => s3,
@@ -143,6 +142,7 @@ async fn uploads(name: &str, storage: StorageConfig, count: usize, concurrency: 
     )
     .await
     .expect("state");
+    ketnoi::services::demo::load(&state).await.expect("demo");
     let actor = Actor::User(SignedIn {
         id: 1,
         role: Role::Staff,

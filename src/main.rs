@@ -42,12 +42,12 @@ async fn main() -> anyhow::Result<()> {
     db::migrate(&conn).await?;
     match cli.command.unwrap_or(Command::Serve(Box::default())) {
         Command::Serve(args) => {
-            if args.demo {
-                load_demo(&conn).await?;
-            }
             let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
             ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let state = app::build_state(conn.clone(), config).await?;
+            if args.demo {
+                load_demo(&state).await?;
+            }
             // An empty index (a new engine) is filled from the catalogue; asked in the
             // background, so an engine that does not answer never holds up serving.
             {
@@ -85,7 +85,15 @@ async fn main() -> anyhow::Result<()> {
             ketnoi::http::server::serve(listener, router, limits, shutdown_signal()).await?;
         }
         Command::Migrate => println!("database is up to date: {}", db::redact(&database_url)),
-        Command::Demo => load_demo(&conn).await?,
+        Command::Demo => {
+            // The demo writes only to the database (its search entries wait in the outbox for
+            // the server's worker).
+            let config = Config {
+                storage: ketnoi::config::StorageConfig::Dir(cli.global.data_dir.join("blobs")),
+                ..Config::default()
+            };
+            load_demo(&app::build_state(conn.clone(), config).await?).await?;
+        }
         Command::Reindex(search) => {
             let config = Config {
                 search: ketnoi::config::SearchConfig::from_args(&search, &cli.global),
@@ -213,8 +221,8 @@ fn describe(errors: &domain::Invalid) -> String {
         .join("\n")
 }
 
-async fn load_demo(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
-    match demo::load(conn).await? {
+async fn load_demo(state: &ketnoi::context::AppState) -> anyhow::Result<()> {
+    match demo::load(state).await? {
         Some(login) => {
             println!("Demo catalogue loaded.");
             println!(

@@ -36,7 +36,7 @@ where
         let state = AppState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
         let actor = match jar.get(SESSION_COOKIE) {
-            Some(c) => match auth::session_user(&state.db, &state.config, c.value())
+            Some(c) => match auth::session_user(&state, c.value())
                 .await
                 .map_err(ApiError)?
             {

@@ -4,6 +4,7 @@
 //! A reset link carries a random token; the database keeps only its SHA-256, so a copy of
 //! the database opens no account. Each account has at most one unused link at a time.
 
+use crate::context::AppState;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -21,10 +22,8 @@ use crate::i18n::{Lang, t};
 
 /// The signed-in person and the ids of the enterprises they are a member of; a visitor is
 /// asked to sign in.
-pub async fn whoami<'a>(
-    db: &DatabaseConnection,
-    actor: &'a Actor,
-) -> AppResult<(&'a SignedIn, Vec<i32>)> {
+pub async fn whoami<'a>(state: &AppState, actor: &'a Actor) -> AppResult<(&'a SignedIn, Vec<i32>)> {
+    let db = &state.db;
     let me = actor.require_signed_in()?;
     Ok((
         me,
@@ -61,13 +60,13 @@ fn renamed(err: Invalid, field: &'static str) -> Invalid {
 /// Changes the signed-in person's password after checking the current one; every other
 /// session of theirs ends (this one, `session_token`, stays) and unused reset links die.
 pub async fn change_password(
-    db: &DatabaseConnection,
-    config: &Config,
+    state: &AppState,
     actor: &Actor,
     session_token: Option<&str>,
     current: &str,
     new: &str,
 ) -> AppResult<()> {
+    let (db, config) = (&state.db, &*state.config);
     let me = actor.require_signed_in()?;
     let mut errors = Invalid::default();
     if current.is_empty() {
@@ -124,7 +123,8 @@ pub async fn change_password(
 }
 
 /// Ends every session of the signed-in person, this one included. Returns how many.
-pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppResult<u64> {
+pub async fn sign_out_everywhere(state: &AppState, actor: &Actor) -> AppResult<u64> {
+    let db = &state.db;
     let me = actor.require_signed_in()?;
     let txn = write_txn(db).await?;
     let ended = session::Entity::delete_many()
@@ -148,13 +148,14 @@ pub async fn sign_out_everywhere(db: &DatabaseConnection, actor: &Actor) -> AppR
 /// A staff member opens an account for someone else: a producer or buyer (staff), or any
 /// role (admins).
 pub async fn open_account_for(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     login: &str,
     password: &str,
     full_name: &str,
     role: &str,
 ) -> AppResult<user::Model> {
+    let db = &state.db;
     let me = actor.require_staff()?;
     let account = auth::NewAccount::parse(login, password, full_name, role)?;
     auth::create_account(db, auth::Opener::User(me), account).await
@@ -176,11 +177,11 @@ fn registration_limit(config: &Config, ip: &str) -> throttle::Limit {
 /// A person opens their own account (producer or buyer) from `ip`, and is signed in:
 /// returns the account and the session token for the cookie.
 pub async fn register(
-    db: &DatabaseConnection,
-    config: &Config,
+    state: &AppState,
     account: auth::NewAccount,
     ip: &str,
 ) -> AppResult<(user::Model, String)> {
+    let (db, config) = (&state.db, &*state.config);
     throttle::check(
         db,
         Code::RegisterRateLimited,
@@ -247,12 +248,8 @@ async fn tell_owner_of_registration(
 /// has an e-mail address, a link is queued to it; either way the caller learns nothing
 /// (whether the account exists, whether it has an address), so the answer to show is
 /// always the same. Requests are counted per address and per name before anything else.
-pub async fn request_reset(
-    db: &DatabaseConnection,
-    config: &Config,
-    login: &str,
-    client_ip: &str,
-) -> AppResult<()> {
+pub async fn request_reset(state: &AppState, login: &str, client_ip: &str) -> AppResult<()> {
+    let (db, config) = (&state.db, &*state.config);
     let login = Login::parse(login)?;
     throttle::check(
         db,
@@ -343,10 +340,11 @@ pub struct AccountSummary {
 
 /// Finds an account by e-mail address or phone number, for staff helping someone.
 pub async fn find_account(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     query: &str,
 ) -> AppResult<Option<AccountSummary>> {
+    let db = &state.db;
     let me = require_helper(actor)?;
     let login = Login::parse(query)?;
     Ok(auth::find_by_login(db, &login).await?.map(|u| {
@@ -372,11 +370,11 @@ pub struct ResetLink {
 /// Staff make a one-time reset link for someone who called (no e-mail address, or no
 /// access to it). Replaces any unused link of that account.
 pub async fn staff_reset_link(
-    db: &DatabaseConnection,
-    config: &Config,
+    state: &AppState,
     actor: &Actor,
     user_id: i32,
 ) -> AppResult<ResetLink> {
+    let (db, config) = (&state.db, &*state.config);
     let me = require_helper(actor)?;
     let target = user::Entity::find_by_id(user_id)
         .one(db)
@@ -410,7 +408,8 @@ pub async fn staff_reset_link(
 }
 
 /// Whether a reset token (as in the link, or the code typed with spaces) still works.
-pub async fn check_reset_token(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+pub async fn check_reset_token(state: &AppState, token: &str) -> AppResult<()> {
+    let db = &state.db;
     live_link(db, token).await.map(|_| ())
 }
 
@@ -418,12 +417,12 @@ pub async fn check_reset_token(db: &DatabaseConnection, token: &str) -> AppResul
 /// account ends, its sign-in limits are forgotten, and a fresh session opens (its token is
 /// returned for the cookie). The browser's previous session, whoever's it was, ends too.
 pub async fn complete_reset(
-    db: &DatabaseConnection,
-    config: &Config,
+    state: &AppState,
     token: &str,
     new_password: &str,
     previous_session: Option<&str>,
 ) -> AppResult<(String, user::Model)> {
+    let (db, config) = (&state.db, &*state.config);
     let link = live_link(db, token).await?;
     let new = Password::parse(new_password).map_err(|e| renamed(e, "new_password"))?;
     let password_hash = auth::hash_password(&new).await?;

@@ -4,6 +4,7 @@
 //! cookie carries a random token and the database keeps only its SHA-256. A session ends
 //! at its absolute end or after a while unused, whichever comes first (shorter for staff).
 
+use crate::context::AppState;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sea_orm::sea_query::{Expr, Query};
@@ -270,12 +271,12 @@ pub(super) async fn clear_sign_in_limits(db: &impl ConnectionTrait, name: &str) 
 /// The attempt is counted before the password is checked, so attempts sent in parallel
 /// cannot all slip under the limit; a successful sign-in takes its count back.
 pub async fn sign_in(
-    db: &DatabaseConnection,
-    config: &Config,
+    state: &AppState,
     login: &str,
     password: &str,
     ip: &str,
 ) -> AppResult<(String, user::Model)> {
+    let (db, config) = (&state.db, &*state.config);
     let login = Login::parse(login)?;
     let limits = sign_in_limits(config, &login, ip);
     throttle::check(db, Code::AuthRateLimited, &limits).await?;
@@ -327,7 +328,8 @@ pub async fn open_session(
 /// The idle timeouts are hours long; a few minutes of slack do not matter.
 pub const SESSION_TOUCH_INTERVAL: chrono::Duration = chrono::Duration::minutes(5);
 
-pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+pub async fn sign_out(state: &AppState, token: &str) -> AppResult<()> {
+    let db = &state.db;
     session::Entity::delete_by_id(hash_token(token))
         .exec(db)
         .await?;
@@ -337,11 +339,8 @@ pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<()> {
 /// The user behind a session token, if the session is still valid: not past its absolute
 /// end, and used within the idle timeout of the user's role. A session that ended is
 /// deleted; a live one has its last use recorded (at most every few minutes).
-pub async fn session_user(
-    db: &DatabaseConnection,
-    config: &Config,
-    token: &str,
-) -> AppResult<Option<SignedIn>> {
+pub async fn session_user(state: &AppState, token: &str) -> AppResult<Option<SignedIn>> {
+    let (db, config) = (&state.db, &*state.config);
     let Some(session) = session::Entity::find_by_id(hash_token(token))
         .one(db)
         .await?

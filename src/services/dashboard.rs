@@ -24,7 +24,6 @@ pub struct Dashboard {
 /// The dashboard of a signed-in person; a visitor is asked to sign in.
 pub async fn overview(state: &AppState, actor: &Actor) -> AppResult<Dashboard> {
     let me = actor.require_signed_in()?;
-    let (db, reference) = (&state.db, &state.reference);
     let mut board = Dashboard {
         enterprises: Vec::new(),
         products: Vec::new(),
@@ -35,27 +34,25 @@ pub async fn overview(state: &AppState, actor: &Actor) -> AppResult<Dashboard> {
         Role::Buyer => {}
         Role::Producer => {
             board.enterprises =
-                catalogue::list_enterprises(db, reference, actor, EnterpriseScope::Mine).await?;
+                catalogue::list_enterprises(state, actor, EnterpriseScope::Mine).await?;
             let mine = ProductFilter {
                 mine: Some(true),
                 per_page: Some(100),
                 ..Default::default()
             };
-            board.products = catalogue::list_products(db, reference, actor, &mine)
-                .await?
-                .items;
+            board.products = catalogue::list_products(state, actor, &mine).await?.items;
             let ids: Vec<i32> = board.enterprises.iter().map(|e| e.id).collect();
             board.booths = fairs::booths_of(state, &ids).await?;
         }
         Role::Staff | Role::Admin => {
             board.enterprises =
-                catalogue::list_enterprises(db, reference, actor, EnterpriseScope::Mine).await?;
+                catalogue::list_enterprises(state, actor, EnterpriseScope::Mine).await?;
             let waiting = ProductFilter {
                 status: Some("review".into()),
                 per_page: Some(1),
                 ..Default::default()
             };
-            board.review_count = catalogue::list_products(db, reference, actor, &waiting)
+            board.review_count = catalogue::list_products(state, actor, &waiting)
                 .await?
                 .total;
         }

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::catalogue::{self, Decision};
 use super::{Actor, auth};
+use crate::context::AppState;
 use crate::db::entities::enterprise;
-use crate::db::reference::Reference;
 use crate::domain::{Email, EnterpriseInput, Login, Password, PhoneNumber, ProductInput, Role};
 
 const CATALOGUE: &str = include_str!("../demo/catalogue.json");
@@ -42,11 +42,11 @@ pub struct DemoLogins {
 }
 
 /// Loads the demo into an empty catalogue; does nothing (returns `None`) otherwise.
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>> {
+pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
+    let db = &state.db;
     if enterprise::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    let reference = Reference::load(db).await?;
     let catalogue: DemoCatalogue = serde_json::from_str(CATALOGUE)?;
     let password = || Password::parse(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"));
     let staff_login = "canbo@ketnoi.vn";
@@ -91,17 +91,17 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
 
     for (i, e) in catalogue.enterprises.iter().enumerate() {
         let member = (i == 0).then_some(producer.id);
-        let created = catalogue::create_enterprise(db, &reference, &staff, &e.input, member)
+        let created = catalogue::create_enterprise(state, &staff, &e.input, member)
             .await
             .map_err(|err| anyhow::anyhow!("demo enterprise {:?}: {err}", e.input.name))?;
         for p in &e.products {
-            let made = catalogue::create_product(db, &reference, &staff, created.id, &p.input)
+            let made = catalogue::create_product(state, &staff, created.id, &p.input)
                 .await
                 .map_err(|err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name))?;
             let fail = |err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name);
             match p.status.as_str() {
                 "published" | "submitted" | "rejected" => {
-                    catalogue::submit_product(db, &reference, &staff, made.id)
+                    catalogue::submit_product(state, &staff, made.id)
                         .await
                         .map_err(fail)?;
                 }
@@ -110,8 +110,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
             match p.status.as_str() {
                 "published" => {
                     catalogue::review_product(
-                        db,
-                        &reference,
+                        state,
                         &staff,
                         made.id,
                         Decision::Approve,
@@ -127,8 +126,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogins>>
                         .as_deref()
                         .unwrap_or("Thiếu thông tin, vui lòng bổ sung.");
                     catalogue::review_product(
-                        db,
-                        &reference,
+                        state,
                         &staff,
                         made.id,
                         Decision::Reject,

@@ -47,7 +47,8 @@ fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
     Ok(terms)
 }
 
-pub async fn list(db: &DatabaseConnection, actor: &Actor) -> AppResult<Vec<SynonymGroup>> {
+pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<SynonymGroup>> {
+    let db = &state.db;
     actor.require_staff()?;
     all(db).await
 }

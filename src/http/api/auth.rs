@@ -206,7 +206,7 @@ pub async fn register(
         &body.full_name,
         &body.role,
     )?;
-    let (user, token) = accounts::register(&state.db, &state.config, account, &ip).await?;
+    let (user, token) = accounts::register(&state, account, &ip).await?;
     let jar = jar.add(session_cookie(
         token,
         state.config.secure_cookies,
@@ -226,8 +226,7 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let (token, user) =
-        auth::sign_in(&state.db, &state.config, &body.login, &body.password, &ip).await?;
+    let (token, user) = auth::sign_in(&state, &body.login, &body.password, &ip).await?;
     let jar = jar.add(session_cookie(
         token,
         state.config.secure_cookies,
@@ -244,7 +243,7 @@ pub async fn logout(
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
     if let Some(token) = session_token(&headers) {
-        auth::sign_out(&state.db, &token).await?;
+        auth::sign_out(&state, &token).await?;
     }
     Ok((StatusCode::NO_CONTENT, jar.add(expired_session_cookie())))
 }
@@ -256,7 +255,7 @@ pub async fn me(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
 ) -> ApiResult<axum::Json<MeView>> {
-    let (user, enterprise_ids) = accounts::whoami(&state.db, &actor).await?;
+    let (user, enterprise_ids) = accounts::whoami(&state, &actor).await?;
     Ok(axum::Json(MeView {
         user: user.into(),
         enterprise_ids,
@@ -281,7 +280,7 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUserBody>,
 ) -> ApiResult<impl IntoResponse> {
     let user = accounts::open_account_for(
-        &state.db,
+        &state,
         &actor,
         &body.login,
         &body.password,
@@ -313,8 +312,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<ChangePasswordBody>,
 ) -> ApiResult<StatusCode> {
     accounts::change_password(
-        &state.db,
-        &state.config,
+        &state,
         &actor,
         session_token(&headers).as_deref(),
         &body.current_password,
@@ -333,7 +331,7 @@ pub async fn logout_all(
     CurrentActor(actor): CurrentActor,
     jar: CookieJar,
 ) -> ApiResult<impl IntoResponse> {
-    accounts::sign_out_everywhere(&state.db, &actor).await?;
+    accounts::sign_out_everywhere(&state, &actor).await?;
     Ok((StatusCode::NO_CONTENT, jar.add(expired_session_cookie())))
 }
 
@@ -361,7 +359,7 @@ pub async fn request_password_reset(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<PasswordResetBody>,
 ) -> ApiResult<impl IntoResponse> {
-    accounts::request_reset(&state.db, &state.config, &body.login, &ip).await?;
+    accounts::request_reset(&state, &body.login, &ip).await?;
     let message = crate::i18n::t(crate::i18n::current(), "password_reset.sent").to_string();
     Ok((
         StatusCode::ACCEPTED,
@@ -390,8 +388,7 @@ pub async fn complete_password_reset(
     ApiJson(body): ApiJson<CompletePasswordResetBody>,
 ) -> ApiResult<impl IntoResponse> {
     let (token, user) = accounts::complete_reset(
-        &state.db,
-        &state.config,
+        &state,
         &body.token,
         &body.new_password,
         session_token(&headers).as_deref(),
@@ -428,7 +425,7 @@ pub async fn create_password_reset(
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<impl IntoResponse> {
-    let link = accounts::staff_reset_link(&state.db, &state.config, &actor, id).await?;
+    let link = accounts::staff_reset_link(&state, &actor, id).await?;
     Ok((
         StatusCode::CREATED,
         [(axum::http::header::CACHE_CONTROL, "no-store")],

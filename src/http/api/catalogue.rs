@@ -67,14 +67,8 @@ pub async fn create_enterprise(
     CurrentActor(actor): CurrentActor,
     ApiJson(body): ApiJson<CreateEnterpriseBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = catalogue::create_enterprise(
-        &state.db,
-        &state.reference,
-        &actor,
-        &body.enterprise,
-        body.member_user_id,
-    )
-    .await?;
+    let view =
+        catalogue::create_enterprise(&state, &actor, &body.enterprise, body.member_user_id).await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
@@ -96,13 +90,7 @@ pub async fn list_enterprises(
     ApiQuery(q): ApiQuery<EnterpriseQuery>,
 ) -> ApiResult<axum::Json<Vec<EnterpriseView>>> {
     Ok(axum::Json(
-        catalogue::list_enterprises(
-            &state.db,
-            &state.reference,
-            &actor,
-            q.scope.unwrap_or_default(),
-        )
-        .await?,
+        catalogue::list_enterprises(&state, &actor, q.scope.unwrap_or_default()).await?,
     ))
 }
 
@@ -115,7 +103,7 @@ pub async fn get_enterprise(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<EnterpriseView>> {
     Ok(axum::Json(
-        catalogue::get_enterprise(&state.db, &state.reference, &actor, Lookup::Id(id)).await?,
+        catalogue::get_enterprise(&state, &actor, Lookup::Id(id)).await?,
     ))
 }
 
@@ -131,7 +119,7 @@ pub async fn update_enterprise(
     ApiJson(patch): ApiJson<Value>,
 ) -> ApiResult<axum::Json<EnterpriseView>> {
     Ok(axum::Json(
-        catalogue::update_enterprise(&state.db, &state.reference, &actor, id, &patch).await?,
+        catalogue::update_enterprise(&state, &actor, id, &patch).await?,
     ))
 }
 
@@ -149,7 +137,7 @@ pub async fn add_member(
     ApiPath(id): ApiPath<i32>,
     ApiJson(body): ApiJson<AddMemberBody>,
 ) -> ApiResult<StatusCode> {
-    catalogue::add_member(&state.db, &actor, id, body.user_id).await?;
+    catalogue::add_member(&state, &actor, id, body.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,14 +157,7 @@ pub async fn create_product(
     CurrentActor(actor): CurrentActor,
     ApiJson(body): ApiJson<CreateProductBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = catalogue::create_product(
-        &state.db,
-        &state.reference,
-        &actor,
-        body.enterprise_id,
-        &body.product,
-    )
-    .await?;
+    let view = catalogue::create_product(&state, &actor, body.enterprise_id, &body.product).await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
@@ -189,7 +170,7 @@ pub async fn list_products(
     ApiQuery(filter): ApiQuery<ProductFilter>,
 ) -> ApiResult<axum::Json<Page<ProductView>>> {
     Ok(axum::Json(
-        catalogue::list_products(&state.db, &state.reference, &actor, &filter).await?,
+        catalogue::list_products(&state, &actor, &filter).await?,
     ))
 }
 
@@ -202,7 +183,7 @@ pub async fn get_product(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::get_product(&state.db, &state.reference, &actor, Lookup::Id(id)).await?,
+        catalogue::get_product(&state, &actor, Lookup::Id(id)).await?,
     ))
 }
 
@@ -219,7 +200,7 @@ pub async fn update_product(
     ApiJson(patch): ApiJson<Value>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::update_product(&state.db, &state.reference, &actor, id, &patch)
+        catalogue::update_product(&state, &actor, id, &patch)
             .await?
             .0,
     ))
@@ -246,7 +227,7 @@ pub async fn submit_product(
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::submit_product(&state.db, &state.reference, &actor, id).await?,
+        catalogue::submit_product(&state, &actor, id).await?,
     ))
 }
 
@@ -273,8 +254,7 @@ pub async fn review_product(
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
         catalogue::review_product(
-            &state.db,
-            &state.reference,
+            &state,
             &actor,
             id,
             body.decision,
@@ -326,8 +306,7 @@ pub async fn unpublish_product(
     ApiJson(body): ApiJson<UnpublishBody>,
 ) -> ApiResult<axum::Json<ProductView>> {
     Ok(axum::Json(
-        catalogue::unpublish_product(&state.db, &state.reference, &actor, id, Some(&body.reason))
-            .await?,
+        catalogue::unpublish_product(&state, &actor, id, Some(&body.reason)).await?,
     ))
 }
 

@@ -43,7 +43,7 @@ pub async fn list_synonyms(
     crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
 ) -> ApiResult<axum::Json<Vec<crate::services::synonyms::SynonymGroup>>> {
     Ok(axum::Json(
-        crate::services::synonyms::list(&state.db, &actor).await?,
+        crate::services::synonyms::list(&state, &actor).await?,
     ))
 }
 

@@ -166,7 +166,7 @@ pub async fn list_enterprise_documents(
     ApiQuery(filter): ApiQuery<DocumentFilter>,
 ) -> ApiResult<axum::Json<Vec<DocumentView>>> {
     Ok(axum::Json(
-        media::list_documents(&state.db, &actor, id, filter.product_id).await?,
+        media::list_documents(&state, &actor, id, filter.product_id).await?,
     ))
 }
 
@@ -247,7 +247,7 @@ pub async fn list_product_documents(
 ) -> ApiResult<axum::Json<Vec<DocumentView>>> {
     let enterprise_id = product_enterprise(&state, &actor, id).await?;
     Ok(axum::Json(
-        media::list_documents(&state.db, &actor, enterprise_id, Some(id)).await?,
+        media::list_documents(&state, &actor, enterprise_id, Some(id)).await?,
     ))
 }
 
@@ -310,6 +310,6 @@ pub async fn verify_document(
     ApiJson(body): ApiJson<Verification>,
 ) -> ApiResult<axum::Json<DocumentView>> {
     Ok(axum::Json(
-        media::verify_document(&state.db, &actor, id, body.verified).await?,
+        media::verify_document(&state, &actor, id, body.verified).await?,
     ))
 }

@@ -162,7 +162,7 @@ pub async fn sign_in(
     axum::Form(form): axum::Form<SignInForm>,
 ) -> PageResult {
     let next = local_path(form.next.as_deref());
-    match auth::sign_in(&state.db, &state.config, &form.login, &form.password, &ip).await {
+    match auth::sign_in(&state, &form.login, &form.password, &ip).await {
         Ok((token, user)) => {
             let jar = jar.add(session_cookie(
                 token,
@@ -247,7 +247,7 @@ pub async fn register(
         &form.full_name,
         &form.role,
     ) {
-        Ok(account) => accounts::register(&state.db, &state.config, account, &ip).await,
+        Ok(account) => accounts::register(&state, account, &ip).await,
         Err(e) => Err(e.into()),
     };
     match result {
@@ -298,7 +298,7 @@ pub async fn sign_out(
     jar: CookieJar,
 ) -> PageResult {
     if let Some(token) = session_token(&headers) {
-        auth::sign_out(&state.db, &token).await?;
+        auth::sign_out(&state, &token).await?;
     }
     Ok((jar.add(expired_session_cookie()), see_other("/")).into_response())
 }
@@ -365,8 +365,7 @@ pub async fn change_password(
     axum::Form(form): axum::Form<ChangePasswordForm>,
 ) -> PageResult {
     let result = accounts::change_password(
-        &state.db,
-        &state.config,
+        &state,
         &ctx.actor,
         session_token(&headers).as_deref(),
         &form.current_password,
@@ -400,7 +399,7 @@ pub async fn sign_out_everywhere(
     ctx: PageCtx,
     jar: CookieJar,
 ) -> PageResult {
-    accounts::sign_out_everywhere(&state.db, &ctx.actor).await?;
+    accounts::sign_out_everywhere(&state, &ctx.actor).await?;
     Ok((
         jar.add(expired_session_cookie()),
         see_other("/dang-nhap?done=signed_out_all"),
@@ -440,7 +439,7 @@ pub async fn forgot(
     ClientIp(ip): ClientIp,
     axum::Form(form): axum::Form<ForgotForm>,
 ) -> PageResult {
-    match accounts::request_reset(&state.db, &state.config, &form.login, &ip).await {
+    match accounts::request_reset(&state, &form.login, &ip).await {
         Ok(()) => Ok(render(&ForgotPage {
             ctx,
             form: FormValues::default(),
@@ -500,7 +499,7 @@ pub async fn reset_page(
             message: None,
         })));
     };
-    match accounts::check_reset_token(&state.db, &token).await {
+    match accounts::check_reset_token(&state, &token).await {
         Ok(()) => Ok(private(render(&ResetPage {
             ctx,
             token: Some(token),
@@ -539,8 +538,7 @@ pub async fn reset(
     axum::Form(form): axum::Form<ResetForm>,
 ) -> PageResult {
     let result = accounts::complete_reset(
-        &state.db,
-        &state.config,
+        &state,
         &form.token,
         &form.new_password,
         session_token(&headers).as_deref(),

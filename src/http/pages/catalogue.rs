@@ -28,8 +28,8 @@ impl HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    let newest = catalogue::newest_products(&state.db, &state.reference, None, 12).await?;
-    let counts = catalogue::category_counts(&state.db, &state.reference).await?;
+    let newest = catalogue::newest_products(&state, None, 12).await?;
+    let counts = catalogue::category_counts(&state).await?;
     Ok(render(&HomePage {
         ctx,
         tree: state.reference.tree.clone(),
@@ -109,7 +109,7 @@ pub async fn browse(
         per_page: Some(24),
         ..Default::default()
     };
-    let results = catalogue::list_products(&state.db, reference, &ctx.actor, &filter).await?;
+    let results = catalogue::list_products(&state, &ctx.actor, &filter).await?;
     let heading = reference.category_by_slug(&category).map_or_else(
         || ctx.t("browse.all").to_string(),
         |c| c.name(ctx.lang).to_string(),
@@ -155,10 +155,9 @@ pub async fn product_page(
     Path(slug): Path<String>,
     Query(fq): Query<FairQuery>,
 ) -> PageResult {
-    let p = catalogue::get_product(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
-        .await?;
+    let p = catalogue::get_product(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
     let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
-    let more = catalogue::newest_products(&state.db, &state.reference, Some(p.enterprise_id), 7)
+    let more = catalogue::newest_products(&state, Some(p.enterprise_id), 7)
         .await?
         .into_iter()
         .filter(|o| o.id != p.id)
@@ -197,9 +196,8 @@ pub async fn enterprise_page(
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let e = catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Slug(&slug))
-        .await?;
-    let products = catalogue::newest_products(&state.db, &state.reference, Some(e.id), 200).await?;
+    let e = catalogue::get_enterprise(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
+    let products = catalogue::newest_products(&state, Some(e.id), 200).await?;
     let enterprise_id = e.id;
     let mut response = render(&EnterprisePage { ctx, e, products });
     let seen = super::fairs::Seen {

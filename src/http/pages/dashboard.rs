@@ -191,16 +191,7 @@ pub async fn create_enterprise(
     }
     let result = match form.place_mismatch(&state.reference) {
         Some(mismatch) => Err(mismatch.into()),
-        None => {
-            catalogue::create_enterprise(
-                &state.db,
-                &state.reference,
-                &ctx.actor,
-                &form.to_input(),
-                None,
-            )
-            .await
-        }
+        None => catalogue::create_enterprise(&state, &ctx.actor, &form.to_input(), None).await,
     };
     match result {
         Ok(e) => Ok(see_other(&format!(
@@ -226,7 +217,7 @@ pub async fn edit_enterprise(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    let input = catalogue::enterprise_for_edit(&state.db, &ctx.actor, id).await?;
+    let input = catalogue::enterprise_for_edit(&state, &ctx.actor, id).await?;
     let title = ctx.t("enterprise.edit");
     let values = FormValues::from_input(&input);
     Ok(enterprise_form_page(
@@ -262,9 +253,7 @@ pub async fn update_enterprise(
     let patch = serde_json::to_value(form.to_input()).map_err(anyhow::Error::new)?;
     let result = match form.place_mismatch(&state.reference) {
         Some(mismatch) => Err(mismatch.into()),
-        None => {
-            catalogue::update_enterprise(&state.db, &state.reference, &ctx.actor, id, &patch).await
-        }
+        None => catalogue::update_enterprise(&state, &ctx.actor, id, &patch).await,
     };
     match result {
         Ok(e) if e.pending_status == Some(PendingStatus::Submitted) => {
@@ -335,13 +324,7 @@ async fn product_form_page(
     product: Option<ProductView>,
     message: Option<&'static str>,
 ) -> PageResult {
-    let enterprises = catalogue::list_enterprises(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        EnterpriseScope::Mine,
-    )
-    .await?;
+    let enterprises = catalogue::list_enterprises(state, &ctx.actor, EnterpriseScope::Mine).await?;
     let status = if errors.any() {
         Some(axum::http::StatusCode::UNPROCESSABLE_ENTITY)
     } else {
@@ -423,9 +406,7 @@ async fn save_new_product(
 ) -> PageResult {
     let input = form.to_input();
     let result = match form.enterprise_id {
-        Some(eid) => {
-            catalogue::create_product(&state.db, &state.reference, &ctx.actor, eid, &input).await
-        }
+        Some(eid) => catalogue::create_product(state, &ctx.actor, eid, &input).await,
         None => catalogue::may_publish(&ctx.actor).and_then(|_| {
             Err(crate::domain::Invalid::one("enterprise_id", Code::EnterpriseRequired).into())
         }),
@@ -433,7 +414,7 @@ async fn save_new_product(
     match result {
         Ok(p) => {
             if submit {
-                catalogue::submit_product(&state.db, &state.reference, &ctx.actor, p.id).await?;
+                catalogue::submit_product(state, &ctx.actor, p.id).await?;
                 Ok(see_other("/dashboard?done=product_submitted"))
             } else {
                 Ok(see_other("/dashboard?done=product_saved"))
@@ -464,8 +445,7 @@ pub async fn edit_product(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    let (view, input) =
-        catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
+    let (view, input) = catalogue::product_for_edit(&state, &ctx.actor, id).await?;
     let title = ctx.t("product.edit");
     let values = product_values(&input, Some(view.enterprise_id));
     product_form_page(
@@ -512,12 +492,12 @@ async fn save_product(
 ) -> PageResult {
     let input = form.to_input();
     let patch = serde_json::to_value(&input).map_err(anyhow::Error::new)?;
-    match catalogue::update_product(&state.db, &state.reference, &ctx.actor, id, &patch).await {
+    match catalogue::update_product(state, &ctx.actor, id, &patch).await {
         Ok((p, withdrawn)) => {
             let waiting =
                 p.pending_changes.is_some() || p.status != crate::domain::ProductStatus::Published;
             if submit && waiting && !p.in_review() {
-                catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
+                catalogue::submit_product(state, &ctx.actor, id).await?;
                 return Ok(see_other("/dashboard?done=product_submitted"));
             }
             Ok(see_other(if withdrawn {
@@ -530,9 +510,7 @@ async fn save_product(
         }
         Err(err) => match Errors::from_app(ctx.lang, &err) {
             Some(errors) => {
-                let (view, _) =
-                    catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id)
-                        .await?;
+                let (view, _) = catalogue::product_for_edit(state, &ctx.actor, id).await?;
                 let title = ctx.t("product.edit");
                 let values = product_values(&input, Some(view.enterprise_id));
                 product_form_page(
@@ -557,7 +535,7 @@ pub async fn submit_product(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    catalogue::submit_product(&state.db, &state.reference, &ctx.actor, id).await?;
+    catalogue::submit_product(&state, &ctx.actor, id).await?;
     Ok(see_other("/dashboard?done=product_submitted"))
 }
 

@@ -443,7 +443,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
 
 /// 200 when the database answers.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match crate::services::health::check(&state.db).await {
+    match crate::services::health::check(&state).await {
         Ok(()) => (
             StatusCode::OK,
             [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],

@@ -95,17 +95,11 @@ async fn product_page(
     message: Option<&'static str>,
     error: Option<&'static str>,
 ) -> Result<MediaPage, PageError> {
-    let (product, _) =
-        catalogue::product_for_edit(&state.db, &state.reference, &ctx.actor, id).await?;
-    let enterprise = catalogue::get_enterprise(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        Lookup::Id(product.enterprise_id),
-    )
-    .await?;
+    let (product, _) = catalogue::product_for_edit(state, &ctx.actor, id).await?;
+    let enterprise =
+        catalogue::get_enterprise(state, &ctx.actor, Lookup::Id(product.enterprise_id)).await?;
     let documents =
-        media::list_documents(&state.db, &ctx.actor, enterprise.id, Some(product.id)).await?;
+        media::list_documents(state, &ctx.actor, enterprise.id, Some(product.id)).await?;
     Ok(MediaPage {
         photos: product.photos.clone(),
         products: vec![(product.id, product.name.clone())],
@@ -125,12 +119,10 @@ async fn enterprise_page(
     message: Option<&'static str>,
     error: Option<&'static str>,
 ) -> Result<MediaPage, PageError> {
-    let enterprise =
-        catalogue::get_enterprise(&state.db, &state.reference, &ctx.actor, Lookup::Id(id)).await?;
-    let documents = media::list_documents(&state.db, &ctx.actor, id, None).await?;
+    let enterprise = catalogue::get_enterprise(state, &ctx.actor, Lookup::Id(id)).await?;
+    let documents = media::list_documents(state, &ctx.actor, id, None).await?;
     let products = catalogue::list_products(
-        &state.db,
-        &state.reference,
+        state,
         &ctx.actor,
         &catalogue::ProductFilter {
             enterprise_id: Some(id),
@@ -458,7 +450,7 @@ pub async fn verify_document(
     Path(id): Path<i32>,
     Form(form): Form<Back>,
 ) -> PageResult {
-    media::verify_document(&state.db, &ctx.actor, id, form.verified.unwrap_or(true)).await?;
+    media::verify_document(&state, &ctx.actor, id, form.verified.unwrap_or(true)).await?;
     Ok(see_other(&back_to(
         form.back.as_deref(),
         "/staff/documents",
@@ -485,6 +477,6 @@ struct StaffDocumentsPage {
 
 /// Staff: documents waiting for verification, oldest first.
 pub async fn staff_documents(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    let documents = media::unverified_documents(&state.db, &ctx.actor).await?;
+    let documents = media::unverified_documents(&state, &ctx.actor).await?;
     Ok(render(&StaffDocumentsPage { ctx, documents }))
 }

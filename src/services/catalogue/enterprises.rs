@@ -4,6 +4,7 @@ use super::{
     Decision, EnterpriseView, Lookup, Manages, enterprise_input, manages, may_publish, memberships,
     patched, require_manage, with_logo, with_logos,
 };
+use crate::context::AppState;
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
 use crate::db::{free_slug, unique_violation};
@@ -68,12 +69,12 @@ pub(super) async fn check_enterprise_refs(
 
 /// Creates an enterprise. A producer becomes its member; staff may name a producer member.
 pub async fn create_enterprise(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     input: &EnterpriseInput,
     member_user_id: Option<i32>,
 ) -> AppResult<EnterpriseView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let me = may_publish(actor)?;
     let fields = EnterpriseFields::parse(input)?;
     check_enterprise_refs(db, reference, &fields, None).await?;
@@ -182,12 +183,12 @@ pub(crate) async fn holds_changes(
 /// public enterprise is held for the centre, as a product's is; buyers keep seeing the
 /// approved profile until staff approve it.
 pub async fn update_enterprise(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
     patch: &Value,
 ) -> AppResult<EnterpriseView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let (txn, current) = crate::db::begin_on::<enterprise::Entity>(db, id).await?;
     let Some(proof) = manages(&txn, actor, id).await? else {
         return Err(if actor.user().is_none() {
@@ -340,11 +341,11 @@ pub async fn review_enterprise(
 /// An enterprise is public once one of its products is published; before that only its
 /// members and staff see it.
 pub async fn get_enterprise(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     key: Lookup<'_>,
 ) -> AppResult<EnterpriseView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let m = enterprise::Entity::find()
         .filter(match key {
             Lookup::Id(id) => enterprise::Column::Id.eq(id),
@@ -375,10 +376,11 @@ async fn shown(
 /// What an edit form starts from: the edit waiting for the centre when there is one (so
 /// a member goes on where they left off), else the profile; same visibility as editing.
 pub async fn enterprise_for_edit(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     id: i32,
 ) -> AppResult<EnterpriseInput> {
+    let db = &state.db;
     let m = enterprise::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -392,11 +394,11 @@ pub async fn enterprise_for_edit(
 
 /// An enterprise's approved profile beside the edit waiting for review (staff).
 pub async fn enterprise_review(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
 ) -> AppResult<(EnterpriseView, EnterpriseInput)> {
+    let (db, reference) = (&state.db, &*state.reference);
     actor.require_staff()?;
     let m = enterprise::Entity::find_by_id(id)
         .one(db)
@@ -418,11 +420,11 @@ pub enum EnterpriseScope {
 }
 
 pub async fn list_enterprises(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     scope: EnterpriseScope,
 ) -> AppResult<Vec<EnterpriseView>> {
+    let (db, reference) = (&state.db, &*state.reference);
     let mut query = enterprise::Entity::find().order_by_asc(enterprise::Column::Name);
     match scope {
         EnterpriseScope::Public => {
@@ -498,11 +500,12 @@ pub(super) async fn published_counts(
 
 /// Adds a producer account to an enterprise (staff).
 pub async fn add_member(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     enterprise_id: i32,
     user_id: i32,
 ) -> AppResult<()> {
+    let db = &state.db;
     actor.require_staff()?;
     enterprise::Entity::find_by_id(enterprise_id)
         .one(db)

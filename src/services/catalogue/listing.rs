@@ -1,6 +1,7 @@
 //! Lists and counts: the catalogue, the review queue, a producer's own, the home page.
 
 use super::{EnterpriseView, ProductView};
+use crate::context::AppState;
 use crate::db::entities::{enterprise, enterprise_member, product};
 use crate::db::reference::Reference;
 use crate::domain::{Code, Invalid, ProductStatus};
@@ -9,8 +10,8 @@ use crate::services::Actor;
 use crate::services::media;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,11 +51,11 @@ pub struct Page<T> {
 /// Lists products. Visitors and buyers see published products; `mine`, `status` and the
 /// review queue need membership or staff rights.
 pub async fn list_products(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     filter: &ProductFilter,
 ) -> AppResult<Page<ProductView>> {
+    let (db, reference) = (&state.db, &*state.reference);
     let paging = crate::domain::Paging::parse(filter.page, filter.per_page, 24, 100)?;
     // Filters and order are kept apart so that the count runs without the ORDER BY.
     let mut cond = Condition::all();
@@ -238,11 +239,11 @@ pub(super) async fn with_logo(
 
 /// Newest published products, of one enterprise or of all, without counting them.
 pub async fn newest_products(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     enterprise_id: Option<i32>,
     limit: u64,
 ) -> AppResult<Vec<ProductView>> {
+    let (db, reference) = (&state.db, &*state.reference);
     let mut query = product::Entity::find();
     if let Some(id) = enterprise_id {
         query = query.filter(product::Column::EnterpriseId.eq(id));
@@ -259,9 +260,9 @@ pub async fn newest_products(
 
 /// Published product counts per category id (parents include their children).
 pub async fn category_counts(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
 ) -> AppResult<std::collections::HashMap<String, u64>> {
+    let (db, reference) = (&state.db, &*state.reference);
     let rows: Vec<(i32, i64)> = product::Entity::find()
         .select_only()
         .column(product::Column::CategoryId)

@@ -2,11 +2,10 @@
 //! one step, as centre staff do at a commune meeting.
 
 use super::{EnterpriseView, create_enterprise, validate_enterprise};
-use crate::db::reference::Reference;
+use crate::context::AppState;
 use crate::domain::{Code, EnterpriseInput, Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 use crate::services::{Actor, accounts, auth};
-use sea_orm::DatabaseConnection;
 
 /// The producer named on the form: an existing producer account is found by its login;
 /// otherwise one is opened with this name and password.
@@ -21,13 +20,13 @@ pub struct ProducerAccount<'a> {
 /// form leaves no account behind. `province_code` is the province picked on the form, which
 /// must be the commune's.
 pub async fn register_producer_with_enterprise(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     producer: &ProducerAccount<'_>,
     enterprise: &EnterpriseInput,
     province_code: Option<i32>,
 ) -> AppResult<EnterpriseView> {
+    let (db, reference) = (&state.db, &*state.reference);
     super::may_register_producers(actor)?;
     let mut errors = Invalid::default();
     let login = errors.take(Login::parse(producer.login).map_err(|e| on(e, "producer_login")));
@@ -66,7 +65,7 @@ pub async fn register_producer_with_enterprise(
         Some(u) => u,
         None => {
             accounts::open_account_for(
-                db,
+                state,
                 actor,
                 producer.login,
                 producer.password,
@@ -76,7 +75,7 @@ pub async fn register_producer_with_enterprise(
             .await?
         }
     };
-    create_enterprise(db, reference, actor, enterprise, Some(user.id)).await
+    create_enterprise(state, actor, enterprise, Some(user.id)).await
 }
 
 /// The same errors, named for the form's field.

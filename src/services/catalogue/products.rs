@@ -3,6 +3,7 @@
 use super::{
     Lookup, ProductView, can_manage, fields_of, may_publish, patched, review_terms, with_media_one,
 };
+use crate::context::AppState;
 use crate::db::entities::{enterprise, product};
 use crate::db::free_slug;
 use crate::db::reference::Reference;
@@ -14,8 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::media;
 use crate::services::{Actor, audit, now, search_sync};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -130,12 +130,12 @@ pub(super) async fn may_change(
 }
 
 pub async fn create_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     enterprise_id: i32,
     input: &ProductInput,
 ) -> AppResult<ProductView> {
+    let (db, reference) = (&state.db, &*state.reference);
     may_publish(actor)?;
     let e = enterprise::Entity::find_by_id(enterprise_id)
         .one(db)
@@ -239,12 +239,12 @@ pub(crate) async fn held_photos(db: &impl ConnectionTrait, product_id: i32) -> A
 /// An edit to something waiting for the centre withdraws it to a draft, to be sent again;
 /// the answer says whether it did.
 pub async fn update_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
     patch: &Value,
 ) -> AppResult<(ProductView, bool)> {
+    let (db, reference) = (&state.db, &*state.reference);
     let txn = crate::db::write_txn(db).await?;
     let (p, e) = product_for_change_locked(&txn, actor, id).await?;
     let status = p.status;
@@ -331,12 +331,8 @@ pub async fn delete_product(
 }
 
 /// Sends a product, or a published product's pending changes, to the centre for review.
-pub async fn submit_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
-    actor: &Actor,
-    id: i32,
-) -> AppResult<ProductView> {
+pub async fn submit_product(state: &AppState, actor: &Actor, id: i32) -> AppResult<ProductView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let txn = crate::db::write_txn(db).await?;
     let (p, e) = product_for_change_locked(&txn, actor, id).await?;
     let status = p.status;
@@ -388,14 +384,14 @@ pub enum Decision {
 /// The decision names the version staff reviewed; if the product changed since, nothing
 /// happens and the answer says so (409 `product.changed`).
 pub async fn review_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
     decision: Decision,
     version: Option<i32>,
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let (version, reason) = review_terms(actor, decision, version, reason)?;
     let txn = crate::db::write_txn(db).await?;
     let (p, e) = lock_product(&txn, id).await?;
@@ -469,12 +465,12 @@ pub async fn review_product(
 
 /// Staff take a published product off the catalogue, with a reason the producer sees.
 pub async fn unpublish_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
     reason: Option<&str>,
 ) -> AppResult<ProductView> {
+    let (db, reference) = (&state.db, &*state.reference);
     actor.require_staff()?;
     let (p, e) = load_product(db, id).await?;
     let Some(reason) = crate::domain::optional_text(reason, "reason", 1000)? else {
@@ -506,11 +502,11 @@ pub async fn unpublish_product(
 /// A product as the actor may see it: published for everyone, otherwise only for its
 /// enterprise's members and staff (404 for anyone else).
 pub async fn get_product(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     key: Lookup<'_>,
 ) -> AppResult<ProductView> {
+    let (db, reference) = (&state.db, &*state.reference);
     let p = product::Entity::find()
         .filter(match key {
             Lookup::Id(id) => product::Column::Id.eq(id),
@@ -532,11 +528,11 @@ pub async fn get_product(
 
 /// The stored fields of a product for its edit form: the pending version when there is one.
 pub async fn product_for_edit(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
 ) -> AppResult<(ProductView, ProductInput)> {
+    let (db, reference) = (&state.db, &*state.reference);
     let (p, e) = product_for_change(db, actor, id).await?;
     let input = match &p.pending {
         Some(pending) => {
@@ -553,11 +549,11 @@ pub async fn product_for_edit(
 /// A product on the centre's review page (staff only): the listing with what waits for the
 /// centre, and, when a published product's changes wait, what buyers see now to compare.
 pub async fn product_for_review(
-    db: &DatabaseConnection,
-    reference: &Reference,
+    state: &AppState,
     actor: &Actor,
     id: i32,
 ) -> AppResult<(ProductView, Option<ProductInput>)> {
+    let (db, reference) = (&state.db, &*state.reference);
     actor.require_staff()?;
     let (p, e) = load_product(db, id).await?;
     let live = p

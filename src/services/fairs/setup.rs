@@ -40,15 +40,12 @@ pub async fn management(state: &AppState, actor: &Actor, id: Option<i32>) -> App
         Some(id) => Some(get(state, FairKey::Id(id)).await?),
         None => None,
     };
-    let enterprises =
-        catalogue::list_enterprises(&state.db, &state.reference, actor, EnterpriseScope::Public)
-            .await?;
+    let enterprises = catalogue::list_enterprises(state, actor, EnterpriseScope::Public).await?;
     let mut offered = HashMap::new();
     for x in fair.iter().flat_map(|f| &f.exhibitors) {
         let shown: Vec<i32> = x.products.iter().map(|p| p.id).collect();
         let all = catalogue::list_products(
-            &state.db,
-            &state.reference,
+            state,
             &Actor::Visitor,
             &catalogue::ProductFilter {
                 enterprise_id: Some(x.enterprise.id),

@@ -246,11 +246,12 @@ pub(super) fn safe_file_name(name: &str, kind: FileKind) -> String {
 
 /// Documents of an enterprise (and its products), for its members and staff.
 pub async fn list_documents(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     enterprise_id: i32,
     product_id: Option<i32>,
 ) -> AppResult<Vec<DocumentView>> {
+    let db = &state.db;
     require_manage(db, actor, enterprise_id).await?;
     let mut query =
         document::Entity::find().filter(document::Column::EnterpriseId.eq(enterprise_id));
@@ -303,11 +304,12 @@ pub async fn delete_document(state: &AppState, actor: &Actor, id: i32) -> AppRes
 
 /// Staff confirm (or withdraw confirmation) that a document is genuine.
 pub async fn verify_document(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
     id: i32,
     verified: bool,
 ) -> AppResult<DocumentView> {
+    let db = &state.db;
     if !actor.is_staff() {
         return Err(if actor.user().is_none() {
             AppError::Unauthenticated
@@ -348,9 +350,10 @@ pub async fn verify_document(
 
 /// Staff: documents not yet verified, oldest first, with their enterprise's name.
 pub async fn unverified_documents(
-    db: &DatabaseConnection,
+    state: &AppState,
     actor: &Actor,
 ) -> AppResult<Vec<(DocumentView, String)>> {
+    let db = &state.db;
     actor.require_staff()?;
     let rows = document::Entity::find()
         .filter(document::Column::VerifiedAt.is_null())

@@ -150,24 +150,12 @@ fn form_page(
 async fn about_text(state: &AppState, form: &FormValues) -> Option<String> {
     let visitor = crate::services::Actor::Visitor;
     if let Ok(pid) = form.get("product_id").parse::<i32>()
-        && let Ok(p) = catalogue::get_product(
-            &state.db,
-            &state.reference,
-            &visitor,
-            catalogue::Lookup::Id(pid),
-        )
-        .await
+        && let Ok(p) = catalogue::get_product(state, &visitor, catalogue::Lookup::Id(pid)).await
     {
         return Some(format!("{} — {}", p.name, p.enterprise.name));
     }
     if let Ok(eid) = form.get("enterprise_id").parse::<i32>()
-        && let Ok(e) = catalogue::get_enterprise(
-            &state.db,
-            &state.reference,
-            &visitor,
-            catalogue::Lookup::Id(eid),
-        )
-        .await
+        && let Ok(e) = catalogue::get_enterprise(state, &visitor, catalogue::Lookup::Id(eid)).await
     {
         return Some(e.name);
     }
@@ -191,13 +179,7 @@ pub async fn new_request(
     let visitor = crate::services::Actor::Visitor;
     let mut source = RequestSource::Form;
     if let Some(pid) = q.product
-        && let Ok(p) = catalogue::get_product(
-            &state.db,
-            &state.reference,
-            &visitor,
-            catalogue::Lookup::Id(pid),
-        )
-        .await
+        && let Ok(p) = catalogue::get_product(&state, &visitor, catalogue::Lookup::Id(pid)).await
     {
         form.set("product_id", p.id.to_string());
         form.set("enterprise_id", p.enterprise.id.to_string());

@@ -40,7 +40,7 @@ pub async fn accounts_page(
             errors: Errors::default(),
         }));
     }
-    match accounts::find_account(&state.db, &ctx.actor, &q).await {
+    match accounts::find_account(&state, &ctx.actor, &q).await {
         Ok(found) => Ok(render(&AccountsPage {
             ctx,
             q,
@@ -75,7 +75,7 @@ pub async fn create_reset_link(
     ctx: PageCtx,
     Path(id): Path<i32>,
 ) -> PageResult {
-    let link = accounts::staff_reset_link(&state.db, &state.config, &ctx.actor, id).await?;
+    let link = accounts::staff_reset_link(&state, &ctx.actor, id).await?;
     Ok(crate::http::pages::account::private(render(
         &ResetLinkPage { ctx, link },
     )))

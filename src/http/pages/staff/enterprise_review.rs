@@ -26,8 +26,7 @@ async fn enterprise_review_for(
     errors: Errors,
     notice: Option<&'static str>,
 ) -> PageResult {
-    let (e, live) =
-        catalogue::enterprise_review(&state.db, &state.reference, &ctx.actor, id).await?;
+    let (e, live) = catalogue::enterprise_review(state, &ctx.actor, id).await?;
     let keys = [
         "name",
         "legal_form",

@@ -75,8 +75,7 @@ pub async fn create_producer(
         .as_deref()
         .and_then(|p| p.trim().parse().ok());
     let result = catalogue::register_producer_with_enterprise(
-        &state.db,
-        &state.reference,
+        &state,
         &ctx.actor,
         &producer,
         &form.enterprise.to_input(),

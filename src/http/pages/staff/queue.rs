@@ -24,19 +24,14 @@ pub async fn review_queue(
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     // Asked first: it is for staff only, so no one else's list is read.
-    let enterprises = catalogue::list_enterprises(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        catalogue::EnterpriseScope::Review,
-    )
-    .await?;
+    let enterprises =
+        catalogue::list_enterprises(&state, &ctx.actor, catalogue::EnterpriseScope::Review).await?;
     let filter = ProductFilter {
         status: Some("review".into()),
         per_page: Some(100),
         ..Default::default()
     };
-    let items = catalogue::list_products(&state.db, &state.reference, &ctx.actor, &filter)
+    let items = catalogue::list_products(&state, &ctx.actor, &filter)
         .await?
         .items;
     let message = match q.done.as_deref() {

@@ -60,8 +60,7 @@ async fn review_page_for(
     errors: Errors,
     notice: Option<&'static str>,
 ) -> PageResult {
-    let (p, live) =
-        catalogue::product_for_review(&state.db, &state.reference, &ctx.actor, id).await?;
+    let (p, live) = catalogue::product_for_review(state, &ctx.actor, id).await?;
     let changes = match (&live, &p.pending_changes) {
         (Some(live), Some(proposed)) => describe_changes(&ctx, live, proposed),
         _ => Vec::new(),
@@ -106,8 +105,7 @@ async fn decide_product(
     // Shown in answer to a form's post: switching language comes back to the page.
     ctx.here = format!("/staff/review/{id}");
     match catalogue::review_product(
-        &state.db,
-        &state.reference,
+        state,
         &ctx.actor,
         id,
         decision,
@@ -164,15 +162,7 @@ pub async fn unpublish(
     Path(id): Path<i32>,
     Form(form): Form<UnpublishForm>,
 ) -> PageResult {
-    match catalogue::unpublish_product(
-        &state.db,
-        &state.reference,
-        &ctx.actor,
-        id,
-        form.reason.as_deref(),
-    )
-    .await
-    {
+    match catalogue::unpublish_product(&state, &ctx.actor, id, form.reason.as_deref()).await {
         Ok(_) => Ok(see_other("/staff/review?done=unpublished")),
         Err(AppError::Conflict {
             code: code @ Code::ProductChanged,

@@ -46,7 +46,7 @@ async fn search_status_page(
     typed: String,
 ) -> PageResult {
     let index = crate::services::search::overview(state, &ctx.actor).await?;
-    let synonyms = crate::services::synonyms::list(&state.db, &ctx.actor).await?;
+    let synonyms = crate::services::synonyms::list(state, &ctx.actor).await?;
     let bad = errors.any();
     let mut response = render(&SearchStatusPage {
         ctx,
