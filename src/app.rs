@@ -53,6 +53,7 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
     let state = AppState {
         mailer,
         printer,
+        clock: crate::clock::Clock::system(),
         db,
         reference: Arc::new(reference),
         image_permits: Arc::new(tokio::sync::Semaphore::new(config.image_workers.max(1))),

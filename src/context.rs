@@ -1,5 +1,5 @@
 //! The context every use case receives: the database, the engines and stores behind their
-//! interfaces, the mailer, the printer and the reference data, cheap to clone. It sits below
+//! interfaces, the mailer, the printer, the clock and the reference data, cheap to clone. It sits below
 //! the services, so that services, jobs and handlers all take the same thing and nothing
 //! below `http` needs to know the router.
 
@@ -29,4 +29,6 @@ pub struct AppState {
     pub mailer: Arc<crate::mail::Mailer>,
     /// Prints catalogues and labels to PDF; none when no browser is installed.
     pub printer: Option<Arc<dyn crate::print::Printer>>,
+    /// What time it is for every use case and job.
+    pub clock: crate::clock::Clock,
 }

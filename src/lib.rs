@@ -7,6 +7,7 @@
 //! in the README's architecture part and checked by `tests/layers.rs`.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod db;

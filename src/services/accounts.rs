@@ -276,7 +276,7 @@ pub async fn request_reset(state: &AppState, login: &str, client_ip: &str) -> Ap
         return Ok(());
     };
     let token = auth::new_secret()?;
-    let at = now();
+    let at = state.clock.now();
     let expires_at = at + EMAIL_RESET_TTL;
     let txn = write_txn(db).await?;
     store_link(&txn, account.id, &token, at, expires_at, None).await?;
@@ -385,7 +385,7 @@ pub async fn staff_reset_link(
         return Err(AppError::Forbidden);
     }
     let token = auth::new_secret()?;
-    let at = now();
+    let at = state.clock.now();
     let expires_at = at + STAFF_RESET_TTL;
     let txn = write_txn(db).await?;
     store_link(&txn, target.id, &token, at, expires_at, Some(me.id)).await?;
@@ -426,7 +426,7 @@ pub async fn complete_reset(
     let link = live_link(db, token).await?;
     let new = Password::parse(new_password).map_err(|e| renamed(e, "new_password"))?;
     let password_hash = auth::hash_password(&new).await?;
-    let at = now();
+    let at = state.clock.now();
     let txn = write_txn(db).await?;
     // Used up in one statement: two tabs sending the same link cannot both get through.
     let taken = password_reset::Entity::update_many()

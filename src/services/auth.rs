@@ -299,7 +299,7 @@ pub async fn sign_in(
     throttle::refund(db, &keys).await?;
     let token = open_session(db, config, user.id).await?;
     let mut active: user::ActiveModel = user.clone().into();
-    active.last_login_at = Set(Some(now()));
+    active.last_login_at = Set(Some(state.clock.now()));
     let user = active.update(db).await?;
     Ok((token, user))
 }
@@ -347,7 +347,7 @@ pub async fn session_user(state: &AppState, token: &str) -> AppResult<Option<Sig
     else {
         return Ok(None);
     };
-    let at = now();
+    let at = state.clock.now();
     let user = match user::Entity::find_by_id(session.user_id).one(db).await? {
         Some(u) => signed_in(&u),
         None => None,

@@ -269,7 +269,7 @@ pub async fn status(
 pub async fn rebuild(state: &AppState) -> AppResult<usize> {
     use crate::db::entities::product;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let started = crate::services::now();
+    let started = state.clock.now();
     let ids: Vec<i32> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)

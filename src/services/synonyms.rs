@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Actor, audit, now};
+use super::{Actor, audit};
 use crate::context::AppState;
 use crate::db::entities::search_synonym;
 use crate::domain::{Code, Invalid, text};
@@ -90,7 +90,7 @@ pub async fn add(state: &AppState, actor: &Actor, input: &NewSynonyms) -> AppRes
     let terms = parse_terms(&input.terms)?;
     let row = search_synonym::ActiveModel {
         terms: Set(terms.join(",")),
-        created_at: Set(now()),
+        created_at: Set(state.clock.now()),
         ..Default::default()
     }
     .insert(&state.db)

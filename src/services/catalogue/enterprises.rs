@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::media;
-use crate::services::{Actor, audit, now, search_sync};
+use crate::services::{Actor, audit, search_sync};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -92,7 +92,7 @@ pub async fn create_enterprise(
     let txn = crate::db::write_txn(db).await?;
     let slug =
         free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
-    let at = now();
+    let at = state.clock.now();
     let model = enterprise::ActiveModel {
         slug: Set(slug),
         name: Set(fields.name.clone()),
@@ -211,7 +211,7 @@ pub async fn update_enterprise(
     check_enterprise_refs(&txn, reference, &fields, Some(id)).await?;
     let mut active: enterprise::ActiveModel = current.clone().into();
     active.version = Set(current.version + 1);
-    active.updated_at = Set(now());
+    active.updated_at = Set(state.clock.now());
     if held {
         let unchanged = EnterpriseFields::parse(&live).is_ok_and(|l| l == fields);
         if unchanged && media::pending_logo_count(&txn, id).await? == 0 {
@@ -224,7 +224,7 @@ pub async fn update_enterprise(
                 Some(serde_json::to_string(&input).map_err(anyhow::Error::new)?)
             });
             active.pending_status = Set(Some(PendingStatus::Submitted));
-            active.submitted_at = Set(Some(now()));
+            active.submitted_at = Set(Some(state.clock.now()));
         }
         active.pending_reason = Set(None);
     } else {
@@ -311,7 +311,7 @@ pub async fn review_enterprise(
             active.pending_reason = Set(reason.clone());
         }
     }
-    active.updated_at = Set(now());
+    active.updated_at = Set(state.clock.now());
     let model = active.update(&txn).await.map_err(tax_code_taken)?;
     audit::record(
         &txn,
@@ -529,7 +529,7 @@ pub async fn add_member(
     enterprise_member::ActiveModel {
         enterprise_id: Set(enterprise_id),
         user_id: Set(user_id),
-        created_at: Set(now()),
+        created_at: Set(state.clock.now()),
     }
     .insert(&txn)
     .await?;

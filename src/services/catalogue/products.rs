@@ -150,7 +150,7 @@ pub async fn create_product(
     let category_id = category_id(reference, &fields)?;
     let txn = crate::db::write_txn(db).await?;
     let slug = free_slug::<product::Entity>(&txn, &fields.name, product::Column::Slug).await?;
-    let at = now();
+    let at = state.clock.now();
     let mut active = product::ActiveModel {
         enterprise_id: Set(e.id),
         slug: Set(slug),
@@ -358,7 +358,7 @@ pub async fn submit_product(state: &AppState, actor: &Actor, id: i32) -> AppResu
             _ => Code::ProductNothingToSubmit,
         }));
     };
-    active.submitted_at = Set(Some(now()));
+    active.submitted_at = Set(Some(state.clock.now()));
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
@@ -409,7 +409,7 @@ pub async fn review_product(
         (Decision::Approve, false) => {
             active.status = Set(ProductStatus::Published);
             active.rejection_reason = Set(None);
-            active.published_at = Set(Some(now()));
+            active.published_at = Set(Some(state.clock.now()));
         }
         (Decision::Reject, false) => {
             active.status = Set(ProductStatus::Rejected);
@@ -432,7 +432,7 @@ pub async fn review_product(
             active.pending_reason = Set(reason.clone());
         }
     }
-    active.updated_at = Set(now());
+    active.updated_at = Set(state.clock.now());
     let model = active.update(&txn).await?;
     if decision == Decision::Approve {
         // What staff saw, photos included, is what buyers see now.
@@ -482,7 +482,7 @@ pub async fn unpublish_product(
     let mut active: product::ActiveModel = p.into();
     active.status = Set(ProductStatus::Unpublished);
     active.rejection_reason = Set(Some(reason.clone()));
-    active.updated_at = Set(now());
+    active.updated_at = Set(state.clock.now());
     let txn = crate::db::write_txn(db).await?;
     let model = active.update(&txn).await?;
     audit::record(

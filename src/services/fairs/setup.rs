@@ -8,7 +8,7 @@ use crate::domain::fair::parse_booth;
 use crate::domain::{Code, FairFields, FairInput, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue::{self, EnterpriseScope, EnterpriseView};
-use crate::services::{Actor, audit, now};
+use crate::services::{Actor, audit};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -82,7 +82,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: &FairInput) -> AppRe
     check_province(state, &fields)?;
     let txn = write_txn(&state.db).await?;
     let slug = free_slug::<fair::Entity>(&txn, &fields.name, fair::Column::Slug).await?;
-    let at = now();
+    let at = state.clock.now();
     let row = fair::ActiveModel {
         slug: Set(slug),
         name: Set(fields.name),
@@ -152,7 +152,7 @@ pub async fn update(
     active.organiser = Set(fields.organiser);
     active.status = Set(fields.status);
     active.description = Set(fields.description);
-    active.updated_at = Set(now());
+    active.updated_at = Set(state.clock.now());
     active.update(&txn).await?;
     audit::record(
         &txn,
@@ -274,7 +274,7 @@ pub async fn add_exhibitor(
         fair_id: Set(fair_id),
         enterprise_id: Set(enterprise_id),
         booth: Set(booth.clone()),
-        created_at: Set(now()),
+        created_at: Set(state.clock.now()),
         ..Default::default()
     }
     .insert(&txn)

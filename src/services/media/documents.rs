@@ -192,7 +192,7 @@ pub async fn add_document(
             verified_at: Set(None),
             verified_by: Set(None),
             created_by: Set(actor.id()),
-            created_at: Set(now()),
+            created_at: Set(state.clock.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -6,7 +6,7 @@ use crate::db::entities::{enterprise, photo};
 use crate::domain::PendingStatus;
 use crate::domain::photo::PhotoView;
 use crate::error::{AppError, AppResult};
-use crate::services::{Actor, audit, now};
+use crate::services::{Actor, audit};
 use bytes::Bytes;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -115,11 +115,11 @@ pub async fn set_logo(
         .await?;
     let mut changed: enterprise::ActiveModel = e.clone().into();
     changed.version = Set(e.version + 1);
-    changed.updated_at = Set(now());
+    changed.updated_at = Set(state.clock.now());
     if held {
         changed.pending_status = Set(Some(PendingStatus::Submitted));
         changed.pending_reason = Set(None);
-        changed.submitted_at = Set(Some(now()));
+        changed.submitted_at = Set(Some(state.clock.now()));
     }
     changed.update(&txn).await?;
     let name = e.name.clone();
@@ -137,7 +137,7 @@ pub async fn set_logo(
         variants: Set(serde_json::to_string(&variants).map_err(anyhow::Error::from)?),
         alt: Set(name),
         created_by: Set(actor.id()),
-        created_at: Set(now()),
+        created_at: Set(state.clock.now()),
         pending: Set(held),
         ..Default::default()
     }

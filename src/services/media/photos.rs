@@ -10,7 +10,7 @@ use crate::media::{self};
 use crate::services::catalogue::{
     Change, can_manage, note_change, product_for_change, product_for_change_locked,
 };
-use crate::services::{Actor, audit, now, search_sync};
+use crate::services::{Actor, audit, search_sync};
 use bytes::Bytes;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -154,7 +154,7 @@ pub async fn add_product_photo(
             variants: Set(serde_json::to_string(&variants).map_err(anyhow::Error::from)?),
             alt: Set(clean_alt(alt, &p.name)),
             created_by: Set(actor.id()),
-            created_at: Set(now()),
+            created_at: Set(state.clock.now()),
             pending: Set(held),
             ..Default::default()
         }
@@ -195,7 +195,7 @@ pub async fn add_product_photo(
                 variants: serde_json::to_string(&variants).unwrap_or_default(),
                 alt: String::new(),
                 created_by: None,
-                created_at: now(),
+                created_at: state.clock.now(),
                 pending: false,
             };
             release_photos(state, &[orphan]).await;

@@ -15,8 +15,8 @@ use crate::db::unique_violation;
 use crate::domain::{Code, Invalid, Outcome, OutcomeInput, RejectReason, RequestStatus, long_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
+use crate::services::Actor;
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now};
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
@@ -222,7 +222,7 @@ pub async fn shortlist(
         product_id: Set(input.product_id),
         note: Set(Some(note).filter(|n| !n.is_empty())),
         shortlisted_by: Set(actor.id()),
-        shortlisted_at: Set(now()),
+        shortlisted_at: Set(state.clock.now()),
         ..Default::default()
     }
     .insert(&txn)
@@ -334,7 +334,7 @@ pub async fn forward(
     request_match::Entity::update_many()
         .col_expr(
             request_match::Column::ForwardedAt,
-            sea_orm::sea_query::Expr::value(Some(now())),
+            sea_orm::sea_query::Expr::value(Some(state.clock.now())),
         )
         .filter(request_match::Column::Id.is_in(waiting.iter().map(|m| m.id)))
         .exec(&txn)
@@ -408,7 +408,7 @@ pub async fn connect(
         return Err(AppError::state(Code::RequestPhoneUnverified));
     }
     let mut active: request_match::ActiveModel = m.into();
-    active.connected_at = Set(Some(now()));
+    active.connected_at = Set(Some(state.clock.now()));
     active.update(&txn).await?;
     if req.status == RequestStatus::Forwarded {
         change_status(&txn, actor, &mut req, RequestStatus::Negotiating, "").await?;

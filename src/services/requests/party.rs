@@ -14,8 +14,8 @@ use crate::db::entities::request_match;
 use crate::domain::{Code, Invalid, RequestStatus, Response, ResponseInput, long_text};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
+use crate::services::Actor;
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now};
 
 /// The producer side of a request: which forwarded enterprise the actor answers for.
 pub(super) fn answering_enterprise(
@@ -78,7 +78,7 @@ pub async fn respond(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut active: request_match::ActiveModel = m.into();
-    active.answered_at = Set(Some(now()));
+    active.answered_at = Set(Some(state.clock.now()));
     active.answered_by = Set(actor.id());
     let (kind, notice, summary) = match &response {
         Response::Interested {

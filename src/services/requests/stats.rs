@@ -117,7 +117,7 @@ pub async fn stats(
         Some(u) if !u.role.is_staff() => return Err(AppError::Forbidden),
         Some(_) => {}
     }
-    let today = crate::domain::today();
+    let today = state.clock.today();
     let to = parse_day(query.to.as_deref(), "to")?.unwrap_or(today);
     let from = parse_day(query.from.as_deref(), "from")?
         .unwrap_or_else(|| to - chrono::Duration::days(365));

@@ -10,13 +10,11 @@ use super::{
 use crate::context::AppState;
 use crate::db::entities::{enterprise, product, request};
 use crate::db::{unique_violation, write_txn};
-use crate::domain::{
-    Code, GuestContact, Invalid, RequestFields, RequestInput, RequestStatus, today,
-};
+use crate::domain::{Code, GuestContact, Invalid, RequestFields, RequestInput, RequestStatus};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::notify::{self, NoticeKind};
-use crate::services::{Actor, now, throttle};
+use crate::services::{Actor, throttle};
 
 /// Guests may send this many requests an hour from one address…
 pub const GUEST_REQUESTS_PER_HOUR: u32 = 3;
@@ -171,7 +169,7 @@ pub async fn submit(
     }
     let input = submission.input;
     let mut errors = Invalid::default();
-    let fields = errors.take(RequestFields::parse(input, today()));
+    let fields = errors.take(RequestFields::parse(input, state.clock.today()));
     let guest = match actor {
         Actor::Visitor => errors.take(GuestContact::parse(input)),
         _ if submission.on_behalf => errors.take(GuestContact::parse(input)),
@@ -212,7 +210,7 @@ pub async fn submit(
         )
         .await?;
     }
-    let at = now();
+    let at = state.clock.now();
     let linkage = fields.linkage.as_ref();
     let transfer = fields.transfer.as_ref();
     // Taken by phone or met in person: the number is known to be real.
@@ -309,7 +307,7 @@ pub async fn verify_phone(
         return Err(AppError::state(Code::RequestPhoneAlreadyVerified));
     }
     let mut active: request::ActiveModel = req.clone().into();
-    active.phone_verified_at = Set(Some(now()));
+    active.phone_verified_at = Set(Some(state.clock.now()));
     req = active.update(&txn).await?;
     record(
         &txn,
