@@ -420,9 +420,8 @@ fn urlencode(s: &str) -> String {
     s.replace('/', "%2F")
 }
 
-#[tokio::test]
-async fn a_buyer_withdraws_a_request_from_its_page() {
-    let Desk { mut app, .. } = desk().await;
+/// A request the signed-in buyer sends from the blank form: the address of its page.
+async fn buyer_request(app: &mut TestApp, title: &str, description: &str) -> String {
     app.sign_in(BUYER).await;
     let form = app.get("/yeu-cau/moi").await;
     let token = token_of(&form.body);
@@ -432,13 +431,19 @@ async fn a_buyer_withdraws_a_request_from_its_page() {
             &[
                 ("token", &token),
                 ("kind", "linkage"),
-                ("title", "Cần 1 tấn miến dong"),
-                ("description", "Không cần nữa sau Tết."),
+                ("title", title),
+                ("description", description),
                 ("category", "mien-dong"),
             ],
         )
         .await;
-    let url = r.location().trim_end_matches("?sent=1").to_string();
+    r.location().trim_end_matches("?sent=1").to_string()
+}
+
+#[tokio::test]
+async fn a_buyer_withdraws_a_request_from_its_page() {
+    let Desk { mut app, .. } = desk().await;
+    let url = buyer_request(&mut app, "Cần 1 tấn miến dong", "Không cần nữa sau Tết.").await;
     let page = app.get(&url).await;
     assert!(
         page.body.contains(&format!("action=\"{url}/rut-lai\"")),
@@ -500,22 +505,7 @@ async fn forms_of_a_request_page_opened_before_each_action_had_its_address_still
 #[tokio::test]
 async fn the_requester_cannot_act_through_the_desks_addresses_and_nothing_changes() {
     let Desk { mut app, .. } = desk().await;
-    app.sign_in(BUYER).await;
-    let form = app.get("/yeu-cau/moi").await;
-    let token = token_of(&form.body);
-    let r = app
-        .post_form(
-            "/yeu-cau/moi",
-            &[
-                ("token", &token),
-                ("kind", "linkage"),
-                ("title", "Cần 2 tấn miến dong"),
-                ("description", "Cho bếp ăn công ty."),
-                ("category", "mien-dong"),
-            ],
-        )
-        .await;
-    let url = r.location().trim_end_matches("?sent=1").to_string();
+    let url = buyer_request(&mut app, "Cần 2 tấn miến dong", "Cho bếp ăn công ty.").await;
     let id = url
         .rsplit('/')
         .next()
