@@ -43,8 +43,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(Box::default())) {
         Command::Serve(args) => {
             let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
-            ketnoi::jobs::spawn_housekeeping(conn.clone(), config.clone());
             let state = app::build_state(conn.clone(), config).await?;
+            ketnoi::jobs::spawn_housekeeping(state.clone());
             if args.demo {
                 load_demo(&state).await?;
             }
@@ -55,7 +55,12 @@ async fn main() -> anyhow::Result<()> {
                 tokio::spawn(async move {
                     match ketnoi::services::search::index_is_empty(&state).await {
                         Ok(true) => {
-                            match ketnoi::services::search_sync::enqueue_all(&state.db).await {
+                            match ketnoi::services::search_sync::enqueue_all(
+                                &state.db,
+                                state.clock.now(),
+                            )
+                            .await
+                            {
                                 Ok(n) => tracing::info!(products = n, "building the search index"),
                                 Err(e) => {
                                     tracing::warn!(error = %e, "cannot queue the catalogue for search");
@@ -113,9 +118,12 @@ async fn main() -> anyhow::Result<()> {
                 }
                 // The embedded index is held by a running server: let its worker do it.
                 Err(e) => {
-                    let n = ketnoi::services::search_sync::enqueue_all(&conn)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let n = ketnoi::services::search_sync::enqueue_all(
+                        &conn,
+                        ketnoi::clock::Clock::system().now(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                     println!(
                         "the index is in use ({e}); queued {n} products for the running server to reindex"
                     );
@@ -137,12 +145,17 @@ async fn main() -> anyhow::Result<()> {
             let login = email.or(phone).unwrap_or_default();
             let account = auth::NewAccount::parse(&login, password, &name, &role)
                 .map_err(|e| anyhow::anyhow!(describe(&e)))?;
-            let user = auth::create_account(&conn, auth::Opener::Console, account)
-                .await
-                .map_err(|e| {
-                    let message = i18n::t(i18n::Lang::En, &format!("error.{}", e.code()));
-                    anyhow::anyhow!("cannot create the account: {message}")
-                })?;
+            let user = auth::create_account(
+                &conn,
+                ketnoi::clock::Clock::system().now(),
+                auth::Opener::Console,
+                account,
+            )
+            .await
+            .map_err(|e| {
+                let message = i18n::t(i18n::Lang::En, &format!("error.{}", e.code()));
+                anyhow::anyhow!("cannot create the account: {message}")
+            })?;
             println!(
                 "created {} account #{} for {}",
                 user.role, user.id, user.full_name

@@ -16,7 +16,7 @@ const PASSWORD: &str = "mat-khau-123";
 const NEW_PASSWORD: &str = "mat-khau-moi-456";
 
 fn ago(d: chrono::Duration) -> chrono::DateTime<chrono::Utc> {
-    ketnoi::services::now() - d
+    ketnoi::clock::Clock::system().now() - d
 }
 
 async fn set_last_used(app: &TestApp, user_id: i32, at: chrono::DateTime<chrono::Utc>) {
@@ -115,8 +115,8 @@ async fn a_staff_session_ends_after_twelve_idle_hours_and_a_buyers_does_not() {
     let staff = app.cookie_jar();
     let buyer_id = app.sign_in_new("buyer", "mua@example.vn").await;
     let buyer = app.cookie_jar();
-    set_last_used(&app, staff_id, ago(chrono::Duration::hours(13))).await;
-    set_last_used(&app, buyer_id, ago(chrono::Duration::hours(13))).await;
+    // Both browsers are left alone for 13 hours.
+    app.state.clock.advance(chrono::Duration::hours(13));
 
     app.set_cookie_jar(staff);
     assert_eq!(me_status(&mut app).await, StatusCode::UNAUTHORIZED);
@@ -132,10 +132,13 @@ async fn a_staff_session_ends_after_twelve_idle_hours_and_a_buyers_does_not() {
     let last = sessions_of(&app, buyer_id).await[0]
         .last_used_at
         .expect("last use");
-    assert!(last > ago(chrono::Duration::minutes(1)), "{last}");
+    assert!(
+        last > app.state.clock.now() - chrono::Duration::minutes(1),
+        "{last}"
+    );
 
     // A buyer's week runs out too.
-    set_last_used(&app, buyer_id, ago(chrono::Duration::days(8))).await;
+    app.state.clock.advance(chrono::Duration::days(8));
     app.set_cookie_jar(buyer);
     assert_eq!(me_status(&mut app).await, StatusCode::UNAUTHORIZED);
     assert!(sessions_of(&app, buyer_id).await.is_empty());
@@ -163,19 +166,15 @@ async fn a_session_still_ends_at_its_absolute_end_however_recently_used() {
 async fn last_use_is_written_every_few_minutes_not_on_every_request() {
     let mut app = TestApp::new().await;
     let id = app.sign_in_new("buyer", "mua@example.vn").await;
-    let two_minutes_ago = ago(chrono::Duration::minutes(2));
-    set_last_used(&app, id, two_minutes_ago).await;
+    let signed_in = sessions_of(&app, id).await[0].last_used_at;
+    app.state.clock.advance(chrono::Duration::minutes(2));
     assert_eq!(me_status(&mut app).await, StatusCode::OK);
-    assert_eq!(
-        sessions_of(&app, id).await[0].last_used_at,
-        Some(two_minutes_ago)
-    );
-    let ten_minutes_ago = ago(chrono::Duration::minutes(10));
-    set_last_used(&app, id, ten_minutes_ago).await;
+    assert_eq!(sessions_of(&app, id).await[0].last_used_at, signed_in);
+    app.state.clock.advance(chrono::Duration::minutes(8));
     assert_eq!(me_status(&mut app).await, StatusCode::OK);
     let last = sessions_of(&app, id).await[0].last_used_at.unwrap();
     assert!(
-        last > ten_minutes_ago + chrono::Duration::minutes(9),
+        last > app.state.clock.now() - chrono::Duration::minutes(1),
         "{last}"
     );
 }
@@ -183,15 +182,16 @@ async fn last_use_is_written_every_few_minutes_not_on_every_request() {
 #[tokio::test]
 async fn housekeeping_removes_idle_sessions_by_role() {
     let mut app = TestApp::new().await;
+    let idle_buyer_id = app.sign_in_new("buyer", "mua2@example.vn").await;
+    // A week passes; then staff and a buyer sign in and leave their browsers for 13 hours.
+    app.state
+        .clock
+        .advance(chrono::Duration::days(7) - chrono::Duration::hours(5));
     let staff_id = app.sign_in_new("staff", "canbo@example.vn").await;
     let buyer_id = app.sign_in_new("buyer", "mua@example.vn").await;
-    let idle_buyer_id = app.sign_in_new("buyer", "mua2@example.vn").await;
+    app.state.clock.advance(chrono::Duration::hours(13));
     let producer_id = app.sign_in_new("producer", "0912000001").await;
-    set_last_used(&app, staff_id, ago(chrono::Duration::hours(13))).await;
-    set_last_used(&app, buyer_id, ago(chrono::Duration::hours(13))).await;
-    set_last_used(&app, idle_buyer_id, ago(chrono::Duration::days(8))).await;
-    let config = ketnoi::config::Config::default();
-    let (removed, _) = ketnoi::jobs::housekeeping(&app.db, &config).await.unwrap();
+    let (removed, _) = ketnoi::jobs::housekeeping(&app.state).await.unwrap();
     assert_eq!(removed, 2);
     assert!(sessions_of(&app, staff_id).await.is_empty());
     assert!(sessions_of(&app, idle_buyer_id).await.is_empty());

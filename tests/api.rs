@@ -114,8 +114,7 @@ async fn housekeeping_removes_expired_sessions_but_keeps_live_ones() {
         .execute_unprepared("INSERT INTO sessions (id, user_id, created_at, expires_at) SELECT 'old', id, '2020-01-01T00:00:00+00:00', '2020-01-02T00:00:00+00:00' FROM users")
         .await
         .unwrap();
-    let config = ketnoi::config::Config::default();
-    let (sessions, _) = ketnoi::jobs::housekeeping(&app.db, &config).await.unwrap();
+    let (sessions, _) = ketnoi::jobs::housekeeping(&app.state).await.unwrap();
     assert_eq!(sessions, 1);
     assert_eq!(
         ketnoi::db::entities::session::Entity::find()

@@ -109,6 +109,7 @@ async fn producers_learn_who_asks_only_when_staff_connect_them_and_losers_never_
     app.sign_in(STAFF).await;
     let manager = ketnoi::services::auth::create_account(
         &app.db,
+        app.state.clock.now(),
         ketnoi::services::auth::Opener::Console,
         ketnoi::services::auth::NewAccount::parse(
             "quanly@htxbackan.vn",

@@ -866,18 +866,11 @@ async fn guests_are_rate_limited_and_verified_before_anything_is_forwarded() {
 
 #[tokio::test]
 async fn idle_requests_are_flagged_overdue_until_someone_acts() {
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
     let Desk { mut app, .. } = desk().await;
     let stale = submit(&mut app, BUYER, linkage()).await;
+    // Four days pass with nobody acting on it (the centre's limit is three).
+    app.state.clock.advance(chrono::Duration::days(4));
     let fresh = submit(&mut app, BUYER, linkage()).await;
-    let row = ketnoi::db::entities::request::Entity::find_by_id(stale as i32)
-        .one(&app.db)
-        .await
-        .expect("test setup")
-        .expect("test setup");
-    let mut active: ketnoi::db::entities::request::ActiveModel = row.into();
-    active.last_activity_at = Set(chrono::Utc::now() - chrono::Duration::days(4));
-    active.update(&app.db).await.expect("test setup");
 
     app.sign_in(STAFF).await;
     let overdue = app.get("/api/v1/requests?overdue=true").await.json();
@@ -995,7 +988,7 @@ async fn notifications_reach_a_real_smtp_server() {
     };
     let Desk { mut app, .. } = desk_with(TestApp::with_config(config).await).await;
     let id = submit(&mut app, BUYER, linkage()).await;
-    let sent = ketnoi::jobs::mail::drain(&app.db, &app.state.mailer)
+    let sent = ketnoi::jobs::mail::drain(&app.state)
         .await
         .expect("mail sent");
     assert_eq!(sent, 1, "one staff member with an e-mail address");
@@ -1014,7 +1007,7 @@ async fn notifications_reach_a_real_smtp_server() {
     assert!(body.contains("Chuỗi siêu thị ở Hà Nội"), "{body}");
     // Sent once: a second pass finds nothing to send.
     assert_eq!(
-        ketnoi::jobs::mail::drain(&app.db, &app.state.mailer)
+        ketnoi::jobs::mail::drain(&app.state)
             .await
             .expect("test setup"),
         0
@@ -1033,7 +1026,7 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
     let Desk { mut app, .. } = desk_with(TestApp::with_config(config).await).await;
     submit(&mut app, BUYER, linkage()).await;
     assert_eq!(
-        ketnoi::jobs::mail::drain(&app.db, &app.state.mailer)
+        ketnoi::jobs::mail::drain(&app.state)
             .await
             .expect("test setup"),
         0

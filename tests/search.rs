@@ -243,10 +243,9 @@ async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
     );
 
     // Writes succeeded; their changes wait in the outbox, marked with the failure.
-    let drained =
-        ketnoi::jobs::search::drain(&app.db, app.state.search.as_ref(), &app.state.reference).await;
+    let drained = ketnoi::jobs::search::drain(&app.state).await;
     assert!(drained.is_err());
-    let status = ketnoi::services::search_sync::status(&app.db)
+    let status = ketnoi::services::search_sync::status(&app.db, app.state.clock.now())
         .await
         .unwrap();
     assert!(status.pending >= 2, "{status:?}");

@@ -6,7 +6,9 @@ pub mod entities;
 pub mod reference;
 mod unit;
 
-pub use unit::{begin_on, free_slug, lock, locked, unique_violation, write_txn};
+pub use unit::{
+    begin_on, free_slug, lock, locked, skip_locked, taken, unique_violation, write_txn,
+};
 
 use std::time::Duration;
 

@@ -97,6 +97,31 @@ where
         .unwrap_or(base))
 }
 
+/// Rows for a worker to claim: on PostgreSQL those another worker holds are passed over
+/// (`FOR UPDATE SKIP LOCKED`), so instances share the work; SQLite has one writer at a time.
+pub fn skip_locked<E: EntityTrait>(select: Select<E>, backend: DatabaseBackend) -> Select<E> {
+    if backend == DatabaseBackend::Postgres {
+        select.lock_with_behavior(
+            LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        )
+    } else {
+        select
+    }
+}
+
+/// What a write that failed on a unique constraint tells the user: `field` already holds
+/// a value another record has (`code`, of kind `conflict`). Other failures pass through.
+pub fn taken(field: &'static str, code: crate::domain::Code) -> impl FnOnce(DbErr) -> AppError {
+    move |e| {
+        if unique_violation(&e) {
+            AppError::conflict(field, code)
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// Whether a write failed on a unique constraint (a value another row already has).
 pub fn unique_violation(err: &DbErr) -> bool {
     matches!(

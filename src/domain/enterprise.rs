@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::{
     Code, Email, Invalid, Num, PhoneNumber, TaxCode, long_text, optional_text, required_text,
-    string_enum, today,
+    string_enum,
 };
 
 string_enum! {
@@ -100,7 +100,8 @@ pub struct EnterpriseFields {
 }
 
 impl EnterpriseFields {
-    pub fn parse(input: &EnterpriseInput) -> Result<Self, Invalid> {
+    /// `today` bounds the founding year (it may not lie ahead).
+    pub fn parse(input: &EnterpriseInput, today: chrono::NaiveDate) -> Result<Self, Invalid> {
         let mut errors = Invalid::default();
         let name = errors.take(required_text(input.name.as_deref(), "name", 2, 200));
         let legal_form = match input.legal_form.as_deref().map(str::trim) {
@@ -143,7 +144,7 @@ impl EnterpriseFields {
             Some(v) => errors.take(Email::parse(v)).map(Some),
         };
         let description = errors.take(long_text(input.description.as_deref(), "description", 5000));
-        let this_year = i64::from(chrono::Datelike::year(&today()));
+        let this_year = i64::from(chrono::Datelike::year(&today));
         let founded_year = errors
             .take(Num::parse(
                 input.founded_year.as_ref(),
@@ -233,6 +234,11 @@ impl EnterpriseFields {
 mod tests {
     use super::*;
 
+    /// The day the checks count from.
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
+    }
+
     fn valid() -> EnterpriseInput {
         EnterpriseInput {
             name: Some("  Hợp tác xã   Miến dong Côn Minh ".into()),
@@ -246,7 +252,7 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        let e = EnterpriseFields::parse(&valid()).unwrap();
+        let e = EnterpriseFields::parse(&valid(), day()).unwrap();
         assert_eq!(e.name, "Hợp tác xã Miến dong Côn Minh");
         assert_eq!(e.phone.as_str(), "0912345678");
         assert_eq!(e.commune_code, 1234);
@@ -263,7 +269,7 @@ mod tests {
             founded_year: Some(Num::Text("3000".into())),
             ..Default::default()
         };
-        let err = EnterpriseFields::parse(&input).unwrap_err();
+        let err = EnterpriseFields::parse(&input, day()).unwrap_err();
         let codes: Vec<_> = err.0.iter().map(|e| (e.field, e.code)).collect();
         assert_eq!(
             codes,

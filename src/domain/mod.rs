@@ -64,12 +64,6 @@ macro_rules! string_enum {
 }
 pub(crate) use string_enum;
 
-/// Today's date in Vietnam (UTC+7), which is what "today" means to every user.
-pub fn today() -> chrono::NaiveDate {
-    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    chrono::Utc::now().with_timezone(&vietnam).date_naive()
-}
-
 /// A number as it arrives: a JSON number, or text typed into a form (`1.290.000 ₫`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    Certification, Code, Invalid, Num, long_text, optional_text, required_text, string_enum, today,
+    Certification, Code, Invalid, Num, long_text, optional_text, required_text, string_enum,
 };
 
 string_enum! {
@@ -119,7 +119,7 @@ impl Trademark {
         }
     }
 
-    pub fn parse(input: Option<&TrademarkInput>) -> Result<Self, Invalid> {
+    pub fn parse(input: Option<&TrademarkInput>, today: NaiveDate) -> Result<Self, Invalid> {
         let Some(input) = input else {
             return Ok(Self::unregistered());
         };
@@ -172,7 +172,6 @@ impl Trademark {
                 "trademark.expires_on",
             ))
             .flatten();
-        let today = today();
         if filed_on.is_some_and(|d| d > today) {
             errors.push("trademark.filed_on", Code::DateInFuture);
         }
@@ -248,8 +247,12 @@ pub struct Ocop {
 }
 
 impl Ocop {
-    fn parse(stars: Option<&Num>, year: Option<&Num>) -> Result<Option<Self>, Invalid> {
-        let this_year = i64::from(today().year());
+    fn parse(
+        stars: Option<&Num>,
+        year: Option<&Num>,
+        today: NaiveDate,
+    ) -> Result<Option<Self>, Invalid> {
+        let this_year = i64::from(today.year());
         let stars = Num::parse(stars, "ocop_stars", 3, 5)
             .map_err(|_| Invalid::one("ocop_stars", Code::OcopStars))?;
         let year = Num::parse(year, "ocop_year", 2018, this_year)
@@ -263,12 +266,6 @@ impl Ocop {
             (Some(_), None) => Err(Invalid::one("ocop_year", Code::OcopYearRequired)),
             (None, Some(_)) => Err(Invalid::one("ocop_stars", Code::OcopStarsRequired)),
         }
-    }
-
-    /// Whether the rating is still within its 36 months (counted from the end of its year,
-    /// since only the year is recorded).
-    pub fn is_current(&self) -> bool {
-        today().year() <= self.year + 3
     }
 }
 
@@ -338,7 +335,8 @@ pub struct ProductFields {
 const MAX_VND: i64 = 1_000_000_000_000;
 
 impl ProductFields {
-    pub fn parse(input: &ProductInput) -> Result<Self, Invalid> {
+    /// `today` bounds the dates and years a producer may give (none may lie ahead of it).
+    pub fn parse(input: &ProductInput, today: NaiveDate) -> Result<Self, Invalid> {
         let mut errors = Invalid::default();
         let name = errors.take(required_text(input.name.as_deref(), "name", 2, 200));
         let category = match input.category.as_deref().map(str::trim) {
@@ -356,10 +354,11 @@ impl ProductFields {
                 None
             }),
         };
-        let trademark = errors.take(Trademark::parse(input.trademark.as_ref()));
+        let trademark = errors.take(Trademark::parse(input.trademark.as_ref(), today));
         let ocop = errors.take(Ocop::parse(
             input.ocop_stars.as_ref(),
             input.ocop_year.as_ref(),
+            today,
         ));
         let certifications = errors.take(Certification::parse_list(
             input.certifications.as_deref().unwrap_or_default(),
@@ -515,6 +514,11 @@ pub fn split_months(stored: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// The day the checks count from.
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a date")
+    }
+
     fn valid() -> ProductInput {
         ProductInput {
             name: Some("Miến dong Na Rì".into()),
@@ -529,7 +533,7 @@ mod tests {
 
     #[test]
     fn parses_vietnamese_numbers_and_defaults() {
-        let p = ProductFields::parse(&valid()).unwrap();
+        let p = ProductFields::parse(&valid(), day()).unwrap();
         assert_eq!(
             p.price,
             PriceRange {
@@ -540,7 +544,7 @@ mod tests {
         assert_eq!(p.season_months, vec![1, 12]);
         assert_eq!(p.packaging_status, PackagingStatus::None);
         assert_eq!(p.trademark.status, TrademarkStatus::Unregistered);
-        assert_eq!(ProductFields::parse(&p.to_input()).unwrap(), p);
+        assert_eq!(ProductFields::parse(&p.to_input(), day()).unwrap(), p);
     }
 
     #[test]
@@ -551,7 +555,7 @@ mod tests {
             kind: Some("collective".into()),
             ..Default::default()
         });
-        let err = ProductFields::parse(&input).unwrap_err();
+        let err = ProductFields::parse(&input, day()).unwrap_err();
         let codes: Vec<_> = err.0.iter().map(|e| e.code).collect();
         assert_eq!(
             codes,
@@ -568,7 +572,7 @@ mod tests {
             granted_on: Some("2018-05-02".into()),
             expires_on: None,
         });
-        let p = ProductFields::parse(&input).unwrap();
+        let p = ProductFields::parse(&input, day()).unwrap();
         assert_eq!(p.trademark.expires_on, NaiveDate::from_ymd_opt(2026, 3, 10));
     }
 
@@ -584,7 +588,10 @@ mod tests {
             expires_on: None,
         });
         assert_eq!(
-            ProductFields::parse(&input).unwrap().trademark.expires_on,
+            ProductFields::parse(&input, day())
+                .unwrap()
+                .trademark
+                .expires_on,
             None
         );
     }
@@ -594,7 +601,7 @@ mod tests {
         let mut input = valid();
         input.price_min_vnd = Some(Num::Int(200_000));
         input.ocop_stars = Some(Num::Int(6));
-        let err = ProductFields::parse(&input).unwrap_err();
+        let err = ProductFields::parse(&input, day()).unwrap_err();
         let codes: Vec<_> = err.0.iter().map(|e| (e.field, e.code)).collect();
         assert_eq!(
             codes,
@@ -606,7 +613,7 @@ mod tests {
         let mut input = valid();
         input.ocop_stars = Some(Num::Int(4));
         assert_eq!(
-            ProductFields::parse(&input).unwrap_err().0[0].code,
+            ProductFields::parse(&input, day()).unwrap_err().0[0].code,
             Code::OcopYearRequired
         );
     }

@@ -152,11 +152,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
         if issued || sent.as_deref() != Some(token.as_str()) {
-            let mut response = i18n::REQUEST_LANG
-                .scope(lang, async { super::pages::csrf_failure_page(lang) })
-                .await;
-            set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
-            return response;
+            return csrf_refused(lang, &token, state.config.secure_cookies).await;
         }
         req = Request::from_parts(parts, axum::body::Body::from(bytes));
     }
@@ -172,11 +168,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 .map(|(_, v)| v.into_owned())
         });
         if issued || sent.as_deref() != Some(token.as_str()) {
-            let mut response = i18n::REQUEST_LANG
-                .scope(lang, async { super::pages::csrf_failure_page(lang) })
-                .await;
-            set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
-            return response;
+            return csrf_refused(lang, &token, state.config.secure_cookies).await;
         }
     } else if unsafe_method
         && !is_form
@@ -196,6 +188,15 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if issued {
         set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
     }
+    response
+}
+
+/// The page that says a form came without its token, with a (fresh) token for the retry.
+async fn csrf_refused(lang: Lang, token: &str, secure: bool) -> Response {
+    let mut response = i18n::REQUEST_LANG
+        .scope(lang, async { super::pages::csrf_failure_page(lang) })
+        .await;
+    set_csrf_cookie(&mut response, token, secure);
     response
 }
 

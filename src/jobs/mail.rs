@@ -7,16 +7,13 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::context::AppState;
 use crate::db::entities::email_outbox;
 use crate::error::AppResult;
-use crate::mail::Mailer;
-use crate::services::now;
 
 /// After this many failures a message is left for staff to see, not retried.
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -28,18 +25,18 @@ fn backoff(attempts: i32) -> chrono::Duration {
 }
 
 /// Sends up to `batch` due messages; returns how many were sent.
-pub async fn drain_once(db: &DatabaseConnection, mailer: &Mailer, batch: u64) -> AppResult<usize> {
+pub async fn drain_once(state: &AppState, batch: u64) -> AppResult<usize> {
+    let (db, mailer, clock) = (&state.db, &state.mailer, &state.clock);
     let txn = crate::db::write_txn(db).await?;
-    let mut select = email_outbox::Entity::find()
+    let select = email_outbox::Entity::find()
         .filter(email_outbox::Column::SentAt.is_null())
         .filter(email_outbox::Column::Attempts.lt(MAX_ATTEMPTS))
-        .filter(email_outbox::Column::NextAttemptAt.lte(now()))
+        .filter(email_outbox::Column::NextAttemptAt.lte(clock.now()))
         .order_by_asc(email_outbox::Column::Id)
         .limit(batch);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let rows = select.all(&txn).await?;
+    let rows = crate::db::skip_locked(select, db.get_database_backend())
+        .all(&txn)
+        .await?;
     if rows.is_empty() {
         txn.commit().await?;
         return Ok(0);
@@ -47,7 +44,7 @@ pub async fn drain_once(db: &DatabaseConnection, mailer: &Mailer, batch: u64) ->
     email_outbox::Entity::update_many()
         .col_expr(
             email_outbox::Column::NextAttemptAt,
-            sea_orm::sea_query::Expr::value(now() + LEASE),
+            sea_orm::sea_query::Expr::value(clock.now() + LEASE),
         )
         .filter(email_outbox::Column::Id.is_in(rows.iter().map(|r| r.id)))
         .exec(&txn)
@@ -62,14 +59,14 @@ pub async fn drain_once(db: &DatabaseConnection, mailer: &Mailer, batch: u64) ->
         active.attempts = Set(attempts);
         match result {
             Ok(()) => {
-                active.sent_at = Set(Some(now()));
+                active.sent_at = Set(Some(clock.now()));
                 active.last_error = Set(None);
                 sent += 1;
             }
             Err(e) => {
                 tracing::warn!(error = %e, attempts, "e-mail not sent; will retry");
                 active.last_error = Set(Some(e.to_string()));
-                active.next_attempt_at = Set(now() + backoff(attempts));
+                active.next_attempt_at = Set(clock.now() + backoff(attempts));
             }
         }
         active.update(db).await?;
@@ -78,22 +75,15 @@ pub async fn drain_once(db: &DatabaseConnection, mailer: &Mailer, batch: u64) ->
 }
 
 /// Sends everything due now (tests and the command line).
-pub async fn drain(db: &DatabaseConnection, mailer: &Mailer) -> AppResult<usize> {
-    let mut total = 0;
-    loop {
-        let n = drain_once(db, mailer, 50).await?;
-        if n == 0 {
-            return Ok(total);
-        }
-        total += n;
-    }
+pub async fn drain(state: &AppState) -> AppResult<usize> {
+    super::until_done(|| drain_once(state, 50)).await
 }
 
 /// Runs the worker for as long as the server runs.
-pub fn spawn_worker(state: crate::context::AppState) {
+pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
         loop {
-            match drain_once(&state.db, &state.mailer, 20).await {
+            match drain_once(&state, 20).await {
                 Ok(0) => tokio::time::sleep(Duration::from_secs(2)).await,
                 Ok(_) => {}
                 Err(e) => {

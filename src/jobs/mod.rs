@@ -6,18 +6,29 @@ pub mod storage;
 
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use crate::context::AppState;
 
-use crate::config::Config;
+/// Runs `pass` until one finds nothing to do; returns how much they did in all.
+pub(crate) async fn until_done<F, Fut>(mut pass: F) -> crate::error::AppResult<usize>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::error::AppResult<usize>>,
+{
+    let mut total = 0;
+    loop {
+        match pass().await? {
+            0 => return Ok(total),
+            n => total += n,
+        }
+    }
+}
 
 /// Deletes sessions past their absolute end or their idle timeout, and rate-limit counters
 /// whose window is long over.
 /// Idempotent, so several app instances may run it at once.
-pub async fn housekeeping(
-    db: &DatabaseConnection,
-    config: &Config,
-) -> Result<(u64, u64), sea_orm::DbErr> {
-    let sessions = crate::services::auth::delete_ended_sessions(db, config)
+pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr> {
+    let (db, config) = (&state.db, &*state.config);
+    let sessions = crate::services::auth::delete_ended_sessions(db, state.clock.now(), config)
         .await
         .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     // Counters are kept a day past their window (the longest window is a day).
@@ -29,12 +40,12 @@ pub async fn housekeeping(
 }
 
 /// Runs [`housekeeping`] every hour for as long as the server runs.
-pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
+pub fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            match housekeeping(&db, &config).await {
+            match housekeeping(&state).await {
                 Ok((s, a)) if s + a > 0 => tracing::info!(
                     sessions = s,
                     attempts = a,
@@ -43,7 +54,7 @@ pub fn spawn_housekeeping(db: DatabaseConnection, config: Config) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
             }
-            match crate::services::accounts::prune_reset_links(&db).await {
+            match crate::services::accounts::prune_reset_links(&state.db, state.clock.now()).await {
                 Ok(n) if n > 0 => tracing::info!(links = n, "removed spent password reset links"),
                 Ok(_) => {}
                 Err(e) => {
@@ -59,7 +70,7 @@ pub const STORAGE_GC_GRACE: chrono::Duration = chrono::Duration::hours(24);
 
 /// Removes orphaned objects (what interrupted uploads left) once a day. Safe to run on
 /// several instances at once: removing an orphan twice is harmless.
-pub fn spawn_storage_gc(state: crate::context::AppState) {
+pub fn spawn_storage_gc(state: AppState) {
     tokio::spawn(async move {
         // The first pass waits an hour, so a restart loop never hammers the store.
         let start = tokio::time::Instant::now() + Duration::from_secs(3600);

@@ -8,34 +8,25 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{LockBehavior, LockType};
-use sea_orm::{
-    ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::context::AppState;
 use crate::db::entities::search_outbox;
-use crate::db::reference::Reference;
 use crate::error::{AppError, AppResult};
-use crate::search::{SearchDoc, SearchEngine};
-use crate::services::{catalogue, now, search_sync};
+use crate::search::SearchDoc;
+use crate::services::{catalogue, search_sync};
 
 /// Applies up to `batch` waiting changes. Returns how many outbox rows were applied.
-pub async fn drain_once(
-    db: &DatabaseConnection,
-    engine: &dyn SearchEngine,
-    reference: &Reference,
-    batch: u64,
-) -> AppResult<usize> {
+pub async fn drain_once(state: &AppState, batch: u64) -> AppResult<usize> {
+    let (db, engine, reference) = (&state.db, state.search.as_ref(), &*state.reference);
     let txn = crate::db::write_txn(db).await?;
-    let mut select = search_outbox::Entity::find()
-        .filter(search_outbox::Column::NextAttemptAt.lte(now()))
+    let select = search_outbox::Entity::find()
+        .filter(search_outbox::Column::NextAttemptAt.lte(state.clock.now()))
         .order_by_asc(search_outbox::Column::Id)
         .limit(batch);
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let rows = select.all(&txn).await?;
+    let rows = crate::db::skip_locked(select, db.get_database_backend())
+        .all(&txn)
+        .await?;
     if rows.is_empty() {
         txn.commit().await?;
         return Ok(0);
@@ -71,7 +62,7 @@ pub async fn drain_once(
             Ok(rows.len())
         }
         Err(e) => {
-            search_sync::defer(&txn, &rows, &e.to_string()).await?;
+            search_sync::defer(&txn, state.clock.now(), &rows, &e.to_string()).await?;
             txn.commit().await?;
             Err(AppError::Internal(anyhow::anyhow!(e)))
         }
@@ -79,24 +70,13 @@ pub async fn drain_once(
 }
 
 /// Drains everything currently due (for tests, `reindex` and start-up).
-pub async fn drain(
-    db: &DatabaseConnection,
-    engine: &dyn SearchEngine,
-    reference: &Reference,
-) -> AppResult<usize> {
-    let mut total = 0;
-    loop {
-        let n = drain_once(db, engine, reference, 500).await?;
-        if n == 0 {
-            return Ok(total);
-        }
-        total += n;
-    }
+pub async fn drain(state: &AppState) -> AppResult<usize> {
+    super::until_done(|| drain_once(state, 500)).await
 }
 
 /// Runs the worker for as long as the server runs; also picks up synonym changes made on
 /// other app instances.
-pub fn spawn_worker(state: crate::context::AppState) {
+pub fn spawn_worker(state: AppState) {
     tokio::spawn(async move {
         let mut last_reload = std::time::Instant::now();
         loop {
@@ -106,7 +86,7 @@ pub fn spawn_worker(state: crate::context::AppState) {
                 }
                 last_reload = std::time::Instant::now();
             }
-            match drain_once(&state.db, state.search.as_ref(), &state.reference, 200).await {
+            match drain_once(&state, 200).await {
                 Ok(0) => tokio::time::sleep(Duration::from_millis(300)).await,
                 Ok(_) => {}
                 Err(e) => {

@@ -121,17 +121,9 @@ pub struct SearchQuery {
     pub facets: Vec<&'static str>,
 }
 
-/// The facets counted unless a caller asks otherwise. Enterprise counts (a value per producer)
-/// are asked for only where they are shown.
-pub const DEFAULT_FACETS: &[&str] = &[
-    "category",
-    "province",
-    "commune",
-    "trademark_status",
-    "packaging_status",
-    "ocop_stars",
-    "certification",
-];
+/// The facets counted unless a caller asks otherwise: all but the last, the enterprise (a
+/// value per producer), which is asked for only where it is shown.
+pub const DEFAULT_FACETS: &[&str] = FACETS.split_at(FACETS.len() - 1).0;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {

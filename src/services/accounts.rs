@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::auth::{self, hash_token};
-use super::{Actor, SignedIn, audit, now, throttle};
+use super::{Actor, SignedIn, audit, throttle};
 use crate::config::Config;
 use crate::db::entities::{password_reset, session, user};
 use crate::db::write_txn;
@@ -111,6 +111,7 @@ pub async fn change_password(
     drop_unused_links(&txn, me.id).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "user.password_change",
         "user",
@@ -134,6 +135,7 @@ pub async fn sign_out_everywhere(state: &AppState, actor: &Actor) -> AppResult<u
         .rows_affected;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "user.sign_out_all",
         "user",
@@ -158,7 +160,7 @@ pub async fn open_account_for(
     let db = &state.db;
     let me = actor.require_staff()?;
     let account = auth::NewAccount::parse(login, password, full_name, role)?;
-    auth::create_account(db, auth::Opener::User(me), account).await
+    auth::create_account(db, state.clock.now(), auth::Opener::User(me), account).await
 }
 
 /// Registrations allowed from one address in [`Config::login_window`]: enough for a commune
@@ -189,28 +191,27 @@ pub async fn register(
     )
     .await?;
     let login = account.login.clone();
-    let user = match auth::create_account(db, auth::Opener::SelfService, account).await {
+    let user = match auth::create_account(db, state.clock.now(), auth::Opener::SelfService, account)
+        .await
+    {
         Err(AppError::Conflict {
             code: Code::LoginTaken,
             ..
         }) => {
-            tell_owner_of_registration(db, config, &login).await?;
+            tell_owner_of_registration(state, &login).await?;
             return Err(AppError::conflict("login", Code::LoginTaken));
         }
         other => other?,
     };
-    let token = auth::open_session(db, config, user.id).await?;
+    let token = auth::open_session(db, state.clock.now(), config, user.id).await?;
     Ok((user, token))
 }
 
 /// Someone tried to open a new account with the e-mail address of an existing one: its
 /// owner is told (once a day at most, so that nobody can flood a mailbox through the form)
 /// and shown the way back in, in case it was them.
-async fn tell_owner_of_registration(
-    db: &DatabaseConnection,
-    config: &Config,
-    login: &Login,
-) -> AppResult<()> {
+async fn tell_owner_of_registration(state: &AppState, login: &Login) -> AppResult<()> {
+    let (db, config) = (&state.db, &*state.config);
     let Login::Email(address) = login else {
         return Ok(());
     };
@@ -237,6 +238,7 @@ async fn tell_owner_of_registration(
     );
     super::notify::queue_mail(
         db,
+        state.clock.now(),
         address.as_str().to_string(),
         format!("[ketnoi] {}", t(Lang::Vi, "register.mail_subject")),
         body,
@@ -291,6 +293,7 @@ pub async fn request_reset(state: &AppState, login: &str, client_ip: &str) -> Ap
     );
     super::notify::queue_mail(
         &txn,
+        state.clock.now(),
         address,
         format!("[ketnoi] {}", t(Lang::Vi, "password_reset.mail_subject")),
         body,
@@ -298,6 +301,7 @@ pub async fn request_reset(state: &AppState, login: &str, client_ip: &str) -> Ap
     .await?;
     audit::record(
         &txn,
+        state.clock.now(),
         &Actor::Visitor,
         "user.password_reset_request",
         "user",
@@ -391,6 +395,7 @@ pub async fn staff_reset_link(
     store_link(&txn, target.id, &token, at, expires_at, Some(me.id)).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "user.password_reset_link",
         "user",
@@ -410,7 +415,7 @@ pub async fn staff_reset_link(
 /// Whether a reset token (as in the link, or the code typed with spaces) still works.
 pub async fn check_reset_token(state: &AppState, token: &str) -> AppResult<()> {
     let db = &state.db;
-    live_link(db, token).await.map(|_| ())
+    live_link(db, state.clock.now(), token).await.map(|_| ())
 }
 
 /// Sets a new password with a reset token: the token is used up, every session of the
@@ -423,7 +428,7 @@ pub async fn complete_reset(
     previous_session: Option<&str>,
 ) -> AppResult<(String, user::Model)> {
     let (db, config) = (&state.db, &*state.config);
-    let link = live_link(db, token).await?;
+    let link = live_link(db, state.clock.now(), token).await?;
     let new = Password::parse(new_password).map_err(|e| renamed(e, "new_password"))?;
     let password_hash = auth::hash_password(&new).await?;
     let at = state.clock.now();
@@ -468,6 +473,7 @@ pub async fn complete_reset(
     let person = auth::signed_in(&account).map_or(Actor::Visitor, Actor::User);
     audit::record(
         &txn,
+        state.clock.now(),
         &person,
         "user.password_reset",
         "user",
@@ -475,18 +481,21 @@ pub async fn complete_reset(
         serde_json::json!({"sessions_ended": ended, "link_by": link.created_by}),
     )
     .await?;
-    let session = auth::open_session(&txn, config, account.id).await?;
+    let session = auth::open_session(&txn, state.clock.now(), config, account.id).await?;
     txn.commit().await?;
     Ok((session, account))
 }
 
 /// Removes links that can no longer be used (used or expired). Returns how many went.
-pub async fn prune_reset_links(db: &DatabaseConnection) -> AppResult<u64> {
+pub async fn prune_reset_links(
+    db: &DatabaseConnection,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
     Ok(password_reset::Entity::delete_many()
         .filter(
             sea_orm::Condition::any()
                 .add(password_reset::Column::UsedAt.is_not_null())
-                .add(password_reset::Column::ExpiresAt.lt(now())),
+                .add(password_reset::Column::ExpiresAt.lt(at)),
         )
         .exec(db)
         .await?
@@ -516,12 +525,16 @@ fn reset_url(config: &Config, token: &str) -> String {
     format!("{}/dat-lai-mat-khau?token={token}", config.base_url())
 }
 
-async fn live_link(db: &DatabaseConnection, token: &str) -> AppResult<password_reset::Model> {
+async fn live_link(
+    db: &DatabaseConnection,
+    at: chrono::DateTime<chrono::Utc>,
+    token: &str,
+) -> AppResult<password_reset::Model> {
     let token = normalise_token(token).ok_or(INVALID_LINK)?;
     password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(hash_token(&token)))
         .filter(password_reset::Column::UsedAt.is_null())
-        .filter(password_reset::Column::ExpiresAt.gt(now()))
+        .filter(password_reset::Column::ExpiresAt.gt(at))
         .one(db)
         .await?
         .ok_or(INVALID_LINK)

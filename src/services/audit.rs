@@ -6,12 +6,14 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::{Actor, now};
+use super::Actor;
 use crate::db::entities::{audit, user};
 use crate::error::AppResult;
 
+/// Records that `actor` did `action` to `entity` #`entity_id` at `at` (the context's clock).
 pub async fn record(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     actor: &Actor,
     action: &str,
     entity: &str,
@@ -19,7 +21,7 @@ pub async fn record(
     details: Value,
 ) -> AppResult<()> {
     audit::ActiveModel {
-        at: Set(now()),
+        at: Set(at),
         actor_id: Set(actor.id()),
         action: Set(action.to_string()),
         entity: Set(entity.to_string()),

@@ -14,10 +14,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{Actor, SignedIn, audit, now, throttle};
+use super::{Actor, SignedIn, audit, throttle};
 use crate::config::Config;
 use crate::db::entities::{session, user};
-use crate::db::unique_violation;
 use crate::domain::{Code, Invalid, Login, Password, Role, required_text};
 use crate::error::{AppError, AppResult};
 
@@ -190,6 +189,7 @@ pub enum Opener<'a> {
 
 pub async fn create_account(
     db: &DatabaseConnection,
+    at: chrono::DateTime<chrono::Utc>,
     opener: Opener<'_>,
     account: NewAccount,
 ) -> AppResult<user::Model> {
@@ -218,21 +218,16 @@ pub async fn create_account(
         password_hash: Set(password_hash),
         full_name: Set(account.full_name),
         role: Set(account.role),
-        created_at: Set(now()),
+        created_at: Set(at),
         last_login_at: Set(None),
         ..Default::default()
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if unique_violation(&e) {
-            AppError::conflict("login", Code::LoginTaken)
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(crate::db::taken("login", Code::LoginTaken))?;
     audit::record(
         db,
+        at,
         &actor,
         "user.create",
         "user",
@@ -297,7 +292,7 @@ pub async fn sign_in(
     };
     let keys: Vec<&str> = limits.iter().map(|l| l.key.as_str()).collect();
     throttle::refund(db, &keys).await?;
-    let token = open_session(db, config, user.id).await?;
+    let token = open_session(db, state.clock.now(), config, user.id).await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.last_login_at = Set(Some(state.clock.now()));
     let user = active.update(db).await?;
@@ -307,11 +302,11 @@ pub async fn sign_in(
 /// Opens a session without a password check, right after registration or a reset.
 pub async fn open_session(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     config: &Config,
     user_id: i32,
 ) -> AppResult<String> {
     let token = random_token()?;
-    let at = now();
     session::ActiveModel {
         id: Set(hash_token(&token)),
         user_id: Set(user_id),
@@ -373,8 +368,11 @@ pub async fn session_user(state: &AppState, token: &str) -> AppResult<Option<Sig
 
 /// Deletes every session past its absolute end or unused for longer than its owner's
 /// role allows. Returns how many went.
-pub async fn delete_ended_sessions(db: &DatabaseConnection, config: &Config) -> AppResult<u64> {
-    let at = now();
+pub async fn delete_ended_sessions(
+    db: &DatabaseConnection,
+    at: chrono::DateTime<chrono::Utc>,
+    config: &Config,
+) -> AppResult<u64> {
     let unused_since = |cutoff: chrono::DateTime<chrono::Utc>| {
         Condition::any()
             .add(session::Column::LastUsedAt.lt(cutoff))

@@ -1,7 +1,7 @@
 //! The demo catalogue: a dozen enterprises and about fifty products from the midlands and
 //! mountains, in every vetting state, plus a staff and a producer account to try them with.
 
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
 use super::catalogue::{self, Decision};
@@ -60,6 +60,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
         Some(u) => u,
         None => auth::create_account(
             db,
+            state.clock.now(),
             auth::Opener::Console,
             auth::NewAccount {
                 login: Login::Email(Email::parse(staff_login).map_err(|e| anyhow::anyhow!("{e}"))?),
@@ -76,6 +77,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
     let producer_phone = "0912000001";
     let producer = auth::create_account(
         db,
+        state.clock.now(),
         auth::Opener::Console,
         auth::NewAccount {
             login: Login::Phone(
@@ -140,7 +142,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
             }
         }
     }
-    demo_fair(db).await?;
+    demo_fair(state).await?;
     Ok(Some(DemoLogins {
         login: staff_login.into(),
         producer_login: producer_phone.into(),
@@ -150,13 +152,14 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
 
 /// A fair a month from now with the first enterprises that have published products, each at
 /// a booth showing them.
-async fn demo_fair(db: &DatabaseConnection) -> anyhow::Result<()> {
+async fn demo_fair(state: &AppState) -> anyhow::Result<()> {
+    let db = &state.db;
     use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, QueryOrder, Set};
 
     use crate::db::entities::{fair, fair_exhibitor, fair_product, product};
 
-    let starts = crate::domain::today() + chrono::Duration::days(30);
-    let at = super::now();
+    let starts = state.clock.today() + chrono::Duration::days(30);
+    let at = state.clock.now();
     let f = fair::ActiveModel {
         slug: Set("hoi-cho-ocop-thai-nguyen".into()),
         name: Set("Hội chợ OCOP và hàng nông sản Thái Nguyên".into()),

@@ -70,9 +70,3 @@ impl Actor {
         }
     }
 }
-
-/// The current time, truncated to whole microseconds so that both databases store it alike.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
-}

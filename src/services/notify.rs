@@ -11,8 +11,8 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Actor, now};
-use crate::config::Config;
+use super::Actor;
+use crate::context::AppState;
 use crate::db::entities::{email_outbox, notification, request, user};
 use crate::domain::{Role, string_enum};
 use crate::error::AppResult;
@@ -45,7 +45,7 @@ pub fn request_path(role: Option<Role>, id: i32) -> String {
 /// address. `detail` is a line of plain text added to the e-mail.
 pub async fn notify(
     db: &impl ConnectionTrait,
-    config: &Config,
+    state: &AppState,
     actor: &Actor,
     users: &[i32],
     kind: NoticeKind,
@@ -62,11 +62,11 @@ pub async fn notify(
     if ids.is_empty() {
         return Ok(());
     }
+    let (at, config) = (state.clock.now(), &*state.config);
     let people = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?;
-    let at = now();
     let base = config.base_url();
     for person in people {
         notification::ActiveModel {
@@ -102,6 +102,7 @@ pub async fn notify(
         ));
         queue_mail(
             db,
+            at,
             address,
             format!("[ketnoi] {headline}: {}", request.title),
             body,
@@ -114,11 +115,11 @@ pub async fn notify(
 /// Queues an e-mail in the outbox, in the caller's transaction; the mail worker sends it.
 pub async fn queue_mail(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     to: String,
     subject: String,
     body: String,
 ) -> AppResult<()> {
-    let at = now();
     email_outbox::ActiveModel {
         to_address: Set(to),
         subject: Set(subject),
@@ -203,12 +204,13 @@ pub async fn unread_count(db: &impl ConnectionTrait, user_id: i32) -> AppResult<
 }
 
 /// Marks the given notifications (or all, when `ids` is empty) as read. Only one's own.
-pub async fn mark_read(db: &impl ConnectionTrait, actor: &Actor, ids: &[i32]) -> AppResult<u64> {
+pub async fn mark_read(state: &AppState, actor: &Actor, ids: &[i32]) -> AppResult<u64> {
+    let (db, at) = (&state.db, state.clock.now());
     let me = actor.require_signed_in()?;
     let mut update = notification::Entity::update_many()
         .col_expr(
             notification::Column::ReadAt,
-            sea_orm::sea_query::Expr::value(Some(now())),
+            sea_orm::sea_query::Expr::value(Some(at)),
         )
         .filter(notification::Column::UserId.eq(me.id))
         .filter(notification::Column::ReadAt.is_null());
@@ -221,13 +223,14 @@ pub async fn mark_read(db: &impl ConnectionTrait, actor: &Actor, ids: &[i32]) ->
 /// Marks one person's notifications about a request as read (they have opened it).
 pub async fn mark_request_read(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     user_id: i32,
     request_id: i32,
 ) -> AppResult<()> {
     notification::Entity::update_many()
         .col_expr(
             notification::Column::ReadAt,
-            sea_orm::sea_query::Expr::value(Some(now())),
+            sea_orm::sea_query::Expr::value(Some(at)),
         )
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::RequestId.eq(request_id))

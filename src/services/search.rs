@@ -260,7 +260,7 @@ pub async fn status(
     actor: &crate::services::Actor,
 ) -> AppResult<crate::services::search_sync::OutboxStatus> {
     actor.require_staff()?;
-    crate::services::search_sync::status(&state.db).await
+    crate::services::search_sync::status(&state.db, state.clock.now()).await
 }
 
 /// Rebuilds the whole index from the database, aside, then swaps it in. Changes made while
@@ -297,7 +297,7 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
         .into_tuple()
         .all(&state.db)
         .await?;
-    crate::services::search_sync::enqueue(&state.db, &changed).await?;
+    crate::services::search_sync::enqueue(&state.db, state.clock.now(), &changed).await?;
     Ok(count)
 }
 
@@ -376,6 +376,7 @@ pub async fn start_rebuild(state: &AppState, actor: &crate::services::Actor) -> 
     actor.require_staff()?;
     crate::services::audit::record(
         &state.db,
+        state.clock.now(),
         actor,
         "search.rebuild",
         "search",

@@ -9,7 +9,6 @@ use sea_orm::{
 };
 
 use super::catalogue::ProductView;
-use super::now;
 use crate::db::entities::{product, search_outbox};
 use crate::db::reference::Reference;
 use crate::domain::ProductStatus;
@@ -17,11 +16,14 @@ use crate::error::AppResult;
 use crate::search::SearchDoc;
 
 /// Notes that these products must be (re)indexed or removed from the index.
-pub async fn enqueue(db: &impl ConnectionTrait, product_ids: &[i32]) -> AppResult<()> {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+    product_ids: &[i32],
+) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
-    let at = now();
     let rows = product_ids.iter().map(|id| search_outbox::ActiveModel {
         product_id: Set(*id),
         created_at: Set(at),
@@ -35,32 +37,40 @@ pub async fn enqueue(db: &impl ConnectionTrait, product_ids: &[i32]) -> AppResul
 }
 
 /// Everything an enterprise shows in search (its name and place are on every product).
-pub async fn enqueue_enterprise(db: &impl ConnectionTrait, enterprise_id: i32) -> AppResult<()> {
-    let ids: Vec<i32> = product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
+pub async fn enqueue_enterprise(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+    enterprise_id: i32,
+) -> AppResult<()> {
+    let published = product::Entity::find()
         .filter(product::Column::EnterpriseId.eq(enterprise_id))
-        .filter(product::Column::Status.eq(ProductStatus::Published))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for chunk in ids.chunks(500) {
-        enqueue(db, chunk).await?;
-    }
-    Ok(())
+        .filter(product::Column::Status.eq(ProductStatus::Published));
+    enqueue_found(db, at, published).await.map(|_| ())
 }
 
 /// Every product, whatever its state: the worker indexes the published ones and removes the
 /// others, so the index ends up matching the catalogue.
-pub async fn enqueue_all(db: &impl ConnectionTrait) -> AppResult<usize> {
-    let ids: Vec<i32> = product::Entity::find()
+pub async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<usize> {
+    enqueue_found(db, at, product::Entity::find()).await
+}
+
+/// Queues the products `found` selects, a few hundred rows per insert; returns how many.
+async fn enqueue_found(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+    found: sea_orm::Select<product::Entity>,
+) -> AppResult<usize> {
+    let ids: Vec<i32> = found
         .select_only()
         .column(product::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
     for chunk in ids.chunks(500) {
-        enqueue(db, chunk).await?;
+        enqueue(db, at, chunk).await?;
     }
     Ok(ids.len())
 }
@@ -77,7 +87,10 @@ pub struct OutboxStatus {
     pub last_error: Option<String>,
 }
 
-pub async fn status(db: &impl ConnectionTrait) -> AppResult<OutboxStatus> {
+pub async fn status(
+    db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AppResult<OutboxStatus> {
     use sea_orm::{PaginatorTrait, QueryOrder};
     let pending = search_outbox::Entity::find().count(db).await?;
     let failing = search_outbox::Entity::find()
@@ -97,7 +110,7 @@ pub async fn status(db: &impl ConnectionTrait) -> AppResult<OutboxStatus> {
     Ok(OutboxStatus {
         pending,
         failing,
-        lag_seconds: oldest.map_or(0, |o| (now() - o.created_at).num_seconds().max(0)),
+        lag_seconds: oldest.map_or(0, |o| (at - o.created_at).num_seconds().max(0)),
         last_error,
     })
 }
@@ -105,6 +118,7 @@ pub async fn status(db: &impl ConnectionTrait) -> AppResult<OutboxStatus> {
 /// Marks a claimed batch as failed, to be retried after a backoff that doubles each time.
 pub async fn defer(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     rows: &[search_outbox::Model],
     error: &str,
 ) -> AppResult<()> {
@@ -114,7 +128,7 @@ pub async fn defer(
             chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(0, 8) as u32).min(300));
         let mut active: search_outbox::ActiveModel = row.clone().into();
         active.attempts = Set(attempts);
-        active.next_attempt_at = Set(now() + backoff);
+        active.next_attempt_at = Set(at + backoff);
         active.last_error = Set(Some(error.chars().take(500).collect()));
         active.update(db).await?;
     }

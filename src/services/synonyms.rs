@@ -97,6 +97,7 @@ pub async fn add(state: &AppState, actor: &Actor, input: &NewSynonyms) -> AppRes
     .await?;
     audit::record(
         &state.db,
+        state.clock.now(),
         actor,
         "synonyms.add",
         "synonyms",
@@ -119,6 +120,7 @@ pub async fn remove(state: &AppState, actor: &Actor, id: i32) -> AppResult<()> {
         .await?;
     audit::record(
         &state.db,
+        state.clock.now(),
         actor,
         "synonyms.remove",
         "synonyms",

@@ -235,7 +235,7 @@ impl TestApp {
 
     /// Applies every waiting change to the search index, as the background worker does.
     pub async fn index(&self) -> usize {
-        ketnoi::jobs::search::drain(&self.db, self.state.search.as_ref(), &self.state.reference)
+        ketnoi::jobs::search::drain(&self.state)
             .await
             .expect("search index updated")
     }
@@ -491,9 +491,14 @@ impl TestApp {
             full_name: format!("Người dùng {login}"),
             role: ketnoi::domain::Role::parse(role).expect("role"),
         };
-        let user = auth::create_account(&self.db, auth::Opener::Console, account)
-            .await
-            .expect("account");
+        let user = auth::create_account(
+            &self.db,
+            self.state.clock.now(),
+            auth::Opener::Console,
+            account,
+        )
+        .await
+        .expect("account");
         self.sign_in(login).await;
         user.id
     }

@@ -145,7 +145,9 @@ pub async fn results(
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<FairResults>> {
-    Ok(axum::Json(fairs::results(&state, &actor, id).await?))
+    Ok(axum::Json(
+        fairs::results(&state, &actor, fairs::FairKey::Id(id)).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

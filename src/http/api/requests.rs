@@ -88,11 +88,9 @@ pub async fn show(
     CurrentActor(actor): CurrentActor,
     ApiPath(id): ApiPath<i32>,
 ) -> ApiResult<axum::Json<RequestView>> {
-    let view = requests::get(&state, &actor, i18n::current(), id).await?;
-    if let Some(me) = actor.id() {
-        notify::mark_request_read(&state.db, me, id).await?;
-    }
-    Ok(axum::Json(view))
+    Ok(axum::Json(
+        requests::open(&state, &actor, i18n::current(), id).await?,
+    ))
 }
 
 /// Move a request to another state. Illegal transitions are refused with
@@ -330,6 +328,6 @@ pub async fn mark_read(
     ApiJson(body): ApiJson<ReadBody>,
 ) -> ApiResult<axum::Json<ReadResult>> {
     Ok(axum::Json(ReadResult {
-        marked: notify::mark_read(&state.db, &actor, &body.ids).await?,
+        marked: notify::mark_read(&state, &actor, &body.ids).await?,
     }))
 }

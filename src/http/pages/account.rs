@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
 use super::forms::FormValues;
-use super::{Errors, PageCtx, PageResult, render, see_other};
+use super::{Errors, PageCtx, PageResult, render, render_as, see_other};
 use crate::context::AppState;
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
@@ -193,16 +193,17 @@ pub async fn sign_in(
                 _ => (Errors::default(), Some(ctx.message(err.code()))),
             };
             let status = err.status();
-            let mut response = render(&SignInPage {
-                ctx,
-                form: values,
-                errors,
-                message,
-                notice: None,
-                next,
-            });
-            *response.status_mut() = status;
-            Ok(response)
+            Ok(render_as(
+                &SignInPage {
+                    ctx,
+                    form: values,
+                    errors,
+                    message,
+                    notice: None,
+                    next,
+                },
+                status,
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -279,13 +280,14 @@ pub async fn register(
                 values.set("login", form.login);
                 values.set("full_name", form.full_name);
                 values.set("role", form.role);
-                let mut response = render(&RegisterPage {
-                    ctx,
-                    form: values,
-                    errors,
-                });
-                *response.status_mut() = err.status();
-                Ok(response)
+                Ok(render_as(
+                    &RegisterPage {
+                        ctx,
+                        form: values,
+                        errors,
+                    },
+                    err.status(),
+                ))
             }
             None => Err(err.into()),
         },
@@ -315,14 +317,6 @@ pub(super) fn private(mut response: axum::response::Response) -> axum::response:
         axum::http::header::REFERRER_POLICY,
         axum::http::HeaderValue::from_static("no-referrer"),
     );
-    response
-}
-
-fn with_status(
-    mut response: axum::response::Response,
-    status: axum::http::StatusCode,
-) -> axum::response::Response {
-    *response.status_mut() = status;
     response
 }
 
@@ -381,12 +375,12 @@ pub async fn change_password(
                 e
             });
             let status = err.status();
-            Ok(with_status(
-                render(&AccountPage {
+            Ok(render_as(
+                &AccountPage {
                     ctx,
                     errors,
                     message: None,
-                }),
+                },
                 status,
             ))
         }
@@ -455,14 +449,14 @@ pub async fn forgot(
                 None => (Errors::default(), Some(ctx.message(err.code()))),
             };
             let status = err.status();
-            Ok(with_status(
-                render(&ForgotPage {
+            Ok(render_as(
+                &ForgotPage {
                     ctx,
                     form: values,
                     errors,
                     message,
                     sent: false,
-                }),
+                },
                 status,
             ))
         }
@@ -513,13 +507,13 @@ pub async fn reset_page(
 
 fn invalid_link_page(ctx: PageCtx, err: &AppError) -> axum::response::Response {
     let message = Some(ctx.message(err.code()));
-    with_status(
-        render(&ResetPage {
+    render_as(
+        &ResetPage {
             ctx,
             token: None,
             errors: Errors::default(),
             message,
-        }),
+        },
         err.status(),
     )
 }
@@ -556,13 +550,13 @@ pub async fn reset(
         Err(err @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(ctx.lang, &err).unwrap_or_default();
             let status = err.status();
-            Ok(private(with_status(
-                render(&ResetPage {
+            Ok(private(render_as(
+                &ResetPage {
                     ctx,
                     token: Some(form.token),
                     errors,
                     message: None,
-                }),
+                },
                 status,
             )))
         }

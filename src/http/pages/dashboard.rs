@@ -3,12 +3,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use super::forms::{EnterpriseForm, FormValues, ProductForm};
-use super::{Errors, PageCtx, PageResult, render, see_other};
+use super::{Errors, PageCtx, PageResult, render, render_as, see_other};
 use crate::context::AppState;
 use crate::domain::Code;
 use crate::domain::{
@@ -134,19 +135,18 @@ pub(super) fn enterprise_form_page(
     } else {
         None
     };
-    let mut response = render(&EnterpriseFormPage {
-        ctx,
-        title,
-        action,
-        form,
-        errors,
-        provinces: state.reference.provinces.clone(),
-        communes,
-    });
-    if let Some(s) = status {
-        *response.status_mut() = s;
-    }
-    response
+    render_as(
+        &EnterpriseFormPage {
+            ctx,
+            title,
+            action,
+            form,
+            errors,
+            provinces: state.reference.provinces.clone(),
+            communes,
+        },
+        status.unwrap_or(StatusCode::OK),
+    )
 }
 
 fn values_of_enterprise_form(form: &EnterpriseForm) -> FormValues {
@@ -330,21 +330,20 @@ async fn product_form_page(
     } else {
         None
     };
-    let mut response = render(&ProductFormPage {
-        ctx,
-        title,
-        action,
-        form,
-        errors,
-        tree: state.reference.tree.clone(),
-        enterprises,
-        product,
-        message,
-    });
-    if let Some(s) = status {
-        *response.status_mut() = s;
-    }
-    Ok(response)
+    Ok(render_as(
+        &ProductFormPage {
+            ctx,
+            title,
+            action,
+            form,
+            errors,
+            tree: state.reference.tree.clone(),
+            enterprises,
+            product,
+            message,
+        },
+        status.unwrap_or(StatusCode::OK),
+    ))
 }
 
 fn product_values(input: &ProductInput, enterprise_id: Option<i32>) -> FormValues {

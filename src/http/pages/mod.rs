@@ -274,6 +274,16 @@ pub fn render(template: &impl Template) -> Response {
     }
 }
 
+/// Renders a page answered with `status` (a form sent back with its errors, say); a page
+/// that fails to render is a 500 whatever was asked.
+pub fn render_as(template: &impl Template, status: StatusCode) -> Response {
+    let mut response = render(template);
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
 pub fn see_other(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
@@ -332,9 +342,7 @@ fn error_page(ctx: PageCtx, code: Code) -> Response {
         message: ctx.message(code),
         ctx,
     };
-    let mut response = render(&page);
-    *response.status_mut() = status;
-    response
+    render_as(&page, status)
 }
 
 /// Finishes page errors with what the request knew: an error page keeps the signed-in
@@ -436,9 +444,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
         message: ctx.t("form.expired"),
         ctx,
     };
-    let mut response = render(&page);
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
+    render_as(&page, StatusCode::FORBIDDEN)
 }
 
 /// 200 when the database answers.

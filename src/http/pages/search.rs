@@ -2,8 +2,9 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 
-use super::{Errors, PageCtx, PageResult, render};
+use super::{Errors, PageCtx, PageResult, render_as};
 use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
@@ -187,21 +188,24 @@ pub async fn search_page(
             super::urlencode(&words[..words.len() - 1].join(" "))
         )
     });
-    let mut response = render(&SearchPage {
-        q: params.q.clone(),
-        sort: params.sort.clone().unwrap_or_default(),
-        ctx,
-        results,
-        groups,
-        unavailable,
-        invalid,
-        without_filters,
-        enterprises,
-        fewer_words,
-        params,
-    });
-    if invalid.is_some() {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    Ok(render_as(
+        &SearchPage {
+            q: params.q.clone(),
+            sort: params.sort.clone().unwrap_or_default(),
+            ctx,
+            results,
+            groups,
+            unavailable,
+            invalid,
+            without_filters,
+            enterprises,
+            fewer_words,
+            params,
+        },
+        if invalid.is_some() {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+    ))
 }

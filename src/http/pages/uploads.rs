@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
-use super::{PageCtx, PageError, PageResult, render, see_other};
+use super::{PageCtx, PageError, PageResult, render, render_as, see_other};
 use crate::context::AppState;
 use crate::domain::Code;
 use crate::error::AppError;
@@ -174,9 +174,7 @@ async fn failed(
         Some(id) => product_page(state, ctx, id, None, Some(error)).await?,
         None => enterprise_page(state, ctx, enterprise, None, Some(error)).await?,
     };
-    let mut response = render(&page);
-    *response.status_mut() = err.status();
-    Ok(response)
+    Ok(render_as(&page, err.status()))
 }
 
 pub async fn product_media(

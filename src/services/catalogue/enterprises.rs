@@ -7,7 +7,7 @@ use super::{
 use crate::context::AppState;
 use crate::db::entities::{enterprise, enterprise_member, product, user};
 use crate::db::reference::Reference;
-use crate::db::{free_slug, unique_violation};
+use crate::db::{free_slug, taken};
 use crate::domain::Code;
 use crate::domain::{
     Certification, EnterpriseFields, EnterpriseInput, Invalid, PendingStatus, ProductStatus, Role,
@@ -37,12 +37,11 @@ pub(super) async fn published_count(
 
 /// Checks an enterprise input completely (fields, commune, free tax code) without saving.
 pub async fn validate_enterprise(
-    db: &impl ConnectionTrait,
-    reference: &Reference,
+    state: &AppState,
     input: &EnterpriseInput,
 ) -> AppResult<EnterpriseFields> {
-    let fields = EnterpriseFields::parse(input)?;
-    check_enterprise_refs(db, reference, &fields, None).await?;
+    let fields = EnterpriseFields::parse(input, state.clock.today())?;
+    check_enterprise_refs(&state.db, &state.reference, &fields, None).await?;
     Ok(fields)
 }
 
@@ -76,7 +75,7 @@ pub async fn create_enterprise(
 ) -> AppResult<EnterpriseView> {
     let (db, reference) = (&state.db, &*state.reference);
     let me = may_publish(actor)?;
-    let fields = EnterpriseFields::parse(input)?;
+    let fields = EnterpriseFields::parse(input, state.clock.today())?;
     check_enterprise_refs(db, reference, &fields, None).await?;
     let member = if me.role == Role::Producer {
         Some(me.id)
@@ -113,13 +112,7 @@ pub async fn create_enterprise(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if unique_violation(&e) {
-            AppError::conflict("tax_code", Code::TaxCodeTaken)
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(taken("tax_code", Code::TaxCodeTaken))?;
     if let Some(uid) = member {
         enterprise_member::ActiveModel {
             enterprise_id: Set(model.id),
@@ -131,6 +124,7 @@ pub async fn create_enterprise(
     }
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "enterprise.create",
         "enterprise",
@@ -158,14 +152,6 @@ pub(super) fn apply_enterprise_fields(
     active.founded_year = Set(fields.founded_year);
     active.workforce = Set(fields.workforce);
     active.certifications = Set(Certification::join(&fields.certifications));
-}
-
-pub(super) fn tax_code_taken(e: sea_orm::DbErr) -> AppError {
-    if unique_violation(&e) {
-        AppError::conflict("tax_code", Code::TaxCodeTaken)
-    } else {
-        e.into()
-    }
 }
 
 /// Whether a member's change to this enterprise waits for the centre: once it is public
@@ -207,13 +193,14 @@ pub async fn update_enterprise(
         _ => live.clone(),
     };
     let input: EnterpriseInput = patched(&base, patch)?;
-    let fields = EnterpriseFields::parse(&input)?;
+    let fields = EnterpriseFields::parse(&input, state.clock.today())?;
     check_enterprise_refs(&txn, reference, &fields, Some(id)).await?;
     let mut active: enterprise::ActiveModel = current.clone().into();
     active.version = Set(current.version + 1);
     active.updated_at = Set(state.clock.now());
     if held {
-        let unchanged = EnterpriseFields::parse(&live).is_ok_and(|l| l == fields);
+        let unchanged =
+            EnterpriseFields::parse(&live, state.clock.today()).is_ok_and(|l| l == fields);
         if unchanged && media::pending_logo_count(&txn, id).await? == 0 {
             active.pending = Set(None);
             active.pending_status = Set(None);
@@ -230,9 +217,13 @@ pub async fn update_enterprise(
     } else {
         apply_enterprise_fields(&mut active, &fields);
     }
-    let model = active.update(&txn).await.map_err(tax_code_taken)?;
+    let model = active
+        .update(&txn)
+        .await
+        .map_err(taken("tax_code", Code::TaxCodeTaken))?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "enterprise.update",
         "enterprise",
@@ -241,7 +232,7 @@ pub async fn update_enterprise(
     )
     .await?;
     if !held {
-        search_sync::enqueue_enterprise(&txn, id).await?;
+        search_sync::enqueue_enterprise(&txn, state.clock.now(), id).await?;
     }
     txn.commit().await?;
     let count = published_count(db, id).await?;
@@ -297,7 +288,7 @@ pub async fn review_enterprise(
             if let Some(pending) = current.pending.as_deref() {
                 let input: EnterpriseInput = serde_json::from_str(pending)
                     .map_err(|_| AppError::state(Code::EnterpriseNothingToReview))?;
-                let fields = EnterpriseFields::parse(&input)?;
+                let fields = EnterpriseFields::parse(&input, state.clock.today())?;
                 check_enterprise_refs(&txn, &state.reference, &fields, Some(id)).await?;
                 apply_enterprise_fields(&mut active, &fields);
             }
@@ -312,9 +303,13 @@ pub async fn review_enterprise(
         }
     }
     active.updated_at = Set(state.clock.now());
-    let model = active.update(&txn).await.map_err(tax_code_taken)?;
+    let model = active
+        .update(&txn)
+        .await
+        .map_err(taken("tax_code", Code::TaxCodeTaken))?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         match decision {
             Decision::Approve => "enterprise.approve",
@@ -326,7 +321,7 @@ pub async fn review_enterprise(
     )
     .await?;
     if decision == Decision::Approve {
-        search_sync::enqueue_enterprise(&txn, id).await?;
+        search_sync::enqueue_enterprise(&txn, state.clock.now(), id).await?;
     }
     txn.commit().await?;
     media::release(state, &replaced, &[]).await;
@@ -535,6 +530,7 @@ pub async fn add_member(
     .await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "enterprise.add_member",
         "enterprise",

@@ -46,7 +46,7 @@ pub async fn register_producer_with_enterprise(
         ));
         errors.take(Password::parse(producer.password).map_err(|e| on(e, "producer_password")));
     }
-    match validate_enterprise(db, reference, enterprise).await {
+    match validate_enterprise(state, enterprise).await {
         Err(AppError::Invalid(inv)) => errors.0.extend(inv.0),
         Err(other) => return Err(other),
         Ok(fields) => {

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::media;
-use crate::services::{Actor, audit, now, search_sync};
+use crate::services::{Actor, audit, search_sync};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
@@ -146,7 +146,7 @@ pub async fn create_product(
     if !can_manage(db, actor, e.id).await? {
         return Err(AppError::Forbidden);
     }
-    let fields = ProductFields::parse(input)?;
+    let fields = ProductFields::parse(input, state.clock.today())?;
     let category_id = category_id(reference, &fields)?;
     let txn = crate::db::write_txn(db).await?;
     let slug = free_slug::<product::Entity>(&txn, &fields.name, product::Column::Slug).await?;
@@ -169,6 +169,7 @@ pub async fn create_product(
     let model = active.insert(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.create",
         "product",
@@ -195,11 +196,12 @@ pub(crate) enum Change {
 /// Returns whether a submission was withdrawn.
 pub(crate) fn note_change(
     active: &mut product::ActiveModel,
+    at: chrono::DateTime<chrono::Utc>,
     p: &product::Model,
     change: Change,
 ) -> bool {
     active.version = Set(p.version + 1);
-    active.updated_at = Set(now());
+    active.updated_at = Set(at);
     let status = p.status;
     match change {
         Change::Edit if status == ProductStatus::Submitted => {
@@ -257,10 +259,10 @@ pub async fn update_product(
         _ => live.to_input(),
     };
     let input: ProductInput = patched(&base, patch)?;
-    let fields = ProductFields::parse(&input)?;
+    let fields = ProductFields::parse(&input, state.clock.today())?;
     let category_id = category_id(reference, &fields)?;
     let mut active: product::ActiveModel = p.clone().into();
-    let withdrawn = note_change(&mut active, &p, Change::Edit);
+    let withdrawn = note_change(&mut active, state.clock.now(), &p, Change::Edit);
     if status == ProductStatus::Published {
         if fields == live {
             // Back to what buyers see: nothing waits, unless photos do.
@@ -282,6 +284,7 @@ pub async fn update_product(
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.update",
         "product",
@@ -289,7 +292,7 @@ pub async fn update_product(
         json!({"changes": patch, "withdrawn": withdrawn, "version": model.version}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
     Ok((
         with_media_one(db, ProductView::new(&model, &e, reference, true)).await?,
@@ -317,6 +320,7 @@ pub async fn delete_product(
     product::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.delete",
         "product",
@@ -324,7 +328,7 @@ pub async fn delete_product(
         json!({"name": p.name, "enterprise_id": p.enterprise_id, "photos": photos.len(), "documents": documents.len()}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
     media::release(state, &photos, &documents).await;
     Ok(())
@@ -362,6 +366,7 @@ pub async fn submit_product(state: &AppState, actor: &Actor, id: i32) -> AppResu
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.submit",
         "product",
@@ -419,7 +424,7 @@ pub async fn review_product(
             if let Some(pending) = p.pending.as_deref() {
                 let input: ProductInput = serde_json::from_str(pending)
                     .map_err(|_| AppError::state(Code::ProductNothingToReview))?;
-                let fields = ProductFields::parse(&input)?;
+                let fields = ProductFields::parse(&input, state.clock.today())?;
                 let category_id = category_id(reference, &fields)?;
                 apply_fields(&mut active, &fields, category_id);
             }
@@ -451,6 +456,7 @@ pub async fn review_product(
     };
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         action,
         "product",
@@ -458,7 +464,7 @@ pub async fn review_product(
         json!({"reason": reason, "changes": changes_waiting, "version": version}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
     with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }
@@ -487,6 +493,7 @@ pub async fn unpublish_product(
     let model = active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.unpublish",
         "product",
@@ -494,7 +501,7 @@ pub async fn unpublish_product(
         json!({"reason": reason}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
     with_media_one(db, ProductView::new(&model, &e, reference, true)).await
 }

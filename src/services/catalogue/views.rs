@@ -302,13 +302,6 @@ impl ProductView {
         crate::db::reference::join_place(self.commune.as_deref(), self.province.as_deref())
     }
 
-    pub fn ocop_current(&self) -> bool {
-        match (self.ocop_stars, self.ocop_year) {
-            (Some(stars), Some(year)) => Ocop { stars, year }.is_current(),
-            _ => false,
-        }
-    }
-
     pub fn in_review(&self) -> bool {
         self.status == ProductStatus::Submitted
             || self.pending_status == Some(PendingStatus::Submitted)

@@ -35,9 +35,10 @@ pub struct FairResults {
 }
 
 /// Scans, visits, leads, requests, deals and deal value, per fair and per exhibitor (staff).
-pub async fn results(state: &AppState, actor: &Actor, fair_id: i32) -> AppResult<FairResults> {
+pub async fn results(state: &AppState, actor: &Actor, key: FairKey<'_>) -> AppResult<FairResults> {
     actor.require_staff()?;
-    let fair = get(state, FairKey::Id(fair_id)).await?;
+    let fair = get(state, key).await?;
+    let fair_id = fair.id;
     let hits = fair_hit::Entity::find()
         .filter(fair_hit::Column::FairId.eq(fair_id))
         .all(&state.db)

@@ -3,7 +3,7 @@
 use super::{FairKey, FairView, get, load};
 use crate::context::AppState;
 use crate::db::entities::{enterprise, fair, fair_exhibitor, fair_product};
-use crate::db::{free_slug, unique_violation, write_txn};
+use crate::db::{free_slug, write_txn};
 use crate::domain::fair::parse_booth;
 use crate::domain::{Code, FairFields, FairInput, Invalid};
 use crate::error::{AppError, AppResult};
@@ -101,6 +101,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: &FairInput) -> AppRe
     .await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "fair.create",
         "fair",
@@ -156,6 +157,7 @@ pub async fn update(
     active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "fair.update",
         "fair",
@@ -279,16 +281,11 @@ pub async fn add_exhibitor(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if unique_violation(&e) {
-            AppError::conflict("booth", Code::FairBoothTaken)
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(crate::db::taken("booth", Code::FairBoothTaken))?;
     set_products(&txn, row.id, &products).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "fair.exhibitor_add",
         "fair",
@@ -344,7 +341,7 @@ pub async fn update_exhibitor(
         let products = products_of(&txn, x.enterprise_id, Some(ids)).await?;
         set_products(&txn, x.id, &products).await?;
     }
-    audit::record(&txn, actor, "fair.exhibitor_update", "fair", fair_id, serde_json::json!({"exhibitor_id": exhibitor_id, "booth": input.booth, "products": input.product_ids})).await?;
+    audit::record(&txn, state.clock.now(), actor, "fair.exhibitor_update", "fair", fair_id, serde_json::json!({"exhibitor_id": exhibitor_id, "booth": input.booth, "products": input.product_ids})).await?;
     txn.commit().await?;
     get(state, FairKey::Id(fair_id)).await
 }
@@ -364,6 +361,7 @@ pub async fn remove_exhibitor(
         .await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "fair.exhibitor_remove",
         "fair",

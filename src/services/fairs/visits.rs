@@ -1,11 +1,11 @@
 //! Counting a fair's reach: a QR code followed or a page seen, once per browser, with
 //! new browsers held back per address so that a script cannot inflate the numbers.
 
+use crate::context::AppState;
 use crate::db::entities::{fair, fair_hit, fair_visitor};
 use crate::db::write_txn;
 use crate::domain::Code;
 use crate::error::{AppError, AppResult};
-use crate::services::now;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -57,6 +57,7 @@ pub(super) fn token_hash(token: &str) -> String {
 /// fair slug, a made-up value) belongs to no one.
 pub(super) async fn visitor_of(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     token: &str,
 ) -> AppResult<Option<fair_visitor::Model>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -66,7 +67,7 @@ pub(super) async fn visitor_of(
         .filter(fair_visitor::Column::TokenHash.eq(token_hash(token)))
         .one(db)
         .await?
-        .filter(|v| v.created_at + VISITOR_TTL > now()))
+        .filter(|v| v.created_at + VISITOR_TTL > at))
 }
 
 /// Counts a QR scan or a page visit for the fair it belongs to: the fair the link names,
@@ -74,12 +75,10 @@ pub(super) async fn visitor_of(
 /// without a token for it a new one (a few per client address at a time); each token counts
 /// a page once per kind, however often it is reloaded. Returns the token just issued, for
 /// the cookie.
-pub async fn count_visit(
-    db: &sea_orm::DatabaseConnection,
-    visit: &Visit<'_>,
-) -> AppResult<Option<String>> {
+pub async fn count_visit(state: &AppState, visit: &Visit<'_>) -> AppResult<Option<String>> {
+    let (db, at) = (&state.db, state.clock.now());
     let current = match visit.token {
-        Some(token) => visitor_of(db, token).await?,
+        Some(token) => visitor_of(db, at, token).await?,
         None => None,
     };
     let named = match visit.fair_slug.filter(|s| !s.is_empty() && s.len() <= 200) {
@@ -123,7 +122,7 @@ pub async fn count_visit(
             let id = fair_visitor::ActiveModel {
                 fair_id: Set(fair_id),
                 token_hash: Set(token_hash(&token)),
-                created_at: Set(now()),
+                created_at: Set(at),
                 ..Default::default()
             }
             .insert(&txn)
@@ -137,7 +136,7 @@ pub async fn count_visit(
         exhibitor_id: Set(visit.exhibitor_id),
         product_id: Set(visit.product_id),
         kind: Set(kind.as_str().into()),
-        at: Set(now()),
+        at: Set(at),
         visitor_id: Set(Some(visitor_id)),
         page: Set(Some(visit.page.clone())),
         ..Default::default()
@@ -158,11 +157,9 @@ pub async fn count_visit(
 }
 
 /// The fair a browser's visitor token attributes its requests to: (id, slug).
-pub async fn fair_of_visitor(
-    db: &impl ConnectionTrait,
-    token: &str,
-) -> AppResult<Option<(i32, String)>> {
-    let Some(v) = visitor_of(db, token).await? else {
+pub async fn fair_of_visitor(state: &AppState, token: &str) -> AppResult<Option<(i32, String)>> {
+    let db = &state.db;
+    let Some(v) = visitor_of(db, state.clock.now(), token).await? else {
         return Ok(None);
     };
     Ok(fair::Entity::find_by_id(v.fair_id)

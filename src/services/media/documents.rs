@@ -7,7 +7,7 @@ use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::media::{self, FileKind, Refusal};
 use crate::services::catalogue::can_manage;
-use crate::services::{Actor, audit, now, search_sync};
+use crate::services::{Actor, audit, search_sync};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -199,6 +199,7 @@ pub async fn add_document(
         .await?;
         audit::record(
             &txn,
+            state.clock.now(),
             actor,
             "document.add",
             "enterprise",
@@ -290,6 +291,7 @@ pub async fn delete_document(state: &AppState, actor: &Actor, id: i32) -> AppRes
     document::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "document.delete",
         "enterprise",
@@ -323,11 +325,12 @@ pub async fn verify_document(
         .ok_or(AppError::NotFound)?;
     let txn = crate::db::write_txn(db).await?;
     let mut active: document::ActiveModel = d.clone().into();
-    active.verified_at = Set(verified.then(now));
+    active.verified_at = Set(verified.then(|| state.clock.now()));
     active.verified_by = Set(if verified { actor.id() } else { None });
     let row = active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         if verified {
             "document.verify"
@@ -341,8 +344,8 @@ pub async fn verify_document(
     .await?;
     // Product pages and search show what is verified.
     match d.product_id {
-        Some(pid) => search_sync::enqueue(&txn, &[pid]).await?,
-        None => search_sync::enqueue_enterprise(&txn, d.enterprise_id).await?,
+        Some(pid) => search_sync::enqueue(&txn, state.clock.now(), &[pid]).await?,
+        None => search_sync::enqueue_enterprise(&txn, state.clock.now(), d.enterprise_id).await?,
     }
     txn.commit().await?;
     Ok(DocumentView::from_row(&row))

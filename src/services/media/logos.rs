@@ -145,6 +145,7 @@ pub async fn set_logo(
     .await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "enterprise.logo_set",
         "enterprise",
@@ -184,6 +185,7 @@ pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) ->
     changed.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "enterprise.logo_delete",
         "enterprise",

@@ -161,10 +161,11 @@ pub async fn add_product_photo(
         .insert(&txn)
         .await?;
         let mut active: product::ActiveModel = p.clone().into();
-        note_change(&mut active, &p, Change::Photos { held });
+        note_change(&mut active, state.clock.now(), &p, Change::Photos { held });
         active.update(&txn).await?;
         audit::record(
             &txn,
+            state.clock.now(),
             actor,
             "product.photo_add",
             "product",
@@ -172,7 +173,7 @@ pub async fn add_product_photo(
             json!({"photo_id": row.id, "hash": row.hash, "width": row.width, "height": row.height, "held": held}),
         )
         .await?;
-        search_sync::enqueue(&txn, &[product_id]).await?;
+        search_sync::enqueue(&txn, state.clock.now(), &[product_id]).await?;
         txn.commit().await?;
         AppResult::Ok(row)
     }
@@ -236,6 +237,7 @@ pub async fn reorder_product_photos(
     }
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.photo_order",
         "product",
@@ -243,7 +245,7 @@ pub async fn reorder_product_photos(
         json!({"order": order}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[product_id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[product_id]).await?;
     txn.commit().await?;
     Ok(photos_of_products(&state.db, &[product_id])
         .await?
@@ -327,7 +329,12 @@ pub async fn delete_product_photo(
         }
     }
     let mut active: product::ActiveModel = p.clone().into();
-    note_change(&mut active, &p, Change::Photos { held: false });
+    note_change(
+        &mut active,
+        state.clock.now(),
+        &p,
+        Change::Photos { held: false },
+    );
     if p.pending.is_none()
         && matches!(
             p.pending_status,
@@ -341,6 +348,7 @@ pub async fn delete_product_photo(
     active.update(&txn).await?;
     audit::record(
         &txn,
+        state.clock.now(),
         actor,
         "product.photo_delete",
         "product",
@@ -348,7 +356,7 @@ pub async fn delete_product_photo(
         json!({"photo_id": photo_id, "hash": row.hash}),
     )
     .await?;
-    search_sync::enqueue(&txn, &[product_id]).await?;
+    search_sync::enqueue(&txn, state.clock.now(), &[product_id]).await?;
     txn.commit().await?;
     release_photos(state, &[row]).await;
     Ok(())

@@ -76,7 +76,7 @@ pub async fn transition(
             body
         };
     }
-    change_status(&txn, actor, &mut req, to, &body).await?;
+    change_status(&txn, state.clock.now(), actor, &mut req, to, &body).await?;
     let (requester, staff, producers) = match to {
         RequestStatus::Withdrawn => (false, true, true),
         RequestStatus::Rejected => (true, false, true),
@@ -86,7 +86,7 @@ pub async fn transition(
     let detail = t(Lang::Vi, &format!("rstatus.{to}"));
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &ids,
         NoticeKind::Status,
@@ -127,6 +127,7 @@ pub async fn assign(
         .unwrap_or_default();
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Assigned, Audience::Staff, &body),
@@ -135,7 +136,7 @@ pub async fn assign(
     if let Some(u) = &assignee {
         notify::notify(
             &txn,
-            &state.config,
+            state,
             actor,
             &[u.id],
             NoticeKind::Assigned,
@@ -163,6 +164,7 @@ pub async fn add_note(
     require_staff(&viewer)?;
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Note, Audience::Staff, &body),
@@ -212,7 +214,15 @@ pub async fn shortlist(
     match req.status {
         RequestStatus::Submitted => return Err(AppError::state(Code::RequestTransition)),
         RequestStatus::InReview => {
-            change_status(&txn, actor, &mut req, RequestStatus::Matching, "").await?;
+            change_status(
+                &txn,
+                state.clock.now(),
+                actor,
+                &mut req,
+                RequestStatus::Matching,
+                "",
+            )
+            .await?;
         }
         _ => {}
     }
@@ -239,6 +249,7 @@ pub async fn shortlist(
     }
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Shortlisted, Audience::Staff, &e.name).about(Some(e.id)),
@@ -275,6 +286,7 @@ pub async fn unshortlist(
         .unwrap_or_default();
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Unshortlisted, Audience::Staff, &name).about(Some(enterprise_id)),
@@ -328,7 +340,15 @@ pub async fn forward(
         return Err(AppError::state(Code::RequestNothingToForward));
     }
     if status == RequestStatus::Matching {
-        change_status(&txn, actor, &mut req, RequestStatus::Forwarded, "").await?;
+        change_status(
+            &txn,
+            state.clock.now(),
+            actor,
+            &mut req,
+            RequestStatus::Forwarded,
+            "",
+        )
+        .await?;
     }
     let ids: Vec<i32> = waiting.iter().map(|m| m.enterprise_id).collect();
     request_match::Entity::update_many()
@@ -347,6 +367,7 @@ pub async fn forward(
             .unwrap_or_default();
         record(
             &txn,
+            state.clock.now(),
             actor,
             &mut req,
             Event::new(EventKind::Forwarded, Audience::Enterprise, name).about(Some(*id)),
@@ -356,7 +377,7 @@ pub async fn forward(
     let members = members_of(&txn, &ids).await?;
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &members,
         NoticeKind::Forwarded,
@@ -369,7 +390,7 @@ pub async fn forward(
     let requester: Vec<i32> = req.requester_id.into_iter().collect();
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &requester,
         NoticeKind::Status,
@@ -411,7 +432,15 @@ pub async fn connect(
     active.connected_at = Set(Some(state.clock.now()));
     active.update(&txn).await?;
     if req.status == RequestStatus::Forwarded {
-        change_status(&txn, actor, &mut req, RequestStatus::Negotiating, "").await?;
+        change_status(
+            &txn,
+            state.clock.now(),
+            actor,
+            &mut req,
+            RequestStatus::Negotiating,
+            "",
+        )
+        .await?;
     }
     let name = enterprise::Entity::find_by_id(enterprise_id)
         .one(&txn)
@@ -420,6 +449,7 @@ pub async fn connect(
         .unwrap_or_default();
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Connected, Audience::Thread, &name).about(Some(enterprise_id)),
@@ -429,7 +459,7 @@ pub async fn connect(
     ids.extend(members_of(&txn, &[enterprise_id]).await?);
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &ids,
         NoticeKind::Connected,
@@ -492,7 +522,15 @@ pub async fn close(
     req = active.update(&txn).await?;
     // Everyone who can see the request sees it close; what came of it (a deal's value and
     // with whom) is shown from the outcome, to the requester, staff and the winner only.
-    change_status(&txn, actor, &mut req, outcome.status(), "").await?;
+    change_status(
+        &txn,
+        state.clock.now(),
+        actor,
+        &mut req,
+        outcome.status(),
+        "",
+    )
+    .await?;
     let winners = members_of(
         &txn,
         &req.deal_enterprise_id.into_iter().collect::<Vec<_>>(),
@@ -502,7 +540,7 @@ pub async fn close(
     told.extend(winners.iter().copied());
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &told,
         NoticeKind::Status,
@@ -515,16 +553,7 @@ pub async fn close(
         .into_iter()
         .filter(|id| !told.contains(id))
         .collect();
-    notify::notify(
-        &txn,
-        &state.config,
-        actor,
-        &others,
-        NoticeKind::Status,
-        &req,
-        None,
-    )
-    .await?;
+    notify::notify(&txn, state, actor, &others, NoticeKind::Status, &req, None).await?;
     finish(state, txn, lang, req, viewer).await
 }
 

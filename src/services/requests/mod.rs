@@ -26,8 +26,8 @@ use sea_orm::{
     Set,
 };
 
+use super::Actor;
 use super::notify;
-use super::{Actor, now};
 use crate::context::AppState;
 use crate::db::entities::{enterprise_member, request, request_event, request_match};
 use crate::domain::{Code, RequestStatus, string_enum};
@@ -200,11 +200,11 @@ impl<'a> Event<'a> {
 /// staff act on it).
 pub(crate) async fn record(
     txn: &DatabaseTransaction,
+    at: chrono::DateTime<chrono::Utc>,
     actor: &Actor,
     req: &mut request::Model,
     event: Event<'_>,
 ) -> AppResult<()> {
-    let at = now();
     request_event::ActiveModel {
         request_id: Set(req.id),
         at: Set(at),
@@ -232,6 +232,7 @@ pub(crate) async fn record(
 /// Moves a request to another state, if the domain allows it, with its timeline event.
 pub(crate) async fn change_status(
     txn: &DatabaseTransaction,
+    at: chrono::DateTime<chrono::Utc>,
     actor: &Actor,
     req: &mut request::Model,
     to: RequestStatus,
@@ -244,7 +245,7 @@ pub(crate) async fn change_status(
     let mut active: request::ActiveModel = req.clone().into();
     active.status = Set(to);
     if !to.is_open() {
-        active.closed_at = Set(Some(now()));
+        active.closed_at = Set(Some(at));
     }
     *req = active.update(txn).await?;
     let kind = if to.is_open() {
@@ -255,16 +256,24 @@ pub(crate) async fn change_status(
     let mut event = Event::new(kind, Audience::Everyone, body);
     event.from = Some(from);
     event.to = Some(to);
-    record(txn, actor, req, event).await
+    record(txn, at, actor, req, event).await
 }
 
-/// Open requests untouched for longer than this are overdue.
-pub fn overdue_before(config: &crate::config::Config) -> chrono::DateTime<chrono::Utc> {
-    now() - chrono::Duration::days(i64::from(config.overdue_days))
+/// Open requests untouched since before this moment (`overdue_days` before `now`) are
+/// overdue.
+pub fn overdue_before(
+    config: &crate::config::Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::days(i64::from(config.overdue_days))
 }
 
-pub fn is_overdue(req: &request::Model, config: &crate::config::Config) -> bool {
-    req.status.is_open() && req.last_activity_at < overdue_before(config)
+pub fn is_overdue(
+    req: &request::Model,
+    config: &crate::config::Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    req.status.is_open() && req.last_activity_at < overdue_before(config, now)
 }
 
 // Shared by the desk, the parties and submission

@@ -137,22 +137,14 @@ pub async fn respond(
     active.update(&txn).await?;
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Answered, kind, &summary).about(Some(enterprise_id)),
     )
     .await?;
     let ids = audience_ids(&txn, &req, notice == NoticeKind::Offer, true, false).await?;
-    notify::notify(
-        &txn,
-        &state.config,
-        actor,
-        &ids,
-        notice,
-        &req,
-        Some(&summary),
-    )
-    .await?;
+    notify::notify(&txn, state, actor, &ids, notice, &req, Some(&summary)).await?;
     finish(state, txn, lang, req, viewer).await
 }
 
@@ -198,6 +190,7 @@ pub async fn message(
     };
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Message, audience, &body).about(thread),
@@ -223,7 +216,7 @@ pub async fn message(
     }
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &ids,
         NoticeKind::Message,

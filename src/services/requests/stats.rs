@@ -163,7 +163,7 @@ pub async fn stats(
         *by_status.entry(status.as_str().to_string()).or_insert(0) += 1;
         if status.is_open() {
             open += 1;
-            if is_overdue(r, &state.config) {
+            if is_overdue(r, &state.config, state.clock.now()) {
                 overdue += 1;
             }
         }

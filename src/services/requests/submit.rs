@@ -271,6 +271,7 @@ pub async fn submit(
     };
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::Submitted, Audience::Everyone, ""),
@@ -279,7 +280,7 @@ pub async fn submit(
     let staff = notify::staff_ids(&txn).await?;
     notify::notify(
         &txn,
-        &state.config,
+        state,
         actor,
         &staff,
         NoticeKind::NewRequest,
@@ -311,6 +312,7 @@ pub async fn verify_phone(
     req = active.update(&txn).await?;
     record(
         &txn,
+        state.clock.now(),
         actor,
         &mut req,
         Event::new(EventKind::PhoneVerified, Audience::Staff, ""),

@@ -529,7 +529,7 @@ pub async fn view_for(
                 name: u.full_name.clone(),
                 url: None,
             }),
-        overdue: is_overdue(req, &state.config),
+        overdue: is_overdue(req, &state.config, state.clock.now()),
         forwarded_count,
         interested_count,
         matches: match_views,
@@ -621,7 +621,7 @@ fn actions_for(
 pub async fn open(state: &AppState, actor: &Actor, lang: Lang, id: i32) -> AppResult<RequestView> {
     let view = get(state, actor, lang, id).await?;
     if let Some(me) = actor.id() {
-        crate::services::notify::mark_request_read(&state.db, me, id).await?;
+        crate::services::notify::mark_request_read(&state.db, state.clock.now(), me, id).await?;
     }
     Ok(view)
 }
@@ -763,7 +763,10 @@ pub async fn list(
         if filter.overdue == Some(true) {
             select = select
                 .filter(request::Column::Status.is_in(open_states()))
-                .filter(request::Column::LastActivityAt.lt(overdue_before(&state.config)));
+                .filter(
+                    request::Column::LastActivityAt
+                        .lt(overdue_before(&state.config, state.clock.now())),
+                );
         }
     }
     if let Some(slug) = filter.category.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -850,7 +853,7 @@ pub async fn list(
                     .assigned_to
                     .and_then(|id| users.get(&id))
                     .map(|u| u.full_name.clone()),
-                overdue: is_overdue(r, &state.config),
+                overdue: is_overdue(r, &state.config, state.clock.now()),
                 source: r.source.clone(),
                 created_at: r.created_at,
                 last_activity_at: r.last_activity_at,

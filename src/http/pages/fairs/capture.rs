@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::context::AppState;
 use crate::domain::Num;
 use crate::http::pages::forms::FormValues;
-use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render_as, see_other};
 use crate::services::fairs::{self, ExhibitorView, FairKey, FairView, LeadInput};
 
 #[derive(Template)]
@@ -36,16 +36,18 @@ async fn capture_page(
 ) -> PageResult {
     let (fair, booths) = fairs::capture_form(state, &ctx.actor, slug).await?;
     let token = crate::services::auth::new_secret()?;
-    let mut response = render(&CapturePage {
-        ctx,
-        fair,
-        booths,
-        form,
-        errors,
-        message,
-        token,
-    });
-    *response.status_mut() = status;
+    let mut response = render_as(
+        &CapturePage {
+            ctx,
+            fair,
+            booths,
+            form,
+            errors,
+            message,
+            token,
+        },
+        status,
+    );
     // The page must work offline at the booth: the service worker keeps a copy.
     response
         .headers_mut()

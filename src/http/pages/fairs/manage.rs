@@ -13,7 +13,7 @@ use crate::context::AppState;
 use crate::domain::{Code, FairInput, FairStatus};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
-use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render_as, see_other};
 use crate::services::catalogue::EnterpriseView;
 use crate::services::fairs::{self, ExhibitorInput, ExhibitorView, FairView};
 use crate::services::reference::Province;
@@ -52,18 +52,19 @@ async fn manage_page(
 ) -> PageResult {
     let m = fairs::management(state, &ctx.actor, id).await?;
     let form = form(m.fair.as_ref());
-    let mut response = render(&ManagePage {
-        ctx,
-        fair: m.fair,
-        form,
-        errors,
-        error,
-        provinces: state.reference.provinces.clone(),
-        enterprises: m.enterprises,
-        offered: m.offered,
-    });
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(render_as(
+        &ManagePage {
+            ctx,
+            fair: m.fair,
+            form,
+            errors,
+            error,
+            provinces: state.reference.provinces.clone(),
+            enterprises: m.enterprises,
+            offered: m.offered,
+        },
+        status,
+    ))
 }
 
 fn fair_values(f: &FairView) -> FormValues {

@@ -107,7 +107,7 @@ pub async fn attribute(
             .map(|id| (id, slug.to_string())));
     }
     match fair_token(headers) {
-        Some(token) => fairs::fair_of_visitor(&state.db, &token).await,
+        Some(token) => fairs::fair_of_visitor(state, &token).await,
         None => Ok(None),
     }
 }
@@ -134,7 +134,7 @@ pub async fn count_visit(
 ) -> Result<(), AppError> {
     let token = fair_token(headers);
     let issued = fairs::count_visit(
-        &state.db,
+        state,
         &fairs::Visit {
             token: token.as_deref(),
             fair_slug: seen.fair_slug,

@@ -6,7 +6,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use crate::context::AppState;
-use crate::error::AppError;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::fairs::{self, FairResults};
 
@@ -36,10 +35,7 @@ pub async fn results(
     ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let id = fairs::id_of(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let r = fairs::results(&state, &ctx.actor, id).await?;
+    let r = fairs::results(&state, &ctx.actor, fairs::FairKey::Slug(&slug)).await?;
     Ok(render(&ResultsPage { ctx, r }))
 }
 
@@ -48,10 +44,7 @@ pub async fn results_csv(
     ctx: PageCtx,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let id = fairs::id_of(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let r = fairs::results(&state, &ctx.actor, id).await?;
+    let r = fairs::results(&state, &ctx.actor, fairs::FairKey::Slug(&slug)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

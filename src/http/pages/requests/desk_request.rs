@@ -13,7 +13,7 @@ use crate::context::AppState;
 use crate::domain::{Code, NoDealReason, OutcomeInput, RejectReason, SupplyKind};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
-use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
+use crate::http::pages::{PageCtx, PageError, PageResult, render_as, see_other};
 use crate::services::requests::{
     self, EventView, ForwardInput, MessageInput, RequestView, ShortlistInput, Suggestion,
     TransitionInput,
@@ -89,19 +89,18 @@ async fn desk_request_page(
         ctx.here = format!("/staff/requests/{id}");
     }
     let desk = requests::desk_request(state, &ctx.actor, ctx.lang, id).await?;
-    let mut response = render(&DeskRequestPage {
-        ctx,
-        r: desk.request,
-        suggestions: desk.suggestions,
-        staff_members: desk.staff_members,
-        message,
-        error: error.map(|e| e.0),
-        form,
-    });
-    if let Some((_, status)) = error {
-        *response.status_mut() = status;
-    }
-    Ok(response)
+    Ok(render_as(
+        &DeskRequestPage {
+            ctx,
+            r: desk.request,
+            suggestions: desk.suggestions,
+            staff_members: desk.staff_members,
+            message,
+            error: error.map(|e| e.0),
+            form,
+        },
+        error.map_or(StatusCode::OK, |(_, s)| s),
+    ))
 }
 
 pub async fn desk_request(

@@ -12,7 +12,7 @@ use crate::domain::{Code, Frequency, RequestInput, RequestKind};
 use crate::error::AppError;
 use crate::http::api::auth::ClientIp;
 use crate::http::pages::forms::FormValues;
-use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, see_other};
+use crate::http::pages::{Errors, PageCtx, PageError, PageResult, render, render_as, see_other};
 use crate::services::reference::{Category, Commune, Province};
 use crate::services::requests::{self, RequestSource, Submission};
 use crate::services::{auth, catalogue};
@@ -133,18 +133,19 @@ fn form_page(
                 .collect()
         })
         .unwrap_or_default();
-    let mut response = render(&FormPage {
-        ctx,
-        form,
-        errors,
-        error,
-        categories: state.reference.tree.clone(),
-        provinces: state.reference.provinces.clone(),
-        communes,
-        about,
-    });
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(render_as(
+        &FormPage {
+            ctx,
+            form,
+            errors,
+            error,
+            categories: state.reference.tree.clone(),
+            provinces: state.reference.provinces.clone(),
+            communes,
+            about,
+        },
+        status,
+    ))
 }
 
 async fn about_text(state: &AppState, form: &FormValues) -> Option<String> {

@@ -20,6 +20,6 @@ pub async fn inbox(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
 }
 
 pub async fn mark_all_read(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    notify::mark_read(&state.db, &ctx.actor, &[]).await?;
+    notify::mark_read(&state, &ctx.actor, &[]).await?;
     Ok(see_other("/thong-bao"))
 }

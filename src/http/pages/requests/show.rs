@@ -12,7 +12,7 @@ use crate::context::AppState;
 use crate::domain::{Code, DeclineReason, ResponseInput};
 use crate::error::AppError;
 use crate::http::pages::forms::FormValues;
-use crate::http::pages::{PageCtx, PageError, PageResult, render, see_other};
+use crate::http::pages::{PageCtx, PageError, PageResult, render_as, see_other};
 use crate::services::requests::{
     self, EventView, MessageInput, RequestView, RespondInput, TransitionInput,
 };
@@ -63,18 +63,17 @@ async fn show_page(
         ctx.here = format!("/yeu-cau/{id}");
     }
     let r = requests::open(state, &ctx.actor, ctx.lang, id).await?;
-    let mut response = render(&ShowPage {
-        producer: r.viewer == "producer",
-        ctx,
-        r,
-        message,
-        error: error.map(|e| e.0),
-        form,
-    });
-    if let Some((_, status)) = error {
-        *response.status_mut() = status;
-    }
-    Ok(response)
+    Ok(render_as(
+        &ShowPage {
+            producer: r.viewer == "producer",
+            ctx,
+            r,
+            message,
+            error: error.map(|e| e.0),
+            form,
+        },
+        error.map_or(StatusCode::OK, |(_, s)| s),
+    ))
 }
 
 pub async fn show_request(

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::context::AppState;
 use crate::error::AppError;
-use crate::http::pages::{Errors, PageCtx, PageResult, render};
+use crate::http::pages::{Errors, PageCtx, PageResult, render, render_as};
 use crate::services::accounts;
 
 #[derive(Template)]
@@ -49,14 +49,15 @@ pub async fn accounts_page(
         })),
         Err(err @ AppError::Invalid(_)) => {
             let errors = Errors::from_app(ctx.lang, &err).unwrap_or_default();
-            let mut response = render(&AccountsPage {
-                ctx,
-                q,
-                found: None,
-                errors,
-            });
-            *response.status_mut() = err.status();
-            Ok(response)
+            Ok(render_as(
+                &AccountsPage {
+                    ctx,
+                    q,
+                    found: None,
+                    errors,
+                },
+                err.status(),
+            ))
         }
         Err(e) => Err(e.into()),
     }

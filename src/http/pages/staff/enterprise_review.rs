@@ -2,11 +2,12 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum_extra::extract::Form;
 
 use super::{Change, DecisionForm, ReviewForm, compare, decided, refusal_shown};
 use crate::context::AppState;
-use crate::http::pages::{Errors, PageCtx, PageResult, render};
+use crate::http::pages::{Errors, PageCtx, PageResult, render_as};
 use crate::services::catalogue::{self, Decision};
 
 #[derive(Template)]
@@ -58,17 +59,16 @@ async fn enterprise_review_for(
     } else {
         notice.map(|_| axum::http::StatusCode::CONFLICT)
     };
-    let mut response = render(&EnterpriseReviewPage {
-        ctx,
-        e,
-        changes,
-        errors,
-        notice,
-    });
-    if let Some(s) = status {
-        *response.status_mut() = s;
-    }
-    Ok(response)
+    Ok(render_as(
+        &EnterpriseReviewPage {
+            ctx,
+            e,
+            changes,
+            errors,
+            notice,
+        },
+        status.unwrap_or(StatusCode::OK),
+    ))
 }
 
 pub async fn enterprise_review_page(

@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
@@ -10,7 +11,7 @@ use super::{Change, DecisionForm, ReviewForm, compare, decided, refusal_shown};
 use crate::context::AppState;
 use crate::domain::{Code, ProductInput};
 use crate::error::AppError;
-use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
+use crate::http::pages::{Errors, PageCtx, PageResult, render_as, see_other};
 use crate::services::audit::{self, AuditEntry};
 use crate::services::catalogue::{self, Decision, ProductView};
 
@@ -73,18 +74,17 @@ async fn review_page_for(
     } else {
         None
     };
-    let mut response = render(&ReviewPage {
-        ctx,
-        p,
-        changes,
-        errors,
-        history,
-        notice,
-    });
-    if let Some(s) = status {
-        *response.status_mut() = s;
-    }
-    Ok(response)
+    Ok(render_as(
+        &ReviewPage {
+            ctx,
+            p,
+            changes,
+            errors,
+            history,
+            notice,
+        },
+        status.unwrap_or(StatusCode::OK),
+    ))
 }
 
 pub async fn review_page(

@@ -2,12 +2,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
 use crate::context::AppState;
 use crate::http::pages::dashboard::DoneQuery;
-use crate::http::pages::{Errors, PageCtx, PageResult, render, see_other};
+use crate::http::pages::{Errors, PageCtx, PageResult, render_as, see_other};
 
 #[derive(Template)]
 #[template(path = "staff/search.html")]
@@ -48,18 +49,21 @@ async fn search_status_page(
     let index = crate::services::search::overview(state, &ctx.actor).await?;
     let synonyms = crate::services::synonyms::list(state, &ctx.actor).await?;
     let bad = errors.any();
-    let mut response = render(&SearchStatusPage {
-        ctx,
-        index,
-        message,
-        synonyms,
-        errors,
-        typed,
-    });
-    if bad {
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(response)
+    Ok(render_as(
+        &SearchStatusPage {
+            ctx,
+            index,
+            message,
+            synonyms,
+            errors,
+            typed,
+        },
+        if bad {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+    ))
 }
 
 #[derive(Deserialize)]
