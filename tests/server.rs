@@ -157,6 +157,12 @@ fn a_client_that_never_finishes_its_headers_is_let_go() {
     .expect("write");
     let (answer, closed) = read_until_closed(&mut kept, Duration::from_secs(6));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("\r\nkeep-alive: timeout=1\r\n"),
+        "the answer tells the client how long the connection stays open: {answer:?}"
+    );
     assert!(closed, "an idle kept-alive connection is held");
     // Others are served all along.
     assert_eq!(

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use axum::http::{HeaderName, HeaderValue};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -33,6 +34,14 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    // An idle kept-alive HTTP/1 connection is closed when the header deadline passes. Saying
+    // so in every answer (a second early) lets clients stop reusing it before then, instead of
+    // sending a request into a connection the server is closing.
+    let keep_alive = HeaderValue::try_from(format!(
+        "timeout={}",
+        limits.header_read.as_secs().saturating_sub(1).max(1)
+    ))
+    .expect("digits are a header value");
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -57,15 +66,24 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service =
-            router
-                .clone()
-                .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
-                    let mut req = req.map(axum::body::Body::new);
-                    req.extensions_mut().insert(ConnectInfo(peer));
-                    req
-                });
-        let service = TowerToHyperService::new(service.map_err(|e: Infallible| match e {}));
+        let (router, keep_alive) = (router.clone(), keep_alive.clone());
+        let service = tower::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+            let http1 = req.version() < axum::http::Version::HTTP_2;
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let answer = router.clone().oneshot(req);
+            let keep_alive = keep_alive.clone();
+            async move {
+                let mut res = answer.await?;
+                if http1 {
+                    res.headers_mut()
+                        .entry(HeaderName::from_static("keep-alive"))
+                        .or_insert(keep_alive);
+                }
+                Ok::<_, Infallible>(res)
+            }
+        });
+        let service = TowerToHyperService::new(service);
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
