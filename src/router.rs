@@ -13,7 +13,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::context::AppState;
-use crate::http::api::{auth, catalogue, docs, fairs, requests, search, uploads};
+use crate::http::api::{auth, catalogue, docs, fairs, programmes, requests, search, uploads};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{headers, pages, session, statics};
 
@@ -105,6 +105,14 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(fairs::capture_lead))
         .routes(routes!(fairs::results))
         .routes(routes!(fairs::qr))
+        .routes(routes!(programmes::create))
+        .routes(routes!(programmes::show))
+        .routes(routes!(programmes::move_to))
+        .routes(routes!(programmes::disburse))
+        .routes(routes!(programmes::plan))
+        .routes(routes!(programmes::add_beneficiary))
+        .routes(routes!(programmes::withdraw_beneficiary))
+        .routes(routes!(programmes::set_checklist_item))
         .routes(routes!(requests::notifications))
         .routes(routes!(requests::mark_read))
         .routes(routes!(catalogue::list_audit))

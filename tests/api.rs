@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 74] = [
+    let expected: [&str; 82] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -602,6 +602,14 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/products/{id}/review review_product",
         "POST /api/v1/products/{id}/submit submit_product",
         "POST /api/v1/products/{id}/unpublish unpublish_product",
+        "POST /api/v1/programmes create_programme",
+        "GET /api/v1/programmes/plans/{year} programme_plan",
+        "GET /api/v1/programmes/{id} show_programme",
+        "POST /api/v1/programmes/{id}/beneficiaries add_programme_beneficiary",
+        "POST /api/v1/programmes/{id}/beneficiaries/{beneficiary_id}/withdraw withdraw_programme_beneficiary",
+        "PUT /api/v1/programmes/{id}/checklist/{item} set_programme_checklist_item",
+        "POST /api/v1/programmes/{id}/disbursements disburse_programme",
+        "POST /api/v1/programmes/{id}/moves move_programme",
         "GET /api/v1/provinces list_provinces",
         "GET /api/v1/provinces/{code}/communes list_communes",
         "GET /api/v1/requests list_requests",

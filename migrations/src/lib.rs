@@ -15,6 +15,7 @@ mod m20261201_000010_throttles;
 mod m20261201_000011_vetting_versions;
 mod m20261201_000012_accounts;
 mod m20261201_000013_fair_visitors;
+mod m20261203_000014_programmes;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_vetting_versions::Migration),
             Box::new(m20261201_000012_accounts::Migration),
             Box::new(m20261201_000013_fair_visitors::Migration),
+            Box::new(m20261203_000014_programmes::Migration),
         ]
     }
 }

@@ -8,7 +8,8 @@ use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, 
 use sea_orm::{ColIdx, DbErr, IntoActiveValue, QueryResult, TryGetError, TryGetable, Value};
 
 use crate::domain::{
-    FairStatus, PackagingStatus, PendingStatus, ProductStatus, RequestKind, RequestStatus, Role,
+    BeneficiaryStatus, CancelReason, FairStatus, FundingSource, PackagingStatus, PendingStatus,
+    ProductStatus, ProgrammeKind, ProgrammeStatus, RequestKind, RequestStatus, Role,
     TrademarkStatus,
 };
 
@@ -74,4 +75,9 @@ string_columns!(
     RequestKind,
     FairStatus,
     Role,
+    ProgrammeKind,
+    ProgrammeStatus,
+    FundingSource,
+    CancelReason,
+    BeneficiaryStatus,
 );

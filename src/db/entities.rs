@@ -394,3 +394,127 @@ entity!(fair_visitor, "fair_visitors", {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
 });
+
+entity!(programme_year, "programme_years", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub year: i32,
+    pub national_vnd: i64,
+    pub provincial_vnd: i64,
+    pub other_vnd: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+});
+
+entity!(programme_limit, "programme_limits", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub year: i32,
+    pub kind: crate::domain::ProgrammeKind,
+    pub max_budget_vnd: Option<i64>,
+    pub counterpart_percent: i32,
+});
+
+entity!(programme, "programmes", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub code: String,
+    pub title: String,
+    pub kind: crate::domain::ProgrammeKind,
+    pub funding_source: crate::domain::FundingSource,
+    pub year: i32,
+    pub status: crate::domain::ProgrammeStatus,
+    pub staff_id: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    pub proposed_vnd: i64,
+    pub approved_vnd: Option<i64>,
+    pub decision_number: Option<String>,
+    pub decided_on: Option<Date>,
+    pub accepted_on: Option<Date>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub acceptance_minutes: Option<String>,
+    pub final_vnd: Option<i64>,
+    pub cancel_reason: Option<crate::domain::CancelReason>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub cancel_words: Option<String>,
+    pub deferred_to: Option<i32>,
+    pub version: i32,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+});
+
+entity!(programme_commune, "programme_communes", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub commune_code: i32,
+});
+
+entity!(programme_checklist, "programme_checklist", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub item: String,
+    pub done: bool,
+    #[sea_orm(column_type = "Text")]
+    pub note: String,
+    pub updated_by: Option<i32>,
+    pub updated_at: DateTimeUtc,
+});
+
+entity!(programme_disbursement, "programme_disbursements", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub paid_on: Date,
+    pub amount_vnd: i64,
+    pub purpose: String,
+    pub recorded_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(programme_event, "programme_events", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub at: DateTimeUtc,
+    pub actor_id: Option<i32>,
+    pub kind: String,
+    pub from_status: Option<crate::domain::ProgrammeStatus>,
+    pub to_status: Option<crate::domain::ProgrammeStatus>,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+});
+
+entity!(programme_beneficiary, "programme_beneficiaries", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub enterprise_id: i32,
+    #[sea_orm(column_type = "Text")]
+    pub support: String,
+    pub support_vnd: i64,
+    pub contribution_vnd: i64,
+    pub product_id: Option<i32>,
+    pub fair_id: Option<i32>,
+    pub status: crate::domain::BeneficiaryStatus,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub withdraw_reason: Option<String>,
+    pub replaced_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+});
+
+entity!(programme_milestone, "programme_milestones", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub beneficiary_id: Option<i32>,
+    pub kind: String,
+    pub title: String,
+    pub due_on: Date,
+    pub done_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+});

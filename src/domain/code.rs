@@ -219,6 +219,37 @@ codes! {
     // date
     DateInvalid = "date.invalid", Invalid;
     DateInFuture = "date.in_future", Invalid;
+    DateRequired = "date.required", Invalid;
+    // programme
+    ProgrammeYear = "programme.year", Invalid;
+    ProgrammeKindRequired = "programme.kind_required", Invalid;
+    ProgrammeKindUnknown = "programme.kind_unknown", Invalid;
+    ProgrammeFundingUnknown = "programme.funding_unknown", Invalid;
+    ProgrammeCommuneRequired = "programme.commune_required", Invalid;
+    ProgrammeCommuneUnknown = "programme.commune_unknown", Invalid;
+    ProgrammeCodeTaken = "programme.code_taken", Taken;
+    ProgrammeStaffUnknown = "programme.staff_unknown", Invalid;
+    ProgrammeBeneficiaryRequired = "programme.beneficiary_required", Invalid;
+    ProgrammeBeneficiaryUnknown = "programme.beneficiary_unknown", Invalid;
+    ProgrammeBeneficiaryTaken = "programme.beneficiary_taken", Taken;
+    ProgrammeProductNotOfBeneficiary = "programme.product_not_of_beneficiary", Invalid;
+    ProgrammeChecklistItemUnknown = "programme.checklist_item_unknown", Invalid;
+    ProgrammeIncomplete = "programme.incomplete", State;
+    ProgrammeClosed = "programme.closed", State;
+    ProgrammeWithdrawReasonRequired = "programme.withdraw_reason_required", Invalid;
+    ProgrammeMoveRequired = "programme.move_required", Invalid;
+    ProgrammeStatusUnknown = "programme.status_unknown", Invalid;
+    ProgrammeTransition = "programme.transition", State;
+    ProgrammeBudgetRequired = "programme.budget_required", Invalid;
+    ProgrammeFinalRequired = "programme.final_required", Invalid;
+    ProgrammeCancelReasonRequired = "programme.cancel_reason_required", Invalid;
+    ProgrammeCancelReasonUnknown = "programme.cancel_reason_unknown", Invalid;
+    ProgrammeCancelWordsRequired = "programme.cancel_words_required", Invalid;
+    ProgrammeDeferYear = "programme.defer_year", Invalid;
+    ProgrammeNotApproved = "programme.not_approved", State;
+    ProgrammeAmountPositive = "programme.amount_positive", Invalid;
+    ProgrammeOverBudget = "programme.over_budget", Invalid;
+    ProgrammeFinalBelowDisbursed = "programme.final_below_disbursed", Invalid;
     // ocop
     OcopStars = "ocop.stars", Invalid;
     OcopYear = "ocop.year", Invalid;

@@ -13,6 +13,7 @@ mod paging;
 mod phone;
 pub mod photo;
 pub mod product;
+pub mod programme;
 pub mod request;
 mod tax_code;
 pub mod text;
@@ -28,6 +29,10 @@ pub use product::{
     Ocop, PackagingStatus, PendingStatus, PriceRange, ProductFields, ProductInput, ProductStatus,
     Trademark, TrademarkInput, TrademarkKind, TrademarkStatus,
 };
+pub use programme::{
+    BeneficiaryStatus, CancelReason, ChecklistItem, FundingSource, Move, MoveInput, PlanFigures,
+    ProgrammeFields, ProgrammeInput, ProgrammeKind, ProgrammeStatus,
+};
 pub use request::{
     DeclineReason, Frequency, GuestContact, NoDealReason, Outcome, OutcomeInput, RejectReason,
     RequestFields, RequestInput, RequestKind, RequestStatus, Response, ResponseInput, SupplyKind,
@@ -37,11 +42,11 @@ pub use tax_code::TaxCode;
 
 /// Declares a closed set of string codes with their parse and display.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
