@@ -106,13 +106,35 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(fairs::results))
         .routes(routes!(fairs::qr))
         .routes(routes!(programmes::create))
-        .routes(routes!(programmes::show))
+        .routes(routes!(programmes::show, programmes::update))
         .routes(routes!(programmes::move_to))
         .routes(routes!(programmes::disburse))
         .routes(routes!(programmes::plan))
+        .routes(routes!(programmes::set_budget))
+        .routes(routes!(programmes::set_limit))
+        .routes(routes!(programmes::candidates))
+        .routes(routes!(programmes::completed))
         .routes(routes!(programmes::add_beneficiary))
         .routes(routes!(programmes::withdraw_beneficiary))
+        .routes(routes!(programmes::replace_beneficiary))
+        .routes(routes!(programmes::replacements))
+        .routes(routes!(programmes::record_indicators))
         .routes(routes!(programmes::set_checklist_item))
+        .routes(routes!(programmes::add_milestone))
+        .routes(routes!(programmes::set_milestone_done))
+        .routes(routes!(programmes::record_contribution))
+        .routes(routes!(programmes::add_visit).layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)))
+        .routes(routes!(programmes::add_document).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(programmes::delete_document))
+        .routes(routes!(programmes::download_document))
+        .routes(routes!(programmes::enterprise_support))
+        .routes(routes!(programmes::record_survey, programmes::list_surveys))
+        .routes(routes!(programmes::show_survey))
+        .routes(routes!(programmes::survey_proposal))
+        .routes(
+            routes!(programmes::add_survey_photo).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .routes(routes!(programmes::survey_photo))
         .routes(routes!(requests::notifications))
         .routes(routes!(requests::mark_read))
         .routes(routes!(catalogue::list_audit))
@@ -123,6 +145,97 @@ fn api() -> OpenApiRouter<AppState> {
         // The document itself is not one of its operations.
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found)
+}
+
+/// Support programme pages: the plan, a programme and its actions, surveys, candidates, a
+/// producer's own support and the public list.
+fn programme_pages() -> Router<AppState> {
+    use pages::programmes::{candidates, form, plan, print, public, show, surveys};
+    Router::new()
+        .route("/de-an", get(public::completed))
+        .route("/dashboard/support", get(public::my_support))
+        .route("/staff/programmes", get(plan::plan))
+        .route(
+            "/staff/programmes/plan/{year}/budget",
+            post(plan::set_budget),
+        )
+        .route(
+            "/staff/programmes/plan/{year}/limits/{kind}",
+            post(plan::set_limit),
+        )
+        .route(
+            "/staff/programmes/new",
+            get(form::new_programme).post(form::create_programme),
+        )
+        .route("/staff/programmes/{id}", get(show::show))
+        .route(
+            "/staff/programmes/{id}/edit",
+            get(form::edit_programme).post(form::update_programme),
+        )
+        .route("/staff/programmes/{id}/print", get(print::print_html))
+        .route("/staff/programmes/{id}/proposal.pdf", get(print::print_pdf))
+        .route("/staff/programmes/{id}/moves", post(show::move_programme))
+        .route(
+            "/staff/programmes/{id}/checklist",
+            post(show::save_checklist),
+        )
+        .route(
+            "/staff/programmes/{id}/beneficiaries",
+            post(show::add_beneficiary),
+        )
+        .route(
+            "/staff/programmes/{id}/beneficiaries/{bid}/withdraw",
+            post(show::withdraw_beneficiary),
+        )
+        .route(
+            "/staff/programmes/{id}/beneficiaries/{bid}/replace",
+            post(show::replace_beneficiary),
+        )
+        .route(
+            "/staff/programmes/{id}/beneficiaries/{bid}/indicators",
+            post(show::record_indicators),
+        )
+        .route(
+            "/staff/programmes/{id}/milestones",
+            post(show::add_milestone),
+        )
+        .route(
+            "/staff/programmes/{id}/milestones/{mid}/done",
+            post(show::milestone_done),
+        )
+        .route(
+            "/staff/programmes/{id}/contributions",
+            post(show::record_contribution),
+        )
+        .route("/staff/programmes/{id}/disbursements", post(show::disburse))
+        .route(
+            "/staff/programmes/{id}/visits",
+            post(show::add_visit).layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)),
+        )
+        .route(
+            "/staff/programmes/{id}/documents",
+            post(show::add_document).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/staff/programmes/{id}/documents/{did}/delete",
+            post(show::delete_document),
+        )
+        .route(
+            "/staff/programme-documents/{did}",
+            get(show::download_document),
+        )
+        .route("/staff/candidates", get(candidates::candidates))
+        .route("/staff/candidates/add", post(candidates::add_to_programme))
+        .route("/staff/surveys", get(surveys::list))
+        .route("/staff/surveys/sw.js", get(surveys::service_worker))
+        .route(
+            "/staff/surveys/new",
+            get(surveys::new_survey)
+                .post(surveys::record)
+                .layer(DefaultBodyLimit::max(PAGE_UPLOAD_LIMIT)),
+        )
+        .route("/staff/surveys/{id}", get(surveys::show))
+        .route("/staff/survey-photos/{id}", get(surveys::photo))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -443,6 +556,7 @@ pub fn router(state: AppState) -> Router {
             "/staff/search/synonyms/{id}/delete",
             post(pages::staff::search::remove_synonyms),
         )
+        .merge(programme_pages())
         .route("/healthz", get(pages::healthz))
         .route("/static/{*path}", get(statics::serve))
         .route("/media/{*key}", get(upload::serve_media))

@@ -4,105 +4,14 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, World};
-use serde_json::{Value, json};
-
-const STAFF: &str = "canbo@example.vn";
-const NA_RI: i32 = 2155;
-
-async fn world() -> World {
-    TestApp::builder()
-        .staff(STAFF)
-        .admin("admin@example.vn")
-        .buyer("mua@example.vn")
-        .producer_with_enterprise("0912000001", "HTX Miến dong Côn Minh")
-        .build()
-        .await
-}
-
-fn machinery(code: &str) -> Value {
-    json!({
-        "code": code,
-        "title": "Hỗ trợ máy sấy miến cho HTX Miến dong Côn Minh",
-        "kind": "machinery",
-        "funding_source": "provincial",
-        "year": 2026,
-        "commune_codes": [NA_RI],
-        "description": "Máy sấy thay phơi nắng, giữ được mẻ miến trong mùa mưa.",
-        "proposed_vnd": "180.000.000",
-    })
-}
-
-async fn propose(app: &mut TestApp, code: &str) -> i64 {
-    let r = app.post_json("/api/v1/programmes", machinery(code)).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    r.json()["id"].as_i64().expect("an id")
-}
-
-const MACHINERY_FILE: [&str; 7] = [
-    "application",
-    "business_registration",
-    "survey",
-    "machine_specification",
-    "quotations",
-    "counterpart_commitment",
-    "cost_estimate",
-];
-
-/// Completes a machinery proposal's file: the cooperative (with its tax code checked) as the
-/// beneficiary putting in its half, and every piece of the checklist.
-async fn complete_file(app: &mut TestApp, id: i64, enterprise_id: i64) {
-    let r = app
-        .patch_json(
-            &format!("/api/v1/enterprises/{enterprise_id}"),
-            json!({"tax_code": "0100047516"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = app
-        .post_json(
-            &format!("/api/v1/programmes/{id}/beneficiaries"),
-            json!({"enterprise_id": enterprise_id, "support": "Máy sấy miến 200 kg/mẻ",
-                   "support_vnd": 150_000_000, "contribution_vnd": "180.000.000"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    for item in MACHINERY_FILE {
-        let r = app
-            .json(
-                "PUT",
-                &format!("/api/v1/programmes/{id}/checklist/{item}"),
-                json!({"done": true}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    }
-}
-
-/// Proposes a machinery programme whose file is complete, and appraises it.
-async fn appraised(world: &mut World, code: &str) -> i64 {
-    let enterprise = world.enterprise("HTX Miến dong Côn Minh");
-    let id = propose(&mut world.app, code).await;
-    complete_file(&mut world.app, id, enterprise).await;
-    let r = step(&mut world.app, id, json!({"to": "appraised"})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    id
-}
-
-async fn step(app: &mut TestApp, id: i64, body: Value) -> common::TestResponse {
-    app.post_json(&format!("/api/v1/programmes/{id}/moves"), body)
-        .await
-}
-
-fn approval() -> Value {
-    json!({"to": "approved", "decision_number": "125/QĐ-SCT", "decided_on": "15/03/2026",
-           "budget_vnd": 150_000_000})
-}
+use common::World;
+use common::programmes::*;
+use serde_json::json;
 
 #[tokio::test]
 async fn a_machinery_programme_goes_from_proposal_to_settlement_and_is_read_only_after() {
     let mut world = world().await;
-    let enterprise = world.enterprise("HTX Miến dong Côn Minh");
+    let enterprise = world.enterprise(COOPERATIVE);
     let app = &mut world.app;
     app.sign_in(STAFF).await;
     let id = propose(app, "KC-2026-01").await;
@@ -386,4 +295,256 @@ async fn only_staff_propose_move_pay_and_read_programmes_and_a_refusal_changes_n
             .status,
         StatusCode::OK
     );
+}
+
+/// The file of each kind, the beneficiary it needs, and the share it puts in.
+const KINDS: [&str; 8] = [
+    "machinery",
+    "demonstration_model",
+    "packaging",
+    "trademark",
+    "trade_fair",
+    "training",
+    "advisory",
+    "other",
+];
+
+#[tokio::test]
+async fn a_programme_of_every_kind_goes_from_proposal_to_settlement() {
+    let mut world = world().await;
+    let enterprise = world.enterprise(COOPERATIVE);
+    let app = &mut world.app;
+    app.sign_in(STAFF).await;
+    check_tax_code(app, enterprise, "0100047516").await;
+    for (n, kind) in KINDS.iter().enumerate() {
+        let id = propose_body(app, proposal(&format!("KC-2026-K{n}"), kind)).await;
+        let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+        let needs_beneficiary = shown["gaps"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g["gap"] == "no_beneficiary"));
+        assert_eq!(
+            needs_beneficiary,
+            !matches!(*kind, "training" | "advisory"),
+            "{kind}: {shown}"
+        );
+        if needs_beneficiary {
+            add_beneficiary(app, id, enterprise).await;
+        }
+        tick_checklist(app, id).await;
+        let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+        assert_eq!(shown["gaps"], json!([]), "{kind}");
+        must_step(app, id, json!({"to": "appraised"})).await;
+        must_step(app, id, approval()).await;
+        must_step(app, id, json!({"to": "in_progress"})).await;
+        let r = app
+            .post_json(
+                &format!("/api/v1/programmes/{id}/disbursements"),
+                json!({"paid_on": "20/04/2026", "amount_vnd": "100.000.000", "purpose": "Thanh toán đợt 1"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{kind}: {}", r.body);
+        must_step(app, id, acceptance()).await;
+        let v = must_step(app, id, json!({"to": "settled", "final_vnd": 100_000_000})).await;
+        assert_eq!(v["status"], "settled", "{kind}");
+        assert_eq!(v["totals"]["cost_vnd"], 100_000_000, "{kind}");
+    }
+    let plan = app.get("/api/v1/programmes/plans/2026").await.json();
+    assert_eq!(
+        plan["figures"]["completed"],
+        json!({"count": 8, "vnd": 800_000_000})
+    );
+    assert_eq!(plan["figures"]["disbursed_vnd"], 800_000_000);
+}
+
+#[tokio::test]
+async fn administrators_set_the_years_funds_and_limits_and_the_plan_holds_each_fund_against_them() {
+    let mut world = world().await;
+    let cooperative = world.enterprise(COOPERATIVE);
+    let app = &mut world.app;
+    app.sign_in(STAFF).await;
+    propose(app, "KC-2026-20").await;
+    // Staff may not set the funds; nothing changes.
+    let before = app.snapshot().await;
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/budget",
+            json!({"provincial_vnd": "1.290.000.000"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/limits/machinery",
+            json!({"counterpart_percent": 40}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.snapshot().await, before);
+
+    app.sign_in(ADMIN).await;
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/budget",
+            json!({"national_vnd": 0, "provincial_vnd": "1.290.000.000", "other_vnd": "50.000.000"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let plan = r.json();
+    assert_eq!(plan["budget_set"], true);
+    let provincial = plan["by_source"]
+        .as_array()
+        .expect("funds")
+        .iter()
+        .find(|f| f["source"] == "provincial")
+        .cloned()
+        .expect("the provincial fund");
+    assert_eq!(provincial["budget_vnd"], 1_290_000_000i64);
+    assert_eq!(provincial["planned_vnd"], 180_000_000);
+    assert_eq!(provincial["unallocated_vnd"], 1_110_000_000i64);
+
+    // A ceiling under the budget asked for, and a larger own share: the proposal says both.
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/limits/machinery",
+            json!({"max_budget_vnd": "120.000.000", "counterpart_percent": 60}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let limit = r.json()["limits"]
+        .as_array()
+        .expect("limits")
+        .iter()
+        .find(|l| l["kind"] == "machinery")
+        .cloned()
+        .expect("machinery");
+    assert_eq!(
+        limit,
+        json!({"kind": "machinery", "max_budget_vnd": 120_000_000, "counterpart_percent": 60, "set": true})
+    );
+    let bad = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/limits/machinery",
+            json!({"counterpart_percent": 120}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = propose(app, "KC-2026-21").await;
+    complete_file(app, id, cooperative).await;
+    let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+    let gaps: Vec<&str> = shown["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|g| g["gap"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(gaps, ["counterpart_short", "over_kind_limit"], "{shown}");
+    assert_eq!(
+        shown["gaps"][1]["message"],
+        "Kinh phí đề nghị vượt mức tối đa 120.000.000 ₫ của loại đề án này trong năm."
+    );
+}
+
+#[tokio::test]
+async fn a_proposal_changes_freely_but_its_code_kind_and_money_are_fixed_once_appraised() {
+    let mut world = world().await;
+    world.app.sign_in(STAFF).await;
+    let id = appraised(&mut world, "KC-2026-30").await;
+    let app = &mut world.app;
+    let mut body = machinery("KC-2026-30");
+    body["title"] = json!("Hỗ trợ máy sấy và máy cắt miến cho HTX Côn Minh");
+    body["category"] = json!("mien-dong");
+    let r = app
+        .json("PUT", &format!("/api/v1/programmes/{id}"), body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json()["title"],
+        "Hỗ trợ máy sấy và máy cắt miến cho HTX Côn Minh"
+    );
+    assert_eq!(r.json()["category"]["slug"], "mien-dong");
+    let before = app.snapshot().await;
+    body["proposed_vnd"] = json!(250_000_000);
+    let r = app
+        .json("PUT", &format!("/api/v1/programmes/{id}"), body)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "programme.locked");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_beneficiary_must_make_what_the_programme_supports() {
+    let mut world = world().await;
+    let enterprise = world.enterprise(COOPERATIVE);
+    let app = &mut world.app;
+    app.sign_in(STAFF).await;
+    let mut body = machinery("KC-2026-40");
+    body["category"] = json!("che");
+    let id = propose_body(app, body).await;
+    complete_file(app, id, enterprise).await;
+    // The cooperative makes nothing yet: not a tea producer.
+    let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+    assert_eq!(shown["gaps"][0]["gap"], "not_of_kind", "{shown}");
+    assert_eq!(
+        shown["gaps"][0]["message"],
+        format!("{COOPERATIVE} chưa có sản phẩm nào thuộc nhóm sản phẩm đề án hỗ trợ.")
+    );
+    let mut product = common::product_body("Chè Shan tuyết Côn Minh");
+    product["enterprise_id"] = json!(enterprise);
+    product["category"] = json!("che");
+    let r = app.post_json("/api/v1/products", product).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+    assert_eq!(shown["gaps"], json!([]), "{shown}");
+}
+
+#[tokio::test]
+async fn staff_register_a_producer_on_the_spot_as_a_beneficiary_and_a_mistake_registers_nothing() {
+    let World { mut app, .. } = world().await;
+    app.sign_in(STAFF).await;
+    let id = propose(&mut app, "KC-2026-50").await;
+    let newcomer = json!({
+        "name": "Hộ kinh doanh Nấm hương Lạng San",
+        "legal_form": "household_business",
+        "tax_code": "0100047516-00",
+        "commune_code": common::NA_RI,
+        "address": "Thôn Nà Làng",
+        "phone": "0987 654 321",
+    });
+    let before = app.snapshot().await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/programmes/{id}/beneficiaries"),
+            json!({"new_enterprise": newcomer, "support": "Lò sấy nấm", "support_vnd": 50_000_000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["field"], "new_enterprise.tax_code");
+    assert_eq!(app.snapshot().await, before);
+
+    let mut newcomer = newcomer;
+    newcomer["tax_code"] = json!("0100047516");
+    let r = app
+        .post_json(
+            &format!("/api/v1/programmes/{id}/beneficiaries"),
+            json!({"new_enterprise": newcomer, "support": "Lò sấy nấm", "support_vnd": 50_000_000,
+                   "contribution_vnd": 50_000_000}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let v = r.json();
+    assert_eq!(
+        v["beneficiaries"][0]["enterprise"],
+        "Hộ kinh doanh Nấm hương Lạng San"
+    );
+    let eid = v["beneficiaries"][0]["enterprise_id"]
+        .as_i64()
+        .expect("an id");
+    let e = app.get(&format!("/api/v1/enterprises/{eid}")).await.json();
+    assert_eq!(e["tax_code"], "0100047516", "{e}");
 }

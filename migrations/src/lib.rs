@@ -16,6 +16,7 @@ mod m20261201_000011_vetting_versions;
 mod m20261201_000012_accounts;
 mod m20261201_000013_fair_visitors;
 mod m20261203_000014_programmes;
+mod m20261204_000015_programme_follow_up;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_accounts::Migration),
             Box::new(m20261201_000013_fair_visitors::Migration),
             Box::new(m20261203_000014_programmes::Migration),
+            Box::new(m20261204_000015_programme_follow_up::Migration),
         ]
     }
 }

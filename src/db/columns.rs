@@ -7,6 +7,8 @@
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, IntoActiveValue, QueryResult, TryGetError, TryGetable, Value};
 
+use crate::domain::programme::DocumentKind;
+use crate::domain::programme::follow::MilestoneKind;
 use crate::domain::{
     BeneficiaryStatus, CancelReason, FairStatus, FundingSource, PackagingStatus, PendingStatus,
     ProductStatus, ProgrammeKind, ProgrammeStatus, RequestKind, RequestStatus, Role,
@@ -80,4 +82,6 @@ string_columns!(
     FundingSource,
     CancelReason,
     BeneficiaryStatus,
+    MilestoneKind,
+    DocumentKind,
 );

@@ -439,6 +439,8 @@ entity!(programme, "programmes", {
     #[sea_orm(column_type = "Text", nullable)]
     pub cancel_words: Option<String>,
     pub deferred_to: Option<i32>,
+    /// The product group it supports.
+    pub category_id: Option<i32>,
     pub version: i32,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
@@ -512,9 +514,107 @@ entity!(programme_milestone, "programme_milestones", {
     pub id: i32,
     pub programme_id: i32,
     pub beneficiary_id: Option<i32>,
-    pub kind: String,
+    pub kind: crate::domain::programme::follow::MilestoneKind,
     pub title: String,
     pub due_on: Date,
     pub done_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(programme_baseline, "programme_baselines", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub beneficiary_id: i32,
+    pub taken_at: DateTimeUtc,
+    /// The beneficiary's products then (JSON list of `ProductFacts`).
+    #[sea_orm(column_type = "Text")]
+    pub facts: String,
+});
+
+entity!(programme_indicator, "programme_indicators", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub beneficiary_id: i32,
+    pub new_jobs: Option<i64>,
+    pub revenue_before_vnd: Option<i64>,
+    pub revenue_after_vnd: Option<i64>,
+    pub capacity_before: Option<i64>,
+    pub capacity_after: Option<i64>,
+    pub capacity_unit: Option<String>,
+    pub recorded_by: Option<i32>,
+    pub recorded_at: DateTimeUtc,
+});
+
+entity!(programme_contribution, "programme_contributions", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub beneficiary_id: i32,
+    pub received_on: Date,
+    pub amount_vnd: i64,
+    pub note: String,
+    pub recorded_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(programme_visit, "programme_visits", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub beneficiary_id: Option<i32>,
+    pub visited_on: Date,
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(programme_document, "programme_documents", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub programme_id: i32,
+    pub visit_id: Option<i32>,
+    pub kind: crate::domain::programme::DocumentKind,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub hash: String,
+    pub object_key: String,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(facility_survey, "facility_surveys", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub enterprise_id: Option<i32>,
+    pub facility_name: Option<String>,
+    pub commune_code: i32,
+    pub visited_on: Date,
+    pub met: String,
+    #[sea_orm(column_type = "Text")]
+    pub makes: String,
+    pub output: String,
+    #[sea_orm(column_type = "Text")]
+    pub equipment: String,
+    /// Comma-separated `Need` codes.
+    pub needs: String,
+    #[sea_orm(column_type = "Text")]
+    pub notes: String,
+    pub programme_id: Option<i32>,
+    pub idempotency_key: Option<String>,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(facility_survey_photo, "facility_survey_photos", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub survey_id: i32,
+    pub hash: String,
+    pub object_key: String,
+    pub content_type: String,
+    pub bytes: i64,
     pub created_at: DateTimeUtc,
 });

@@ -250,6 +250,21 @@ codes! {
     ProgrammeAmountPositive = "programme.amount_positive", Invalid;
     ProgrammeOverBudget = "programme.over_budget", Invalid;
     ProgrammeFinalBelowDisbursed = "programme.final_below_disbursed", Invalid;
+    ProgrammeLocked = "programme.locked", State;
+    ProgrammeCategoryUnknown = "programme.category_unknown", Invalid;
+    ProgrammeSurveyUnknown = "programme.survey_unknown", Invalid;
+    ProgrammeFairUnknown = "programme.fair_unknown", Invalid;
+    ProgrammeNotWithdrawn = "programme.not_withdrawn", State;
+    ProgrammeBeneficiaryNotCommitted = "programme.beneficiary_not_committed", State;
+    ProgrammeMilestoneKindUnknown = "programme.milestone_kind_unknown", Invalid;
+    ProgrammeCapacityUnitRequired = "programme.capacity_unit_required", Invalid;
+    ProgrammePercentRequired = "programme.percent_required", Invalid;
+    ProgrammeDocumentKind = "programme.document_kind", Invalid;
+    ProgrammeIndicatorsTooEarly = "programme.indicators_too_early", State;
+    // survey
+    SurveyFacilityRequired = "survey.facility_required", Invalid;
+    SurveyNeedUnknown = "survey.need_unknown", Invalid;
+    SurveyPhotoLimit = "survey.photo_limit", State;
     // ocop
     OcopStars = "ocop.stars", Invalid;
     OcopYear = "ocop.year", Invalid;

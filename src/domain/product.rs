@@ -269,6 +269,13 @@ impl Ocop {
     }
 }
 
+/// The last day an OCOP rating certified in `year` is current: 36 months counted from the
+/// start of that year, the earliest a certificate of that year can lapse (only its year is
+/// known), so a reminder is never late.
+pub fn ocop_valid_until(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year + 2, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
 /// A price range in whole đồng; either end may be open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PriceRange {

@@ -61,9 +61,62 @@ pub fn group_thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A large sum in the unit people say it in: `1,29` (billions) or `180` (millions), with
+/// `decimal` as the decimal mark and at most two decimals, trailing zeros dropped; `None`
+/// under a million. `compact(1_290_000_000, ',')` is `Some(("1,29", Scale::Billion))`.
+pub fn compact(n: i64, decimal: char) -> Option<(String, Scale)> {
+    let (unit, scale) = match n.unsigned_abs() {
+        a if a >= 1_000_000_000 => (1_000_000_000_i128, Scale::Billion),
+        a if a >= 1_000_000 => (1_000_000_i128, Scale::Million),
+        _ => return None,
+    };
+    // Hundredths, rounded half away from zero.
+    let hundredths = (i128::from(n) * 100 * 2 + unit * i128::from(n.signum())) / (unit * 2);
+    let whole = hundredths / 100;
+    let frac = (hundredths % 100).abs();
+    let text = match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}{decimal}{}", f / 10),
+        f => format!("{whole}{decimal}{f:02}"),
+    };
+    Some((text, scale))
+}
+
+/// The unit of a [`compact`] sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    Million,
+    Billion,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_sums_read_in_billions_and_millions() {
+        assert_eq!(
+            compact(1_290_000_000, ','),
+            Some(("1,29".into(), Scale::Billion))
+        );
+        assert_eq!(
+            compact(1_000_000_000, ','),
+            Some(("1".into(), Scale::Billion))
+        );
+        assert_eq!(
+            compact(1_305_000_000, '.'),
+            Some(("1.31".into(), Scale::Billion))
+        );
+        assert_eq!(
+            compact(180_000_000, ','),
+            Some(("180".into(), Scale::Million))
+        );
+        assert_eq!(
+            compact(2_500_000, ','),
+            Some(("2,5".into(), Scale::Million))
+        );
+        assert_eq!(compact(999_999, ','), None);
+    }
 
     #[test]
     fn slugs_read_like_the_name() {

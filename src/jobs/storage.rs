@@ -8,14 +8,14 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Serialize;
 
 use crate::context::AppState;
-use crate::db::entities::{document, photo};
+use crate::db::entities::{document, facility_survey_photo, photo, programme_document};
 use crate::error::AppResult;
 use crate::services::media::photo_keys;
 
 /// A record whose object is not in the store.
 #[derive(Clone, Debug, Serialize)]
 pub struct Missing {
-    /// `photo` or `document`.
+    /// `photo`, `document`, `programme_document` or `survey_photo`.
     pub record: &'static str,
     pub id: i32,
     pub key: String,
@@ -30,6 +30,12 @@ async fn all_references(db: &DatabaseConnection) -> AppResult<Vec<(&'static str,
     }
     for d in document::Entity::find().all(db).await? {
         refs.push(("document", d.id, d.object_key));
+    }
+    for d in programme_document::Entity::find().all(db).await? {
+        refs.push(("programme_document", d.id, d.object_key));
+    }
+    for p in facility_survey_photo::Entity::find().all(db).await? {
+        refs.push(("survey_photo", p.id, p.object_key));
     }
     Ok(refs)
 }

@@ -70,4 +70,13 @@ impl Actor {
             Some(_) => Err(AppError::Forbidden),
         }
     }
+
+    /// An administrator: a visitor is asked to sign in, anyone else is refused.
+    pub fn require_admin(&self) -> AppResult<&SignedIn> {
+        match self.user() {
+            None => Err(AppError::Unauthenticated),
+            Some(u) if u.role == Role::Admin => Ok(u),
+            Some(_) => Err(AppError::Forbidden),
+        }
+    }
 }

@@ -20,6 +20,7 @@ use ketnoi::services::auth;
 pub mod desk;
 pub mod images;
 pub mod pdf;
+pub mod programmes;
 
 pub struct TestApp {
     pub router: Router,

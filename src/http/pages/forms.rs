@@ -7,6 +7,21 @@ use serde_json::Value;
 
 use crate::domain::{Code, EnterpriseInput, Num, ProductInput, TrademarkInput};
 
+/// A number typed into a form field (`12`), if it is one.
+pub fn opt_i32(v: &Option<String>) -> Option<i32> {
+    v.as_deref().and_then(|s| s.trim().parse().ok())
+}
+
+/// Text typed into a form field, if any.
+pub fn opt_text(v: &Option<String>) -> Option<String> {
+    v.clone().filter(|s| !s.trim().is_empty())
+}
+
+/// An amount typed into a form field (`1.290.000`), read by the domain.
+pub fn opt_num(v: &Option<String>) -> Option<Num> {
+    opt_text(v).map(Num::Text)
+}
+
 /// The values a form shows, by input name (`trademark_status`, `certifications`, …).
 #[derive(Clone, Debug, Default)]
 pub struct FormValues(HashMap<String, Vec<String>>);
@@ -50,6 +65,10 @@ impl FormValues {
 
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         self.0.insert(key.to_string(), vec![value.into()]);
+    }
+
+    pub fn set_all(&mut self, key: &str, values: Vec<String>) {
+        self.0.insert(key.to_string(), values);
     }
 
     pub fn get(&self, key: &str) -> &str {

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod dashboard;
 pub mod fairs;
 pub mod forms;
+pub mod programmes;
 pub mod requests;
 pub mod search;
 pub mod staff;
@@ -140,6 +141,24 @@ impl PageCtx {
         format!("{} ₫", group_thousands(amount))
     }
 
+    /// A large sum as people say it: `1,29 tỷ đồng`, `180 triệu đồng` (`1.29 billion ₫`);
+    /// smaller sums as [`Self::vnd`].
+    pub fn big_money(&self, amount: &i64) -> String {
+        let decimal = match self.lang {
+            Lang::Vi => ',',
+            Lang::En => '.',
+        };
+        match crate::domain::text::compact(*amount, decimal) {
+            Some((n, crate::domain::text::Scale::Billion)) => {
+                format!("{n} {}", self.t("money.billion"))
+            }
+            Some((n, crate::domain::text::Scale::Million)) => {
+                format!("{n} {}", self.t("money.million"))
+            }
+            None => self.vnd(*amount),
+        }
+    }
+
     /// [`Self::vnd`] for templates, which hold numbers by reference.
     pub fn money(&self, amount: &i64) -> String {
         self.vnd(*amount)
@@ -165,6 +184,11 @@ impl PageCtx {
     pub fn date(&self, d: &Option<NaiveDate>) -> String {
         d.map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default()
+    }
+
+    /// `dd/mm/yyyy`, for a date that is there.
+    pub fn day(&self, d: &NaiveDate) -> String {
+        d.format("%d/%m/%Y").to_string()
     }
 
     pub fn datetime(&self, d: &chrono::DateTime<chrono::Utc>) -> String {
@@ -425,6 +449,19 @@ fn sign_in_then(parts: &Parts) -> String {
 
 pub type PageResult = Result<Response, PageError>;
 
+/// An error to show on the page it happened on (a form's mistake, a refused move); anything
+/// else becomes an error page.
+pub fn page_error(ctx: &PageCtx, e: &AppError) -> Result<(&'static str, StatusCode), PageError> {
+    match e {
+        AppError::Invalid(_) | AppError::Conflict { .. } => Ok((ctx.message(e.code()), e.status())),
+        AppError::Internal(err) => Err(PageError(AppError::Internal(anyhow::anyhow!("{err}")))),
+        AppError::Forbidden => Err(PageError(AppError::Forbidden)),
+        AppError::NotFound => Err(PageError(AppError::NotFound)),
+        AppError::Unauthenticated => Err(PageError(AppError::Unauthenticated)),
+        other => Ok((ctx.message(other.code()), other.status())),
+    }
+}
+
 pub async fn not_found() -> PageError {
     PageError(AppError::NotFound)
 }
@@ -445,6 +482,26 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
         ctx,
     };
     render_as(&page, StatusCode::FORBIDDEN)
+}
+
+/// The service worker that keeps the pages staff fill in offline (a fair's lead capture, a
+/// facility survey) and their assets on the phone, for the pages under `scope`.
+pub fn offline_worker(scope: &'static str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::HeaderName::from_static("service-worker-allowed"),
+                HeaderValue::from_static(scope),
+            ),
+        ],
+        include_str!("../../../frontend/static/offline-sw.js"),
+    )
+        .into_response()
 }
 
 /// 200 when the database answers.

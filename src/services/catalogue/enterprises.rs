@@ -89,8 +89,23 @@ pub async fn create_enterprise(
         None
     };
     let txn = crate::db::write_txn(db).await?;
-    let slug =
-        free_slug::<enterprise::Entity>(&txn, &fields.name, enterprise::Column::Slug).await?;
+    let model = insert_enterprise(&txn, state, actor, &fields, member).await?;
+    txn.commit().await?;
+    // The creator is its member, or staff.
+    Ok(EnterpriseView::new(&model, reference, 0, Some(Manages(()))))
+}
+
+/// Writes a checked enterprise (and its member, if any) in the caller's transaction, with
+/// its audit entry: the catalogue's own step, shared by whoever registers an enterprise
+/// (staff adding a programme's beneficiary on the spot, say).
+pub(crate) async fn insert_enterprise(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor,
+    fields: &EnterpriseFields,
+    member: Option<i32>,
+) -> AppResult<enterprise::Model> {
+    let slug = free_slug::<enterprise::Entity>(txn, &fields.name, enterprise::Column::Slug).await?;
     let at = state.clock.now();
     let model = enterprise::ActiveModel {
         slug: Set(slug),
@@ -107,10 +122,10 @@ pub async fn create_enterprise(
         certifications: Set(Certification::join(&fields.certifications)),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(Some(me.id)),
+        created_by: Set(actor.id()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(taken("tax_code", Code::TaxCodeTaken))?;
     if let Some(uid) = member {
@@ -119,11 +134,11 @@ pub async fn create_enterprise(
             user_id: Set(uid),
             created_at: Set(at),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     audit::record(
-        &txn,
+        txn,
         state.clock.now(),
         actor,
         "enterprise.create",
@@ -132,9 +147,7 @@ pub async fn create_enterprise(
         json!({"name": model.name, "member": member}),
     )
     .await?;
-    txn.commit().await?;
-    // The creator is its member, or staff.
-    Ok(EnterpriseView::new(&model, reference, 0, Some(Manages(()))))
+    Ok(model)
 }
 
 pub(super) fn apply_enterprise_fields(

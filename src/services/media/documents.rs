@@ -228,6 +228,87 @@ pub async fn add_document(
     }
 }
 
+/// A private file written to the object store (a programme's document, a survey's photo):
+/// content-addressed under `prefix`, so the same file twice is one object.
+#[derive(Clone, Debug)]
+pub struct StoredFile {
+    pub key: String,
+    pub content_type: &'static str,
+    pub bytes: i64,
+    pub hash: String,
+    pub file_name: String,
+}
+
+/// Checks `bytes` (a PDF, JPEG or PNG; only the pictures when `photos_only`) and writes
+/// it under `private/{prefix}/`. The caller writes its row next, and calls
+/// [`release_private`] if that fails.
+pub async fn store_private(
+    state: &AppState,
+    prefix: &str,
+    file_name: &str,
+    bytes: Bytes,
+    photos_only: bool,
+) -> AppResult<StoredFile> {
+    let kind = media::check_document(&bytes)?;
+    if photos_only && kind == FileKind::Pdf {
+        return Err(Invalid::one("file", Code::PhotoFormat).into());
+    }
+    let hash = media::sha256_hex(&bytes);
+    let key = format!(
+        "private/{prefix}/{}/{hash}.{}",
+        &hash[..2],
+        kind.extension()
+    );
+    let size = bytes.len() as i64;
+    put_all(
+        &state.store,
+        vec![(key.clone(), bytes, kind.content_type())],
+    )
+    .await?;
+    Ok(StoredFile {
+        key,
+        content_type: kind.content_type(),
+        bytes: size,
+        hash,
+        file_name: safe_file_name(file_name, kind),
+    })
+}
+
+/// Deletes a private object once `still_used` says no row refers to it any more; a failure
+/// leaves it for `storage gc`.
+pub async fn release_private(state: &AppState, key: &str, still_used: AppResult<bool>) {
+    if matches!(still_used, Ok(false))
+        && let Err(e) = state.store.delete(key).await
+    {
+        tracing::warn!(key, error = %e, "object left for storage gc");
+    }
+}
+
+/// How a private object reaches a reader allowed to have it.
+pub async fn private_download(
+    state: &AppState,
+    key: &str,
+    file_name: &str,
+    content_type: &str,
+) -> AppResult<Download> {
+    if let Some(url) = state
+        .store
+        .signed_url(key, SIGNED_URL_TTL, file_name)
+        .await?
+    {
+        return Ok(Download::Redirect(url));
+    }
+    let bytes = state.store.get(key).await?.ok_or_else(|| {
+        tracing::error!(key, "private object missing");
+        AppError::NotFound
+    })?;
+    Ok(Download::File {
+        bytes,
+        content_type: content_type.to_string(),
+        file_name: file_name.to_string(),
+    })
+}
+
 /// A name to offer when the file is downloaded: the uploaded name's letters, the real
 /// extension.
 pub(super) fn safe_file_name(name: &str, kind: FileKind) -> String {
@@ -397,20 +478,5 @@ pub enum Download {
 
 pub async fn download_document(state: &AppState, actor: &Actor, id: i32) -> AppResult<Download> {
     let d = document_for(&state.db, actor, id).await?;
-    if let Some(url) = state
-        .store
-        .signed_url(&d.object_key, SIGNED_URL_TTL, &d.file_name)
-        .await?
-    {
-        return Ok(Download::Redirect(url));
-    }
-    let bytes = state.store.get(&d.object_key).await?.ok_or_else(|| {
-        tracing::error!(key = d.object_key, "document object missing");
-        AppError::NotFound
-    })?;
-    Ok(Download::File {
-        bytes,
-        content_type: d.content_type,
-        file_name: d.file_name,
-    })
+    private_download(state, &d.object_key, &d.file_name, &d.content_type).await
 }

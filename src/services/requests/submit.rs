@@ -42,7 +42,7 @@ pub struct Submission<'a> {
 /// The key under which a submission is remembered: a signed-in sender's own, or a guest's
 /// bound to their browser's secret, so that nobody else can read a guest's request back by
 /// guessing the key. A guest without a secret gets no deduplication.
-pub(super) fn scoped_key(
+pub(crate) fn scoped_key(
     actor: &Actor,
     key: Option<&str>,
     secret: Option<&str>,

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
@@ -160,19 +160,5 @@ pub async fn capture_post(
 
 /// The service worker that keeps the capture page and its assets for offline use.
 pub async fn service_worker() -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/javascript; charset=utf-8"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (
-                header::HeaderName::from_static("service-worker-allowed"),
-                HeaderValue::from_static("/hoi-cho/"),
-            ),
-        ],
-        include_str!("../../../../frontend/static/fair-sw.js"),
-    )
-        .into_response()
+    crate::http::pages::offline_worker("/hoi-cho/")
 }

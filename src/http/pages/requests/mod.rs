@@ -11,24 +11,10 @@ pub mod list;
 pub mod show;
 pub mod stats;
 
-use axum::http::StatusCode;
-
-use crate::domain::Num;
-use crate::error::AppError;
-use crate::http::pages::{PageCtx, PageError};
+use crate::http::pages::PageCtx;
+pub(crate) use crate::http::pages::forms::{opt_i32, opt_num, opt_text};
+pub(crate) use crate::http::pages::page_error;
 use crate::services::requests::EventView;
-
-fn opt_i32(v: &Option<String>) -> Option<i32> {
-    v.as_deref().and_then(|s| s.trim().parse().ok())
-}
-
-fn opt_text(v: &Option<String>) -> Option<String> {
-    v.clone().filter(|s| !s.trim().is_empty())
-}
-
-fn opt_num(v: &Option<String>) -> Option<Num> {
-    opt_text(v).map(Num::Text)
-}
 
 /// One line of the timeline in the page's language.
 pub fn event_line(ctx: &PageCtx, e: &EventView) -> String {
@@ -47,17 +33,5 @@ pub fn event_line(ctx: &PageCtx, e: &EventView) -> String {
         }
         _ if e.body.is_empty() => label.to_string(),
         _ => format!("{label}: {}", e.body),
-    }
-}
-
-/// An error to show on the page it happened on; anything else becomes an error page.
-fn page_error(ctx: &PageCtx, e: &AppError) -> Result<(&'static str, StatusCode), PageError> {
-    match e {
-        AppError::Invalid(_) | AppError::Conflict { .. } => Ok((ctx.message(e.code()), e.status())),
-        AppError::Internal(err) => Err(PageError(AppError::Internal(anyhow::anyhow!("{err}")))),
-        AppError::Forbidden => Err(PageError(AppError::Forbidden)),
-        AppError::NotFound => Err(PageError(AppError::NotFound)),
-        AppError::Unauthenticated => Err(PageError(AppError::Unauthenticated)),
-        other => Ok((ctx.message(other.code()), other.status())),
     }
 }

@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::product::parse_date;
-use super::{Code, Invalid, Num, optional_text, required_text, string_enum};
+use super::{Code, Invalid, Num, long_text, optional_text, required_text, string_enum};
+
+pub mod follow;
+pub mod outcomes;
+pub mod plan;
+pub mod survey;
 
 /// The largest sum a programme may carry (100 billion ₫): far above any đề án, low enough
 /// that a slip of the keyboard is caught.
@@ -150,6 +155,27 @@ string_enum! {
 }
 
 string_enum! {
+    /// A document in a programme's file.
+    DocumentKind {
+        /// The facility's application for support.
+        Application => "application",
+        /// The approval decision (*quyết định phê duyệt*).
+        Decision => "decision",
+        /// A quotation for what will be bought.
+        Quotation => "quotation",
+        /// The contract (*hợp đồng*).
+        Contract => "contract",
+        /// The acceptance minutes (*biên bản nghiệm thu*).
+        AcceptanceMinutes => "acceptance_minutes",
+        /// The settlement (*quyết toán*).
+        Settlement => "settlement",
+        /// A photo taken on a visit.
+        Photo => "photo",
+        Other => "other",
+    }
+}
+
+string_enum! {
     /// A piece of a complete proposal (*hồ sơ đề án*).
     ChecklistItem {
         /// The facility's application for support (*đơn đề nghị hỗ trợ*).
@@ -267,6 +293,11 @@ pub struct ProgrammeInput {
     /// The budget asked for, in đồng.
     #[schema(value_type = Option<i64>)]
     pub proposed_vnd: Option<Num>,
+    /// The product group it supports (a category slug from `GET /api/v1/categories`):
+    /// beneficiaries must make products of it.
+    pub category: Option<String>,
+    /// The facility survey the proposal starts from.
+    pub survey_id: Option<i32>,
 }
 
 /// A checked proposal.
@@ -281,6 +312,8 @@ pub struct ProgrammeFields {
     pub staff_id: Option<i32>,
     pub description: String,
     pub proposed_vnd: i64,
+    pub category: Option<String>,
+    pub survey_id: Option<i32>,
 }
 
 impl ProgrammeInput {
@@ -313,12 +346,7 @@ impl ProgrammeInput {
             errors.push("commune_codes", Code::ProgrammeCommuneRequired);
         }
         let description = errors
-            .take(optional_text(
-                self.description.as_deref(),
-                "description",
-                5000,
-            ))
-            .flatten()
+            .take(long_text(self.description.as_deref(), "description", 5000))
             .unwrap_or_default();
         let proposed = required_money(&mut errors, self.proposed_vnd.as_ref(), "proposed_vnd");
         match (code, title, kind, funding_source, year, proposed) {
@@ -335,6 +363,13 @@ impl ProgrammeInput {
                     staff_id: self.staff_id,
                     description,
                     proposed_vnd: p,
+                    category: self
+                        .category
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_string),
+                    survey_id: self.survey_id,
                 })
             }
             _ => Err(errors),
@@ -346,7 +381,10 @@ impl ProgrammeInput {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct BeneficiaryInput {
+    /// An enterprise of the catalogue; or `new_enterprise`.
     pub enterprise_id: Option<i32>,
+    /// A producer not in the catalogue yet, registered on the spot (staff's own entry).
+    pub new_enterprise: Option<super::EnterpriseInput>,
     /// What it gets, in words (`Máy sấy miến 200 kg/mẻ`, `Thiết kế bao bì cho 2 sản phẩm`).
     pub support: Option<String>,
     /// What the programme spends on it, in đồng.
@@ -364,7 +402,9 @@ pub struct BeneficiaryInput {
 /// A checked beneficiary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BeneficiaryFields {
-    pub enterprise_id: i32,
+    /// The enterprise, or `None` when it is registered on the spot from the input's
+    /// `new_enterprise`.
+    pub enterprise_id: Option<i32>,
     pub support: String,
     pub support_vnd: i64,
     pub contribution_vnd: i64,
@@ -375,7 +415,7 @@ pub struct BeneficiaryFields {
 impl BeneficiaryInput {
     pub fn parse(&self) -> Result<BeneficiaryFields, Invalid> {
         let mut errors = Invalid::default();
-        if self.enterprise_id.is_none() {
+        if self.enterprise_id.is_none() && self.new_enterprise.is_none() {
             errors.push("enterprise_id", Code::ProgrammeBeneficiaryRequired);
         }
         let support = errors.take(required_text(self.support.as_deref(), "support", 3, 500));
@@ -395,12 +435,10 @@ impl BeneficiaryInput {
                 MAX_PROGRAMME_VND,
             ))
             .map(Option::unwrap_or_default);
-        match (self.enterprise_id, support, support_vnd, contribution_vnd) {
-            (Some(enterprise_id), Some(support), Some(support_vnd), Some(contribution_vnd))
-                if errors.0.is_empty() =>
-            {
+        match (support, support_vnd, contribution_vnd) {
+            (Some(support), Some(support_vnd), Some(contribution_vnd)) if errors.0.is_empty() => {
                 Ok(BeneficiaryFields {
-                    enterprise_id,
+                    enterprise_id: self.enterprise_id,
                     support,
                     support_vnd,
                     contribution_vnd,
@@ -424,6 +462,8 @@ pub enum Gap {
     NoBeneficiary,
     /// A beneficiary's enterprise has no tax code the centre could check.
     TaxCodeMissing { enterprise_id: i32 },
+    /// A beneficiary makes nothing of the product group the programme supports.
+    NotOfKind { enterprise_id: i32 },
     /// The beneficiaries put in less than the kind's share of the whole cost.
     CounterpartShort { percent: u8 },
     /// The budget asked for is over what the year allows one programme of this kind.
@@ -439,11 +479,25 @@ impl Gap {
             Gap::Checklist { .. } => "programme.gap.checklist",
             Gap::NoBeneficiary => "programme.gap.no_beneficiary",
             Gap::TaxCodeMissing { .. } => "programme.gap.tax_code_missing",
+            Gap::NotOfKind { .. } => "programme.gap.not_of_kind",
             Gap::CounterpartShort { .. } => "programme.gap.counterpart_short",
             Gap::OverKindLimit { .. } => "programme.gap.over_kind_limit",
             Gap::SupportOverBudget => "programme.gap.support_over_budget",
         }
     }
+}
+
+/// A committed beneficiary as the readiness check sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProposedBeneficiary {
+    pub enterprise_id: i32,
+    /// It has a tax code whose check digit holds.
+    pub tax_code_checked: bool,
+    /// It makes products of the group the programme supports (always, when the programme
+    /// names no group).
+    pub makes_supported_products: bool,
+    pub support_vnd: i64,
+    pub contribution_vnd: i64,
 }
 
 /// What the readiness check is given about a proposal.
@@ -452,9 +506,8 @@ pub struct Proposal<'a> {
     pub kind: Option<ProgrammeKind>,
     pub budget_vnd: i64,
     pub checklist_done: &'a [ChecklistItem],
-    /// Committed beneficiaries: (enterprise id, whether it has a tax code, support, own
-    /// contribution).
-    pub beneficiaries: &'a [(i32, bool, i64, i64)],
+    /// Committed beneficiaries.
+    pub beneficiaries: &'a [ProposedBeneficiary],
     /// The year's limits for the kind: the largest budget (if any) and the counterpart share.
     pub max_budget_vnd: Option<i64>,
     pub counterpart_percent: u8,
@@ -476,15 +529,20 @@ impl Proposal<'_> {
         if kind.needs_beneficiary() && self.beneficiaries.is_empty() {
             gaps.push(Gap::NoBeneficiary);
         }
-        for (enterprise_id, has_tax_code, _, _) in self.beneficiaries {
-            if !has_tax_code {
+        for b in self.beneficiaries {
+            if !b.tax_code_checked {
                 gaps.push(Gap::TaxCodeMissing {
-                    enterprise_id: *enterprise_id,
+                    enterprise_id: b.enterprise_id,
+                });
+            }
+            if !b.makes_supported_products {
+                gaps.push(Gap::NotOfKind {
+                    enterprise_id: b.enterprise_id,
                 });
             }
         }
-        let contribution: i64 = self.beneficiaries.iter().map(|b| b.3).sum();
-        let support: i64 = self.beneficiaries.iter().map(|b| b.2).sum();
+        let contribution: i64 = self.beneficiaries.iter().map(|b| b.contribution_vnd).sum();
+        let support: i64 = self.beneficiaries.iter().map(|b| b.support_vnd).sum();
         if kind.needs_beneficiary()
             && !counterpart_suffices(self.budget_vnd, contribution, self.counterpart_percent)
         {
@@ -836,6 +894,7 @@ pub fn counterpart_suffices(budget_vnd: i64, contribution_vnd: i64, percent: u8)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanEntry {
     pub status: ProgrammeStatus,
+    pub funding_source: FundingSource,
     /// The budget asked for in the proposal.
     pub proposed_vnd: i64,
     pub approved_vnd: Option<i64>,
@@ -1100,7 +1159,14 @@ mod tests {
     #[test]
     fn a_proposal_holds_up_once_its_file_is_complete_and_its_money_adds_up() {
         let all = ProgrammeKind::Machinery.checklist();
-        let ready = [(1, true, 150, 150)];
+        let one = ProposedBeneficiary {
+            enterprise_id: 1,
+            tax_code_checked: true,
+            makes_supported_products: true,
+            support_vnd: 150,
+            contribution_vnd: 150,
+        };
+        let ready = [one];
         let p = Proposal {
             kind: Some(ProgrammeKind::Machinery),
             budget_vnd: 150,
@@ -1110,7 +1176,12 @@ mod tests {
             counterpart_percent: 50,
         };
         assert!(p.gaps().is_empty(), "{:?}", p.gaps());
-        let short = [(1, false, 150, 100)];
+        let short = [ProposedBeneficiary {
+            tax_code_checked: false,
+            makes_supported_products: false,
+            contribution_vnd: 100,
+            ..one
+        }];
         let gaps = Proposal {
             checklist_done: &all[1..],
             beneficiaries: &short,
@@ -1125,6 +1196,7 @@ mod tests {
                     item: ChecklistItem::Application
                 },
                 Gap::TaxCodeMissing { enterprise_id: 1 },
+                Gap::NotOfKind { enterprise_id: 1 },
                 Gap::CounterpartShort { percent: 50 },
                 Gap::OverKindLimit { limit_vnd: 120 },
             ]
@@ -1148,6 +1220,7 @@ mod tests {
     fn the_plan_counts_cancelled_programmes_apart_and_keeps_their_money_out_of_the_results() {
         let entry = |status, approved: Option<i64>, disbursed, at_risk| PlanEntry {
             status,
+            funding_source: FundingSource::Provincial,
             proposed_vnd: 100,
             approved_vnd: approved,
             final_vnd: None,

@@ -1,7 +1,10 @@
-// Keeps the fair lead-capture page and the site's assets on the phone, so the page opens and
-// works in a hall with no network. Pages: network first, the kept copy when offline.
-// Assets: the kept copy (their URLs change when they do).
-const CACHE = 'ketnoi-fair-v1';
+// Keeps the pages staff fill in where there is no network — lead capture at a fair booth,
+// a facility survey at a workshop — and the site's assets on the phone, so the page opens
+// and works offline. Registered once per scope (/hoi-cho/, /staff/surveys/). Pages: network
+// first, the kept copy when offline. Assets: the kept copy (their URLs change when they do).
+const CACHE = 'ketnoi-offline-v1';
+const KEPT = [/^\/hoi-cho\/[^/]+\/khach-hang$/, /^\/staff\/surveys\/new$/];
+const kept = (pathname) => KEPT.some((re) => re.test(pathname));
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -10,7 +13,7 @@ self.addEventListener('message', (event) => {
   const urls = (event.data && Array.isArray(event.data.keep) ? event.data.keep : [])
     .map((u) => new URL(u, self.location.href))
     .filter((u) => u.origin === self.location.origin
-      && (u.pathname.startsWith('/static/') || /^\/hoi-cho\/[^/]+\/khach-hang$/.test(u.pathname)))
+      && (u.pathname.startsWith('/static/') || kept(u.pathname)))
     .map((u) => (u.pathname.startsWith('/static/') ? u.href : u.origin + u.pathname));
   event.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => fetch(u)
     .then((response) => response.ok && c.put(u, response)).catch(() => {})))));
@@ -30,7 +33,7 @@ self.addEventListener('fetch', (event) => {
     );
     return;
   }
-  if (/^\/hoi-cho\/[^/]+\/khach-hang$/.test(url.pathname)) {
+  if (kept(url.pathname)) {
     const page = url.origin + url.pathname;
     event.respondWith(
       fetch(request).then((response) => {
