@@ -246,6 +246,10 @@ async fn load_demo(state: &ketnoi::context::AppState) -> anyhow::Result<()> {
                 "Producer sign-in: {}  password: {}",
                 login.producer_login, login.password
             );
+            println!(
+                "Administrator sign-in: {}  password: {}",
+                login.admin_login, login.password
+            );
         }
         None => println!("The database already has enterprises; demo catalogue not loaded."),
     }

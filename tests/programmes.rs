@@ -548,3 +548,69 @@ async fn staff_register_a_producer_on_the_spot_as_a_beneficiary_and_a_mistake_re
     let e = app.get(&format!("/api/v1/enterprises/{eid}")).await.json();
     assert_eq!(e["tax_code"], "0100047516", "{e}");
 }
+
+#[tokio::test]
+async fn the_demo_year_tells_the_whole_story() {
+    let mut app = common::TestApp::new().await;
+    ketnoi::services::demo::load(&app.state)
+        .await
+        .expect("the demo loads")
+        .expect("into an empty catalogue");
+    let r = app
+        .post_json(
+            "/api/v1/auth/login",
+            json!({"login": "canbo@ketnoi.vn", "password": ketnoi::services::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let year = chrono::Datelike::year(&app.state.clock.today());
+    let plan = app
+        .get(&format!("/api/v1/programmes/plans/{year}"))
+        .await
+        .json();
+    let f = &plan["figures"];
+    assert_eq!(f["planned"]["count"], 14, "{f}");
+    let planned = f["planned"]["vnd"].as_i64().expect("money");
+    assert!(
+        (1_250_000_000..=1_330_000_000).contains(&planned),
+        "about 1,29 billion đồng: {planned}"
+    );
+    assert_eq!(f["cancelled"]["count"], 1);
+    assert_eq!(
+        plan["cancelled_by_reason"][0]["reason"],
+        "investment_plans_changed"
+    );
+    assert_eq!(f["at_risk"]["count"], 1);
+    assert!(f["completed"]["count"].as_i64().unwrap_or(0) >= 3, "{f}");
+    for source in plan["by_source"].as_array().expect("funds") {
+        assert!(
+            source["unallocated_vnd"].as_i64().unwrap_or(-1) >= 0,
+            "no fund over-planned: {source}"
+        );
+    }
+    // The completed ones show what they bought, measured from the catalogue and the desk.
+    let mut measured = 0;
+    for p in plan["programmes"].as_array().expect("programmes") {
+        if !matches!(p["status"].as_str(), Some("accepted" | "settled")) {
+            continue;
+        }
+        let v = app
+            .get(&format!("/api/v1/programmes/{}", p["id"]))
+            .await
+            .json();
+        let t = &v["totals"];
+        if t["packaging_designed"].as_i64() > Some(0)
+            || t["trademarks_filed"].as_i64() > Some(0)
+            || t["deals"].as_i64() > Some(0)
+        {
+            measured += 1;
+        }
+    }
+    assert!(
+        measured >= 3,
+        "{measured} completed programmes with measured outcomes"
+    );
+    app.clear_cookies();
+    let public = app.get("/api/v1/programmes/completed").await.json();
+    assert!(public.as_array().is_some_and(|p| p.len() >= 3), "{public}");
+}

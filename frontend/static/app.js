@@ -24,6 +24,23 @@ document.addEventListener('change', async (event) => {
   }
 });
 
+// Pages staff fill in where there is no network (lead capture, facility surveys) register the
+// service worker that keeps them. On the first visit the page and its assets loaded before
+// the worker existed: ask it to keep them now, so the page opens offline without another
+// visit.
+window.ketnoiKeepOffline = (worker, scope) => {
+  if (!('serviceWorker' in navigator)) return;
+  const firstVisit = !navigator.serviceWorker.controller;
+  navigator.serviceWorker.register(worker, { scope })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      if (!firstVisit || !registration.active) return;
+      const assets = document.querySelectorAll('script[src], link[rel="stylesheet"][href], link[rel="icon"][href]');
+      registration.active.postMessage({ keep: [location.pathname, ...Array.from(assets, (el) => el.src || el.href)] });
+    })
+    .catch(() => {});
+};
+
 // Ask before destructive actions.
 document.addEventListener('submit', (event) => {
   const message = event.target.dataset.confirm;

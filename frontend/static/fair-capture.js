@@ -9,19 +9,7 @@
   const status = document.getElementById('lead-queue');
   const booth = document.getElementById('lead-booth');
 
-  if ('serviceWorker' in navigator) {
-    // On the first visit the page and its assets loaded before the worker existed: ask it to
-    // keep them now, so the page opens offline without another visit.
-    const firstVisit = !navigator.serviceWorker.controller;
-    navigator.serviceWorker.register('/hoi-cho/sw.js', { scope: '/hoi-cho/' })
-      .then(() => navigator.serviceWorker.ready)
-      .then((registration) => {
-        if (!firstVisit || !registration.active) return;
-        const assets = document.querySelectorAll('script[src], link[rel="stylesheet"][href], link[rel="icon"][href]');
-        registration.active.postMessage({ keep: [location.pathname, ...Array.from(assets, (el) => el.src || el.href)] });
-      })
-      .catch(() => {});
-  }
+  window.ketnoiKeepOffline?.('/hoi-cho/sw.js', '/hoi-cho/');
 
   const load = () => { try { return JSON.parse(localStorage.getItem(store) || '[]'); } catch (_) { return []; } };
   const save = (leads) => localStorage.setItem(store, JSON.stringify(leads));

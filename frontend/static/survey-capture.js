@@ -10,19 +10,7 @@
   const enterprise = document.getElementById('survey-enterprise');
   const facility = document.getElementById('survey-facility');
 
-  if ('serviceWorker' in navigator) {
-    // On the first visit the page and its assets loaded before the worker existed: ask it to
-    // keep them now, so the page opens offline without another visit.
-    const firstVisit = !navigator.serviceWorker.controller;
-    navigator.serviceWorker.register('/staff/surveys/sw.js', { scope: '/staff/surveys/' })
-      .then(() => navigator.serviceWorker.ready)
-      .then((registration) => {
-        if (!firstVisit || !registration.active) return;
-        const assets = document.querySelectorAll('script[src], link[rel="stylesheet"][href], link[rel="icon"][href]');
-        registration.active.postMessage({ keep: [location.pathname, ...Array.from(assets, (el) => el.src || el.href)] });
-      })
-      .catch(() => {});
-  }
+  window.ketnoiKeepOffline?.('/staff/surveys/sw.js', '/staff/surveys/');
 
   const open = () => new Promise((resolve, reject) => {
     const req = indexedDB.open('ketnoi-surveys', 1);
@@ -39,7 +27,8 @@
       t.onerror = () => { db.close(); reject(t.error); };
     });
   };
-  const all = () => tx('readonly', (s) => s.getAll());
+  // In the order they were written: the store itself returns them by key, which is random.
+  const all = () => tx('readonly', (s) => s.getAll()).then((items) => items.sort((a, b) => a.at - b.at));
   const put = (item) => tx('readwrite', (s) => s.put(item));
   const remove = (key) => tx('readwrite', (s) => s.delete(key));
   const newKey = () => (crypto.randomUUID ? crypto.randomUUID()

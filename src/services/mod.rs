@@ -10,6 +10,7 @@ pub mod fairs;
 pub mod health;
 pub mod media;
 pub mod notify;
+pub mod printing;
 pub mod programmes;
 pub mod reference;
 pub mod requests;

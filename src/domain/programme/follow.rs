@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{MAX_PROGRAMME_VND, ProgrammeStatus, required_date};
+use super::{ProgrammeStatus, positive_amount, required_date};
 use crate::domain::{Code, Invalid, Num, long_text, optional_text, string_enum};
 
 /// Days without any change, visit or payment after which an open programme is at risk.
@@ -155,18 +155,7 @@ impl ContributionInput {
         if received_on.is_some_and(|d| d > today) {
             errors.push("received_on", Code::DateInFuture);
         }
-        let amount = match Num::parse(self.amount_vnd.as_ref(), "amount_vnd", 1, MAX_PROGRAMME_VND)
-        {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                errors.push("amount_vnd", Code::ProgrammeAmountPositive);
-                None
-            }
-            Err(e) => {
-                errors.0.extend(e.0);
-                None
-            }
-        };
+        let amount = positive_amount(&mut errors, self.amount_vnd.as_ref(), "amount_vnd");
         let note = errors
             .take(optional_text(self.note.as_deref(), "note", 300))
             .flatten()

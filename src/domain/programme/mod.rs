@@ -762,6 +762,21 @@ fn required_date(
     date
 }
 
+/// A sum of money paid or received: a whole number of đồng above zero.
+fn positive_amount(errors: &mut Invalid, value: Option<&Num>, field: &'static str) -> Option<i64> {
+    match Num::parse(value, field, 1, MAX_PROGRAMME_VND) {
+        Ok(Some(v)) => Some(v),
+        Ok(None) => {
+            errors.push(field, Code::ProgrammeAmountPositive);
+            None
+        }
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    }
+}
+
 fn required_money(errors: &mut Invalid, value: Option<&Num>, field: &'static str) -> Option<i64> {
     match Num::parse(value, field, 1, MAX_PROGRAMME_VND) {
         Ok(Some(v)) => Some(v),
@@ -845,18 +860,7 @@ impl DisbursementInput {
         if paid_on.is_some_and(|d| d > today) {
             errors.push("paid_on", Code::DateInFuture);
         }
-        let amount = match Num::parse(self.amount_vnd.as_ref(), "amount_vnd", 1, MAX_PROGRAMME_VND)
-        {
-            Ok(Some(v)) => Some(v),
-            Ok(None) => {
-                errors.push("amount_vnd", Code::ProgrammeAmountPositive);
-                None
-            }
-            Err(e) => {
-                errors.0.extend(e.0);
-                None
-            }
-        };
+        let amount = positive_amount(&mut errors, self.amount_vnd.as_ref(), "amount_vnd");
         let purpose = errors.take(required_text(self.purpose.as_deref(), "purpose", 3, 300));
         match (paid_on, amount, purpose) {
             (Some(paid_on), Some(amount_vnd), Some(purpose)) if errors.0.is_empty() => {

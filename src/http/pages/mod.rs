@@ -484,6 +484,31 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
     render_as(&page, StatusCode::FORBIDDEN)
 }
 
+/// The fonts a printed page reads, as files beside it for a PDF.
+pub fn font_files() -> Vec<(String, Vec<u8>)> {
+    ["fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf"]
+        .into_iter()
+        .filter_map(|font| {
+            crate::http::statics::asset_bytes(font).map(|bytes| (font.to_string(), bytes.to_vec()))
+        })
+        .collect()
+}
+
+/// A PDF offered for download as `name`.
+pub fn pdf_response(name: &str, pdf: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
+}
+
 /// The service worker that keeps the pages staff fill in offline (a fair's lead capture, a
 /// facility survey) and their assets on the phone, for the pages under `scope`.
 pub fn offline_worker(scope: &'static str) -> Response {

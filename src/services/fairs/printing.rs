@@ -61,14 +61,6 @@ impl PrintJob<'_> {
 
     /// Prints the page, with its files beside it, to PDF bytes.
     pub async fn pdf(self, html: &str, files: &[(String, Vec<u8>)]) -> AppResult<Vec<u8>> {
-        let printer = self
-            .state
-            .printer
-            .as_ref()
-            .ok_or(AppError::PrintUnavailable)?;
-        printer.pdf(html, files).await.map_err(|e| {
-            tracing::error!(error = %e, "printing failed");
-            AppError::PrintUnavailable
-        })
+        crate::services::printing::pdf(self.state, html, files).await
     }
 }

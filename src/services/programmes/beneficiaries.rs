@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::candidates::{CandidateView, Search, find};
 use super::outcomes::take_baseline;
-use super::{ProgrammeView, changed, open_programme, view};
+use super::{ProgrammeView, commit_change, open_programme};
 use crate::context::AppState;
 use crate::db::entities::{
     enterprise, fair, product, programme, programme_beneficiary, programme_commune,
@@ -19,7 +19,7 @@ use crate::db::entities::{
 use crate::db::taken;
 use crate::domain::programme::BeneficiaryInput;
 use crate::domain::programme::survey::Need;
-use crate::domain::{BeneficiaryStatus, Code, EnterpriseInput, Invalid, Num};
+use crate::domain::{BeneficiaryStatus, Code, EnterpriseFields, EnterpriseInput, Invalid, Num};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::Actor;
@@ -36,10 +36,8 @@ pub async fn add_beneficiary(
 ) -> AppResult<ProgrammeView> {
     actor.require_staff()?;
     let fields = input.parse()?;
-    let new_enterprise = match (&fields.enterprise_id, &input.new_enterprise) {
-        (None, Some(e)) => Some(validate_enterprise(state, e).await.map_err(nested)?),
-        _ => None,
-    };
+    let new_enterprise =
+        registered(state, fields.enterprise_id, input.new_enterprise.as_ref()).await?;
     if let Some(fair_id) = fields.fair_id
         && fair::Entity::find_by_id(fair_id)
             .one(&state.db)
@@ -49,23 +47,7 @@ pub async fn add_beneficiary(
         return Err(Invalid::one("fair_id", Code::ProgrammeFairUnknown).into());
     }
     let (txn, row) = open_programme(state, id).await?;
-    let found = match (fields.enterprise_id, new_enterprise) {
-        (Some(eid), _) => {
-            enterprise::Entity::find_by_id(eid)
-                .one(&txn)
-                .await?
-                .ok_or(Invalid::one(
-                    "enterprise_id",
-                    Code::ProgrammeBeneficiaryUnknown,
-                ))?
-        }
-        (None, Some(fields)) => insert_enterprise(&txn, state, actor, &fields, None)
-            .await
-            .map_err(nested)?,
-        (None, None) => {
-            return Err(Invalid::one("enterprise_id", Code::ProgrammeBeneficiaryRequired).into());
-        }
-    };
+    let found = enterprise_for(&txn, state, actor, fields.enterprise_id, new_enterprise).await?;
     if let Some(pid) = fields.product_id {
         check_product(&txn, pid, found.id).await?;
     }
@@ -83,10 +65,11 @@ pub async fn add_beneficiary(
         },
     )
     .await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("beneficiary_added", &found.name),
         serde_json::json!({"enterprise_id": found.id, "beneficiary_id": b.id,
@@ -94,9 +77,47 @@ pub async fn add_beneficiary(
                            "contribution_vnd": fields.contribution_vnd,
                            "registered_on_the_spot": fields.enterprise_id.is_none()}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
+}
+
+/// The enterprise to register on the spot, checked, when none of the catalogue is named.
+async fn registered(
+    state: &AppState,
+    enterprise_id: Option<i32>,
+    input: Option<&EnterpriseInput>,
+) -> AppResult<Option<EnterpriseFields>> {
+    match (enterprise_id, input) {
+        (None, Some(e)) => Ok(Some(validate_enterprise(state, e).await.map_err(nested)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The beneficiary's enterprise: the catalogue's one named, or the one registered now, in
+/// the caller's transaction.
+async fn enterprise_for(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor,
+    enterprise_id: Option<i32>,
+    new: Option<EnterpriseFields>,
+) -> AppResult<enterprise::Model> {
+    match (enterprise_id, new) {
+        (Some(eid), _) => {
+            Ok(enterprise::Entity::find_by_id(eid)
+                .one(txn)
+                .await?
+                .ok_or(Invalid::one(
+                    "enterprise_id",
+                    Code::ProgrammeBeneficiaryUnknown,
+                ))?)
+        }
+        (None, Some(fields)) => insert_enterprise(txn, state, actor, &fields, None)
+            .await
+            .map_err(nested),
+        (None, None) => {
+            Err(Invalid::one("enterprise_id", Code::ProgrammeBeneficiaryRequired).into())
+        }
+    }
 }
 
 /// Errors of the enterprise registered on the spot, named under `new_enterprise`.
@@ -204,17 +225,16 @@ pub async fn withdraw_beneficiary(
     active.withdraw_reason = Set(Some(reason.clone()));
     active.updated_at = Set(state.clock.now());
     active.update(&txn).await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("beneficiary_withdrew", &reason),
         serde_json::json!({"enterprise_id": enterprise_id, "beneficiary_id": beneficiary_id}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 async fn beneficiary_of(
@@ -273,32 +293,14 @@ pub async fn replace_beneficiary(
         fair_id: old.fair_id,
     };
     let parsed = fields.parse()?;
-    let new_enterprise = match (&parsed.enterprise_id, &fields.new_enterprise) {
-        (None, Some(e)) => Some(validate_enterprise(state, e).await.map_err(nested)?),
-        _ => None,
-    };
+    let new_enterprise =
+        registered(state, parsed.enterprise_id, fields.new_enterprise.as_ref()).await?;
     let (txn, row) = open_programme(state, id).await?;
     let old = beneficiary_of(&txn, id, beneficiary_id).await?;
     if old.status != BeneficiaryStatus::Withdrew {
         return Err(AppError::state(Code::ProgrammeNotWithdrawn));
     }
-    let found = match (parsed.enterprise_id, new_enterprise) {
-        (Some(eid), _) => {
-            enterprise::Entity::find_by_id(eid)
-                .one(&txn)
-                .await?
-                .ok_or(Invalid::one(
-                    "enterprise_id",
-                    Code::ProgrammeBeneficiaryUnknown,
-                ))?
-        }
-        (None, Some(f)) => insert_enterprise(&txn, state, actor, &f, None)
-            .await
-            .map_err(nested)?,
-        (None, None) => {
-            return Err(Invalid::one("enterprise_id", Code::ProgrammeBeneficiaryRequired).into());
-        }
-    };
+    let found = enterprise_for(&txn, state, actor, parsed.enterprise_id, new_enterprise).await?;
     let new = insert(
         &txn,
         state,
@@ -319,17 +321,16 @@ pub async fn replace_beneficiary(
     active.replaced_by = Set(Some(new.id));
     active.updated_at = Set(state.clock.now());
     active.update(&txn).await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("beneficiary_replaced", &found.name),
         serde_json::json!({"replaced": old_enterprise, "by": found.id, "beneficiary_id": new.id}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// The enterprises that could take a programme's place for a beneficiary (staff): in the

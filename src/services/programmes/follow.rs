@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::documents::{attach, still_used};
-use super::{ProgrammeView, changed, open_programme, view};
+use super::{ProgrammeView, changed, commit_change, open_programme, view};
 use crate::context::AppState;
 use crate::db::entities::{
     enterprise, programme, programme_beneficiary, programme_contribution, programme_event,
@@ -75,17 +75,16 @@ pub async fn add_milestone(
     }
     .insert(&txn)
     .await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("milestone_added", &title),
         serde_json::json!({"milestone_id": saved.id, "kind": m.kind, "due_on": m.due_on}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// Marks a milestone done (or not done after all) (staff).
@@ -108,10 +107,11 @@ pub async fn set_milestone_done(
     let mut active: programme_milestone::ActiveModel = m.into();
     active.done_at = Set(done.then(|| state.clock.now()));
     active.update(&txn).await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         (
             if done {
@@ -123,9 +123,7 @@ pub async fn set_milestone_done(
         ),
         serde_json::json!({"milestone_id": milestone_id, "done": done}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// Records counterpart money a committed beneficiary paid in (staff).
@@ -160,18 +158,17 @@ pub async fn record_contribution(
     }
     .insert(&txn)
     .await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("contribution", &c.note),
         serde_json::json!({"beneficiary_id": b.id, "amount_vnd": c.amount_vnd,
                            "received_on": c.received_on}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// Writes down a visit, with the photos taken (staff). The photos are stored first; if the

@@ -179,18 +179,17 @@ pub async fn update(
         .exec(&txn)
         .await?;
     set_communes(&txn, id, &fields.commune_codes).await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("edited", ""),
         serde_json::json!({"code": fields.code, "title": fields.title,
                            "staff_id": fields.staff_id, "communes": fields.commune_codes}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 async fn set_communes(txn: &DatabaseTransaction, id: i32, codes: &[i32]) -> AppResult<()> {
@@ -299,6 +298,21 @@ async fn open_programme(
         return Err(AppError::state(Code::ProgrammeClosed));
     }
     Ok((txn, row))
+}
+
+/// Notes a change to the programme (see [`changed`]), commits it, and shows the programme.
+async fn commit_change(
+    state: &AppState,
+    txn: DatabaseTransaction,
+    actor: &Actor,
+    lang: Lang,
+    row: programme::Model,
+    what: (&str, &str),
+    details: serde_json::Value,
+) -> AppResult<ProgrammeView> {
+    let row = changed(state, &txn, actor, row, what, details).await?;
+    txn.commit().await?;
+    view(state, lang, row).await
 }
 
 /// Notes a change to the programme: a new version, its timeline event and audit entry.

@@ -5,7 +5,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::{ProgrammeView, changed, event, money, open_programme, outcomes::take_baselines, view};
+use super::{
+    ProgrammeView, commit_change, event, money, open_programme, outcomes::take_baselines, view,
+};
 use crate::context::AppState;
 use crate::db::begin_on;
 use crate::db::entities::{
@@ -134,17 +136,16 @@ pub async fn disburse(
     }
     .insert(&txn)
     .await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("disbursed", &paid.purpose),
         serde_json::json!({"amount_vnd": paid.amount_vnd, "paid_on": paid.paid_on}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// Marks a piece of the proposal's file as there (or not), with a note (staff).
@@ -181,17 +182,16 @@ pub async fn set_checklist_item(
     entry.updated_by = Set(actor.id());
     entry.updated_at = Set(state.clock.now());
     entry.save(&txn).await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("checklist", item.as_str()),
         serde_json::json!({"item": item, "done": done}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }
 
 /// The kind's checklist with what the file holds: (item, done, note).

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ProgrammeView, changed, open_programme, view};
+use super::{ProgrammeView, commit_change, open_programme};
 use crate::context::AppState;
 use crate::db::entities::{
     product, programme_baseline, programme_beneficiary, programme_indicator, request, request_match,
@@ -308,15 +308,14 @@ pub async fn record_indicators(
     }
     .insert(&txn)
     .await?;
-    let row = changed(
+    commit_change(
         state,
-        &txn,
+        txn,
         actor,
+        lang,
         row,
         ("indicators", ""),
         serde_json::json!({"beneficiary_id": b.id, "new_jobs": measured.new_jobs}),
     )
-    .await?;
-    txn.commit().await?;
-    view(state, lang, row).await
+    .await
 }

@@ -24,14 +24,6 @@ pub fn start_proposal_print<'a>(
 impl ProposalPrint<'_> {
     /// Prints the page (self-contained: its fonts beside it) to PDF bytes.
     pub async fn pdf(self, html: &str, files: &[(String, Vec<u8>)]) -> AppResult<Vec<u8>> {
-        let printer = self
-            .state
-            .printer
-            .as_ref()
-            .ok_or(AppError::PrintUnavailable)?;
-        printer.pdf(html, files).await.map_err(|e| {
-            tracing::error!(error = %e, "printing failed");
-            AppError::PrintUnavailable
-        })
+        crate::services::printing::pdf(self.state, html, files).await
     }
 }

@@ -156,11 +156,7 @@ async fn print_page(
     };
     let for_pdf = job.is_some();
     let fonts = if for_pdf {
-        for font in ["fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf"] {
-            if let Some(bytes) = crate::http::statics::asset_bytes(font) {
-                files.push((font.to_string(), bytes.to_vec()));
-            }
-        }
+        files.extend(crate::http::pages::font_files());
         "fonts/".to_string()
     } else {
         "/static/fonts/".to_string()
@@ -214,16 +210,8 @@ pub async fn print_pdf(
     let nonce = crate::http::headers::nonce()?;
     let (html, files) = print_page(Some(&job), ctx, &base, fair, &what, &nonce).await?;
     let pdf = job.pdf(&html, &files).await?;
-    let name = format!("{slug}-{what}.pdf");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
+    Ok(crate::http::pages::pdf_response(
+        &format!("{slug}-{what}.pdf"),
         pdf,
-    )
-        .into_response())
+    ))
 }

@@ -72,22 +72,6 @@ pub async fn print_pdf(
     let name = format!("de-an-{}.pdf", crate::domain::text::slugify(&p.code));
     let nonce = crate::http::headers::nonce()?;
     let html = render(&state, ctx, p, "fonts/", &nonce)?;
-    let mut files = Vec::new();
-    for font in ["fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf"] {
-        if let Some(bytes) = crate::http::statics::asset_bytes(font) {
-            files.push((font.to_string(), bytes.to_vec()));
-        }
-    }
-    let pdf = job.pdf(&html, &files).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    let pdf = job.pdf(&html, &crate::http::pages::font_files()).await?;
+    Ok(crate::http::pages::pdf_response(&name, pdf))
 }

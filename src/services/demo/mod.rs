@@ -1,5 +1,8 @@
 //! The demo catalogue: a dozen enterprises and about fifty products from the midlands and
-//! mountains, in every vetting state, plus a staff and a producer account to try them with.
+//! mountains, in every vetting state, a fair, the year's support programmes, plus a staff,
+//! an administrator and a producer account to try them with.
+
+mod programmes;
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde::Deserialize;
@@ -10,7 +13,7 @@ use crate::context::AppState;
 use crate::db::entities::enterprise;
 use crate::domain::{Email, EnterpriseInput, Login, Password, PhoneNumber, ProductInput, Role};
 
-const CATALOGUE: &str = include_str!("../demo/catalogue.json");
+const CATALOGUE: &str = include_str!("../../demo/catalogue.json");
 
 /// The demo accounts' shared password, printed when the demo is loaded.
 pub const DEMO_PASSWORD: &str = "ketnoi-demo";
@@ -38,6 +41,7 @@ struct DemoProduct {
 pub struct DemoLogins {
     pub login: String,
     pub producer_login: String,
+    pub admin_login: String,
     pub password: String,
 }
 
@@ -91,11 +95,30 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
 
+    let admin_login = "quantri@ketnoi.vn";
+    let admin = auth::create_account(
+        db,
+        state.clock.now(),
+        auth::Opener::Console,
+        auth::NewAccount {
+            login: Login::Email(Email::parse(admin_login).map_err(|e| anyhow::anyhow!("{e}"))?),
+            password: password()?,
+            full_name: "Trần Quốc Bảo (quản trị)".into(),
+            role: Role::Admin,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin =
+        Actor::User(auth::signed_in(&admin).ok_or_else(|| anyhow::anyhow!("bad admin role"))?);
+
+    let mut made = Vec::new();
     for (i, e) in catalogue.enterprises.iter().enumerate() {
         let member = (i == 0).then_some(producer.id);
         let created = catalogue::create_enterprise(state, &staff, &e.input, member)
             .await
             .map_err(|err| anyhow::anyhow!("demo enterprise {:?}: {err}", e.input.name))?;
+        made.push((created.id, created.commune_code));
         for p in &e.products {
             let made = catalogue::create_product(state, &staff, created.id, &p.input)
                 .await
@@ -143,9 +166,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
         }
     }
     demo_fair(state).await?;
+    programmes::load(state, &staff, &admin, &programmes::Enterprises(&made)).await?;
     Ok(Some(DemoLogins {
         login: staff_login.into(),
         producer_login: producer_phone.into(),
+        admin_login: admin_login.into(),
         password: DEMO_PASSWORD.into(),
     }))
 }
