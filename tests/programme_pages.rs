@@ -382,3 +382,35 @@ async fn producers_see_their_support_and_everyone_the_completed_programmes() {
     let r = app.get("/dashboard/support").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_staff_dashboard_names_programmes_at_risk_and_why() {
+    let mut world = world().await;
+    world.app.sign_in(STAFF).await;
+    let id = under_way(&mut world, "KC-2026-94").await;
+    let app = &mut world.app;
+    let past = (app.state.clock.today() - chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
+    let r = app
+        .post_form(
+            &format!("/staff/programmes/{id}/milestones"),
+            &[
+                ("kind", "installation"),
+                ("title", "Lắp đặt máy sấy"),
+                ("due_on", &past),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let board = app.get("/dashboard").await;
+    assert!(board.body.contains("id=\"at-risk\""), "the dashboard warns");
+    assert!(board.body.contains("KC-2026-94"));
+    assert!(board.body.contains("Quá hạn 3 ngày: Lắp đặt máy sấy"));
+    app.sign_in(PRODUCER).await;
+    let board = app.get("/dashboard").await;
+    assert!(
+        !board.body.contains("id=\"at-risk\""),
+        "producers do not see the plan's risks"
+    );
+}

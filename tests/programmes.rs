@@ -614,3 +614,35 @@ async fn the_demo_year_tells_the_whole_story() {
     let public = app.get("/api/v1/programmes/completed").await.json();
     assert!(public.as_array().is_some_and(|p| p.len() >= 3), "{public}");
 }
+
+#[tokio::test]
+async fn a_deferred_programme_waits_in_next_years_plan_to_be_proposed_again() {
+    let World { mut app, .. } = world().await;
+    app.sign_in(STAFF).await;
+    let id = propose(&mut app, "KC-2026-60").await;
+    let v = must_step(&mut app, id, json!({"to": "deferred"})).await;
+    assert_eq!(v["deferred_to"], 2027);
+    let this_year = app.get("/api/v1/programmes/plans/2026").await.json();
+    assert_eq!(
+        this_year["figures"]["deferred"],
+        json!({"count": 1, "vnd": 180_000_000})
+    );
+    let next = app.get("/api/v1/programmes/plans/2027").await.json();
+    assert_eq!(next["carried_over"][0]["code"], "KC-2026-60");
+    assert_eq!(next["figures"]["planned"]["count"], 0, "not counted twice");
+    let page = app.get("/staff/programmes?year=2027").await;
+    assert!(
+        page.body
+            .contains(&format!("/staff/programmes/new?from={id}"))
+    );
+    let form = app.get(&format!("/staff/programmes/new?from={id}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("name=\"year\" value=\"2027\""),
+        "in the year it moved to"
+    );
+    assert!(
+        form.body
+            .contains("Hỗ trợ máy sấy miến cho HTX Miến dong Côn Minh")
+    );
+}

@@ -1,14 +1,17 @@
 //! The dashboard each signed-in person lands on: a producer's enterprises, products and
-//! booths at fairs to come; for staff, their enterprises and how many products wait for review.
+//! booths at fairs to come; for staff, their enterprises, how many products wait for review
+//! and which support programmes are at risk.
 
 use crate::context::AppState;
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::i18n::Lang;
 use crate::services::Actor;
 use crate::services::catalogue::{
     self, EnterpriseScope, EnterpriseView, ProductFilter, ProductView,
 };
 use crate::services::fairs::{self, FairSummary};
+use crate::services::programmes::{self, ProgrammeSummary};
 
 /// What the dashboard shows its owner.
 pub struct Dashboard {
@@ -19,16 +22,19 @@ pub struct Dashboard {
     pub review_count: u64,
     /// Booths at fairs to come, with the booth's name: where to record buyers (producers).
     pub booths: Vec<(FairSummary, String)>,
+    /// Open support programmes at risk, with why (staff).
+    pub at_risk: Vec<ProgrammeSummary>,
 }
 
 /// The dashboard of a signed-in person; a visitor is asked to sign in.
-pub async fn overview(state: &AppState, actor: &Actor) -> AppResult<Dashboard> {
+pub async fn overview(state: &AppState, actor: &Actor, lang: Lang) -> AppResult<Dashboard> {
     let me = actor.require_signed_in()?;
     let mut board = Dashboard {
         enterprises: Vec::new(),
         products: Vec::new(),
         review_count: 0,
         booths: Vec::new(),
+        at_risk: Vec::new(),
     };
     match me.role {
         Role::Buyer => {}
@@ -55,6 +61,7 @@ pub async fn overview(state: &AppState, actor: &Actor) -> AppResult<Dashboard> {
             board.review_count = catalogue::list_products(state, actor, &waiting)
                 .await?
                 .total;
+            board.at_risk = programmes::at_risk(state, actor, lang).await?;
         }
     }
     Ok(board)

@@ -46,6 +46,8 @@ struct DashboardPage {
     review_count: u64,
     /// Booths at fairs to come: where to record buyers.
     booths: Vec<(crate::services::fairs::FairSummary, String)>,
+    /// Support programmes at risk (staff).
+    at_risk: Vec<crate::services::programmes::ProgrammeSummary>,
 }
 
 pub async fn dashboard(
@@ -53,7 +55,7 @@ pub async fn dashboard(
     ctx: PageCtx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let board = dashboard::overview(&state, &ctx.actor).await?;
+    let board = dashboard::overview(&state, &ctx.actor, ctx.lang).await?;
     let message = done_message(&ctx, q.done.as_deref());
     Ok(render(&DashboardPage {
         ctx,
@@ -62,6 +64,7 @@ pub async fn dashboard(
         message,
         review_count: board.review_count,
         booths: board.booths,
+        at_risk: board.at_risk,
     }))
 }
 

@@ -237,6 +237,46 @@ pub fn may_follow(actor: &Actor) -> AppResult<()> {
     actor.require_staff().map(|_| ())
 }
 
+/// A new proposal drafted from a programme deferred to a later year (staff): the same
+/// particulars in the year it was deferred to, with a new code to give.
+pub async fn draft_from_deferred(
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<ProgrammeInput> {
+    actor.require_staff()?;
+    let row = programme::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|r| r.status == ProgrammeStatus::Deferred)
+        .ok_or(AppError::NotFound)?;
+    let communes = programme_commune::Entity::find()
+        .filter(programme_commune::Column::ProgrammeId.eq(id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| c.commune_code)
+        .collect();
+    Ok(ProgrammeInput {
+        code: None,
+        title: Some(row.title),
+        kind: Some(row.kind.as_str().into()),
+        funding_source: Some(row.funding_source.as_str().into()),
+        year: row
+            .deferred_to
+            .map(|y| crate::domain::Num::Int(i64::from(y))),
+        commune_codes: Some(communes),
+        staff_id: row.staff_id,
+        description: Some(row.description),
+        proposed_vnd: Some(crate::domain::Num::Int(row.proposed_vnd)),
+        category: row
+            .category_id
+            .and_then(|c| state.reference.category(c))
+            .map(|c| c.slug.clone()),
+        survey_id: None,
+    })
+}
+
 /// One programme (staff).
 pub async fn get(state: &AppState, actor: &Actor, lang: Lang, id: i32) -> AppResult<ProgrammeView> {
     actor.require_staff()?;

@@ -37,6 +37,8 @@ pub struct PlanView {
     /// The year's limit for each kind (the default share where none was set).
     pub limits: Vec<LimitView>,
     pub programmes: Vec<ProgrammeSummary>,
+    /// Programmes of earlier years deferred to this one, to propose again.
+    pub carried_over: Vec<ProgrammeSummary>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -132,6 +134,28 @@ pub async fn plan(state: &AppState, actor: &Actor, lang: Lang, year: i32) -> App
             cancel_reason: r.cancel_reason,
         });
     }
+    let carried_over = programme::Entity::find()
+        .filter(programme::Column::DeferredTo.eq(year))
+        .filter(programme::Column::Status.eq(ProgrammeStatus::Deferred))
+        .order_by_asc(programme::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| ProgrammeSummary {
+            id: r.id,
+            code: r.code,
+            title: r.title,
+            kind: r.kind,
+            funding_source: r.funding_source,
+            status: r.status,
+            proposed_vnd: r.proposed_vnd,
+            approved_vnd: r.approved_vnd,
+            final_vnd: r.final_vnd,
+            disbursed_vnd: 0,
+            cancel_reason: None,
+            risks: Vec::new(),
+        })
+        .collect();
     let (budget, budget_set) = budget_of(state, year).await?;
     Ok(PlanView {
         year,
@@ -149,6 +173,7 @@ pub async fn plan(state: &AppState, actor: &Actor, lang: Lang, year: i32) -> App
             .collect(),
         limits: limits_of(state, year).await?,
         programmes,
+        carried_over,
     })
 }
 
@@ -397,4 +422,46 @@ pub async fn options(state: &AppState, actor: &Actor) -> AppResult<ProgrammeOpti
             .collect(),
         years,
     })
+}
+
+/// Open programmes of any year that are at risk, with why (staff): what the staff desk shows
+/// first.
+pub async fn at_risk(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+) -> AppResult<Vec<ProgrammeSummary>> {
+    actor.require_staff()?;
+    let today = state.clock.today();
+    let open = programme::Entity::find()
+        .filter(programme::Column::Status.is_not_in([
+            ProgrammeStatus::Settled,
+            ProgrammeStatus::Cancelled,
+            ProgrammeStatus::Deferred,
+        ]))
+        .order_by_asc(programme::Column::Code)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::new();
+    for r in open {
+        let risks = risks_of(&state.db, today, &r).await?;
+        if risks.is_empty() {
+            continue;
+        }
+        out.push(ProgrammeSummary {
+            risks: risks.iter().map(|k| risk_message(lang, k)).collect(),
+            disbursed_vnd: 0,
+            id: r.id,
+            code: r.code,
+            title: r.title,
+            kind: r.kind,
+            funding_source: r.funding_source,
+            status: r.status,
+            proposed_vnd: r.proposed_vnd,
+            approved_vnd: r.approved_vnd,
+            final_vnd: r.final_vnd,
+            cancel_reason: r.cancel_reason,
+        });
+    }
+    Ok(out)
 }

@@ -57,6 +57,8 @@ impl FormPage {
 #[derive(Deserialize, Default)]
 pub struct NewQuery {
     pub survey: Option<i32>,
+    /// A programme deferred to this year, proposed again.
+    pub from: Option<i32>,
 }
 
 async fn form_page(
@@ -109,6 +111,8 @@ pub async fn new_programme(
         FormValues::from_input(
             &programmes::draft_from_survey(&state, &ctx.actor, ctx.lang, id).await?,
         )
+    } else if let Some(id) = q.from {
+        FormValues::from_input(&programmes::draft_from_deferred(&state, &ctx.actor, id).await?)
     } else {
         programmes::may_follow(&ctx.actor)?;
         let mut f = FormValues::default();
