@@ -646,3 +646,83 @@ async fn a_deferred_programme_waits_in_next_years_plan_to_be_proposed_again() {
             .contains("Hỗ trợ máy sấy miến cho HTX Miến dong Côn Minh")
     );
 }
+
+/// A move's body with everything any move records, so only the state can refuse it.
+fn full_move(to: &str) -> serde_json::Value {
+    json!({"to": to, "decision_number": "9/QĐ", "decided_on": "15/03/2026", "budget_vnd": 150_000_000,
+           "accepted_on": "10/09/2026", "minutes": "Đạt yêu cầu nghiệm thu.", "final_vnd": 150_000_000,
+           "reason": "other", "reason_words": "Thử", "to_year": 2027})
+}
+
+#[tokio::test]
+async fn every_move_a_state_does_not_allow_is_refused_through_the_api_and_changes_nothing() {
+    let mut world = world().await;
+    world.app.sign_in(STAFF).await;
+    let all = [
+        "proposed",
+        "appraised",
+        "approved",
+        "in_progress",
+        "accepted",
+        "settled",
+        "cancelled",
+        "deferred",
+    ];
+    // A programme in each state, reached by the legal road.
+    let road: [&[&str]; 8] = [
+        &[],
+        &["appraised"],
+        &["appraised", "approved"],
+        &["appraised", "approved", "in_progress"],
+        &["appraised", "approved", "in_progress", "accepted"],
+        &[
+            "appraised",
+            "approved",
+            "in_progress",
+            "accepted",
+            "settled",
+        ],
+        &["cancelled"],
+        &["deferred"],
+    ];
+    let mut ids = Vec::new();
+    for (n, steps) in road.iter().enumerate() {
+        let code = format!("KC-2026-M{n}");
+        let id = if steps.first() == Some(&"appraised") {
+            appraised(&mut world, &code).await
+        } else {
+            propose(&mut world.app, &code).await
+        };
+        for to in steps.iter().filter(|s| **s != "appraised") {
+            must_step(&mut world.app, id, full_move(to)).await;
+        }
+        ids.push(id);
+    }
+    let app = &mut world.app;
+    for (id, state) in ids.iter().zip(all) {
+        let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+        assert_eq!(shown["status"], state);
+        let next: Vec<String> = shown["next"]
+            .as_array()
+            .expect("next")
+            .iter()
+            .map(|s| s.as_str().unwrap_or_default().to_string())
+            .collect();
+        let before = app.snapshot().await;
+        for to in all.iter().filter(|to| !next.iter().any(|n| n == *to)) {
+            let r = step(app, *id, full_move(to)).await;
+            assert!(
+                r.status == StatusCode::CONFLICT
+                    || (*to == "proposed" && r.status == StatusCode::UNPROCESSABLE_ENTITY),
+                "{state} → {to}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        assert_eq!(
+            app.snapshot().await,
+            before,
+            "refusals from {state} changed something"
+        );
+    }
+}
