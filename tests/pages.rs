@@ -407,3 +407,32 @@ async fn unknown_pages_and_forbidden_pages_say_so() {
             .contains("immutable")
     );
 }
+
+#[tokio::test]
+async fn every_asset_a_template_names_is_served() {
+    let mut app = common::TestApp::new().await;
+    let mut named = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from("frontend/templates")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("templates") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a template");
+            for piece in text.split("ctx.asset(\"").skip(1) {
+                if let Some(name) = piece.split('"').next() {
+                    named.push(name.to_string());
+                }
+            }
+        }
+    }
+    named.sort();
+    named.dedup();
+    assert!(named.len() >= 4, "{named:?}");
+    for name in named {
+        let r = app.get(&ketnoi::http::statics::asset_url(&name)).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{name}");
+    }
+}

@@ -31,6 +31,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../frontend/static/fair-capture.js"),
         content_type: "text/javascript; charset=utf-8",
     },
+    Asset {
+        path: "survey-capture.js",
+        body: include_bytes!("../../frontend/static/survey-capture.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
     // DejaVu Sans covers every Vietnamese letter; printed matter embeds it.
     Asset {
         path: "fonts/DejaVuSans.ttf",

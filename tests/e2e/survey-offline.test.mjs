@@ -93,7 +93,8 @@ function path(p) {
 }
 
 function step(name, fn) {
-  test(name, async () => {
+  // A generous bound, so a step waiting on something that never comes fails instead of hanging.
+  test(name, { timeout: 120_000 }, async () => {
     if (broken) throw new Error(`not run: earlier step failed ("${broken}")`);
     try {
       await fn();
@@ -287,7 +288,12 @@ step('2. staff signs in on the phone and opens the survey form; the phone keeps 
   await Promise.all([page.waitForURL((url) => url.pathname !== '/dang-nhap'), form.locator('button').tap()]);
   await page.locator('header form[action="/dang-xuat"] button').waitFor();
 
-  await page.goto(`${BASE}/staff/surveys/new`);
+  // The page's own script keeps the surveys and registers the worker: it must load.
+  const [script] = await Promise.all([
+    page.waitForResponse((res) => new URL(res.url()).pathname === '/static/survey-capture.js'),
+    page.goto(`${BASE}/staff/surveys/new`),
+  ]);
+  assert.equal(script.status(), 200, `the survey page's script ${path(script)} answered ${script.status()}`);
   assert.equal(norm(await page.locator('main h1').innerText()), 'Phiếu khảo sát cơ sở');
   const option = page.locator(`#survey-enterprise option[value="${enterpriseId}"]`);
   assert.match(norm(await option.innerText()), new RegExp(`^${ENTERPRISE.name} · `), 'the enterprise can be chosen');
@@ -297,10 +303,12 @@ step('2. staff signs in on the phone and opens the survey form; the phone keeps 
 
   // The service worker takes over the page (reload once if it has not). From this first
   // visit on, the page itself and every script, style and icon it loads are kept on the phone.
-  const controlled = await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    return Boolean(navigator.serviceWorker.controller);
-  });
+  const controlled = await page.evaluate(() =>
+    Promise.race([
+      navigator.serviceWorker.ready.then(() => Boolean(navigator.serviceWorker.controller)),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no service worker within 10 s')), 10_000)),
+    ]),
+  );
   if (!controlled) {
     await page.reload();
     await page.waitForFunction(() => Boolean(navigator.serviceWorker.controller));
@@ -489,8 +497,13 @@ step('no script errors, failed requests or content-policy violations along the w
     cut.every((f) => f.request === 'POST /api/v1/surveys' && f.error === 'net::ERR_INTERNET_DISCONNECTED'),
     `only survey sends failed while offline: ${JSON.stringify(cut)}`,
   );
+  // The page reads only the status of a photo's answer, never its body; when it moves on
+  // (step 5) Chromium may cancel that unread body (net::ERR_ABORTED). The answer itself did
+  // arrive (its status is in photoPosts), so that is no failure.
+  const answered = new Set(photoPosts.map((p) => `POST /api/v1/surveys/${p.survey}/photos`));
+  const unreadBody = (f) => f.error === 'net::ERR_ABORTED' && answered.has(f.request);
   assert.deepEqual(
-    failedRequests.filter((f) => !f.offline),
+    failedRequests.filter((f) => !f.offline && !unreadBody(f)),
     [{ offline: false, request: 'POST /api/v1/surveys', error: 'net::ERR_CONNECTION_RESET' }],
     'online, only the answer lost on purpose',
   );
