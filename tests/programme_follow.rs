@@ -475,6 +475,22 @@ async fn what_a_programme_bought_is_measured_from_the_catalogue_and_the_desk() {
         "20,4 ₫ of deals per ₫ spent"
     );
 
+    // A product still a draft: its new packaging counts for staff, but the public is told
+    // nothing of a product buyers cannot see.
+    app.sign_in(PRODUCER).await;
+    let mut draft = common::product_body("Miến dong thử nghiệm");
+    draft["enterprise_id"] = json!(cooperative);
+    let r = app.post_json("/api/v1/products", draft).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    app.sign_in(STAFF).await;
+    let v = show(app, id).await;
+    assert!(
+        v["outcomes"][0]["changes"]
+            .to_string()
+            .contains("Miến dong thử nghiệm"),
+        "{v}"
+    );
+
     // Once accepted, the public sees the programme and what came of it, not the money
     // anyone put in or earned.
     must_step(app, id, acceptance()).await;
@@ -486,7 +502,14 @@ async fn what_a_programme_bought_is_measured_from_the_catalogue_and_the_desk() {
     assert_eq!(public[0]["beneficiaries"][0]["enterprise"], COOPERATIVE);
     assert_eq!(public[0]["beneficiaries"][0]["new_jobs"], 4);
     assert_eq!(public[0]["beneficiaries"][0]["deals"], 1);
-    for secret in ["revenue", "contribution", "800000000", "deal_value", "0912"] {
+    for secret in [
+        "revenue",
+        "contribution",
+        "800000000",
+        "deal_value",
+        "0912",
+        "Miến dong thử nghiệm",
+    ] {
         assert!(!r.body.contains(secret), "{secret} in {}", r.body);
     }
 }
@@ -685,6 +708,9 @@ async fn a_producer_sees_its_own_support_and_milestones_and_nobody_elses() {
         .get(&format!("/api/v1/enterprises/{cooperative}/support"))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // Nor do they learn which enterprises exist.
+    let r = app.get("/api/v1/enterprises/99999/support").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Under way is not completed: the public list is empty.
     assert_eq!(
         app.get("/api/v1/programmes/completed").await.json(),
@@ -852,4 +878,54 @@ async fn only_staff_act_on_programmes_only_admins_set_funds_and_every_refusal_ch
             r.body
         );
     }
+}
+
+#[tokio::test]
+async fn a_form_sent_twice_records_its_payment_once() {
+    let mut world = world().await;
+    world.app.sign_in(STAFF).await;
+    let id = under_way(&mut world, "KC-2026-64").await;
+    let app = &mut world.app;
+    let version = show(app, id).await["version"].as_i64().expect("a version");
+    let pay = json!({"paid_on": date_in(app, 0), "amount_vnd": "50.000.000",
+                     "purpose": "Tạm ứng hợp đồng", "version": version});
+    let url = format!("/api/v1/programmes/{id}/disbursements");
+    assert_eq!(
+        app.post_json(&url, pay.clone()).await.status,
+        StatusCode::CREATED
+    );
+    let before = app.snapshot().await;
+    let again = app.post_json(&url, pay).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.error_code(), "programme.changed");
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(show(app, id).await["disbursed_vnd"], 50_000_000);
+
+    // A visit naming a beneficiary by something that is not an id is refused, not filed
+    // under the whole programme.
+    let r = app
+        .multipart(
+            "POST",
+            &format!("/api/v1/programmes/{id}/visits"),
+            &[
+                ("visited_on", &date_in(app, 0)),
+                ("notes", "Thăm xưởng"),
+                ("beneficiary_id", "HTX"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["field"], "beneficiary_id");
+    assert_eq!(app.snapshot().await, before);
+
+    // With money paid out, it cannot move to next year.
+    let r = app
+        .post_json(
+            &format!("/api/v1/programmes/{id}/moves"),
+            json!({"to": "deferred"}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "programme.defer_paid");
+    assert_eq!(app.snapshot().await, before);
 }

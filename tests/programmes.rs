@@ -726,3 +726,51 @@ async fn every_move_a_state_does_not_allow_is_refused_through_the_api_and_change
         );
     }
 }
+
+#[tokio::test]
+async fn approval_holds_the_proposal_to_its_rules_again_for_the_budget_approved() {
+    let mut world = world().await;
+    let other = world.enterprise(OTHER);
+    world.app.sign_in(STAFF).await;
+    let id = appraised(&mut world, "KC-2026-70").await;
+    let app = &mut world.app;
+    // A beneficiary with no tax code joins after appraisal: approval waits for it.
+    let r = app
+        .post_json(
+            &format!("/api/v1/programmes/{id}/beneficiaries"),
+            json!({"enterprise_id": other, "support": "Máy đóng gói", "contribution_vnd": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let before = app.snapshot().await;
+    let r = step(app, id, approval()).await;
+    assert_eq!(r.error_code(), "programme.incomplete");
+    assert_eq!(app.snapshot().await, before);
+    let shown = app.get(&format!("/api/v1/programmes/{id}")).await.json();
+    let late = shown["beneficiaries"][1]["id"].as_i64().expect("an id");
+    let r = app
+        .post_json(
+            &format!("/api/v1/programmes/{id}/beneficiaries/{late}/withdraw"),
+            json!({"reason": "Chưa đủ hồ sơ"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A budget over the year's limit for the kind is refused at approval too.
+    app.sign_in(ADMIN).await;
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/programmes/plans/2026/limits/machinery",
+            json!({"max_budget_vnd": "200.000.000", "counterpart_percent": 50}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.sign_in(STAFF).await;
+    let mut over = approval();
+    over["budget_vnd"] = json!(250_000_000);
+    assert_eq!(
+        step(app, id, over).await.error_code(),
+        "programme.incomplete"
+    );
+    must_step(app, id, approval()).await;
+}

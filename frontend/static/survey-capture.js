@@ -28,7 +28,11 @@
     });
   };
   // In the order they were written: the store itself returns them by key, which is random.
-  const all = () => tx('readonly', (s) => s.getAll()).then((items) => items.sort((a, b) => a.at - b.at));
+  // A shared phone keeps each staff member's surveys apart: only the signed-in one's are sent
+  // (under their own session), the others wait for their owner.
+  const me = form.dataset.user || '';
+  const all = () => tx('readonly', (s) => s.getAll())
+    .then((items) => items.filter((i) => (i.user || '') === me).sort((a, b) => a.at - b.at));
   const put = (item) => tx('readwrite', (s) => s.put(item));
   const remove = (key) => tx('readwrite', (s) => s.delete(key));
   const newKey = () => (crypto.randomUUID ? crypto.randomUUID()
@@ -75,7 +79,7 @@
               headers: { 'Content-Type': 'application/json', 'Idempotency-Key': item.key },
               body: JSON.stringify(item.body),
             });
-            if (response.status === 422) {
+            if (response.status === 422 || response.status === 400) {
               const problem = await response.json().catch(() => null);
               item.error = problem?.error?.message || 'invalid';
               await put(item);
@@ -93,8 +97,8 @@
             const response = await fetch(`/api/v1/surveys/${item.surveyId}/photos`, {
               method: 'POST', credentials: 'same-origin', body: data,
             });
-            if (response.status === 422 || response.status === 409) {
-              // A file that is not a photo, or one too many: the survey is kept without it.
+            if ([409, 413, 422].includes(response.status)) {
+              // Not a photo, too large, or one too many: the survey is kept without it.
             } else if (!response.ok) {
               throw new Error(`photo ${response.status}`);
             }
@@ -132,7 +136,7 @@
     };
     const files = Array.from(document.getElementById('survey-photos').files || []);
     const label = enterprise.selectedOptions[0]?.textContent || '';
-    await put({ key: newKey(), body, photos: files, names: files.map((f) => f.name), label, at: Date.now() });
+    await put({ key: newKey(), user: me, body, photos: files, names: files.map((f) => f.name), label, at: Date.now() });
     const day = form.elements.visited_on.value;
     form.reset();
     form.elements.visited_on.value = day;

@@ -261,6 +261,8 @@ codes! {
     ProgrammePercentRequired = "programme.percent_required", Invalid;
     ProgrammeDocumentKind = "programme.document_kind", Invalid;
     ProgrammeIndicatorsTooEarly = "programme.indicators_too_early", State;
+    ProgrammeChanged = "programme.changed", State;
+    ProgrammeDeferPaid = "programme.defer_paid", State;
     // survey
     SurveyFacilityRequired = "survey.facility_required", Invalid;
     SurveyNeedUnknown = "survey.need_unknown", Invalid;

@@ -39,6 +39,18 @@ impl Upload {
         self.fields.get(name).map(String::as_str)
     }
 
+    /// A field holding a record's id: none when empty, a 422 naming the field (`code`) when
+    /// it is not a number.
+    pub fn id_field(&self, name: &'static str, code: Code) -> Result<Option<i32>, AppError> {
+        match self.field(name).map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| crate::domain::Invalid::one(name, code).into()),
+        }
+    }
+
     /// The first file, or a 422 naming the `file` field.
     pub fn file(&mut self) -> Result<UploadedFile, AppError> {
         if self.files.is_empty() {

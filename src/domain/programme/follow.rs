@@ -45,6 +45,8 @@ pub struct MilestoneInput {
     pub due_on: Option<String>,
     /// The beneficiary who owes it; none: the programme as a whole.
     pub beneficiary_id: Option<i32>,
+    /// The programme's version it was entered against (see `DisbursementInput::version`).
+    pub version: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub struct VisitInput {
     pub notes: Option<String>,
     /// The beneficiary visited; none: the programme as a whole (a training session).
     pub beneficiary_id: Option<i32>,
+    /// The programme's version it was entered against (see `DisbursementInput::version`).
+    pub version: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +139,8 @@ pub struct ContributionInput {
     pub amount_vnd: Option<Num>,
     /// What it was (`Đối ứng mua máy, chuyển khoản`).
     pub note: Option<String>,
+    /// The programme's version it was entered against (see `DisbursementInput::version`).
+    pub version: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,6 +230,8 @@ pub struct RiskFacts<'a> {
     pub milestones: &'a [MilestoneFacts],
     /// Beneficiaries some counterpart money was recorded for.
     pub contributed: &'a [i32],
+    /// Beneficiaries still taking part (a withdrawn or replaced one owes nothing more).
+    pub committed: &'a [i32],
     /// Enterprises that withdrew and were not replaced.
     pub withdrawn: &'a [String],
 }
@@ -237,7 +245,8 @@ impl RiskFacts<'_> {
         let mut risks = Vec::new();
         for m in self.milestones {
             let days = (self.today - m.due_on).num_days();
-            if days <= 0 || m.done {
+            let owed = m.beneficiary_id.is_none_or(|b| self.committed.contains(&b));
+            if days <= 0 || m.done || !owed {
                 continue;
             }
             if m.kind == MilestoneKind::Contribution {
@@ -259,8 +268,9 @@ impl RiskFacts<'_> {
                 });
             }
         }
+        // Silence counts once money is committed: a proposal waits on others' decisions.
         let idle = (self.today - self.last_activity).num_days();
-        if idle >= IDLE_DAYS {
+        if idle >= IDLE_DAYS && self.status.is_approved() {
             risks.push(Risk::Idle { days: idle });
         }
         for enterprise in self.withdrawn {
@@ -301,6 +311,7 @@ mod tests {
             last_activity: d(25, 9),
             milestones,
             contributed,
+            committed: &[7, 8],
             withdrawn,
         }
     }
@@ -352,6 +363,22 @@ mod tests {
     }
 
     #[test]
+    fn a_withdrawn_beneficiarys_milestones_are_owed_no_more_and_a_proposal_is_not_idle() {
+        let ms = [milestone(MilestoneKind::Installation, d(15, 9), false)];
+        let f = RiskFacts {
+            committed: &[8],
+            ..facts(&ms, &[], &[])
+        };
+        assert_eq!(f.risks(), []);
+        let waiting = RiskFacts {
+            status: ProgrammeStatus::Proposed,
+            last_activity: d(1, 6),
+            ..facts(&[], &[], &[])
+        };
+        assert_eq!(waiting.risks(), []);
+    }
+
+    #[test]
     fn a_closed_programme_is_never_at_risk() {
         let ms = [milestone(MilestoneKind::Installation, d(15, 9), false)];
         for status in [
@@ -375,7 +402,7 @@ mod tests {
         let ahead = VisitInput {
             visited_on: Some("02/10/2026".into()),
             notes: Some("Máy chạy ổn định".into()),
-            beneficiary_id: None,
+            ..Default::default()
         };
         assert_eq!(
             ahead.parse(today).unwrap_err().0[0].code,

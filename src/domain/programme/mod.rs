@@ -843,6 +843,9 @@ pub struct DisbursementInput {
     pub amount_vnd: Option<Num>,
     /// What it paid for (`Tạm ứng 50% hợp đồng mua máy sấy`).
     pub purpose: Option<String>,
+    /// The programme's version the payment was entered against: a form sent twice, or
+    /// after someone else changed the programme, is refused.
+    pub version: Option<i32>,
 }
 
 /// A checked disbursement.

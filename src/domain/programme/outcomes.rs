@@ -52,6 +52,16 @@ impl CatalogueChange {
         }
     }
 
+    pub fn product_id(&self) -> i32 {
+        match self {
+            CatalogueChange::PackagingDesigned { product_id, .. }
+            | CatalogueChange::TrademarkFiled { product_id, .. }
+            | CatalogueChange::TrademarkRegistered { product_id, .. }
+            | CatalogueChange::OcopGained { product_id, .. }
+            | CatalogueChange::ProductPublished { product_id, .. } => *product_id,
+        }
+    }
+
     pub fn product(&self) -> &str {
         match self {
             CatalogueChange::PackagingDesigned { product, .. }
@@ -246,14 +256,10 @@ mod tests {
         let keys: Vec<(&str, i32)> = changes
             .iter()
             .map(|c| {
-                let id = match c {
-                    CatalogueChange::PackagingDesigned { product_id, .. }
-                    | CatalogueChange::TrademarkFiled { product_id, .. }
-                    | CatalogueChange::TrademarkRegistered { product_id, .. }
-                    | CatalogueChange::OcopGained { product_id, .. }
-                    | CatalogueChange::ProductPublished { product_id, .. } => *product_id,
-                };
-                (c.key().trim_start_matches("programme.outcome."), id)
+                (
+                    c.key().trim_start_matches("programme.outcome."),
+                    c.product_id(),
+                )
             })
             .collect();
         assert_eq!(

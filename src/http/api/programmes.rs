@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::context::AppState;
+use crate::domain::Code;
 use crate::domain::programme::follow::{ContributionInput, MilestoneInput, VisitInput};
 use crate::domain::programme::outcomes::IndicatorsInput;
 use crate::domain::programme::plan::{BudgetInput, LimitInput};
@@ -315,7 +316,9 @@ pub struct VisitUpload {
     visited_on: String,
     notes: String,
     beneficiary_id: Option<i32>,
-    /// JPEG or PNG; the field may repeat.
+    /// The programme's version the visit was written against; a stale one is refused (409).
+    version: Option<i32>,
+    /// JPEG, PNG or WebP; the field may repeat.
     #[schema(value_type = Option<Vec<String>>, format = Binary)]
     file: Option<Vec<u8>>,
 }
@@ -337,9 +340,8 @@ pub async fn add_visit(
     let input = VisitInput {
         visited_on: form.field("visited_on").map(str::to_string),
         notes: form.field("notes").map(str::to_string),
-        beneficiary_id: form
-            .field("beneficiary_id")
-            .and_then(|b| b.trim().parse().ok()),
+        beneficiary_id: form.id_field("beneficiary_id", Code::ProgrammeBeneficiaryUnknown)?,
+        version: form.id_field("version", Code::NumberInvalid)?,
     };
     let photos = form
         .files
@@ -362,6 +364,8 @@ pub struct ProgrammeDocumentUpload {
     /// `settlement`, `other`.
     kind: String,
     title: String,
+    /// The programme's version the document was added against; a stale one is refused (409).
+    version: Option<i32>,
 }
 
 /// Add a document to a programme's file (staff).
@@ -385,9 +389,13 @@ pub async fn add_document(
             &actor,
             i18n::current(),
             id,
-            form.field("kind").unwrap_or_default(),
-            form.field("title").unwrap_or_default(),
-            (&file.file_name, file.bytes),
+            programmes::DocumentUpload {
+                kind: form.field("kind").unwrap_or_default(),
+                title: form.field("title").unwrap_or_default(),
+                file_name: &file.file_name,
+                bytes: file.bytes,
+                version: form.id_field("version", Code::NumberInvalid)?,
+            },
         )
         .await?,
     ))

@@ -185,6 +185,7 @@ impl Demo<'_> {
             paid_on: Some(self.ago(days_ago)),
             amount_vnd: Some(vnd(amount)),
             purpose: Some(purpose.into()),
+            version: None,
         };
         programmes::disburse(self.state, self.staff, Lang::Vi, id, &input)
             .await
@@ -230,6 +231,7 @@ impl Demo<'_> {
             title: Some(title.into()),
             due_on: due,
             beneficiary_id: beneficiary,
+            version: None,
         };
         programmes::add_milestone(self.state, self.staff, Lang::Vi, id, &input)
             .await
@@ -422,6 +424,7 @@ pub async fn load(
             received_on: Some(d.ago(140)),
             amount_vnd: Some(vnd(190_000_000)),
             note: Some("Vốn đối ứng mua máy và cải tạo nhà sấy".into()),
+            version: None,
         },
     )
     .await
@@ -435,6 +438,7 @@ pub async fn load(
             visited_on: Some(d.ago(100)),
             notes: Some("Máy đã lắp, chạy thử 3 mẻ đạt độ ẩm dưới 12%.".into()),
             beneficiary_id: Some(b1),
+            version: None,
         },
         Vec::new(),
     )

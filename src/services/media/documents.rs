@@ -239,9 +239,11 @@ pub struct StoredFile {
     pub file_name: String,
 }
 
-/// Checks `bytes` (a PDF, JPEG or PNG; only the pictures when `photos_only`) and writes
-/// it under `private/{prefix}/`. The caller writes its row next, and calls
-/// [`release_private`] if that fails.
+/// Checks `bytes` (a PDF, JPEG or PNG; a JPEG, PNG or WebP photo of up to a photo's size when
+/// `photos_only`) and writes it under `private/{prefix}/`; the caller writes its row next.
+/// Keys are content-addressed and shared by every row with the same bytes, so nothing here
+/// deletes an object: what no row refers to is removed by `storage gc` after its grace
+/// period.
 pub async fn store_private(
     state: &AppState,
     prefix: &str,
@@ -249,10 +251,13 @@ pub async fn store_private(
     bytes: Bytes,
     photos_only: bool,
 ) -> AppResult<StoredFile> {
-    let kind = media::check_document(&bytes)?;
-    if photos_only && kind == FileKind::Pdf {
-        return Err(Invalid::one("file", Code::PhotoFormat).into());
-    }
+    let (kind, bytes) = if photos_only {
+        let (kind, image) = media::check_photo(&bytes)?;
+        let end = image.len();
+        (kind, bytes.slice(..end))
+    } else {
+        (media::check_document(&bytes)?, bytes)
+    };
     let hash = media::sha256_hex(&bytes);
     let key = format!(
         "private/{prefix}/{}/{hash}.{}",
@@ -260,11 +265,7 @@ pub async fn store_private(
         kind.extension()
     );
     let size = bytes.len() as i64;
-    put_all(
-        &state.store,
-        vec![(key.clone(), bytes, kind.content_type())],
-    )
-    .await?;
+    state.store.put(&key, bytes, kind.content_type()).await?;
     Ok(StoredFile {
         key,
         content_type: kind.content_type(),
@@ -272,16 +273,6 @@ pub async fn store_private(
         hash,
         file_name: safe_file_name(file_name, kind),
     })
-}
-
-/// Deletes a private object once `still_used` says no row refers to it any more; a failure
-/// leaves it for `storage gc`.
-pub async fn release_private(state: &AppState, key: &str, still_used: AppResult<bool>) {
-    if matches!(still_used, Ok(false))
-        && let Err(e) = state.store.delete(key).await
-    {
-        tracing::warn!(key, error = %e, "object left for storage gc");
-    }
 }
 
 /// How a private object reaches a reader allowed to have it.

@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ProgrammeView, changed, open_programme, view};
+use super::{ProgrammeView, changed, commit_change, open_programme, open_programme_at, view};
 use crate::context::AppState;
 use crate::db::entities::programme_document;
 use crate::domain::programme::DocumentKind;
@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::services::Actor;
 use crate::services::media::{
-    Download, MAX_DOCUMENTS, StoredFile, private_download, release_private, store_private,
+    Download, MAX_DOCUMENTS, StoredFile, private_download, store_private,
 };
 
 /// Where a programme's files live in the store.
@@ -57,17 +57,34 @@ impl ProgrammeDocumentView {
     }
 }
 
+/// A document as sent for a programme's file.
+pub struct DocumentUpload<'a> {
+    /// `application`, `decision`, `quotation`, `contract`, `acceptance_minutes`,
+    /// `settlement`, `other`.
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub file_name: &'a str,
+    pub bytes: Bytes,
+    /// The programme's version it was sent against; a stale one is refused.
+    pub version: Option<i32>,
+}
+
 /// Adds a document to a programme's file (staff).
 pub async fn add_document(
     state: &AppState,
     actor: &Actor,
     lang: Lang,
     id: i32,
-    kind: &str,
-    title: &str,
-    file: (&str, Bytes),
+    upload: DocumentUpload<'_>,
 ) -> AppResult<ProgrammeView> {
     actor.require_staff()?;
+    let DocumentUpload {
+        kind,
+        title,
+        file_name,
+        bytes,
+        version,
+    } = upload;
     let mut errors = Invalid::default();
     let kind = DocumentKind::parse(kind).filter(|k| *k != DocumentKind::Photo);
     if kind.is_none() {
@@ -77,39 +94,29 @@ pub async fn add_document(
     if title.is_empty() {
         errors.push("title", Code::DocumentTitleRequired);
     }
-    if file.1.is_empty() {
+    if bytes.is_empty() {
         errors.push("file", Code::FileMissing);
     }
     let Some(kind) = kind.filter(|_| errors.0.is_empty()) else {
         return Err(errors.into());
     };
     // Refuse on the programme's state before anything is stored.
-    drop(open_programme(state, id).await?);
-    let stored = store_private(state, PREFIX, file.0, file.1, false).await?;
-    let key = stored.key.clone();
-    let saved = async {
-        let (txn, row) = open_programme(state, id).await?;
-        attach(&txn, state, actor, id, None, kind, &title, &stored).await?;
-        let row = changed(
-            state,
-            &txn,
-            actor,
-            row,
-            ("document_added", &title),
-            serde_json::json!({"kind": kind, "file_name": stored.file_name}),
-        )
-        .await?;
-        txn.commit().await?;
-        AppResult::Ok(row)
-    }
-    .await;
-    match saved {
-        Ok(row) => view(state, lang, row).await,
-        Err(e) => {
-            release_private(state, &key, still_used(state, &key).await).await;
-            Err(e)
-        }
-    }
+    drop(open_programme_at(state, id, version).await?);
+    // Stored first, then its row; an object whose row could not be written is left to
+    // `storage gc`.
+    let stored = store_private(state, PREFIX, file_name, bytes, false).await?;
+    let (txn, row) = open_programme_at(state, id, version).await?;
+    attach(&txn, state, actor, id, None, kind, &title, &stored).await?;
+    commit_change(
+        state,
+        txn,
+        actor,
+        lang,
+        row,
+        ("document_added", &title),
+        serde_json::json!({"kind": kind, "file_name": stored.file_name}),
+    )
+    .await
 }
 
 /// Writes a document row in the caller's transaction, within the programme's limit.
@@ -150,15 +157,6 @@ pub(super) async fn attach(
     Ok(())
 }
 
-/// Whether a row still refers to the object.
-pub(super) async fn still_used(state: &AppState, key: &str) -> AppResult<bool> {
-    Ok(programme_document::Entity::find()
-        .filter(programme_document::Column::ObjectKey.eq(key))
-        .count(&state.db)
-        .await?
-        > 0)
-}
-
 /// Removes a document from an open programme's file (staff).
 pub async fn delete_document(
     state: &AppState,
@@ -187,7 +185,8 @@ pub async fn delete_document(
     )
     .await?;
     txn.commit().await?;
-    release_private(state, &d.object_key, still_used(state, &d.object_key).await).await;
+    // Its object may be another row's too (keys are content-addressed): `storage gc`
+    // removes it once nothing refers to it.
     view(state, lang, row).await
 }
 

@@ -7,8 +7,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::documents::{attach, still_used};
-use super::{ProgrammeView, changed, commit_change, open_programme, view};
+use super::documents::attach;
+use super::{ProgrammeView, commit_change, open_programme, open_programme_at};
 use crate::context::AppState;
 use crate::db::entities::{
     enterprise, programme, programme_beneficiary, programme_contribution, programme_event,
@@ -22,7 +22,7 @@ use crate::domain::{BeneficiaryStatus, Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
 use crate::services::Actor;
-use crate::services::media::{StoredFile, release_private, store_private};
+use crate::services::media::{StoredFile, store_private};
 
 /// Photos one visit may carry.
 pub const MAX_VISIT_PHOTOS: usize = 6;
@@ -56,7 +56,7 @@ pub async fn add_milestone(
 ) -> AppResult<ProgrammeView> {
     actor.require_staff()?;
     let m = input.parse()?;
-    let (txn, row) = open_programme(state, id).await?;
+    let (txn, row) = open_programme_at(state, id, input.version).await?;
     check_beneficiary(&txn, id, m.beneficiary_id).await?;
     let title = if m.title.is_empty() {
         t(lang, &format!("programme.milestone.{}", m.kind)).to_string()
@@ -136,7 +136,7 @@ pub async fn record_contribution(
 ) -> AppResult<ProgrammeView> {
     actor.require_staff()?;
     let c = input.parse(state.clock.today())?;
-    let (txn, row) = open_programme(state, id).await?;
+    let (txn, row) = open_programme_at(state, id, input.version).await?;
     let b = check_beneficiary(&txn, id, Some(c.beneficiary_id))
         .await?
         .ok_or(Invalid::one(
@@ -186,76 +186,55 @@ pub async fn add_visit(
     if photos.len() > MAX_VISIT_PHOTOS {
         return Err(AppError::conflict("file", Code::PhotoLimit));
     }
-    drop(open_programme(state, id).await?);
+    drop(open_programme_at(state, id, input.version).await?);
+    // Stored first, then the rows; objects whose rows could not be written are left to
+    // `storage gc`.
     let mut stored: Vec<StoredFile> = Vec::new();
     for (name, bytes) in photos {
-        match store_private(state, "programmes", &name, bytes, true).await {
-            Ok(s) => stored.push(s),
-            Err(e) => {
-                release_all(state, &stored).await;
-                return Err(e);
-            }
-        }
+        stored.push(store_private(state, "programmes", &name, bytes, true).await?);
     }
-    let saved = async {
-        let (txn, row) = open_programme(state, id).await?;
-        check_beneficiary(&txn, id, visit.beneficiary_id).await?;
-        let v = programme_visit::ActiveModel {
-            programme_id: Set(id),
-            beneficiary_id: Set(visit.beneficiary_id),
-            visited_on: Set(visit.visited_on),
-            notes: Set(visit.notes.clone()),
-            created_by: Set(actor.id()),
-            created_at: Set(state.clock.now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let title = format!(
-            "{} {}",
-            t(lang, "programme.visit"),
-            visit.visited_on.format("%d/%m/%Y")
-        );
-        for s in &stored {
-            attach(
-                &txn,
-                state,
-                actor,
-                id,
-                Some(v.id),
-                DocumentKind::Photo,
-                &title,
-                s,
-            )
-            .await?;
-        }
-        let row = changed(
-            state,
+    let (txn, row) = open_programme_at(state, id, input.version).await?;
+    check_beneficiary(&txn, id, visit.beneficiary_id).await?;
+    let v = programme_visit::ActiveModel {
+        programme_id: Set(id),
+        beneficiary_id: Set(visit.beneficiary_id),
+        visited_on: Set(visit.visited_on),
+        notes: Set(visit.notes.clone()),
+        created_by: Set(actor.id()),
+        created_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let title = format!(
+        "{} {}",
+        t(lang, "programme.visit"),
+        visit.visited_on.format("%d/%m/%Y")
+    );
+    for s in &stored {
+        attach(
             &txn,
+            state,
             actor,
-            row,
-            ("visit", &visit.notes),
-            serde_json::json!({"visit_id": v.id, "visited_on": visit.visited_on,
-                               "photos": stored.len()}),
+            id,
+            Some(v.id),
+            DocumentKind::Photo,
+            &title,
+            s,
         )
         .await?;
-        txn.commit().await?;
-        AppResult::Ok(row)
     }
-    .await;
-    match saved {
-        Ok(row) => view(state, lang, row).await,
-        Err(e) => {
-            release_all(state, &stored).await;
-            Err(e)
-        }
-    }
-}
-
-async fn release_all(state: &AppState, stored: &[StoredFile]) {
-    for s in stored {
-        release_private(state, &s.key, still_used(state, &s.key).await).await;
-    }
+    commit_change(
+        state,
+        txn,
+        actor,
+        lang,
+        row,
+        ("visit", &visit.notes),
+        serde_json::json!({"visit_id": v.id, "visited_on": visit.visited_on,
+                           "photos": stored.len()}),
+    )
+    .await
 }
 
 /// Why a programme is at risk today, from its milestones, counterpart money, last activity
@@ -290,12 +269,20 @@ pub(super) async fn risks_of(
         .into_iter()
         .map(|c| c.beneficiary_id)
         .collect();
-    let withdrew = programme_beneficiary::Entity::find()
+    let beneficiaries = programme_beneficiary::Entity::find()
         .filter(programme_beneficiary::Column::ProgrammeId.eq(row.id))
-        .filter(programme_beneficiary::Column::Status.eq(BeneficiaryStatus::Withdrew))
         .order_by_asc(programme_beneficiary::Column::Id)
         .all(db)
         .await?;
+    let committed: Vec<i32> = beneficiaries
+        .iter()
+        .filter(|b| b.status == BeneficiaryStatus::Committed)
+        .map(|b| b.id)
+        .collect();
+    let withdrew: Vec<&programme_beneficiary::Model> = beneficiaries
+        .iter()
+        .filter(|b| b.status == BeneficiaryStatus::Withdrew)
+        .collect();
     let withdrawn: Vec<String> = enterprise::Entity::find()
         .filter(enterprise::Column::Id.is_in(withdrew.iter().map(|b| b.enterprise_id)))
         .order_by_asc(enterprise::Column::Name)
@@ -317,6 +304,7 @@ pub(super) async fn risks_of(
         last_activity,
         milestones: &milestones,
         contributed: &contributed,
+        committed: &committed,
         withdrawn: &withdrawn,
     }
     .risks())

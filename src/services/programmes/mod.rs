@@ -340,6 +340,20 @@ async fn open_programme(
     Ok((txn, row))
 }
 
+/// [`open_programme`], refusing a change entered against an earlier `version` (a form sent
+/// twice, or after someone else changed the programme).
+async fn open_programme_at(
+    state: &AppState,
+    id: i32,
+    version: Option<i32>,
+) -> AppResult<(DatabaseTransaction, programme::Model)> {
+    let (txn, row) = open_programme(state, id).await?;
+    if version.is_some_and(|v| v != row.version) {
+        return Err(AppError::state(Code::ProgrammeChanged));
+    }
+    Ok((txn, row))
+}
+
 /// Notes a change to the programme (see [`changed`]), commits it, and shows the programme.
 async fn commit_change(
     state: &AppState,

@@ -42,8 +42,18 @@ pub async fn move_to(
     if !from.can_become(to) {
         return Err(AppError::state(Code::ProgrammeTransition));
     }
-    if to == ProgrammeStatus::Appraised && !gaps(&txn, state, &row).await?.is_empty() {
+    // What holds up at appraisal must still hold at approval, for the budget approved.
+    let budget = match &mv {
+        Move::Approve { budget_vnd, .. } => Some(*budget_vnd),
+        _ => None,
+    };
+    if matches!(to, ProgrammeStatus::Appraised | ProgrammeStatus::Approved)
+        && !gaps_at(&txn, state, &row, budget).await?.is_empty()
+    {
         return Err(AppError::state(Code::ProgrammeIncomplete));
+    }
+    if to == ProgrammeStatus::Deferred && money(&txn, &row).await?.disbursed_vnd > 0 {
+        return Err(AppError::state(Code::ProgrammeDeferPaid));
     }
     let at = state.clock.now();
     let mut active: programme::ActiveModel = row.clone().into();
@@ -120,6 +130,9 @@ pub async fn disburse(
     if !row.status.takes_disbursements() {
         return Err(AppError::state(Code::ProgrammeNotApproved));
     }
+    if input.version.is_some_and(|v| v != row.version) {
+        return Err(AppError::state(Code::ProgrammeChanged));
+    }
     let paid = input.parse(state.clock.today())?;
     money(&txn, &row)
         .await?
@@ -164,24 +177,7 @@ pub async fn set_checklist_item(
         .filter(|i| row.kind.checklist().contains(i))
         .ok_or(Invalid::one("item", Code::ProgrammeChecklistItemUnknown))?;
     let note = crate::domain::optional_text(Some(note), "note", 500)?.unwrap_or_default();
-    let existing = programme_checklist::Entity::find()
-        .filter(programme_checklist::Column::ProgrammeId.eq(id))
-        .filter(programme_checklist::Column::Item.eq(item.as_str()))
-        .one(&txn)
-        .await?;
-    let mut entry: programme_checklist::ActiveModel = match existing {
-        Some(e) => e.into(),
-        None => programme_checklist::ActiveModel {
-            programme_id: Set(id),
-            item: Set(item.as_str().into()),
-            ..Default::default()
-        },
-    };
-    entry.done = Set(done);
-    entry.note = Set(note);
-    entry.updated_by = Set(actor.id());
-    entry.updated_at = Set(state.clock.now());
-    entry.save(&txn).await?;
+    put_item(&txn, state, actor, id, item, done, Some(note)).await?;
     commit_change(
         state,
         txn,
@@ -192,6 +188,88 @@ pub async fn set_checklist_item(
         serde_json::json!({"item": item, "done": done}),
     )
     .await
+}
+
+/// The whole file at once, as ticked on a page: the pieces named are there, the others not
+/// (staff). One change, whatever it ticks.
+pub async fn set_checklist(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    id: i32,
+    done: &[String],
+) -> AppResult<ProgrammeView> {
+    actor.require_staff()?;
+    let (txn, row) = open_programme(state, id).await?;
+    if let Some(unknown) = done
+        .iter()
+        .find(|d| ChecklistItem::parse(d).is_none_or(|i| !row.kind.checklist().contains(&i)))
+    {
+        tracing::debug!(item = unknown, "checklist item of another kind");
+        return Err(Invalid::one("item", Code::ProgrammeChecklistItemUnknown).into());
+    }
+    let held = checklist(&txn, &row).await?;
+    let mut ticked = Vec::new();
+    for (item, was, _) in held {
+        let now = done.iter().any(|d| d == item.as_str());
+        if now != was {
+            put_item(&txn, state, actor, id, item, now, None).await?;
+            ticked.push((item, now));
+        }
+    }
+    if ticked.is_empty() {
+        drop(txn);
+        return view(state, lang, row).await;
+    }
+    let body = ticked
+        .iter()
+        .map(|(i, _)| i.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    commit_change(
+        state,
+        txn,
+        actor,
+        lang,
+        row,
+        ("checklist", &body),
+        serde_json::json!({"items": ticked}),
+    )
+    .await
+}
+
+/// Writes one piece of the file (keeping its note unless one is given).
+async fn put_item(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor,
+    id: i32,
+    item: ChecklistItem,
+    done: bool,
+    note: Option<String>,
+) -> AppResult<()> {
+    let existing = programme_checklist::Entity::find()
+        .filter(programme_checklist::Column::ProgrammeId.eq(id))
+        .filter(programme_checklist::Column::Item.eq(item.as_str()))
+        .one(txn)
+        .await?;
+    let mut entry: programme_checklist::ActiveModel = match existing {
+        Some(e) => e.into(),
+        None => programme_checklist::ActiveModel {
+            programme_id: Set(id),
+            item: Set(item.as_str().into()),
+            note: Set(String::new()),
+            ..Default::default()
+        },
+    };
+    entry.done = Set(done);
+    if let Some(note) = note {
+        entry.note = Set(note);
+    }
+    entry.updated_by = Set(actor.id());
+    entry.updated_at = Set(state.clock.now());
+    entry.save(txn).await?;
+    Ok(())
 }
 
 /// The kind's checklist with what the file holds: (item, done, note).
@@ -225,6 +303,16 @@ pub(super) async fn gaps(
     db: &impl ConnectionTrait,
     state: &AppState,
     row: &programme::Model,
+) -> AppResult<Vec<Gap>> {
+    gaps_at(db, state, row, None).await
+}
+
+/// [`gaps`] for `budget_vnd` (the budget about to be approved), else the programme's own.
+async fn gaps_at(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    row: &programme::Model,
+    budget_vnd: Option<i64>,
 ) -> AppResult<Vec<Gap>> {
     let done: Vec<ChecklistItem> = checklist(db, row)
         .await?
@@ -278,7 +366,7 @@ pub(super) async fn gaps(
         .await?;
     Ok(Proposal {
         kind: Some(row.kind),
-        budget_vnd: row.approved_vnd.unwrap_or(row.proposed_vnd),
+        budget_vnd: budget_vnd.unwrap_or(row.approved_vnd.unwrap_or(row.proposed_vnd)),
         checklist_done: &done,
         beneficiaries: &beneficiaries,
         max_budget_vnd: limit.as_ref().and_then(|l| l.max_budget_vnd),

@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,6 +32,7 @@ pub(super) async fn product_facts(
 ) -> AppResult<Vec<ProductFacts>> {
     Ok(product::Entity::find()
         .filter(product::Column::EnterpriseId.eq(enterprise_id))
+        .order_by_asc(product::Column::Id)
         .all(db)
         .await?
         .into_iter()

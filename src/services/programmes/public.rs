@@ -58,11 +58,12 @@ pub async fn support_for_enterprise(
     actor: &Actor,
     enterprise_id: i32,
 ) -> AppResult<Vec<SupportView>> {
+    // Who may ask first: nobody else learns whether the enterprise exists.
+    require_manage(&state.db, actor, enterprise_id).await?;
     enterprise::Entity::find_by_id(enterprise_id)
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    require_manage(&state.db, actor, enterprise_id).await?;
     support_of(state, &[enterprise_id]).await
 }
 
@@ -204,14 +205,17 @@ pub async fn completed_programmes(
             .filter(enterprise::Column::Id.is_in(rows.iter().map(|b| b.enterprise_id)))
             .all(db)
             .await?;
-        let public: Vec<i32> = product::Entity::find()
+        let published: Vec<(i32, i32)> = product::Entity::find()
             .filter(product::Column::EnterpriseId.is_in(rows.iter().map(|b| b.enterprise_id)))
             .filter(product::Column::Status.eq(ProductStatus::Published))
             .all(db)
             .await?
             .into_iter()
-            .map(|p| p.enterprise_id)
+            .map(|p| (p.id, p.enterprise_id))
             .collect();
+        let public: Vec<i32> = published.iter().map(|(_, e)| *e).collect();
+        // Only what buyers may see: a change to a product not published is not told.
+        let shown = |c: &ChangeView| published.iter().any(|(id, _)| *id == c.change.product_id());
         let named: Vec<(programme_beneficiary::Model, String)> = rows
             .into_iter()
             .map(|b| {
@@ -235,7 +239,9 @@ pub async fn completed_programmes(
                         .find(|e| e.id == b.enterprise_id && public.contains(&e.id))
                         .map(|e| e.slug.clone()),
                     support: b.support.clone(),
-                    changes: o.map(|o| o.changes.clone()).unwrap_or_default(),
+                    changes: o
+                        .map(|o| o.changes.iter().filter(|c| shown(c)).cloned().collect())
+                        .unwrap_or_default(),
                     deals: o.map_or(0, |o| o.deals),
                     new_jobs: o.and_then(|o| o.indicators.as_ref().and_then(|i| i.new_jobs)),
                 }

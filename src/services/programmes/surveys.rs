@@ -18,7 +18,7 @@ use crate::domain::programme::survey::{Need, SurveyInput};
 use crate::domain::{Code, FundingSource, Invalid, Num, ProgrammeInput};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, t};
-use crate::services::media::{Download, private_download, release_private, store_private};
+use crate::services::media::{Download, private_download, store_private};
 use crate::services::requests::scoped_key;
 use crate::services::{Actor, audit};
 
@@ -281,16 +281,8 @@ pub async fn add_survey_photo(
         Ok(_) => Ok((survey_view(state, s).await?, true)),
         // Sent twice at once: the other attempt kept it.
         Err(e) if unique_violation(&e) => Ok((survey_view(state, s).await?, false)),
-        Err(e) => {
-            let used = facility_survey_photo::Entity::find()
-                .filter(facility_survey_photo::Column::ObjectKey.eq(&stored.key))
-                .count(&state.db)
-                .await
-                .map(|n| n > 0)
-                .map_err(AppError::from);
-            release_private(state, &stored.key, used).await;
-            Err(e.into())
-        }
+        // The object is left to `storage gc`.
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -301,16 +293,12 @@ pub async fn survey_photo(state: &AppState, actor: &Actor, photo_id: i32) -> App
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = format!(
-        "khao-sat-{}-{}.{}",
-        p.survey_id,
-        p.id,
-        if p.content_type == "image/png" {
-            "png"
-        } else {
-            "jpg"
-        }
-    );
+    let ext = match p.content_type.as_str() {
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    let name = format!("khao-sat-{}-{}.{ext}", p.survey_id, p.id);
     private_download(state, &p.object_key, &name, &p.content_type).await
 }
 

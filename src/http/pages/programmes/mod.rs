@@ -49,10 +49,15 @@ pub fn event_line(ctx: &PageCtx, e: &ProgrammeEventView) -> String {
                 format!("{label}: {to} — {}", e.body)
             }
         }
-        ("checklist", _) => format!(
-            "{label}: {}",
-            ctx.t(&format!("programme.checklist.{}", e.body))
-        ),
+        ("checklist", _) => {
+            let items = e
+                .body
+                .split(',')
+                .map(|item| ctx.t(&format!("programme.checklist.{item}")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{label}: {items}")
+        }
         _ if e.body.is_empty() => label.to_string(),
         _ => format!("{label}: {}", e.body),
     }

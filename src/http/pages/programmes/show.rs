@@ -16,7 +16,7 @@ use crate::domain::programme::follow::{
 };
 use crate::domain::programme::outcomes::IndicatorsInput;
 use crate::domain::programme::{BeneficiaryInput, DisbursementInput, DocumentKind, MoveInput};
-use crate::domain::{CancelReason, EnterpriseInput, LegalForm, ProgrammeStatus};
+use crate::domain::{CancelReason, Code, EnterpriseInput, LegalForm, ProgrammeStatus};
 use crate::error::AppError;
 use crate::http::pages::forms::{FormValues, opt_i32, opt_num, opt_text};
 use crate::http::pages::{Errors, PageCtx, PageResult, page_error, render_as, see_other};
@@ -257,6 +257,8 @@ pub struct ProgrammeForm {
     pub capacity_before: Option<String>,
     pub capacity_after: Option<String>,
     pub capacity_unit: Option<String>,
+    /// The programme's version the form was filled in against.
+    pub version: Option<String>,
     #[serde(default)]
     pub items: Vec<String>,
 }
@@ -310,28 +312,7 @@ pub async fn save_checklist(
     Path(id): Path<i32>,
     Form(f): Form<ProgrammeForm>,
 ) -> PageResult {
-    let p = programmes::get(&state, &ctx.actor, ctx.lang, id).await?;
-    let mut result = Ok(());
-    for c in &p.checklist {
-        let want = f.items.iter().any(|i| i == c.item.as_str());
-        if want == c.done {
-            continue;
-        }
-        let set = programmes::set_checklist_item(
-            &state,
-            &ctx.actor,
-            ctx.lang,
-            id,
-            c.item.as_str(),
-            want,
-            &c.note,
-        )
-        .await;
-        if let Err(e) = set {
-            result = Err(e);
-            break;
-        }
-    }
+    let result = programmes::set_checklist(&state, &ctx.actor, ctx.lang, id, &f.items).await;
     done(&state, ctx, id, "file", f.values(), result).await
 }
 
@@ -448,6 +429,7 @@ pub async fn add_milestone(
         title: opt_text(&f.title),
         due_on: opt_text(&f.due_on),
         beneficiary_id: opt_i32(&f.beneficiary_id),
+        version: opt_i32(&f.version),
     };
     let result = programmes::add_milestone(&state, &ctx.actor, ctx.lang, id, &input).await;
     done(&state, ctx, id, "milestones", f.values(), result).await
@@ -476,6 +458,7 @@ pub async fn record_contribution(
         received_on: opt_text(&f.received_on),
         amount_vnd: opt_num(&f.amount_vnd),
         note: opt_text(&f.note),
+        version: opt_i32(&f.version),
     };
     let result = programmes::record_contribution(&state, &ctx.actor, ctx.lang, id, &input).await;
     done(&state, ctx, id, "contributions", f.values(), result).await
@@ -491,6 +474,7 @@ pub async fn disburse(
         paid_on: opt_text(&f.paid_on),
         amount_vnd: opt_num(&f.amount_vnd),
         purpose: opt_text(&f.purpose),
+        version: opt_i32(&f.version),
     };
     let result = programmes::disburse(&state, &ctx.actor, ctx.lang, id, &input).await;
     done(&state, ctx, id, "money", f.values(), result).await
@@ -505,12 +489,13 @@ pub async fn add_visit(
 ) -> PageResult {
     programmes::may_follow(&ctx.actor)?;
     let form = upload::read(multipart).await?;
+    let beneficiary_id = form.id_field("beneficiary_id", Code::ProgrammeBeneficiaryUnknown);
+    let version = form.id_field("version", Code::NumberInvalid);
     let input = VisitInput {
         visited_on: form.field("visited_on").map(str::to_string),
         notes: form.field("notes").map(str::to_string),
-        beneficiary_id: form
-            .field("beneficiary_id")
-            .and_then(|b| b.trim().parse().ok()),
+        beneficiary_id: beneficiary_id.as_ref().ok().copied().flatten(),
+        version: version.as_ref().ok().copied().flatten(),
     };
     let mut values = FormValues::default();
     values.set("visited_on", input.visited_on.clone().unwrap_or_default());
@@ -521,7 +506,10 @@ pub async fn add_visit(
         .filter(|f| !f.bytes.is_empty())
         .map(|f| (f.file_name, f.bytes))
         .collect();
-    let result = programmes::add_visit(&state, &ctx.actor, ctx.lang, id, &input, photos).await;
+    let result = match (beneficiary_id, version) {
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        _ => programmes::add_visit(&state, &ctx.actor, ctx.lang, id, &input, photos).await,
+    };
     done(&state, ctx, id, "visits", values, result).await
 }
 
@@ -544,9 +532,13 @@ pub async fn add_document(
                 &ctx.actor,
                 ctx.lang,
                 id,
-                form.field("kind").unwrap_or_default(),
-                form.field("title").unwrap_or_default(),
-                (&file.file_name, file.bytes),
+                programmes::DocumentUpload {
+                    kind: form.field("kind").unwrap_or_default(),
+                    title: form.field("title").unwrap_or_default(),
+                    file_name: &file.file_name,
+                    bytes: file.bytes,
+                    version: form.id_field("version", Code::NumberInvalid).ok().flatten(),
+                },
             )
             .await
         }

@@ -62,6 +62,14 @@ impl NewPage {
     fn communes_in(&self, province: &i32) -> Vec<&(i32, String, i32)> {
         self.communes.iter().filter(|c| c.2 == *province).collect()
     }
+    /// Whose queue on the phone this page fills.
+    fn user_id(&self) -> String {
+        self.ctx
+            .actor
+            .id()
+            .map(|id| id.to_string())
+            .unwrap_or_default()
+    }
 }
 
 async fn new_page(
