@@ -8,11 +8,13 @@
 // Run through ./run.sh, which starts a fresh server and sets KETNOI_E2E_URL.
 // The staff account canbo@test.vn / mat-khau-123 must exist (run.sh creates it).
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchPhone } from './phone.mjs';
+import { BASE, norm, pathOf, steps } from './steps.mjs';
 
-const BASE = process.env.KETNOI_E2E_URL;
+const step = steps();
+
 const SCREENSHOT = process.env.KETNOI_E2E_SCREENSHOT || '/tmp/e2e-product.png';
 
 const PRODUCER = {
@@ -60,20 +62,10 @@ const expectedFailures = [];
 const photoUploads = [];
 // Set when the producer first opens the product's photo page.
 let productId;
-// Steps depend on each other: once one fails, the rest fail loudly instead of
-// producing confusing follow-up errors (they are never silently skipped).
-let broken = null;
 
-/** Collapse all whitespace (including no-break spaces) so text compares reliably. */
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
 
 /** URL predicate: the path name is exactly `pathname` (any query string). */
 const at = (pathname) => (url) => url.pathname === pathname;
-
-function path(p) {
-  const u = new URL(p.url());
-  return u.pathname + u.search;
-}
 
 async function text(locator) {
   return norm(await locator.innerText());
@@ -88,7 +80,7 @@ async function tapAndWait(locator, expected) {
   await Promise.all([page.waitForEvent('load'), locator.tap()]);
   const url = new URL(page.url());
   const ok = typeof expected === 'function' ? expected(url) : expected.test(url.pathname + url.search);
-  assert.ok(ok, `expected to land on ${expected}, but the page is ${path(page)}`);
+  assert.ok(ok, `expected to land on ${expected}, but the page is ${pathOf(page)}`);
 }
 
 /** The body sizes of the photo uploads so far. */
@@ -170,23 +162,11 @@ async function chooseAndWaitForUpload(input, files) {
   ]);
 }
 
-function step(name, fn) {
-  test(name, async () => {
-    if (broken) throw new Error(`not run: earlier step failed ("${broken}")`);
-    try {
-      await fn();
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
-
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
   ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
+  page.on('pageerror', (err) => pageErrors.push(`${pathOf(page)}: ${err.message}`));
   page.on('response', (res) => {
     // Form pages may answer 4xx on purpose (validation); sub-resources and
     // script fetches (CSS, JS, icons, the communes API, photo uploads) must not fail,
@@ -335,7 +315,7 @@ step('4. the producer opens the photo page and picks a large photo; the phone sh
     buffer: original,
   });
 
-  assert.equal(path(page), `/dashboard/products/${productId}/media?done=photo_added`);
+  assert.equal(pathOf(page), `/dashboard/products/${productId}/media?done=photo_added`);
   assert.equal(await text(page.locator('main .notice.ok')), 'Đã thêm ảnh.');
   const items = page.locator('ol.photo-list > li');
   assert.equal(await items.count(), 1, 'one photo in the list');
@@ -383,7 +363,7 @@ step('5. an iPhone HEIC photo is refused with advice the producer can follow', a
   const heic = Buffer.concat([Buffer.from('\0\0\0\x18ftypheic\0\0\0\0', 'latin1'), Buffer.alloc(2048)]);
   expectedFailures.push(`422 POST ${BASE}/api/v1/products/${productId}/photos`);
   const form = page.locator('form[data-photo-upload]');
-  const before = path(page);
+  const before = pathOf(page);
   const [refused] = await Promise.all([
     page.waitForResponse(
       (res) => res.request().method() === 'POST' && res.url() === `${BASE}/api/v1/products/${productId}/photos`,
@@ -398,7 +378,7 @@ step('5. an iPhone HEIC photo is refused with advice the producer can follow', a
   const message = await text(chosen);
   assert.match(message, /^anh\.heic: /, 'the message names the file');
   assert.match(message, /HEIC/, `the message should mention HEIC: ${message}`);
-  assert.equal(path(page), before, 'the page stays put');
+  assert.equal(pathOf(page), before, 'the page stays put');
   assert.equal(await form.locator('.upload-submit').isDisabled(), false, 'the producer can try again');
   assert.deepEqual(expectedFailures, [], 'the upload was refused by the API (422)');
   assert.equal((await uploadSizes()).length, 2, 'the HEIC file was sent once');
@@ -475,7 +455,7 @@ step('7. staff signs in and approves the product from the review queue', async (
   await page.locator('header form[action="/dang-xuat"] button').waitFor();
 
   await page.goto(`${BASE}/staff/review`);
-  assert.equal(path(page), '/staff/review');
+  assert.equal(pathOf(page), '/staff/review');
   const item = page.locator('main ul.rows a', { hasText: PRODUCT.name });
   await tapAndWait(item, /\/staff\/review\/\d+$/);
   assert.equal(await text(page.locator('h1')), PRODUCT.name);
@@ -517,7 +497,7 @@ step('8. a visitor finds the product on the home page and opens it', async () =>
 
 step('9. the visitor sees the photos on the product page, cover first', async () => {
   // Still on the product page the visitor opened.
-  assert.match(path(page), /^\/san-pham\/[^/]+$/);
+  assert.match(pathOf(page), /^\/san-pham\/[^/]+$/);
   const photos = await apiPhotos();
   assert.equal(photos.length, 2, 'a visitor can list the photos of a published product');
   const gallery = page.locator('main .gallery');

@@ -7,12 +7,12 @@
 // Run through ./run.sh, which starts a fresh server and sets KETNOI_E2E_URL.
 // The staff account canbo@test.vn / mat-khau-123 must exist (run.sh creates it).
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as http } from 'playwright-core';
 import { launchPhone, watchPolicy } from './phone.mjs';
+import { api, BASE, norm, pathOf, poll, signedIn, sleep, steps } from './steps.mjs';
 
-const BASE = process.env.KETNOI_E2E_URL;
+const step = steps();
 
 const STAFF = { login: 'canbo@test.vn', password: 'mat-khau-123' };
 const PRODUCER = { login: '0913 222 333', password: 'tan-cuong-2024', fullName: 'Lê Văn Tân', role: 'producer' };
@@ -71,48 +71,8 @@ const badResponses = [];
 const leadPosts = [];
 /** The first lead POST, answered by the server but cut before the answer reached the phone. */
 let lost = null;
-// Steps depend on each other: once one fails, the rest fail loudly instead of
-// producing confusing follow-up errors (they are never silently skipped).
-let broken = null;
 
-/** Collapse all whitespace (including no-break spaces) so text compares reliably. */
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
 const digits = (s) => (s ?? '').replace(/\D/g, '');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function path(p) {
-  const u = new URL(p.url());
-  return u.pathname + u.search;
-}
-
-function step(name, fn) {
-  test(name, async () => {
-    if (broken) throw new Error(`not run: earlier step failed ("${broken}")`);
-    try {
-      await fn();
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
-
-/** A JSON call through an API session; asserts the status and returns the body. */
-async function api(session, method, url, data, expected) {
-  // An API client with a session sends its form token back on state-changing calls.
-  const token = (await session.storageState()).cookies.find((c) => c.name === 'ketnoi_csrf')?.value;
-  const headers = token && method !== 'GET' ? { 'x-csrf-token': token } : {};
-  const res = await session.fetch(`${BASE}${url}`, { method, data, headers });
-  const body = await res.text();
-  assert.equal(res.status(), expected, `${method} ${url} answered ${res.status()}: ${body}`);
-  return body ? JSON.parse(body) : null;
-}
-
-async function signedIn(login, password) {
-  const session = await http.newContext({ baseURL: BASE });
-  await api(session, 'POST', '/api/v1/auth/login', { login, password }, 200);
-  return session;
-}
 
 const capturePath = () => `/hoi-cho/${fair.slug}/khach-hang`;
 const leadsUrl = () => `${BASE}/api/v1/fairs/${fair.id}/leads`;
@@ -142,22 +102,11 @@ async function everythingKept() {
   });
 }
 
-async function poll(what, check, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last === true || (Array.isArray(last) && last.length === 0)) return;
-    await sleep(200);
-  }
-  assert.fail(`${what}: still not so after ${timeout} ms (last: ${JSON.stringify(last)})`);
-}
-
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
   ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
+  page.on('pageerror', (err) => pageErrors.push(`${pathOf(page)}: ${err.message}`));
   page.on('response', (res) => {
     if (res.status() >= 400) badResponses.push(`${res.status()} ${res.request().method()} ${res.url()}`);
   });
@@ -263,7 +212,7 @@ step('3. the network drops; three buyers are captured, wait on the phone and sur
   const response = await page.reload();
   assert.ok(response?.ok(), `offline reload answered ${response?.status()}`);
   assert.equal(response.fromServiceWorker(), true, 'the page came from the service worker');
-  assert.equal(path(page), capturePath());
+  assert.equal(pathOf(page), capturePath());
   assert.equal(norm(await page.locator('main h1').innerText()), 'Ghi nhận khách tại gian hàng');
   await page.locator('#lead-queue:not([hidden])').waitFor();
   const notice = await queueNotice();

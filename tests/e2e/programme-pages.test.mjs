@@ -7,12 +7,12 @@
 // Run through ./run.sh, which starts a fresh server and sets KETNOI_E2E_URL.
 // The staff account canbo@test.vn / mat-khau-123 must exist (run.sh creates it).
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as http } from 'playwright-core';
 import { launchPhone } from './phone.mjs';
+import { api, BASE, norm, pathOf, signedIn, steps } from './steps.mjs';
 
-const BASE = process.env.KETNOI_E2E_URL;
+const step = steps();
 
 // This year's plan (the server refuses plans far ahead, and decisions dated in the future).
 const YEAR = new Date().getFullYear();
@@ -60,48 +60,9 @@ let milestoneId;
 let reason;
 const pageErrors = [];
 const badResponses = [];
-// Steps depend on each other: once one fails, the rest fail loudly instead of
-// producing confusing follow-up errors (they are never silently skipped).
-let broken = null;
 
-/** Collapse all whitespace (including no-break spaces) so text compares reliably. */
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
 const planPath = `/staff/programmes?year=${YEAR}`;
 const programmePath = () => `/staff/programmes/${programme.id}`;
-
-function path(p) {
-  const u = new URL(p.url());
-  return u.pathname + u.search;
-}
-
-function step(name, fn) {
-  test(name, { timeout: 120_000 }, async () => {
-    if (broken) throw new Error(`not run: earlier step failed ("${broken}")`);
-    try {
-      await fn();
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
-
-/** A JSON call through an API session; asserts the status and returns the body. */
-async function api(session, method, url, data, expected) {
-  // An API client with a session sends its form token back on state-changing calls.
-  const token = (await session.storageState()).cookies.find((c) => c.name === 'ketnoi_csrf')?.value;
-  const headers = token && method !== 'GET' ? { 'x-csrf-token': token } : {};
-  const res = await session.fetch(`${BASE}${url}`, { method, data, headers });
-  const body = await res.text();
-  assert.equal(res.status(), expected, `${method} ${url} answered ${res.status()}: ${body}`);
-  return body ? JSON.parse(body) : null;
-}
-
-async function signedIn(login, password) {
-  const session = await http.newContext({ baseURL: BASE });
-  await api(session, 'POST', '/api/v1/auth/login', { login, password }, 200);
-  return session;
-}
 
 /** How the page sits on the phone's screen: sideways scrolling, and tables wider than it. */
 async function layout() {
@@ -145,7 +106,7 @@ before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
   ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
+  page.on('pageerror', (err) => pageErrors.push(`${pathOf(page)}: ${err.message}`));
   page.on('response', (res) => {
     if (res.status() >= 400) badResponses.push(`${res.status()} ${res.request().method()} ${res.url()}`);
   });
@@ -288,7 +249,7 @@ step('3. the programme page fits the screen and says why it is at risk; marking 
 
 step('4. back on the plan, the programme is no longer at risk', async () => {
   await tapTo(page.locator(`main a[href="${planPath}"]`), '/staff/programmes');
-  assert.equal(path(page), planPath);
+  assert.equal(pathOf(page), planPath);
   assert.equal(norm(await page.locator('main h1').innerText()), `Kế hoạch khuyến công ${YEAR}`);
   assert.equal(await page.locator('#at-risk').count(), 0, 'no at-risk section');
   const f = await figures();
@@ -306,7 +267,7 @@ step('5. the plan reads in English, and back in Vietnamese', async () => {
   assert.equal(norm(await english.innerText()), 'English');
   await Promise.all([page.waitForURL((url) => url.pathname === '/staff/programmes'), english.tap()]);
   await page.waitForFunction(() => document.documentElement.lang === 'en');
-  assert.equal(path(page), planPath, 'the same page');
+  assert.equal(pathOf(page), planPath, 'the same page');
   assert.equal(norm(await page.locator('main h1').innerText()), `Support programme plan ${YEAR}`);
   assert.equal(norm(await page.locator('#funds h2').innerText()), 'Funds by source');
   await fitsTheScreen('the plan in English');

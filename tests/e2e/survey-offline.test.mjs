@@ -9,13 +9,13 @@
 // Run through ./run.sh, which starts a fresh server and sets KETNOI_E2E_URL.
 // The staff account canbo@test.vn / mat-khau-123 must exist (run.sh creates it).
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { request as http } from 'playwright-core';
 import { launchPhone } from './phone.mjs';
+import { api, BASE, norm, pathOf, poll, signedIn, sleep, steps } from './steps.mjs';
 
-const BASE = process.env.KETNOI_E2E_URL;
+const step = steps();
 
 const STAFF = { login: 'canbo@test.vn', password: 'mat-khau-123' };
 const PRODUCER = { login: '0915 444 555', password: 'mien-dong-2024', fullName: 'Hoàng Văn Minh', role: 'producer' };
@@ -79,48 +79,7 @@ const photoPosts = [];
 let lost = null;
 /** The keys of the two surveys, in the order written (read from the phone's storage). */
 let keys = [];
-// Steps depend on each other: once one fails, the rest fail loudly instead of
-// producing confusing follow-up errors (they are never silently skipped).
-let broken = null;
 
-/** Collapse all whitespace (including no-break spaces) so text compares reliably. */
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function path(p) {
-  const u = new URL(p.url());
-  return u.pathname + u.search;
-}
-
-function step(name, fn) {
-  // A generous bound, so a step waiting on something that never comes fails instead of hanging.
-  test(name, { timeout: 120_000 }, async () => {
-    if (broken) throw new Error(`not run: earlier step failed ("${broken}")`);
-    try {
-      await fn();
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
-
-/** A JSON call through an API session; asserts the status and returns the body. */
-async function api(session, method, url, data, expected) {
-  // An API client with a session sends its form token back on state-changing calls.
-  const token = (await session.storageState()).cookies.find((c) => c.name === 'ketnoi_csrf')?.value;
-  const headers = token && method !== 'GET' ? { 'x-csrf-token': token } : {};
-  const res = await session.fetch(`${BASE}${url}`, { method, data, headers });
-  const body = await res.text();
-  assert.equal(res.status(), expected, `${method} ${url} answered ${res.status()}: ${body}`);
-  return body ? JSON.parse(body) : null;
-}
-
-async function signedIn(login, password) {
-  const session = await http.newContext({ baseURL: BASE });
-  await api(session, 'POST', '/api/v1/auth/login', { login, password }, 200);
-  return session;
-}
 
 /** CRC-32 (as PNG chunks carry it). */
 function crc32(bytes) {
@@ -228,23 +187,12 @@ async function everythingKept() {
   });
 }
 
-async function poll(what, check, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last === true || (Array.isArray(last) && last.length === 0)) return;
-    await sleep(200);
-  }
-  assert.fail(`${what}: still not so after ${timeout} ms (last: ${JSON.stringify(last)})`);
-}
-
 before(async () => {
   assert.ok(BASE, 'KETNOI_E2E_URL must be set (use run.sh)');
   photo = png(24, 16);
   ({ browser, context, policy } = await launchPhone());
   page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(`${path(page)}: ${err.message}`));
+  page.on('pageerror', (err) => pageErrors.push(`${pathOf(page)}: ${err.message}`));
   page.on('response', (res) => {
     const req = res.request();
     if (res.status() >= 400) badResponses.push(`${res.status()} ${req.method()} ${res.url()}`);
@@ -293,7 +241,7 @@ step('2. staff signs in on the phone and opens the survey form; the phone keeps 
     page.waitForResponse((res) => new URL(res.url()).pathname === '/static/survey-capture.js'),
     page.goto(`${BASE}/staff/surveys/new`),
   ]);
-  assert.equal(script.status(), 200, `the survey page's script ${path(script)} answered ${script.status()}`);
+  assert.equal(script.status(), 200, `the survey page's script ${pathOf(script)} answered ${script.status()}`);
   assert.equal(norm(await page.locator('main h1').innerText()), 'Phiếu khảo sát cơ sở');
   const option = page.locator(`#survey-enterprise option[value="${enterpriseId}"]`);
   assert.match(norm(await option.innerText()), new RegExp(`^${ENTERPRISE.name} · `), 'the enterprise can be chosen');
@@ -387,7 +335,7 @@ step('3. the network drops; two surveys are written, wait on the phone and survi
   const response = await page.reload();
   assert.ok(response?.ok(), `offline reload answered ${response?.status()}`);
   assert.equal(response.fromServiceWorker(), true, 'the page came from the service worker');
-  assert.equal(path(page), '/staff/surveys/new');
+  assert.equal(pathOf(page), '/staff/surveys/new');
   assert.equal(norm(await page.locator('main h1').innerText()), 'Phiếu khảo sát cơ sở');
   await page.waitForFunction(() => document.querySelector('#survey-queue').dataset.waiting === '2');
   const notice = await queueNotice();
