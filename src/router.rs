@@ -543,6 +543,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::staff::accounts::create_reset_link),
         )
         .route("/staff/audit", get(pages::staff::audit::audit_log))
+        .route("/staff/expiring", get(pages::staff::expiring::expiring))
         .route("/staff/search", get(pages::staff::search::search_status))
         .route(
             "/staff/search/rebuild",

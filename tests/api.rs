@@ -273,7 +273,7 @@ async fn product_lifecycle_from_draft_to_published() {
     assert_eq!(draft["status"], "draft");
     assert_eq!(draft["slug"], "mien-dong-na-ri");
     assert_eq!(draft["url"], "/san-pham/mien-dong-na-ri");
-    assert_eq!(draft["trademark"]["expires_on"], "2026-03-10");
+    assert_eq!(draft["trademark"]["expires_on"], "2030-03-10");
     assert_eq!(draft["category"], "mien-dong");
 
     // Nobody else sees a draft.

@@ -150,9 +150,14 @@ async fn a_rebuild_drops_what_the_catalogue_no_longer_has() {
     app.index().await;
     // Something the database does not know (say, from a lost outbox).
     let mut stray = ketnoi::services::search_sync::search_doc(
-        &ketnoi::services::catalogue::published_views(&app.db, &app.state.reference, &[a as i32])
-            .await
-            .unwrap()[0],
+        &ketnoi::services::catalogue::published_views(
+            &app.db,
+            &app.state.reference,
+            &[a as i32],
+            app.state.clock.today(),
+        )
+        .await
+        .unwrap()[0],
         &app.state.reference,
     );
     stray.id = 9999;

@@ -7,6 +7,7 @@
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, IntoActiveValue, QueryResult, TryGetError, TryGetable, Value};
 
+use crate::domain::expiry::{ExpiryKind, Threshold};
 use crate::domain::programme::DocumentKind;
 use crate::domain::programme::follow::MilestoneKind;
 use crate::domain::{
@@ -84,4 +85,6 @@ string_columns!(
     BeneficiaryStatus,
     MilestoneKind,
     DocumentKind,
+    ExpiryKind,
+    Threshold,
 );

@@ -224,6 +224,8 @@ entity!(document, "documents", {
     pub verified_by: Option<i32>,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// The last day a certificate is valid, when it says.
+    pub valid_until: Option<Date>,
 });
 
 entity!(request, "requests", {
@@ -322,6 +324,8 @@ entity!(notification, "notifications", {
     pub request_id: Option<i32>,
     pub subject: String,
     pub read_at: Option<DateTimeUtc>,
+    /// Where the notice opens, when it is not about a request.
+    pub link: Option<String>,
 });
 
 entity!(email_outbox, "email_outbox", {
@@ -617,4 +621,14 @@ entity!(facility_survey_photo, "facility_survey_photos", {
     pub content_type: String,
     pub bytes: i64,
     pub created_at: DateTimeUtc,
+});
+
+entity!(expiry_reminder, "expiry_reminders", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub kind: crate::domain::expiry::ExpiryKind,
+    pub subject_id: i32,
+    pub expires_on: Date,
+    pub threshold: crate::domain::expiry::Threshold,
+    pub sent_at: DateTimeUtc,
 });

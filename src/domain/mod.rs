@@ -8,6 +8,7 @@ mod account;
 pub mod code;
 mod enterprise;
 mod error;
+pub mod expiry;
 pub mod fair;
 mod paging;
 mod phone;

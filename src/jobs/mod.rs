@@ -39,7 +39,8 @@ pub async fn housekeeping(state: &AppState) -> Result<(u64, u64), sea_orm::DbErr
     Ok((sessions, attempts))
 }
 
-/// Runs [`housekeeping`] every hour for as long as the server runs.
+/// Runs [`housekeeping`], the expiry reminders and the reset-link clean-up every hour for as
+/// long as the server runs (each is idempotent: a reminder is sent once however often it runs).
 pub fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -53,6 +54,11 @@ pub fn spawn_housekeeping(state: AppState) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
+            }
+            match crate::services::expiry::run(&state).await {
+                Ok(n) if n > 0 => tracing::info!(reminders = n, "sent expiry reminders"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "expiry reminders failed; will retry"),
             }
             match crate::services::accounts::prune_reset_links(&state.db, state.clock.now()).await {
                 Ok(n) if n > 0 => tracing::info!(links = n, "removed spent password reset links"),

@@ -34,7 +34,7 @@ pub async fn drain_once(state: &AppState, batch: u64) -> AppResult<usize> {
     let mut ids: Vec<i32> = rows.iter().map(|r| r.product_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let views = catalogue::published_views(&txn, reference, &ids).await?;
+    let views = catalogue::published_views(&txn, reference, &ids, state.clock.today()).await?;
     let docs: Vec<SearchDoc> = search_sync::documents(&txn, reference, &views).await?;
     let gone: Vec<i32> = ids
         .iter()

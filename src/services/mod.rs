@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod dashboard;
 pub mod demo;
+pub mod expiry;
 pub mod fairs;
 pub mod health;
 pub mod media;

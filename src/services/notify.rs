@@ -29,6 +29,10 @@ string_enum! {
         Status => "status",
         Message => "message",
         Connected => "connected",
+        /// A trademark, OCOP rating or certificate lapses within months.
+        Expiring => "expiring",
+        /// It has lapsed.
+        Lapsed => "lapsed",
     }
 }
 
@@ -52,11 +56,54 @@ pub async fn notify(
     request: &request::Model,
     detail: Option<&str>,
 ) -> AppResult<()> {
-    let mut ids: Vec<i32> = users
+    let ids: Vec<i32> = users
         .iter()
         .copied()
         .filter(|id| Some(*id) != actor.id())
         .collect();
+    deliver(
+        db,
+        state,
+        &ids,
+        kind,
+        &request.title,
+        About::Request(request.id),
+        detail,
+    )
+    .await
+}
+
+/// Notifies `users` of something that is not a request (a certificate about to lapse, say):
+/// an in-app notice opening `link`, and e-mail to those with an address.
+pub async fn notice(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    users: &[i32],
+    kind: NoticeKind,
+    subject: &str,
+    link: &str,
+    detail: Option<&str>,
+) -> AppResult<()> {
+    deliver(db, state, users, kind, subject, About::Link(link), detail).await
+}
+
+/// What a notice opens.
+#[derive(Clone, Copy)]
+enum About<'a> {
+    Request(i32),
+    Link(&'a str),
+}
+
+async fn deliver(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    users: &[i32],
+    kind: NoticeKind,
+    subject: &str,
+    about: About<'_>,
+    detail: Option<&str>,
+) -> AppResult<()> {
+    let mut ids = users.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
@@ -69,13 +116,18 @@ pub async fn notify(
         .await?;
     let base = config.base_url();
     for person in people {
+        let (request_id, link) = match about {
+            About::Request(id) => (Some(id), None),
+            About::Link(l) => (None, Some(l.to_string())),
+        };
         notification::ActiveModel {
             user_id: Set(person.id),
             at: Set(at),
             kind: Set(kind.as_str().into()),
-            request_id: Set(Some(request.id)),
-            subject: Set(request.title.clone()),
+            request_id: Set(request_id),
+            subject: Set(subject.to_string()),
             read_at: Set(None),
+            link: Set(link),
             ..Default::default()
         }
         .insert(db)
@@ -83,28 +135,29 @@ pub async fn notify(
         let Some(address) = person.email.clone() else {
             continue;
         };
-        let role = Some(person.role);
+        let path = match about {
+            About::Request(id) => request_path(Some(person.role), id),
+            About::Link(l) => l.to_string(),
+        };
         let headline = t(Lang::Vi, &format!("notify.{kind}"));
         let mut body = format!(
-            "{} {},\n\n{headline}: {}\n",
+            "{} {},\n\n{headline}: {subject}\n",
             t(Lang::Vi, "mail.greeting"),
             person.full_name,
-            request.title
         );
         if let Some(d) = detail.filter(|d| !d.is_empty()) {
             body.push_str(&format!("\n{d}\n"));
         }
         body.push_str(&format!(
-            "\n{}: {base}{}\n\n-- \n{}\n",
+            "\n{}: {base}{path}\n\n-- \n{}\n",
             t(Lang::Vi, "mail.open"),
-            request_path(role, request.id),
             t(Lang::Vi, "site.footer")
         ));
         queue_mail(
             db,
             at,
             address,
-            format!("[ketnoi] {headline}: {}", request.title),
+            format!("[ketnoi] {headline}: {subject}"),
             body,
         )
         .await?;
@@ -155,7 +208,7 @@ pub struct NotificationView {
     pub id: i32,
     pub at: chrono::DateTime<chrono::Utc>,
     /// `new_request`, `assigned`, `forwarded`, `offer`, `declined`, `status`, `message`,
-    /// `connected`.
+    /// `connected`, `expiring`, `lapsed`.
     pub kind: String,
     /// In the request's language, e.g. "Yêu cầu mới".
     pub message: String,
@@ -188,7 +241,10 @@ pub async fn inbox(
             message: t(lang, &format!("notify.{}", n.kind)).into(),
             kind: n.kind,
             subject: n.subject,
-            url: n.request_id.map(|id| request_path(Some(me.role), id)),
+            url: n
+                .link
+                .clone()
+                .or_else(|| n.request_id.map(|id| request_path(Some(me.role), id))),
             request_id: n.request_id,
             read: n.read_at.is_some(),
         })

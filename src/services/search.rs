@@ -279,8 +279,13 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
         .await?;
     let mut docs = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(1000) {
-        let views =
-            crate::services::catalogue::published_views(&state.db, &state.reference, chunk).await?;
+        let views = crate::services::catalogue::published_views(
+            &state.db,
+            &state.reference,
+            chunk,
+            state.clock.today(),
+        )
+        .await?;
         docs.extend(
             crate::services::search_sync::documents(&state.db, &state.reference, &views).await?,
         );

@@ -616,7 +616,7 @@ pub fn product_body(name: &str) -> Value {
         "category": "mien-dong",
         "brand": "Côn Minh",
         "packaging_status": "designed",
-        "trademark": {"status": "registered", "kind": "collective", "number": "312345", "filed_on": "2016-03-10", "granted_on": "2018-05-02"},
+        "trademark": {"status": "registered", "kind": "collective", "number": "312345", "filed_on": "2020-03-10", "granted_on": "2021-05-02"},
         "ocop_stars": 4,
         "ocop_year": 2023,
         "certifications": ["food_safety"],

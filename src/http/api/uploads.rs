@@ -39,6 +39,8 @@ pub struct DocumentUpload {
     title: String,
     /// On the enterprise route: attach to this product of the enterprise.
     product_id: Option<i32>,
+    /// The last day the certificate is valid, when it says; its producer is reminded before.
+    valid_until: Option<String>,
 }
 
 /// The photos of a product, cover first.
@@ -200,6 +202,7 @@ async fn add_document(
         kind: form.field("kind").unwrap_or_default().into(),
         title: form.field("title").unwrap_or_default().into(),
         product_id,
+        valid_until: form.field("valid_until").map(str::to_string),
     };
     let doc = media::add_document(
         state,

@@ -375,6 +375,7 @@ async fn add_document(
             kind: form.field("kind").unwrap_or_default().into(),
             title: form.field("title").unwrap_or_default().into(),
             product_id: product_id.or(chosen_product),
+            valid_until: form.field("valid_until").map(str::to_string),
         };
         let file = file?;
         media::add_document(

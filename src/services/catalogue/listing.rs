@@ -134,7 +134,7 @@ pub async fn list_products(
         .limit(paging.per_page)
         .all(db)
         .await?;
-    let items = views(db, reference, rows, show_pending).await?;
+    let items = views(db, reference, rows, show_pending, state.clock.today()).await?;
     Ok(Page {
         items,
         total,
@@ -149,13 +149,14 @@ pub async fn published_views(
     db: &impl ConnectionTrait,
     reference: &Reference,
     ids: &[i32],
+    today: chrono::NaiveDate,
 ) -> AppResult<Vec<ProductView>> {
     let rows = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.to_vec()))
         .filter(product::Column::Status.eq(ProductStatus::Published))
         .all(db)
         .await?;
-    views(db, reference, rows, false).await
+    views(db, reference, rows, false, today).await
 }
 
 pub(super) async fn views(
@@ -163,6 +164,7 @@ pub(super) async fn views(
     reference: &Reference,
     rows: Vec<product::Model>,
     show_pending: bool,
+    today: chrono::NaiveDate,
 ) -> AppResult<Vec<ProductView>> {
     let mut ids: Vec<i32> = rows.iter().map(|p| p.enterprise_id).collect();
     ids.sort_unstable();
@@ -179,7 +181,7 @@ pub(super) async fn views(
         .filter_map(|p| {
             enterprises
                 .get(&p.enterprise_id)
-                .map(|e| ProductView::new(p, e, reference, show_pending))
+                .map(|e| ProductView::new(p, e, reference, show_pending, today))
         })
         .collect();
     with_media(db, views).await
@@ -255,7 +257,7 @@ pub async fn newest_products(
         .limit(limit)
         .all(db)
         .await?;
-    views(db, reference, rows, false).await
+    views(db, reference, rows, false, state.clock.today()).await
 }
 
 /// Published product counts per category id (parents include their children).

@@ -178,7 +178,11 @@ pub async fn create_product(
     )
     .await?;
     txn.commit().await?;
-    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
+    with_media_one(
+        db,
+        ProductView::new(&model, &e, reference, true, state.clock.today()),
+    )
+    .await
 }
 
 /// A change to a product, as vetting sees it.
@@ -295,7 +299,11 @@ pub async fn update_product(
     search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
     Ok((
-        with_media_one(db, ProductView::new(&model, &e, reference, true)).await?,
+        with_media_one(
+            db,
+            ProductView::new(&model, &e, reference, true, state.clock.today()),
+        )
+        .await?,
         withdrawn,
     ))
 }
@@ -375,7 +383,11 @@ pub async fn submit_product(state: &AppState, actor: &Actor, id: i32) -> AppResu
     )
     .await?;
     txn.commit().await?;
-    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
+    with_media_one(
+        db,
+        ProductView::new(&model, &e, reference, true, state.clock.today()),
+    )
+    .await
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
@@ -466,7 +478,11 @@ pub async fn review_product(
     .await?;
     search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
-    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
+    with_media_one(
+        db,
+        ProductView::new(&model, &e, reference, true, state.clock.today()),
+    )
+    .await
 }
 
 /// Staff take a published product off the catalogue, with a reason the producer sees.
@@ -503,7 +519,11 @@ pub async fn unpublish_product(
     .await?;
     search_sync::enqueue(&txn, state.clock.now(), &[id]).await?;
     txn.commit().await?;
-    with_media_one(db, ProductView::new(&model, &e, reference, true)).await
+    with_media_one(
+        db,
+        ProductView::new(&model, &e, reference, true, state.clock.today()),
+    )
+    .await
 }
 
 /// A product as the actor may see it: published for everyone, otherwise only for its
@@ -530,7 +550,11 @@ pub async fn get_product(
     if p.status != ProductStatus::Published && !manages {
         return Err(AppError::NotFound);
     }
-    with_media_one(db, ProductView::new(&p, &e, reference, manages)).await
+    with_media_one(
+        db,
+        ProductView::new(&p, &e, reference, manages, state.clock.today()),
+    )
+    .await
 }
 
 /// The stored fields of a product for its edit form: the pending version when there is one.
@@ -548,7 +572,11 @@ pub async fn product_for_edit(
         None => fields_of(&p, reference).to_input(),
     };
     Ok((
-        with_media_one(db, ProductView::new(&p, &e, reference, true)).await?,
+        with_media_one(
+            db,
+            ProductView::new(&p, &e, reference, true, state.clock.today()),
+        )
+        .await?,
         input,
     ))
 }
@@ -568,7 +596,11 @@ pub async fn product_for_review(
         .is_some()
         .then(|| fields_of(&p, reference).to_input());
     Ok((
-        with_media_one(db, ProductView::new(&p, &e, reference, true)).await?,
+        with_media_one(
+            db,
+            ProductView::new(&p, &e, reference, true, state.clock.today()),
+        )
+        .await?,
         live,
     ))
 }

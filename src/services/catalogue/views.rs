@@ -4,6 +4,7 @@ use super::Manages;
 use crate::db::entities::{enterprise, product};
 use crate::db::reference::Reference;
 use crate::domain::Code;
+use crate::domain::expiry;
 use crate::domain::product::split_months;
 use crate::domain::{
     Certification, EnterpriseInput, LegalForm, Ocop, PackagingStatus, PendingStatus, PriceRange,
@@ -141,8 +142,11 @@ impl EnterpriseView {
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TrademarkView {
+    /// As its dates give it: a registered mark past its expiry date is `expired`.
     #[schema(value_type = String)]
     pub status: TrademarkStatus,
+    /// Registered, and expiring within six months.
+    pub expiring: bool,
     #[schema(value_type = Option<String>)]
     pub kind: Option<TrademarkKind>,
     pub number: Option<String>,
@@ -226,6 +230,7 @@ impl ProductView {
         e: &enterprise::Model,
         reference: &Reference,
         show_pending: bool,
+        today: NaiveDate,
     ) -> Self {
         let category = reference.category(m.category_id);
         let (commune, province) = reference.place(e.commune_code);
@@ -253,7 +258,9 @@ impl ProductView {
             brand: m.brand.clone(),
             packaging_status: m.packaging_status,
             trademark: TrademarkView {
-                status: m.tm_status,
+                status: expiry::trademark_state(m.tm_status, m.tm_expires_on, today),
+                expiring: m.tm_status == TrademarkStatus::Registered
+                    && expiry::expiring(m.tm_expires_on, today),
                 kind: m.tm_kind.as_deref().and_then(TrademarkKind::parse),
                 number: m.tm_number.clone(),
                 filed_on: m.tm_filed_on,

@@ -117,7 +117,7 @@ pub async fn get(state: &AppState, key: FairKey<'_>) -> AppResult<FairView> {
         .await?;
     let product_ids: Vec<i32> = links.iter().map(|l| l.product_id).collect();
     let products: HashMap<i32, ProductView> =
-        catalogue::published_views(db, &state.reference, &product_ids)
+        catalogue::published_views(db, &state.reference, &product_ids, state.clock.today())
             .await?
             .into_iter()
             .map(|p| (p.id, p))

@@ -43,6 +43,8 @@ pub struct DocumentView {
     pub verified: bool,
     pub verified_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The last day the certificate is valid, when it says.
+    pub valid_until: Option<chrono::NaiveDate>,
     /// Members and staff only; answers with the file or a short-lived link to it.
     pub download_url: String,
 }
@@ -61,6 +63,7 @@ impl DocumentView {
             verified: d.verified_at.is_some(),
             verified_at: d.verified_at,
             created_at: d.created_at,
+            valid_until: d.valid_until,
             download_url: format!("/api/v1/documents/{}/file", d.id),
         }
     }
@@ -117,6 +120,10 @@ pub struct DocumentInput {
     pub title: String,
     /// Attach to this product of the enterprise; none: the enterprise as a whole.
     pub product_id: Option<i32>,
+    /// The last day the certificate is valid, when it says (`dd/mm/yyyy` or `yyyy-mm-dd`):
+    /// its producer is reminded before.
+    #[serde(default)]
+    pub valid_until: Option<String>,
 }
 
 /// Attaches a certificate scan to an enterprise or one of its products.
@@ -138,6 +145,12 @@ pub async fn add_document(
     if title.is_empty() {
         invalid.push("title", Code::DocumentTitleRequired);
     }
+    let valid_until = invalid
+        .take(crate::domain::product::parse_date(
+            input.valid_until.as_deref(),
+            "valid_until",
+        ))
+        .flatten();
     if let Some(pid) = input.product_id {
         let belongs = product::Entity::find_by_id(pid)
             .one(&state.db)
@@ -193,6 +206,7 @@ pub async fn add_document(
             verified_by: Set(None),
             created_by: Set(actor.id()),
             created_at: Set(state.clock.now()),
+            valid_until: Set(valid_until),
             ..Default::default()
         }
         .insert(&txn)

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod enterprise_review;
+pub mod expiring;
 pub mod producers;
 pub mod queue;
 pub mod review;
