@@ -54,6 +54,25 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import producers and products from a survey spreadsheet (XLSX, XLS, ODS or CSV):
+    /// checks every row first, then writes in batches; the same file given again resumes an
+    /// unfinished import and creates nothing twice.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The spreadsheet.
+    pub file: PathBuf,
+    /// The staff account the import is recorded under (its e-mail or phone).
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub login: String,
+    /// Create the new products published (by default they are drafts for staff to review).
+    #[arg(long)]
+    pub publish: bool,
+    /// Only check the file and print its report; write nothing.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Clone, Args)]

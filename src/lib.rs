@@ -23,4 +23,5 @@ pub mod qr;
 pub mod router;
 pub mod search;
 pub mod services;
+pub mod sheet;
 pub mod storage;

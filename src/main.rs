@@ -7,7 +7,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use ketnoi::config::{
-    Cli, Command, Config, StorageAction, StorageCommand, StorageConfig, UserCommand,
+    Cli, Command, Config, ImportArgs, StorageAction, StorageCommand, StorageConfig, UserCommand,
 };
 use ketnoi::services::{auth, demo};
 use ketnoi::{app, db, domain, i18n};
@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
             let state = app::build_state(conn.clone(), config).await?;
             ketnoi::jobs::spawn_housekeeping(state.clone());
+            ketnoi::jobs::spawn_import_runner(state.clone());
             if args.demo {
                 load_demo(&state).await?;
             }
@@ -131,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Storage(cmd) => return storage(conn, &cli.global, cmd).await,
+        Command::Import(args) => return import(conn, &args).await,
         Command::User(UserCommand::Create {
             role,
             name,
@@ -161,6 +163,78 @@ async fn main() -> anyhow::Result<()> {
                 user.role, user.id, user.full_name
             );
         }
+    }
+    Ok(())
+}
+
+/// `ketnoi import FILE --as LOGIN`: the report in Vietnamese, progress as it goes.
+async fn import(conn: sea_orm::DatabaseConnection, args: &ImportArgs) -> anyhow::Result<()> {
+    use ketnoi::services::imports;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Search documents are written to the outbox; the server's worker indexes them.
+    let config = Config {
+        search: ketnoi::config::SearchConfig::InMemory,
+        ..Config::default()
+    };
+    let state = app::build_state(conn, config).await?;
+    let lang = i18n::Lang::Vi;
+    let result = imports::import_command(
+        &state,
+        &args.login,
+        &file_name,
+        &bytes,
+        args.publish,
+        args.check,
+        |job| {
+            println!(
+                "{}/{} dòng ({}%){}",
+                job.done_rows,
+                job.total_rows,
+                job.percent,
+                job.rows_per_second
+                    .map(|r| format!(", {r} dòng/giây"))
+                    .unwrap_or_default()
+            );
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(i18n::t(lang, &format!("error.{}", e.code()))))?;
+    let job = &result.job;
+    for issue in job.report.issues.iter().chain(&job.report.notes) {
+        println!("{}", imports::describe_issue(issue, lang));
+    }
+    let planned = &job.report.planned;
+    if args.check {
+        println!(
+            "Kiểm tra {} dòng: {} dòng sẽ tạo mới, {} dòng sẽ cập nhật, {} dòng bỏ qua ({} dòng lỗi). Chưa ghi gì.",
+            planned.rows,
+            planned.create,
+            planned.update,
+            planned.skip(),
+            planned.invalid
+        );
+    } else {
+        let done = &job.done;
+        println!(
+            "{}Đã nhập {} dòng: {} dòng tạo mới, {} dòng cập nhật, {} dòng không đổi, {} dòng lỗi (lần nhập #{}).",
+            if result.resumed {
+                "Tiếp tục lần nhập dở. "
+            } else {
+                ""
+            },
+            done.rows,
+            done.create,
+            done.update,
+            done.unchanged,
+            done.invalid,
+            job.id
+        );
     }
     Ok(())
 }

@@ -13,12 +13,16 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::context::AppState;
-use crate::http::api::{auth, catalogue, docs, fairs, programmes, requests, search, uploads};
+use crate::http::api::{
+    auth, catalogue, docs, fairs, imports, programmes, requests, search, uploads,
+};
 use crate::http::upload::{self, UPLOAD_BODY_LIMIT};
 use crate::http::{headers, pages, session, statics};
 
 /// The plain photo form may carry several photos (camera and gallery) at once.
 const PAGE_UPLOAD_LIMIT: usize = 4 * UPLOAD_BODY_LIMIT;
+/// A survey workbook of a whole province.
+const IMPORT_BODY_LIMIT: usize = 40 * 1024 * 1024;
 
 /// The JSON API under `/api/v1`. Each handler's `#[utoipa::path]` names its method and
 /// path, so a handler routed here is in the OpenAPI document too.
@@ -135,6 +139,13 @@ fn api() -> OpenApiRouter<AppState> {
             routes!(programmes::add_survey_photo).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .routes(routes!(programmes::survey_photo))
+        .routes(
+            routes!(imports::check, imports::list).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(imports::get))
+        .routes(routes!(imports::choose_columns))
+        .routes(routes!(imports::start))
+        .routes(routes!(imports::export_catalogue))
         .routes(routes!(requests::notifications))
         .routes(routes!(requests::mark_read))
         .routes(routes!(catalogue::list_audit))
@@ -544,6 +555,25 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/audit", get(pages::staff::audit::audit_log))
         .route("/staff/expiring", get(pages::staff::expiring::expiring))
+        .route(
+            "/staff/imports",
+            get(pages::staff::imports::list)
+                .post(pages::staff::imports::upload)
+                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route("/staff/imports/{id}", get(pages::staff::imports::show))
+        .route(
+            "/staff/imports/{id}/columns",
+            post(pages::staff::imports::columns),
+        )
+        .route(
+            "/staff/imports/{id}/start",
+            post(pages::staff::imports::start),
+        )
+        .route(
+            "/staff/imports/{id}/report.xlsx",
+            get(pages::staff::imports::report),
+        )
         .route("/staff/search", get(pages::staff::search::search_status))
         .route(
             "/staff/search/rebuild",

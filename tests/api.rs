@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 104] = [
+    let expected: [&str; 110] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -573,6 +573,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/enterprises/{id}/documents add_enterprise_document",
         "DELETE /api/v1/enterprises/{id}/logo delete_logo",
         "PUT /api/v1/enterprises/{id}/logo set_logo",
+        "PUT /api/v1/imports/{id}/columns choose_import_columns",
         "POST /api/v1/enterprises/{id}/members add_member",
         "POST /api/v1/enterprises/{id}/review review_enterprise",
         "GET /api/v1/fairs list_fairs",
@@ -583,8 +584,12 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "DELETE /api/v1/fairs/{id}/exhibitors/{exhibitor_id} remove_exhibitor",
         "PATCH /api/v1/fairs/{id}/exhibitors/{exhibitor_id} update_exhibitor",
         "POST /api/v1/fairs/{id}/leads capture_lead",
+        "POST /api/v1/imports check_import",
+        "POST /api/v1/imports/{id}/start start_import",
         "GET /api/v1/fairs/{id}/qr qr",
         "GET /api/v1/fairs/{id}/results results",
+        "GET /api/v1/imports list_imports",
+        "GET /api/v1/imports/{id} get_import",
         "GET /api/v1/me me",
         "GET /api/v1/notifications notifications",
         "POST /api/v1/notifications/read mark_read",
@@ -603,6 +608,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/products/{id}/submit submit_product",
         "POST /api/v1/products/{id}/unpublish unpublish_product",
         "GET /api/v1/enterprises/{id}/support enterprise_support",
+        "GET /api/v1/exports/catalogue export_catalogue",
         "GET /api/v1/programme-documents/{id}/file download_programme_document",
         "POST /api/v1/programmes create_programme",
         "GET /api/v1/programmes/candidates programme_candidates",

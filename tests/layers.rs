@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "domain" | "i18n" => 0,
-        "db" | "search" | "storage" | "mail" | "print" | "qr" | "media" | "config" | "error"
-        | "clock" | "context" => 1,
+        "db" | "search" | "storage" | "mail" | "print" | "qr" | "media" | "sheet" | "config"
+        | "error" | "clock" | "context" => 1,
         "services" => 2,
         "app" | "jobs" => 3,
         "http" => 4,

@@ -18,6 +18,7 @@ mod m20261201_000013_fair_visitors;
 mod m20261203_000014_programmes;
 mod m20261204_000015_programme_follow_up;
 mod m20261204_000016_expiry;
+mod m20261204_000017_imports;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_programmes::Migration),
             Box::new(m20261204_000015_programme_follow_up::Migration),
             Box::new(m20261204_000016_expiry::Migration),
+            Box::new(m20261204_000017_imports::Migration),
         ]
     }
 }

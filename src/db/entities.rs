@@ -632,3 +632,38 @@ entity!(expiry_reminder, "expiry_reminders", {
     pub threshold: crate::domain::expiry::Threshold,
     pub sent_at: DateTimeUtc,
 });
+
+entity!(import_job, "import_jobs", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub created_by: i32,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub file_key: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub mapping: String,
+    pub publish: bool,
+    pub status: String,
+    pub total_rows: i32,
+    pub done_rows: i32,
+    pub created_rows: i32,
+    pub updated_rows: i32,
+    pub unchanged_rows: i32,
+    pub invalid_rows: i32,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub report: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+});
+
+entity!(import_column, "import_columns", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub header_key: String,
+    pub column: Option<String>,
+    pub updated_by: i32,
+    pub updated_at: DateTimeUtc,
+});

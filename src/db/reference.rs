@@ -54,6 +54,27 @@ pub struct Reference {
     pub provinces: Vec<Province>,
     province_by_code: HashMap<i32, usize>,
     communes: HashMap<i32, Commune>,
+    /// Communes by name, today's and those before 1 July 2025 (for survey files).
+    pub places: crate::domain::place::PlaceIndex,
+}
+
+/// Every commune before 1 July 2025 with the commune it is part of now.
+const FORMER_UNITS_CSV: &str = include_str!("../../migrations/data/vn-admin-units-2025-former.csv");
+
+fn former_communes() -> Vec<crate::domain::place::FormerCommune> {
+    FORMER_UNITS_CSV
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            Some(crate::domain::place::FormerCommune {
+                commune_code: cols.first()?.trim().parse().ok()?,
+                name: (*cols.get(2)?).to_string(),
+                district: (*cols.get(3)?).to_string(),
+                province: (*cols.get(4)?).to_string(),
+            })
+        })
+        .collect()
 }
 
 impl Reference {
@@ -105,7 +126,7 @@ impl Reference {
             .enumerate()
             .map(|(i, p)| (p.code, i))
             .collect();
-        let communes = commune::Entity::find()
+        let communes: HashMap<i32, Commune> = commune::Entity::find()
             .all(db)
             .await?
             .into_iter()
@@ -120,6 +141,21 @@ impl Reference {
                 )
             })
             .collect();
+        let places = crate::domain::place::PlaceIndex::new(
+            communes
+                .values()
+                .map(|c: &Commune| crate::domain::place::PlaceCommune {
+                    code: c.code,
+                    name: c.name.clone(),
+                    province_code: c.province_code,
+                })
+                .collect(),
+            &provinces
+                .iter()
+                .map(|p| (p.code, p.name.clone()))
+                .collect::<Vec<_>>(),
+            former_communes(),
+        );
         Ok(Reference {
             tree,
             by_id,
@@ -127,6 +163,7 @@ impl Reference {
             provinces,
             province_by_code,
             communes,
+            places,
         })
     }
 

@@ -106,6 +106,17 @@ macro_rules! codes {
 }
 
 codes! {
+    // import
+    ImportUnreadable = "import.unreadable", Invalid;
+    ImportNoHeaders = "import.no_headers", Invalid;
+    ImportTooManyRows = "import.too_many_rows", TooLarge;
+    ImportNameRequired = "import.name_required", Invalid;
+    ImportCommuneUnknown = "import.commune_unknown", Invalid;
+    ImportCommuneAmbiguous = "import.commune_ambiguous", Invalid;
+    ImportFormerSplit = "import.former_split", Invalid;
+    ImportDuplicateRow = "import.duplicate_row", Invalid;
+    ImportColumnUnknown = "import.column_unknown", Invalid;
+    ImportNotChecked = "import.not_checked", State;
     // password
     PasswordCurrentRequired = "password.current_required", Invalid;
     PasswordCurrentWrong = "password.current_wrong", Invalid;

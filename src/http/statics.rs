@@ -36,6 +36,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../frontend/static/survey-capture.js"),
         content_type: "text/javascript; charset=utf-8",
     },
+    Asset {
+        path: "import-progress.js",
+        body: include_bytes!("../../frontend/static/import-progress.js"),
+        content_type: "text/javascript; charset=utf-8",
+    },
     // DejaVu Sans covers every Vietnamese letter; printed matter embeds it.
     Asset {
         path: "fonts/DejaVuSans.ttf",

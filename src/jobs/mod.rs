@@ -71,6 +71,28 @@ pub fn spawn_housekeeping(state: AppState) {
     });
 }
 
+/// Runs an import staff just started, in the background.
+pub fn spawn_import(state: AppState, id: i32) {
+    tokio::spawn(async move {
+        if let Err(e) = crate::services::imports::run(&state, id).await {
+            tracing::warn!(import = id, error = %e, "import failed");
+        }
+    });
+}
+
+/// Every minute: imports that wait, or that a stopped process left running, are taken up.
+pub fn spawn_import_runner(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::services::imports::run_waiting(&state).await {
+                tracing::warn!(error = %e, "imports could not be resumed; will retry");
+            }
+        }
+    });
+}
+
 /// How long an unreferenced object is left alone: an upload may still be writing its row.
 pub const STORAGE_GC_GRACE: chrono::Duration = chrono::Duration::hours(24);
 

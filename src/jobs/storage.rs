@@ -15,7 +15,7 @@ use crate::services::media::photo_keys;
 /// A record whose object is not in the store.
 #[derive(Clone, Debug, Serialize)]
 pub struct Missing {
-    /// `photo`, `document`, `programme_document` or `survey_photo`.
+    /// `photo`, `document`, `programme_document`, `survey_photo` or `import_file`.
     pub record: &'static str,
     pub id: i32,
     pub key: String,
@@ -36,6 +36,14 @@ async fn all_references(db: &DatabaseConnection) -> AppResult<Vec<(&'static str,
     }
     for p in facility_survey_photo::Entity::find().all(db).await? {
         refs.push(("survey_photo", p.id, p.object_key));
+    }
+    for j in crate::db::entities::import_job::Entity::find()
+        .all(db)
+        .await?
+    {
+        if let Some(key) = j.file_key {
+            refs.push(("import_file", j.id, key));
+        }
     }
     Ok(refs)
 }

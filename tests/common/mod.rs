@@ -26,6 +26,8 @@ pub struct TestApp {
     pub router: Router,
     pub state: ketnoi::context::AppState,
     pub db: sea_orm::DatabaseConnection,
+    /// The test's own database, for the command line to open.
+    pub database_url: String,
     cookies: HashMap<String, String>,
     _dir: tempfile::TempDir,
 }
@@ -229,6 +231,7 @@ impl TestApp {
             router,
             state,
             db,
+            database_url: url,
             cookies: HashMap::new(),
             _dir: dir,
         }

@@ -26,6 +26,7 @@ use crate::i18n::Lang;
          (name = "media", description = "Photos, logos and certificate documents"),
          (name = "fairs", description = "Trade fairs: exhibitors, booths, QR codes, leads and results"),
          (name = "programmes", description = "Support programmes (đề án khuyến công): proposals, moves from appraisal to settlement, payments, the year's plan"),
+         (name = "imports", description = "Survey spreadsheets imported (checked first, then run in batches) and the catalogue exported"),
          (name = "brokering", description = "Market-linkage and technology-transfer requests, brokered by the centre; notifications"))
 )]
 pub struct ApiDoc;

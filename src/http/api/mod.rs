@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod docs;
 pub mod fairs;
+pub mod imports;
 pub mod programmes;
 pub mod requests;
 pub mod search;

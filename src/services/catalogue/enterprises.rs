@@ -150,7 +150,7 @@ pub(crate) async fn insert_enterprise(
     Ok(model)
 }
 
-pub(super) fn apply_enterprise_fields(
+pub(crate) fn apply_enterprise_fields(
     active: &mut enterprise::ActiveModel,
     fields: &EnterpriseFields,
 ) {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-pub(super) fn apply_fields(
+pub(crate) fn apply_fields(
     active: &mut product::ActiveModel,
     fields: &ProductFields,
     category_id: i32,
@@ -50,7 +50,7 @@ pub(super) fn apply_fields(
     active.description = Set(fields.description.clone());
 }
 
-pub(super) fn category_id(reference: &Reference, fields: &ProductFields) -> AppResult<i32> {
+pub(crate) fn category_id(reference: &Reference, fields: &ProductFields) -> AppResult<i32> {
     reference
         .category_by_slug(&fields.category)
         .map(|c| c.id)

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod enterprise_review;
 pub mod expiring;
+pub mod imports;
 pub mod producers;
 pub mod queue;
 pub mod review;

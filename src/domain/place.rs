@@ -1,0 +1,428 @@
+//! Finding a commune from an address as people write it: today's commune and province
+//! (`Xã Na Rì`, `Thái Nguyên`), or the pre-2025 commune, district and province most survey
+//! files still give, mapped to the commune that took it over on 1 July 2025.
+
+use std::collections::HashMap;
+
+use super::text::fold;
+
+/// A commune of the 2025 list.
+#[derive(Clone, Debug)]
+pub struct PlaceCommune {
+    pub code: i32,
+    pub name: String,
+    pub province_code: i32,
+}
+
+/// A commune as it was before 1 July 2025, and the commune it is part of now.
+#[derive(Clone, Debug)]
+pub struct FormerCommune {
+    pub commune_code: i32,
+    pub name: String,
+    pub district: String,
+    pub province: String,
+}
+
+/// How an address was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placed {
+    /// A commune of the 2025 list, named as it is now.
+    Current(i32),
+    /// A former commune, mapped to today's. `others` are the other communes it was split
+    /// into, when it was: the first is taken, and the report says so.
+    Former {
+        code: i32,
+        former: String,
+        others: Vec<i32>,
+    },
+}
+
+impl Placed {
+    pub fn code(&self) -> i32 {
+        match self {
+            Placed::Current(code) | Placed::Former { code, .. } => *code,
+        }
+    }
+}
+
+/// Why an address could not be read, with the closest communes to offer instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unplaced {
+    pub ambiguous: bool,
+    pub suggestions: Vec<i32>,
+}
+
+/// Today's communes and provinces with the former communes, indexed by folded name.
+#[derive(Debug, Default)]
+pub struct PlaceIndex {
+    communes: Vec<PlaceCommune>,
+    /// `place_key` of each commune's name.
+    keys: Vec<String>,
+    by_code: HashMap<i32, usize>,
+    /// Folded province name without its kind (`thai nguyen`) → code.
+    provinces: HashMap<String, i32>,
+    current: HashMap<String, Vec<usize>>,
+    formers: Vec<FormerCommune>,
+    former_by_name: HashMap<String, Vec<usize>>,
+}
+
+/// `Xã Na Rì` → `na ri`; `TP. Hồ Chí Minh` → `ho chi minh`; `Phường 3` → `3`.
+pub fn place_key(name: &str) -> String {
+    let folded = fold(name);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let kinds: &[&[&str]] = &[
+        &["thanh", "pho"],
+        &["thi", "tran"],
+        &["thi", "xa"],
+        &["dac", "khu"],
+        &["xa"],
+        &["phuong"],
+        &["tinh"],
+        &["huyen"],
+        &["quan"],
+        &["tp"],
+        &["tt"],
+        &["tx"],
+    ];
+    let mut rest: &[&str] = &words;
+    for kind in kinds {
+        if rest.len() > kind.len() && rest.starts_with(kind) {
+            rest = &rest[kind.len()..];
+            break;
+        }
+    }
+    // "Phường 03" and "Phường 3" are one ward.
+    rest.iter()
+        .map(|w| {
+            if w.chars().all(|c| c.is_ascii_digit()) {
+                let t = w.trim_start_matches('0');
+                if t.is_empty() { "0" } else { t }
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl PlaceIndex {
+    pub fn new(
+        communes: Vec<PlaceCommune>,
+        provinces: &[(i32, String)],
+        formers: Vec<FormerCommune>,
+    ) -> Self {
+        let mut current: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in communes.iter().enumerate() {
+            current.entry(place_key(&c.name)).or_default().push(i);
+        }
+        let mut former_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in formers.iter().enumerate() {
+            former_by_name
+                .entry(place_key(&f.name))
+                .or_default()
+                .push(i);
+        }
+        PlaceIndex {
+            keys: communes.iter().map(|c| place_key(&c.name)).collect(),
+            by_code: communes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.code, i))
+                .collect(),
+            communes,
+            provinces: provinces
+                .iter()
+                .map(|(code, name)| (place_key(name), *code))
+                .collect(),
+            current,
+            formers,
+            former_by_name,
+        }
+    }
+
+    pub fn commune(&self, code: i32) -> Option<&PlaceCommune> {
+        self.by_code.get(&code).map(|i| &self.communes[*i])
+    }
+
+    /// Reads an address. `province` may be today's province or a former one; `district`
+    /// names a former district and says the address is from before 2025.
+    pub fn resolve(
+        &self,
+        commune: &str,
+        district: Option<&str>,
+        province: Option<&str>,
+    ) -> Result<Placed, Unplaced> {
+        let key = place_key(commune);
+        let district_key = district.map(place_key).filter(|d| !d.is_empty());
+        let province_key = province.map(place_key).filter(|p| !p.is_empty());
+        let current_province = province_key
+            .as_deref()
+            .and_then(|p| self.provinces.get(p).copied());
+        let current: Vec<&PlaceCommune> = self
+            .current
+            .get(&key)
+            .map(|ids| ids.iter().map(|i| &self.communes[*i]).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| current_province.is_none_or(|p| c.province_code == p))
+            .collect();
+        let formers: Vec<&FormerCommune> = self
+            .former_by_name
+            .get(&key)
+            .map(|ids| ids.iter().map(|i| &self.formers[*i]).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| {
+                district_key
+                    .as_deref()
+                    .is_none_or(|d| place_key(&f.district) == d)
+            })
+            .filter(|f| {
+                province_key.as_deref().is_none_or(|p| {
+                    place_key(&f.province) == p
+                        || self
+                            .commune(f.commune_code)
+                            .is_some_and(|c| Some(c.province_code) == current_province)
+                })
+            })
+            .collect();
+        // A district says the address predates 2025: its former commune comes first.
+        let former_first = district_key.is_some();
+        let from_current = || match current.as_slice() {
+            [one] => Some(Ok(Placed::Current(one.code))),
+            [] => None,
+            _ => Some(Err(true)),
+        };
+        let from_former = || {
+            // One former commune (name, district, province) may appear on several rows, one
+            // for each commune it went into.
+            let mut places: Vec<(String, String, String)> = formers
+                .iter()
+                .map(|f| (f.name.clone(), f.district.clone(), f.province.clone()))
+                .collect();
+            places.dedup();
+            places.sort();
+            places.dedup();
+            match places.as_slice() {
+                [] => None,
+                [_] => {
+                    let mut codes: Vec<i32> = formers.iter().map(|f| f.commune_code).collect();
+                    codes.dedup();
+                    // The new commune that kept the former one's name, if one did.
+                    if let Some(i) = codes
+                        .iter()
+                        .position(|c| self.commune(*c).is_some_and(|c| place_key(&c.name) == key))
+                    {
+                        codes.swap(0, i);
+                    }
+                    let code = codes.remove(0);
+                    Some(Ok(Placed::Former {
+                        code,
+                        former: format!(
+                            "{}, {}, {}",
+                            formers[0].name, formers[0].district, formers[0].province
+                        ),
+                        others: codes,
+                    }))
+                }
+                _ => Some(Err(true)),
+            }
+        };
+        let found = if former_first {
+            from_former().or_else(from_current)
+        } else {
+            from_current().or_else(from_former)
+        };
+        // A former province (Bắc Kạn) narrows suggestions to the provinces it went into.
+        let provinces: Vec<i32> = match (current_province, province_key.as_deref()) {
+            (Some(p), _) => vec![p],
+            (None, Some(key)) => {
+                let mut codes: Vec<i32> = self
+                    .formers
+                    .iter()
+                    .filter(|f| place_key(&f.province) == key)
+                    .filter_map(|f| self.commune(f.commune_code).map(|c| c.province_code))
+                    .collect();
+                codes.sort_unstable();
+                codes.dedup();
+                codes
+            }
+            (None, None) => Vec::new(),
+        };
+        match found {
+            Some(Ok(placed)) => Ok(placed),
+            Some(Err(ambiguous)) => Err(Unplaced {
+                ambiguous,
+                suggestions: self.suggest(&key, district_key.as_deref(), &provinces),
+            }),
+            None => Err(Unplaced {
+                ambiguous: false,
+                suggestions: self.suggest(&key, district_key.as_deref(), &provinces),
+            }),
+        }
+    }
+
+    /// Up to five communes whose names are closest to `key`, in the province when one is
+    /// known, and first any commune named like the former district (many districts became
+    /// one commune of their name).
+    fn suggest(&self, key: &str, district: Option<&str>, provinces: &[i32]) -> Vec<i32> {
+        let in_province =
+            |c: &PlaceCommune| provinces.is_empty() || provinces.contains(&c.province_code);
+        let mut out: Vec<i32> = Vec::new();
+        if let Some(d) = district {
+            out.extend(
+                self.current
+                    .get(d)
+                    .into_iter()
+                    .flatten()
+                    .map(|i| &self.communes[*i])
+                    .filter(|c| in_province(c))
+                    .map(|c| c.code),
+            );
+        }
+        let mut scored: Vec<(f64, i32)> = self
+            .communes
+            .iter()
+            .zip(&self.keys)
+            .filter(|(c, _)| in_province(c))
+            .map(|(c, k)| (strsim::jaro_winkler(key, k), c.code))
+            .filter(|(score, _)| *score >= 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, code) in scored {
+            if !out.contains(&code) {
+                out.push(code);
+            }
+        }
+        out.truncate(5);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> PlaceIndex {
+        let communes = vec![
+            PlaceCommune {
+                code: 100,
+                name: "Xã Na Rì".into(),
+                province_code: 19,
+            },
+            PlaceCommune {
+                code: 101,
+                name: "Xã Côn Minh".into(),
+                province_code: 19,
+            },
+            PlaceCommune {
+                code: 102,
+                name: "Phường Bắc Kạn".into(),
+                province_code: 19,
+            },
+            PlaceCommune {
+                code: 200,
+                name: "Xã Côn Minh".into(),
+                province_code: 20,
+            },
+            PlaceCommune {
+                code: 201,
+                name: "Phường 3".into(),
+                province_code: 20,
+            },
+        ];
+        let provinces = vec![
+            (19, "Tỉnh Thái Nguyên".into()),
+            (20, "Thành phố Hồ Chí Minh".into()),
+        ];
+        let former = |code, name: &str, district: &str, province: &str| FormerCommune {
+            commune_code: code,
+            name: name.into(),
+            district: district.into(),
+            province: province.into(),
+        };
+        let formers = vec![
+            former(100, "Thị trấn Yến Lạc", "Huyện Na Rì", "Tỉnh Bắc Kạn"),
+            former(101, "Xã Quang Phong", "Huyện Na Rì", "Tỉnh Bắc Kạn"),
+            former(101, "Xã Côn Minh", "Huyện Na Rì", "Tỉnh Bắc Kạn"),
+            // Split between two new communes.
+            former(102, "Xã Dương Quang", "Thành phố Bắc Kạn", "Tỉnh Bắc Kạn"),
+            former(100, "Xã Dương Quang", "Thành phố Bắc Kạn", "Tỉnh Bắc Kạn"),
+        ];
+        PlaceIndex::new(communes, &provinces, formers)
+    }
+
+    #[test]
+    fn current_names_in_any_spelling() {
+        let ix = index();
+        assert_eq!(
+            ix.resolve("xa na ri", None, Some("Thái Nguyên")),
+            Ok(Placed::Current(100))
+        );
+        assert_eq!(ix.resolve("NA RÌ", None, None), Ok(Placed::Current(100)));
+        assert_eq!(
+            ix.resolve("Phường 03", None, Some("TP. Hồ Chí Minh")),
+            Ok(Placed::Current(201))
+        );
+    }
+
+    #[test]
+    fn the_province_tells_apart_communes_of_one_name() {
+        let ix = index();
+        assert_eq!(
+            ix.resolve("Côn Minh", None, Some("Tỉnh Thái Nguyên")),
+            Ok(Placed::Current(101))
+        );
+        let err = ix.resolve("Côn Minh", None, None).unwrap_err();
+        assert!(err.ambiguous);
+        assert!(err.suggestions.contains(&101) && err.suggestions.contains(&200));
+    }
+
+    #[test]
+    fn former_addresses_map_to_todays_commune() {
+        let ix = index();
+        let placed = ix
+            .resolve("Xã Quang Phong", Some("Huyện Na Rì"), Some("Tỉnh Bắc Kạn"))
+            .unwrap();
+        assert_eq!(placed.code(), 101);
+        assert!(matches!(placed, Placed::Former { ref others, .. } if others.is_empty()));
+        // The former commune of the same name as a new one, with its district: the former.
+        let placed = ix
+            .resolve("Côn Minh", Some("Na Rì"), Some("Bắc Kạn"))
+            .unwrap();
+        assert!(matches!(placed, Placed::Former { code: 101, .. }));
+    }
+
+    #[test]
+    fn a_split_commune_names_the_others() {
+        let ix = index();
+        let placed = ix
+            .resolve("Dương Quang", Some("TP Bắc Kạn"), Some("Bắc Kạn"))
+            .unwrap();
+        assert_eq!(
+            placed,
+            Placed::Former {
+                code: 102,
+                former: "Xã Dương Quang, Thành phố Bắc Kạn, Tỉnh Bắc Kạn".into(),
+                others: vec![100],
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_names_offer_the_closest_and_the_district_that_became_a_commune() {
+        let ix = index();
+        let err = ix
+            .resolve("Xã Lạng San", Some("Huyện Na Rì"), Some("Thái Nguyên"))
+            .unwrap_err();
+        assert!(!err.ambiguous);
+        assert_eq!(err.suggestions.first(), Some(&100));
+        let err = ix
+            .resolve("Con Minhh", None, Some("Thái Nguyên"))
+            .unwrap_err();
+        assert_eq!(err.suggestions.first(), Some(&101));
+    }
+}

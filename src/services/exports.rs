@@ -1,0 +1,190 @@
+//! The catalogue as a spreadsheet, for staff: one row per product with its enterprise (an
+//! enterprise with no product gets a row of its own), under the headers and labels the
+//! import reads, so an exported file imported again changes nothing.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::context::AppState;
+use crate::db::entities::{enterprise, product};
+use crate::domain::import::{
+    Column, certification_label, legal_form_label, packaging_label, trademark_kind_label,
+    trademark_status_label,
+};
+use crate::domain::product::split_months;
+use crate::domain::text::fold;
+use crate::domain::{Certification, LegalForm, ProductStatus, TrademarkKind};
+use crate::error::AppResult;
+use crate::services::Actor;
+use crate::sheet::{Cell, Table};
+
+/// Which part of the catalogue to export, as the staff catalogue filters it.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogueFilter {
+    /// Words in the enterprise's or the product's name.
+    pub q: Option<String>,
+    /// A category slug (its sub-categories included).
+    pub category: Option<String>,
+    /// A province code.
+    pub province: Option<i32>,
+    /// A listing status: `draft`, `submitted`, `published`, `rejected`, `unpublished`.
+    pub status: Option<String>,
+}
+
+/// The header of the listing-status column (not read back: the import sets status itself).
+pub const STATUS_HEADER: &str = "Trạng thái tin";
+
+fn date(d: Option<chrono::NaiveDate>) -> Cell {
+    d.map_or(Cell::Empty, |d| {
+        Cell::Text(d.format("%d/%m/%Y").to_string())
+    })
+}
+
+fn labels(stored: &str) -> Cell {
+    Certification::split(stored)
+        .into_iter()
+        .map(certification_label)
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into()
+}
+
+/// The catalogue, filtered, as one table.
+pub async fn catalogue(
+    state: &AppState,
+    actor: &Actor,
+    filter: &CatalogueFilter,
+) -> AppResult<Table> {
+    actor.require_staff()?;
+    let reference = &*state.reference;
+    let mut enterprises = enterprise::Entity::find().order_by_asc(enterprise::Column::Id);
+    if let Some(province) = filter.province {
+        let communes: Vec<i32> = reference
+            .communes_of(province)
+            .iter()
+            .map(|c| c.code)
+            .collect();
+        enterprises = enterprises.filter(enterprise::Column::CommuneCode.is_in(communes));
+    }
+    let enterprises = enterprises.all(&state.db).await?;
+    let mut products = product::Entity::find().order_by_asc(product::Column::Id);
+    if let Some(slug) = filter.category.as_deref().filter(|s| !s.is_empty()) {
+        products = products
+            .filter(product::Column::CategoryId.is_in(reference.category_and_descendants(slug)));
+    }
+    let status = filter.status.as_deref().and_then(ProductStatus::parse);
+    if let Some(status) = status {
+        products = products.filter(product::Column::Status.eq(status));
+    }
+    let products = products.all(&state.db).await?;
+    let mut by_enterprise: std::collections::HashMap<i32, Vec<&product::Model>> =
+        std::collections::HashMap::new();
+    for p in &products {
+        by_enterprise.entry(p.enterprise_id).or_default().push(p);
+    }
+    let words: Vec<String> = filter
+        .q
+        .as_deref()
+        .map(fold)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let product_filtered =
+        filter.category.as_deref().is_some_and(|s| !s.is_empty()) || status.is_some();
+    let mut table = Table {
+        name: "Danh mục".into(),
+        headers: Column::ALL.iter().map(|c| c.header().to_string()).collect(),
+        ..Table::default()
+    };
+    table.headers.push(STATUS_HEADER.into());
+    for e in &enterprises {
+        let mine = by_enterprise.get(&e.id).cloned().unwrap_or_default();
+        let matches = |name: &str| {
+            let folded = fold(&format!("{} {name}", e.name));
+            words.iter().all(|w| folded.contains(w.as_str()))
+        };
+        let rows: Vec<Option<&product::Model>> = if mine.is_empty() {
+            if product_filtered || !matches("") {
+                continue;
+            }
+            vec![None]
+        } else {
+            let kept: Vec<Option<&product::Model>> = mine
+                .into_iter()
+                .filter(|p| matches(&p.name))
+                .map(Some)
+                .collect();
+            if kept.is_empty() {
+                continue;
+            }
+            kept
+        };
+        let (commune, province) = reference.place(e.commune_code);
+        for p in rows {
+            let mut row: Vec<Cell> = Vec::with_capacity(Column::ALL.len() + 1);
+            for column in Column::ALL {
+                row.push(match (column, p) {
+                    (Column::EnterpriseName, _) => e.name.clone().into(),
+                    (Column::LegalForm, _) => LegalForm::parse(&e.legal_form)
+                        .map_or("", legal_form_label)
+                        .into(),
+                    (Column::TaxCode, _) => e.tax_code.clone().unwrap_or_default().into(),
+                    (Column::Address, _) => e.address.clone().into(),
+                    (Column::Commune, _) => commune.map_or("", |c| c.name.as_str()).into(),
+                    (Column::Province, _) => province.map_or("", |p| p.name.as_str()).into(),
+                    (Column::Phone, _) => e.phone.clone().unwrap_or_default().into(),
+                    (Column::Email, _) => e.email.clone().unwrap_or_default().into(),
+                    (Column::FoundedYear, _) => e.founded_year.map(i64::from).into(),
+                    (Column::Workforce, _) => e.workforce.map(i64::from).into(),
+                    (Column::EnterpriseCertifications, _) => labels(&e.certifications),
+                    (Column::EnterpriseDescription, _) => e.description.clone().into(),
+                    (_, None) | (Column::District, _) => Cell::Empty,
+                    (Column::ProductName, Some(p)) => p.name.clone().into(),
+                    (Column::Category, Some(p)) => reference
+                        .category(p.category_id)
+                        .map_or("", |c| c.name_vi.as_str())
+                        .into(),
+                    (Column::Brand, Some(p)) => p.brand.clone().unwrap_or_default().into(),
+                    (Column::Packaging, Some(p)) => packaging_label(p.packaging_status).into(),
+                    (Column::TrademarkStatus, Some(p)) => {
+                        trademark_status_label(p.tm_status).into()
+                    }
+                    (Column::TrademarkKind, Some(p)) => p
+                        .tm_kind
+                        .as_deref()
+                        .and_then(TrademarkKind::parse)
+                        .map_or("", trademark_kind_label)
+                        .into(),
+                    (Column::TrademarkNumber, Some(p)) => {
+                        p.tm_number.clone().unwrap_or_default().into()
+                    }
+                    (Column::TrademarkFiledOn, Some(p)) => date(p.tm_filed_on),
+                    (Column::TrademarkGrantedOn, Some(p)) => date(p.tm_granted_on),
+                    (Column::TrademarkExpiresOn, Some(p)) => date(p.tm_expires_on),
+                    (Column::OcopStars, Some(p)) => p.ocop_stars.map(i64::from).into(),
+                    (Column::OcopYear, Some(p)) => p.ocop_year.map(i64::from).into(),
+                    (Column::ProductCertifications, Some(p)) => labels(&p.certifications),
+                    (Column::Unit, Some(p)) => p.unit.clone().into(),
+                    (Column::PriceMin, Some(p)) => p.price_min_vnd.into(),
+                    (Column::PriceMax, Some(p)) => p.price_max_vnd.into(),
+                    (Column::MinOrder, Some(p)) => p.min_order.into(),
+                    (Column::MonthlyCapacity, Some(p)) => p.monthly_capacity.into(),
+                    (Column::SeasonMonths, Some(p)) => split_months(&p.season_months)
+                        .iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .into(),
+                    (Column::ShelfLifeDays, Some(p)) => p.shelf_life_days.map(i64::from).into(),
+                    (Column::ProductDescription, Some(p)) => p.description.clone().into(),
+                });
+            }
+            row.push(p.map_or(Cell::Empty, |p| Cell::Text(p.status.as_str().to_string())));
+            table.rows.push(row);
+        }
+    }
+    Ok(table)
+}
