@@ -215,7 +215,7 @@ async fn dry_run(
     bytes: &[u8],
     mapping: &HashMap<String, Option<Column>>,
 ) -> AppResult<Report> {
-    let file = plan::read_file(bytes, mapping)?;
+    let file = read_file(bytes, mapping).await?;
     let mut planner = plan::Planner::new(&state.reference, state.clock.today());
     let mut report = Report {
         sheets: file.sheets.clone(),
@@ -232,6 +232,17 @@ async fn dry_run(
         start = end;
     }
     Ok(report)
+}
+
+/// Reads the file on a blocking thread: a large workbook takes seconds of CPU.
+async fn read_file(
+    bytes: &[u8],
+    mapping: &HashMap<String, Option<Column>>,
+) -> AppResult<plan::FileRows> {
+    let (bytes, mapping) = (bytes.to_vec(), mapping.clone());
+    tokio::task::spawn_blocking(move || plan::read_file(&bytes, &mapping))
+        .await
+        .map_err(anyhow::Error::new)?
 }
 
 fn keep(into: &mut Vec<Issue>, more: Vec<Issue>) {
@@ -523,7 +534,7 @@ async fn run_batches(
     progress: impl Fn(&import_job::Model),
 ) -> AppResult<()> {
     let job = load(state, id).await?;
-    let file = plan::read_file(bytes, &parse_mapping(&job.mapping))?;
+    let file = read_file(bytes, &parse_mapping(&job.mapping)).await?;
     let total = file.rows.len();
     import_job::Entity::update_many()
         .col_expr(
