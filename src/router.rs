@@ -562,6 +562,16 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
         )
         .route("/staff/imports/{id}", get(pages::staff::imports::show))
+        .route("/staff/reports", get(pages::staff::reports::index))
+        .route(
+            "/staff/reports/catalogue",
+            get(pages::staff::reports::catalogue),
+        )
+        .route(
+            "/staff/reports/programmes",
+            get(pages::staff::reports::programmes),
+        )
+        .route("/staff/reports/fairs", get(pages::staff::reports::fairs))
         .route(
             "/staff/imports/{id}/columns",
             post(pages::staff::imports::columns),

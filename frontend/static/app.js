@@ -183,3 +183,9 @@ document.addEventListener('click', (event) => {
     });
   }
 }
+
+// A report's print button.
+document.addEventListener('click', function (e) {
+  var t = e.target;
+  if (t && t.closest && t.closest('[data-print]')) window.print();
+});

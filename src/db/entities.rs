@@ -667,3 +667,16 @@ entity!(import_column, "import_columns", {
     pub updated_by: i32,
     pub updated_at: DateTimeUtc,
 });
+
+entity!(catalogue_snapshot, "catalogue_snapshots", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub day: Date,
+    pub province_code: i32,
+    pub category_id: i32,
+    pub legal_form: String,
+    pub tm_status: String,
+    pub packaging_status: String,
+    pub ocop_stars: i16,
+    pub products: i32,
+});

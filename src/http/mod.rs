@@ -1,6 +1,7 @@
 //! HTTP: extractors, middleware, the JSON API and the server-rendered pages.
 
 pub mod api;
+pub mod charts;
 pub mod headers;
 pub mod pages;
 pub mod server;

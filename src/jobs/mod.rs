@@ -55,6 +55,11 @@ pub fn spawn_housekeeping(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed; will retry"),
             }
+            match crate::services::reports::snapshot(&state).await {
+                Ok(n) if n > 0 => tracing::info!(groups = n, "counted the catalogue for reports"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "catalogue snapshot failed; will retry"),
+            }
             match crate::services::expiry::run(&state).await {
                 Ok(n) if n > 0 => tracing::info!(reminders = n, "sent expiry reminders"),
                 Ok(_) => {}

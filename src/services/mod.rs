@@ -16,6 +16,7 @@ pub mod notify;
 pub mod printing;
 pub mod programmes;
 pub mod reference;
+pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod search_sync;

@@ -9,6 +9,7 @@ pub mod expiring;
 pub mod imports;
 pub mod producers;
 pub mod queue;
+pub mod reports;
 pub mod review;
 pub mod search;
 
