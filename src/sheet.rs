@@ -131,12 +131,18 @@ pub fn decode_text(bytes: &[u8]) -> String {
 
 fn read_csv(bytes: &[u8]) -> Result<Sheet, SheetError> {
     let text = decode_text(bytes);
-    let first_line = text.lines().next().unwrap_or_default();
     // Excel writes `;` where the decimal mark is a comma (as in Vietnamese), tabs for
-    // "Unicode text".
+    // "Unicode text". Counted over the first lines: a title line above the headers has none.
+    let head: Vec<&str> = text.lines().take(20).collect();
     let delimiter = [b',', b';', b'\t']
         .into_iter()
-        .max_by_key(|d| first_line.matches(char::from(*d)).count())
+        .rev()
+        .max_by_key(|d| {
+            head.iter()
+                .map(|l| l.matches(char::from(*d)).count())
+                .max()
+                .unwrap_or(0)
+        })
         .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -357,6 +363,15 @@ mod tests {
             read(&western).unwrap()[0].rows[1],
             vec!["Café".to_string(), "Crème".into()]
         );
+    }
+
+    #[test]
+    fn a_title_above_the_headers_does_not_hide_the_separator() {
+        let text = "DANH SÁCH CƠ SỞ\nTên cơ sở;Điện thoại\nHTX A;0912 345 678\n";
+        let rows = &read(text.as_bytes()).unwrap()[0].rows;
+        assert_eq!(rows[1], vec!["Tên cơ sở".to_string(), "Điện thoại".into()]);
+        let text = "Tên cơ sở,Điện thoại\nHTX A,0912 345 678\n";
+        assert_eq!(read(text.as_bytes()).unwrap()[0].rows[1][1], "0912 345 678");
     }
 
     #[test]

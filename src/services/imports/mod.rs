@@ -548,6 +548,9 @@ async fn run_batches(
     let mut done = usize::try_from(job.done_rows).unwrap_or_default();
     while done < total {
         let end = (done + BATCH).min(total);
+        // Planned before the write lock is taken (reads only), so other writers wait for the
+        // inserts alone; the claim below makes sure no other runner wrote these rows meanwhile.
+        let plan = planner.plan(&state.db, &file, done..end).await?;
         let at = state.clock.now();
         let txn = crate::db::write_txn(&state.db).await?;
         let claimed = import_job::Entity::update_many()
@@ -566,7 +569,6 @@ async fn run_batches(
             txn.rollback().await?;
             return Ok(());
         }
-        let plan = planner.plan(&txn, &file, done..end).await?;
         let batch = write::Batch {
             reference: &state.reference,
             at,
