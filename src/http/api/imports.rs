@@ -135,7 +135,8 @@ pub struct ExportFormat {
 /// the headers the import reads. Cells that would run as formulas are neutralised.
 #[utoipa::path(get, path = "/exports/catalogue", tag = "imports", operation_id = "export_catalogue",
     params(CatalogueFilter, ExportFormat),
-    responses((status = 200, description = "XLSX or CSV", content_type = "application/octet-stream"),
+    responses((status = 200, description = "XLSX (default) or CSV",
+               content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn export_catalogue(
     State(state): State<AppState>,
