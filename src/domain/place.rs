@@ -68,7 +68,18 @@ pub struct PlaceIndex {
 
 /// `Xã Na Rì` → `na ri`; `TP. Hồ Chí Minh` → `ho chi minh`; `Phường 3` → `3`.
 pub fn place_key(name: &str) -> String {
-    let folded = fold(name);
+    key_of(&fold(name))
+}
+
+/// [`place_key`] with the marks kept: `Xã Văn Lăng` → `văn lăng`, which tells it from
+/// `Văn Lang` when both are in one province.
+fn marked_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower: String = name.nfc().flat_map(char::to_lowercase).collect();
+    key_of(&lower)
+}
+
+fn key_of(folded: &str) -> String {
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -89,7 +100,7 @@ pub fn place_key(name: &str) -> String {
     ];
     let mut rest: &[&str] = &words;
     for kind in kinds {
-        if rest.len() > kind.len() && rest.starts_with(kind) {
+        if rest.len() > kind.len() && kind.iter().zip(rest).all(|(k, w)| fold(w) == *k) {
             rest = &rest[kind.len()..];
             break;
         }
@@ -191,6 +202,18 @@ impl PlaceIndex {
             .collect();
         // A district says the address predates 2025: its former commune comes first.
         let former_first = district_key.is_some();
+        // Names that fold alike (`Văn Lang`, `Văn Lăng`) are told apart by their marks.
+        let marked = marked_key(commune);
+        let current = if current.len() > 1 {
+            let exact: Vec<&PlaceCommune> = current
+                .iter()
+                .copied()
+                .filter(|c| marked_key(&c.name) == marked)
+                .collect();
+            if exact.len() == 1 { exact } else { current }
+        } else {
+            current
+        };
         let from_current = || match current.as_slice() {
             [one] => Some(Ok(Placed::Current(one.code))),
             [] => None,
@@ -394,6 +417,37 @@ mod tests {
             .resolve("Côn Minh", Some("Na Rì"), Some("Bắc Kạn"))
             .unwrap();
         assert!(matches!(placed, Placed::Former { code: 101, .. }));
+    }
+
+    #[test]
+    fn names_that_fold_alike_are_told_apart_by_their_marks() {
+        let communes = vec![
+            PlaceCommune {
+                code: 1,
+                name: "Xã Văn Lang".into(),
+                province_code: 19,
+            },
+            PlaceCommune {
+                code: 2,
+                name: "Xã Văn Lăng".into(),
+                province_code: 19,
+            },
+        ];
+        let ix = PlaceIndex::new(communes, &[(19, "Thái Nguyên".into())], Vec::new());
+        assert_eq!(
+            ix.resolve("Xã Văn Lăng", None, Some("Thái Nguyên")),
+            Ok(Placed::Current(2))
+        );
+        assert_eq!(
+            ix.resolve("văn lang", None, Some("Thái Nguyên")),
+            Ok(Placed::Current(1))
+        );
+        // Without marks it could be either.
+        assert!(
+            ix.resolve("Van Lang", None, Some("Thái Nguyên"))
+                .unwrap_err()
+                .ambiguous
+        );
     }
 
     #[test]
