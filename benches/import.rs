@@ -122,6 +122,7 @@ async fn plain_inserts(
             .map(|e| enterprise::ActiveModel {
                 slug: Set(format!("ref-ho-san-xuat-{e}")),
                 name: Set(format!("Hộ sản xuất tham chiếu {e}")),
+                name_key: Set(Some(format!("ho san xuat tham chieu {e}"))),
                 legal_form: Set("household_business".into()),
                 tax_code: Set(None),
                 commune_code: Set(commune),

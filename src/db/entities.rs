@@ -80,6 +80,8 @@ entity!(enterprise, "enterprises", {
     pub id: i32,
     pub slug: String,
     pub name: String,
+    /// The name folded (`crate::domain::text::name_key`), to find it by name in a commune.
+    pub name_key: Option<String>,
     pub legal_form: String,
     pub tax_code: Option<String>,
     pub commune_code: i32,

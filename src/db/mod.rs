@@ -45,7 +45,34 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
-        .context("database migration failed")
+        .context("database migration failed")?;
+    fill_name_keys(db)
+        .await
+        .context("filling in enterprises' name keys failed")
+}
+
+/// Enterprises written before their names were kept folded get their key (once; a no-op after).
+async fn fill_name_keys(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let missing: Vec<(i32, String)> = entities::enterprise::Entity::find()
+        .select_only()
+        .column(entities::enterprise::Column::Id)
+        .column(entities::enterprise::Column::Name)
+        .filter(entities::enterprise::Column::NameKey.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, name) in missing {
+        entities::enterprise::Entity::update_many()
+            .col_expr(
+                entities::enterprise::Column::NameKey,
+                sea_orm::sea_query::Expr::value(crate::domain::text::name_key(&name)),
+            )
+            .filter(entities::enterprise::Column::Id.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Hides a password in a database URL before it is logged.

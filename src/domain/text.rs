@@ -12,6 +12,11 @@ pub fn clean(input: &str) -> String {
         .join(" ")
 }
 
+/// A name as it is matched: cleaned and folded (`HTX  Miến Dong` → `htx mien dong`).
+pub fn name_key(name: &str) -> String {
+    fold(&clean(name))
+}
+
 /// Lower-cases and removes diacritics, `đ` included (it has no decomposition of its own).
 pub fn fold(input: &str) -> String {
     input

@@ -110,6 +110,7 @@ pub(crate) async fn insert_enterprise(
     let model = enterprise::ActiveModel {
         slug: Set(slug),
         name: Set(fields.name.clone()),
+        name_key: Set(Some(crate::domain::text::name_key(&fields.name))),
         legal_form: Set(fields.legal_form.as_str().into()),
         tax_code: Set(fields.tax_code.as_ref().map(|t| t.as_str().into())),
         commune_code: Set(fields.commune_code),
@@ -155,6 +156,7 @@ pub(crate) fn apply_enterprise_fields(
     fields: &EnterpriseFields,
 ) {
     active.name = Set(fields.name.clone());
+    active.name_key = Set(Some(crate::domain::text::name_key(&fields.name)));
     active.legal_form = Set(fields.legal_form.as_str().into());
     active.tax_code = Set(fields.tax_code.as_ref().map(|t| t.as_str().into()));
     active.commune_code = Set(fields.commune_code);

@@ -13,7 +13,7 @@ use crate::db::entities::{enterprise, product};
 use crate::db::reference::Reference;
 use crate::domain::import::{Column, RowCells, column_of_field, header_row, mapping};
 use crate::domain::place::Placed;
-use crate::domain::text::fold;
+use crate::domain::text::{fold, name_key};
 use crate::domain::{
     Code, EnterpriseFields, EnterpriseInput, Invalid, Num, ProductFields, ProductInput, TaxCode,
 };
@@ -128,7 +128,7 @@ pub fn read_file(
             Some(Ok(tax)) => tax.as_str().to_string(),
             _ => format!(
                 "{}|{}|{}",
-                fold(r.cells.get(Column::EnterpriseName).unwrap_or_default()),
+                name_key(r.cells.get(Column::EnterpriseName).unwrap_or_default()),
                 crate::domain::place::place_key(r.cells.get(Column::Commune).unwrap_or_default()),
                 crate::domain::place::place_key(r.cells.get(Column::Province).unwrap_or_default()),
             ),
@@ -245,6 +245,8 @@ pub(super) struct Planner<'a> {
     pub reference: &'a Reference,
     pub today: chrono::NaiveDate,
     pub known: HashMap<EntKey, Known>,
+    /// Keys of the enterprises new in the batch being planned, until it is written.
+    pending: Vec<EntKey>,
     categories: HashMap<String, String>,
 }
 
@@ -264,6 +266,7 @@ impl<'a> Planner<'a> {
             reference,
             today,
             known: HashMap::new(),
+            pending: Vec::new(),
             categories,
         }
     }
@@ -317,13 +320,23 @@ impl<'a> Planner<'a> {
                     .await?,
             );
         }
-        for chunk in communes.chunks(500) {
-            found.extend(
-                enterprise::Entity::find()
-                    .filter(enterprise::Column::CommuneCode.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?,
-            );
+        // Enterprises without a tax code are found by name within their commune.
+        let names: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.cells.get(Column::EnterpriseName).map(name_key))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if !communes.is_empty() {
+            for chunk in names.chunks(500) {
+                found.extend(
+                    enterprise::Entity::find()
+                        .filter(enterprise::Column::NameKey.is_in(chunk.to_vec()))
+                        .filter(enterprise::Column::CommuneCode.is_in(communes.clone()))
+                        .all(db)
+                        .await?,
+                );
+            }
         }
         let mut by_tax: HashMap<String, enterprise::Model> = HashMap::new();
         let mut by_name: HashMap<(String, i32), enterprise::Model> = HashMap::new();
@@ -331,13 +344,29 @@ impl<'a> Planner<'a> {
             if let Some(t) = &e.tax_code {
                 by_tax.insert(t.clone(), e.clone());
             }
-            by_name.entry((fold(&e.name), e.commune_code)).or_insert(e);
+            by_name
+                .entry((name_key(&e.name), e.commune_code))
+                .or_insert(e);
         }
+        // The batch's own enterprises: found above, or met earlier in this run.
+        let met: Vec<i32> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let name = r.cells.get(Column::EnterpriseName)?;
+                let key = match (&taxes[i], placed[i].as_ref().and_then(|p| p.as_ref().ok())) {
+                    (Some(t), _) => EntKey::Tax(t.as_str().to_string()),
+                    (None, Some(p)) => EntKey::Name(name_key(name), p.code()),
+                    (None, None) => return None,
+                };
+                self.known.get(&key).and_then(|k| k.id)
+            })
+            .collect();
         let ids: Vec<i32> = by_tax
             .values()
             .chain(by_name.values())
             .map(|e| e.id)
-            .chain(self.known.values().filter_map(|k| k.id))
+            .chain(met)
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -434,14 +463,14 @@ impl<'a> Planner<'a> {
             // The row's enterprise: by tax code, else by name in its commune.
             let key = match (&taxes[offset], commune_code) {
                 (Some(t), _) => Some(EntKey::Tax(t.as_str().to_string())),
-                (None, Some(c)) => Some(EntKey::Name(fold(name), c)),
+                (None, Some(c)) => Some(EntKey::Name(name_key(name), c)),
                 (None, None) => None,
             };
             let stored: Option<&enterprise::Model> = match &key {
                 Some(EntKey::Tax(t)) => by_tax.get(t).or_else(|| {
                     commune_code.and_then(|c| {
                         by_name
-                            .get(&(fold(name), c))
+                            .get(&(name_key(name), c))
                             .filter(|e| e.tax_code.is_none())
                     })
                 }),
@@ -582,7 +611,7 @@ impl<'a> Planner<'a> {
             };
             let known_key = match &fields.tax_code {
                 Some(t) => EntKey::Tax(t.as_str().to_string()),
-                None => EntKey::Name(fold(&fields.name), fields.commune_code),
+                None => EntKey::Name(name_key(&fields.name), fields.commune_code),
             };
             let entry = Known {
                 id: match ent_ref {
@@ -595,9 +624,15 @@ impl<'a> Planner<'a> {
                 },
                 fields: fields.clone(),
             };
+            if entry.slot.is_some() {
+                self.pending.push(known_key.clone());
+            }
             if let Some(k) = &key
                 && *k != known_key
             {
+                if entry.slot.is_some() {
+                    self.pending.push(k.clone());
+                }
                 self.known.insert(k.clone(), entry.clone());
             }
             self.known.insert(known_key, entry);
@@ -633,8 +668,10 @@ impl<'a> Planner<'a> {
 
     /// After a batch is written: its new enterprises are known by id.
     pub fn written(&mut self, ids: &[i32]) {
-        for k in self.known.values_mut() {
-            if let Some(slot) = k.slot.take() {
+        for key in std::mem::take(&mut self.pending) {
+            if let Some(k) = self.known.get_mut(&key)
+                && let Some(slot) = k.slot.take()
+            {
                 k.id = ids.get(slot).copied();
             }
         }
@@ -642,8 +679,10 @@ impl<'a> Planner<'a> {
 
     /// After a batch of a dry run: its new enterprises stay planned, never written.
     pub fn planned_only(&mut self) {
-        for k in self.known.values_mut() {
-            k.slot = None;
+        for key in std::mem::take(&mut self.pending) {
+            if let Some(k) = self.known.get_mut(&key) {
+                k.slot = None;
+            }
         }
     }
 }
