@@ -187,3 +187,48 @@ async fn the_years_programmes_by_kind_source_commune_and_why_cancelled() {
     let fairs = app.get("/staff/reports/fairs").await;
     assert_eq!(fairs.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_desk_exports_the_requests_its_filter_finds() {
+    use common::desk;
+    let desk::Desk { mut app, .. } = desk::desk().await;
+    app.sign_in(desk::BUYER).await;
+    let r = app.post_json("/api/v1/requests", desk::linkage()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut other = desk::linkage();
+    other["kind"] = json!("technology_transfer");
+    other["title"] = json!("Cần công nghệ sấy miến bằng nhiệt mặt trời");
+    let r = app.post_json("/api/v1/requests", other).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A buyer has no desk.
+    assert_eq!(
+        app.get("/staff/requests?format=xlsx").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    app.sign_in(desk::STAFF).await;
+    let page = app.get("/staff/requests?kind=linkage").await;
+    assert!(
+        page.body
+            .contains("/staff/requests?kind=linkage&#38;format=xlsx"),
+        "{}",
+        page.body
+    );
+    let r = app.get("/staff/requests?kind=linkage&format=xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rows = &ketnoi::sheet::read(&r.bytes).expect("a workbook")[0].rows;
+    assert_eq!(
+        rows.len(),
+        2,
+        "the header and the one linkage request: {rows:?}"
+    );
+    assert_eq!(rows[1][3], "Cần 2 tấn miến dong mỗi tháng");
+    let r = app.get("/staff/requests?status=open&format=csv").await;
+    assert!(
+        r.body
+            .contains("Cần công nghệ sấy miến bằng nhiệt mặt trời"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Cần 2 tấn miến dong mỗi tháng"));
+}

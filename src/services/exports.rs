@@ -188,3 +188,71 @@ pub async fn catalogue(
     }
     Ok(table)
 }
+
+/// The brokering requests the desk shows for `filter` (every page of them) as one table
+/// (staff: it names who asked).
+pub async fn requests(
+    state: &AppState,
+    actor: &Actor,
+    lang: crate::i18n::Lang,
+    filter: &crate::services::requests::RequestFilter,
+) -> AppResult<Table> {
+    use crate::i18n::t;
+    actor.require_staff()?;
+    let headers = [
+        "export.request_id",
+        "request.kind",
+        "desk.state",
+        "export.title",
+        "export.requester",
+        "export.organisation",
+        "field.category",
+        "field.province",
+        "export.quantity",
+        "export.unit",
+        "desk.assigned",
+        "export.overdue",
+        "export.source",
+        "export.created",
+        "export.last_activity",
+    ];
+    let mut table = Table {
+        name: t(lang, "nav.desk").into(),
+        headers: headers.iter().map(|h| t(lang, h).to_string()).collect(),
+        ..Table::default()
+    };
+    let mut page = 1;
+    loop {
+        let mut f = filter.clone();
+        f.page = Some(page);
+        f.per_page = Some(200);
+        let found = crate::services::requests::list(state, actor, lang, &f).await?;
+        for r in &found.items {
+            table.rows.push(vec![
+                Cell::Int(i64::from(r.id)),
+                t(lang, &format!("request.kind.{}", r.kind.as_str())).into(),
+                t(lang, &format!("rstatus.{}", r.status.as_str())).into(),
+                r.title.clone().into(),
+                r.requester_name.clone().into(),
+                r.organisation.clone().unwrap_or_default().into(),
+                r.category_name.clone().unwrap_or_default().into(),
+                r.province.clone().unwrap_or_default().into(),
+                r.quantity.into(),
+                r.unit.clone().unwrap_or_default().into(),
+                r.assigned_to.clone().unwrap_or_default().into(),
+                if r.overdue { t(lang, "export.yes") } else { "" }.into(),
+                r.source.clone().into(),
+                Cell::Text(r.created_at.format("%d/%m/%Y").to_string()),
+                Cell::Text(r.last_activity_at.format("%d/%m/%Y").to_string()),
+            ]);
+        }
+        if found.items.is_empty()
+            || u64::from(page) * found.per_page >= found.total
+            || page >= 10_000
+        {
+            break;
+        }
+        page += 1;
+    }
+    Ok(table)
+}

@@ -145,7 +145,7 @@ pub async fn export_catalogue(
     ApiQuery(format): ApiQuery<ExportFormat>,
 ) -> ApiResult<Response> {
     let table = exports::catalogue(&state, &actor, &filter).await?;
-    spreadsheet(&table, format.format.as_deref(), "danh-muc")
+    Ok(spreadsheet(&table, format.format.as_deref(), "danh-muc")?)
 }
 
 /// A table as a download, XLSX or CSV.
@@ -153,7 +153,7 @@ pub fn spreadsheet(
     table: &crate::sheet::Table,
     format: Option<&str>,
     name: &str,
-) -> ApiResult<Response> {
+) -> Result<Response, crate::error::AppError> {
     let (bytes, content_type, ext) = if format == Some("csv") {
         (
             crate::sheet::write_csv(table),

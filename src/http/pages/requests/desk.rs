@@ -22,6 +22,13 @@ struct DeskPage {
     provinces: Vec<Province>,
     overdue_days: u32,
     overdue_count: u64,
+    /// The filter as a query string, for the spreadsheet links.
+    export_query: String,
+}
+
+/// A query-string value, percent-encoded.
+fn urlencoding(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 impl DeskPage {
@@ -42,6 +49,8 @@ pub struct DeskQuery {
     pub category: Option<String>,
     pub province: Option<String>,
     pub page: Option<u64>,
+    /// `xlsx` or `csv`: every request the filter finds, as a spreadsheet.
+    pub format: Option<String>,
 }
 
 pub async fn desk(
@@ -73,8 +82,29 @@ pub async fn desk(
         page: q.page,
         per_page: Some(50),
     };
+    if let Some(format) = q.format.as_deref() {
+        let table =
+            crate::services::exports::requests(&state, &ctx.actor, ctx.lang, &filter).await?;
+        return Ok(crate::http::api::imports::spreadsheet(
+            &table,
+            Some(format),
+            "yeu-cau",
+        )?);
+    }
+    let export_query = [
+        ("status", &q.status),
+        ("kind", &q.kind),
+        ("assigned", &q.assigned),
+        ("overdue", &q.overdue),
+        ("category", &q.category),
+        ("province", &q.province),
+    ]
+    .iter()
+    .filter_map(|(k, v)| opt_text(v).map(|v| format!("{k}={}&", urlencoding(&v))))
+    .collect::<String>();
     let desk = requests::desk_list(&state, &ctx.actor, ctx.lang, &filter).await?;
     Ok(render(&DeskPage {
+        export_query,
         ctx,
         page: desk.page,
         filter: filter_values,
