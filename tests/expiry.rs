@@ -1,4 +1,5 @@
-//! What lapses with time, over simulated days: a registered trademark and a certificate with
+//! What lapses with time, over simulated days: a registered trademark, an OCOP rating (36
+//! months from its certificate) and a certificate with
 //! a valid-until date remind their producer six months, three months and one month before
 //! and when they lapse — each once, however often the job runs — staff see them in one list,
 //! and a lapsed trademark shows as expired on its page and in search.
@@ -231,4 +232,69 @@ async fn a_certificate_with_a_valid_until_date_reminds_and_staff_see_what_lapses
         app.get("/staff/expiring").await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn an_ocop_rating_reminds_36_months_after_its_certificate_and_then_leaves_the_facets() {
+    let mut world = world().await;
+    let enterprise = world.enterprise(COOPERATIVE);
+    let producer = world.user(PRODUCER);
+    let app = &mut world.app;
+    // Certified so that its 36 months end in 200 days.
+    let lapses = app.state.clock.today() + Duration::days(200);
+    let certified = lapses
+        .checked_sub_months(chrono::Months::new(36))
+        .and_then(|d| d.succ_opt())
+        .expect("a date");
+    app.sign_in(PRODUCER).await;
+    let mut body = product_body("Miến dong OCOP 4 sao");
+    body["enterprise_id"] = json!(enterprise);
+    body["trademark"] = json!({"status": "unregistered"});
+    body["ocop_stars"] = json!(4);
+    body["ocop_year"] = json!(null);
+    body["ocop_certified_on"] = json!(certified.format("%d/%m/%Y").to_string());
+    let r = app.post_json("/api/v1/products", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let product = r.json();
+    let pid = product["id"].as_i64().expect("id");
+    assert_eq!(
+        product["ocop_valid_until"],
+        lapses.format("%Y-%m-%d").to_string()
+    );
+    assert_eq!(product["ocop_current"], true);
+    let r = app
+        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.sign_in(STAFF).await;
+    let r = app.review(pid, json!({"decision": "approve"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.index().await;
+    let found = app.get("/api/v1/search?q=&ocop_stars=4").await.json();
+    assert_eq!(found["total"], 1, "{found}");
+
+    days_pass(app, 30).await;
+    days_pass(app, 90).await;
+    days_pass(app, 60).await;
+    days_pass(app, 25).await;
+    let all = notices(app, producer).await;
+    assert_eq!(
+        all.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["expiring", "expiring", "expiring", "lapsed"],
+        "each threshold once, then the lapse: {all:?}"
+    );
+    assert_eq!(
+        all[3].1,
+        format!(
+            "Hạng OCOP của Miến dong OCOP 4 sao đã hết hiệu lực ngày {}",
+            lapses.format("%d/%m/%Y")
+        )
+    );
+    // Lapsed: its page says so and the OCOP facet no longer counts it.
+    app.sign_in(STAFF).await;
+    let page = app.get(&format!("/api/v1/products/{pid}")).await.json();
+    assert_eq!(page["ocop_current"], false);
+    app.index().await;
+    let found = app.get("/api/v1/search?q=&ocop_stars=4").await.json();
+    assert_eq!(found["total"], 0, "{found}");
 }

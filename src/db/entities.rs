@@ -135,6 +135,8 @@ entity!(product, "products", {
     pub tm_expires_on: Option<Date>,
     pub ocop_stars: Option<i16>,
     pub ocop_year: Option<i32>,
+    /// The OCOP certificate's date, when known.
+    pub ocop_certified_on: Option<Date>,
     pub certifications: String,
     pub unit: String,
     pub price_min_vnd: Option<i64>,

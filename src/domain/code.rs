@@ -107,6 +107,7 @@ macro_rules! codes {
 
 codes! {
     // import
+    OcopCertifiedOn = "ocop.certified_on", Invalid;
     ImportUnreadable = "import.unreadable", Invalid;
     ImportNoHeaders = "import.no_headers", Invalid;
     ImportTooManyRows = "import.too_many_rows", TooLarge;

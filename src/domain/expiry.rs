@@ -58,6 +58,8 @@ string_enum! {
         Trademark => "trademark",
         /// A certificate document with a valid-until date (food safety, VietGAP…).
         Certificate => "certificate",
+        /// An OCOP rating (36 months from its certificate).
+        Ocop => "ocop",
     }
 }
 

@@ -39,6 +39,7 @@ string_enum! {
         TrademarkExpiresOn => "trademark_expires_on",
         OcopStars => "ocop_stars",
         OcopYear => "ocop_year",
+        OcopCertifiedOn => "ocop_certified_on",
         ProductCertifications => "product_certifications",
         Unit => "unit",
         PriceMin => "price_min",
@@ -210,6 +211,12 @@ impl Column {
                 "OCOP stars",
             ],
             Column::OcopYear => &["Năm công nhận OCOP", "Năm OCOP", "OCOP year"],
+            Column::OcopCertifiedOn => &[
+                "Ngày cấp giấy chứng nhận OCOP",
+                "Ngày công nhận OCOP",
+                "Ngày cấp OCOP",
+                "OCOP certificate date",
+            ],
             Column::ProductCertifications => {
                 &["Chứng nhận sản phẩm", "Chứng nhận", "Certifications"]
             }
@@ -473,6 +480,7 @@ impl RowCells {
                 }
                 Column::OcopStars => input.ocop_stars = Some(Num::Text(ocop_stars(value))),
                 Column::OcopYear => input.ocop_year = Some(Num::Text(v)),
+                Column::OcopCertifiedOn => input.ocop_certified_on = Some(v),
                 Column::ProductCertifications => input.certifications = Some(certifications(value)),
                 Column::Unit => input.unit = Some(v),
                 Column::PriceMin => input.price_min_vnd = Some(Num::Text(v)),
@@ -514,6 +522,7 @@ pub fn column_of_field(field: &str, product: bool) -> Option<Column> {
         ("trademark.expires_on", _) => Column::TrademarkExpiresOn,
         ("ocop_stars", _) => Column::OcopStars,
         ("ocop_year", _) => Column::OcopYear,
+        ("ocop_certified_on", _) => Column::OcopCertifiedOn,
         ("certifications", true) => Column::ProductCertifications,
         ("unit", _) => Column::Unit,
         ("price_min_vnd", _) => Column::PriceMin,

@@ -239,32 +239,65 @@ impl Trademark {
     }
 }
 
-/// An OCOP rating: 3 to 5 stars, valid 36 months from the certificate's year.
+/// An OCOP rating: 3 to 5 stars, current for 36 months from its certificate's date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ocop {
     pub stars: u8,
     pub year: i32,
+    /// The certificate's date, when known (else only its year is).
+    pub certified_on: Option<NaiveDate>,
 }
 
 impl Ocop {
     fn parse(
         stars: Option<&Num>,
         year: Option<&Num>,
+        certified_on: Option<&str>,
         today: NaiveDate,
     ) -> Result<Option<Self>, Invalid> {
         let this_year = i64::from(today.year());
         let stars = Num::parse(stars, "ocop_stars", 3, 5)
             .map_err(|_| Invalid::one("ocop_stars", Code::OcopStars))?;
-        let year = Num::parse(year, "ocop_year", 2018, this_year)
-            .map_err(|_| Invalid::one("ocop_year", Code::OcopYear))?;
+        let certified_on = parse_date(certified_on, "ocop_certified_on")?;
+        if certified_on.is_some_and(|d| d > today || d.year() < 2018) {
+            return Err(Invalid::one("ocop_certified_on", Code::OcopCertifiedOn));
+        }
+        // The certificate's date gives its year.
+        let year = match (Num::parse(year, "ocop_year", 2018, this_year), certified_on) {
+            (Ok(Some(y)), Some(d)) if y != i64::from(d.year()) => {
+                return Err(Invalid::one("ocop_certified_on", Code::OcopCertifiedOn));
+            }
+            (Ok(y), d) => y.or(d.map(|d| i64::from(d.year()))),
+            (Err(_), _) => return Err(Invalid::one("ocop_year", Code::OcopYear)),
+        };
         match (stars, year) {
-            (None, None) => Ok(None),
+            (None, None) if certified_on.is_none() => Ok(None),
             (Some(stars), Some(year)) => Ok(Some(Ocop {
                 stars: stars as u8,
                 year: year as i32,
+                certified_on,
             })),
             (Some(_), None) => Err(Invalid::one("ocop_year", Code::OcopYearRequired)),
-            (None, Some(_)) => Err(Invalid::one("ocop_stars", Code::OcopStarsRequired)),
+            (None, _) => Err(Invalid::one("ocop_stars", Code::OcopStarsRequired)),
+        }
+    }
+
+    /// The last day the rating is certainly current: 36 months from its certificate, or
+    /// (when only the year is known) the earliest that could be, so a reminder is never late.
+    pub fn valid_until(&self) -> NaiveDate {
+        self.certified_on
+            .and_then(|d| d.checked_add_months(Months::new(36)))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or_else(|| ocop_valid_until(self.year))
+    }
+
+    /// Whether the rating may still be current on `today`: with only its year known, until
+    /// the latest day a certificate of that year can last (a rating is never shown lapsed
+    /// while it may not be).
+    pub fn current_on(&self, today: NaiveDate) -> bool {
+        match self.certified_on {
+            Some(_) => self.valid_until() >= today,
+            None => NaiveDate::from_ymd_opt(self.year + 3, 12, 31).is_none_or(|last| last >= today),
         }
     }
 }
@@ -298,6 +331,10 @@ pub struct ProductInput {
     pub ocop_stars: Option<Num>,
     #[schema(value_type = Option<i64>)]
     pub ocop_year: Option<Num>,
+    /// The OCOP certificate's date (`YYYY-MM-DD` or `DD/MM/YYYY`); the rating is current for
+    /// 36 months from it. Gives `ocop_year` when that is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocop_certified_on: Option<String>,
     pub certifications: Option<Vec<String>>,
     /// kg, hộp, chai, bao, viên, m³, tấn…
     pub unit: Option<String>,
@@ -365,6 +402,7 @@ impl ProductFields {
         let ocop = errors.take(Ocop::parse(
             input.ocop_stars.as_ref(),
             input.ocop_year.as_ref(),
+            input.ocop_certified_on.as_deref(),
             today,
         ));
         let certifications = errors.take(Certification::parse_list(
@@ -478,6 +516,10 @@ impl ProductFields {
             trademark: Some(self.trademark.to_input()),
             ocop_stars: self.ocop.map(|o| Num::Int(o.stars.into())),
             ocop_year: self.ocop.map(|o| Num::Int(o.year.into())),
+            ocop_certified_on: self
+                .ocop
+                .and_then(|o| o.certified_on)
+                .map(|d| d.format("%Y-%m-%d").to_string()),
             certifications: Some(
                 self.certifications
                     .iter()
@@ -601,6 +643,46 @@ mod tests {
                 .expires_on,
             None
         );
+    }
+
+    #[test]
+    fn an_ocop_rating_lasts_36_months_from_its_certificate() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let mut input = ProductInput {
+            ocop_stars: Some(Num::Int(4)),
+            ocop_certified_on: Some("15/03/2024".into()),
+            ..valid()
+        };
+        let ocop = ProductFields::parse(&input, today).unwrap().ocop.unwrap();
+        assert_eq!(ocop.year, 2024, "the date gives the year");
+        assert_eq!(
+            ocop.valid_until(),
+            NaiveDate::from_ymd_opt(2027, 3, 14).unwrap()
+        );
+        assert!(ocop.current_on(today));
+        assert!(!ocop.current_on(NaiveDate::from_ymd_opt(2027, 3, 15).unwrap()));
+        // A year that is not the certificate's, a date ahead: refused.
+        input.ocop_year = Some(Num::Int(2023));
+        let err = ProductFields::parse(&input, today).unwrap_err();
+        assert_eq!(err.0[0].code, Code::OcopCertifiedOn);
+        input.ocop_year = None;
+        input.ocop_certified_on = Some("2027-01-01".into());
+        assert_eq!(
+            ProductFields::parse(&input, today).unwrap_err().0[0].code,
+            Code::OcopCertifiedOn
+        );
+        // Only the year: reminders count from its first day, the page from its last.
+        let year_only = Ocop {
+            stars: 4,
+            year: 2023,
+            certified_on: None,
+        };
+        assert_eq!(
+            year_only.valid_until(),
+            NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()
+        );
+        assert!(year_only.current_on(today));
+        assert!(!year_only.current_on(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
     }
 
     #[test]

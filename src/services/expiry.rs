@@ -1,6 +1,6 @@
-//! Reminders before something lapses: a registered trademark, or a certificate with a
-//! valid-until date. (An OCOP rating lapses 36 months after its certificate, whose date is
-//! not kept yet: only its year.) The producer is told (in-app and e-mail) six months, three
+//! Reminders before something lapses: a registered trademark, an OCOP rating (36 months
+//! from its certificate; from the start of its year when only the year is known), or a
+//! certificate with a valid-until date. The producer is told (in-app and e-mail) six months, three
 //! months and one month before, and when it has lapsed — once at each, whatever instances
 //! run the job — and staff see everything lapsing soon in one list. A lapse also refreshes
 //! the product's search document, so facets show the state the dates give.
@@ -68,6 +68,29 @@ async fn lapsing(
                 threshold: Threshold::due(on, today),
             });
         }
+    }
+    let rated = product::Entity::find()
+        .filter(product::Column::OcopStars.is_not_null())
+        .all(db)
+        .await?;
+    for p in rated {
+        let Some(on) = crate::services::catalogue::ocop_of(&p).map(|o| o.valid_until()) else {
+            continue;
+        };
+        if on < from || on > until {
+            continue;
+        }
+        items.push(ExpiryItem {
+            kind: ExpiryKind::Ocop,
+            enterprise_id: p.enterprise_id,
+            enterprise: String::new(),
+            product_id: Some(p.id),
+            document_id: None,
+            link: format!("/dashboard/products/{}/edit", p.id),
+            title: p.name,
+            expires_on: on,
+            threshold: Threshold::due(on, today),
+        });
     }
     let certificates = document::Entity::find()
         .filter(document::Column::ValidUntil.between(from, until))
@@ -189,7 +212,7 @@ async fn remind(
         Err(e) => return Err(e.into()),
     }
     if threshold == Threshold::Lapsed
-        && let (Some(pid), ExpiryKind::Trademark) = (item.product_id, item.kind)
+        && let (Some(pid), ExpiryKind::Trademark | ExpiryKind::Ocop) = (item.product_id, item.kind)
     {
         search_sync::enqueue(&txn, at, &[pid]).await?;
     }

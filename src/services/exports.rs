@@ -166,6 +166,7 @@ pub async fn catalogue(
                     (Column::TrademarkExpiresOn, Some(p)) => date(p.tm_expires_on),
                     (Column::OcopStars, Some(p)) => p.ocop_stars.map(i64::from).into(),
                     (Column::OcopYear, Some(p)) => p.ocop_year.map(i64::from).into(),
+                    (Column::OcopCertifiedOn, Some(p)) => date(p.ocop_certified_on),
                     (Column::ProductCertifications, Some(p)) => labels(&p.certifications),
                     (Column::Unit, Some(p)) => p.unit.clone().into(),
                     (Column::PriceMin, Some(p)) => p.price_min_vnd.into(),
@@ -246,10 +247,7 @@ pub async fn requests(
                 Cell::Text(r.last_activity_at.format("%d/%m/%Y").to_string()),
             ]);
         }
-        if found.items.is_empty()
-            || u64::from(page) * found.per_page >= found.total
-            || page >= 10_000
-        {
+        if found.items.is_empty() || page * found.per_page >= found.total || page >= 10_000 {
             break;
         }
         page += 1;

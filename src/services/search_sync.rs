@@ -195,7 +195,8 @@ pub fn search_doc(p: &ProductView, reference: &Reference) -> SearchDoc {
         province: p.province.clone().unwrap_or_default(),
         trademark_status: p.trademark.status.as_str().into(),
         packaging_status: p.packaging_status.as_str().into(),
-        ocop_stars: p.ocop_stars,
+        // A lapsed rating is no longer a reason to find the product.
+        ocop_stars: p.ocop_stars.filter(|_| p.ocop_current),
         certifications: p
             .certifications
             .iter()

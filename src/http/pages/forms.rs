@@ -124,6 +124,7 @@ pub struct ProductForm {
     pub trademark_expires_on: Option<String>,
     pub ocop_stars: Option<String>,
     pub ocop_year: Option<String>,
+    pub ocop_certified_on: Option<String>,
     #[serde(default)]
     pub certifications: Vec<String>,
     pub unit: Option<String>,
@@ -156,6 +157,7 @@ impl ProductForm {
             }),
             ocop_stars: num(&self.ocop_stars),
             ocop_year: num(&self.ocop_year),
+            ocop_certified_on: opt_text(&self.ocop_certified_on),
             certifications: Some(self.certifications.clone()),
             unit: text(&self.unit),
             price_min_vnd: num(&self.price_min_vnd),

@@ -39,6 +39,7 @@ pub(crate) fn apply_fields(
     active.tm_expires_on = Set(tm.expires_on);
     active.ocop_stars = Set(fields.ocop.map(|o| i16::from(o.stars)));
     active.ocop_year = Set(fields.ocop.map(|o| o.year));
+    active.ocop_certified_on = Set(fields.ocop.and_then(|o| o.certified_on));
     active.certifications = Set(Certification::join(&fields.certifications));
     active.unit = Set(fields.unit.clone());
     active.price_min_vnd = Set(fields.price.min);

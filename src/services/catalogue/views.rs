@@ -187,6 +187,14 @@ pub struct ProductView {
     pub trademark: TrademarkView,
     pub ocop_stars: Option<u8>,
     pub ocop_year: Option<i32>,
+    /// The OCOP certificate's date, when known.
+    pub ocop_certified_on: Option<NaiveDate>,
+    /// The last day the OCOP rating is current (36 months from its certificate).
+    pub ocop_valid_until: Option<NaiveDate>,
+    /// The OCOP rating is still current today (a lapsed one is shown as such, not counted).
+    pub ocop_current: bool,
+    /// It lapses within six months.
+    pub ocop_expiring: bool,
     #[schema(value_type = Vec<String>)]
     pub certifications: Vec<Certification>,
     pub unit: String,
@@ -269,6 +277,10 @@ impl ProductView {
             },
             ocop_stars: m.ocop_stars.map(|s| s as u8),
             ocop_year: m.ocop_year,
+            ocop_certified_on: m.ocop_certified_on,
+            ocop_valid_until: ocop_of(m).map(|o| o.valid_until()),
+            ocop_current: ocop_of(m).is_some_and(|o| o.current_on(today)),
+            ocop_expiring: expiry::expiring(ocop_of(m).map(|o| o.valid_until()), today),
             certifications: Certification::split(&m.certifications),
             unit: m.unit.clone(),
             price_min_vnd: m.price_min_vnd,
@@ -342,10 +354,7 @@ pub fn fields_of(m: &product::Model, reference: &Reference) -> ProductFields {
             granted_on: m.tm_granted_on,
             expires_on: m.tm_expires_on,
         },
-        ocop: m.ocop_stars.zip(m.ocop_year).map(|(s, y)| Ocop {
-            stars: s as u8,
-            year: y,
-        }),
+        ocop: ocop_of(m),
         certifications: Certification::split(&m.certifications),
         unit: m.unit.clone(),
         price: PriceRange {
@@ -358,6 +367,15 @@ pub fn fields_of(m: &product::Model, reference: &Reference) -> ProductFields {
         shelf_life_days: m.shelf_life_days,
         description: m.description.clone(),
     }
+}
+
+/// A stored product's OCOP rating.
+pub fn ocop_of(m: &product::Model) -> Option<Ocop> {
+    m.ocop_stars.zip(m.ocop_year).map(|(s, y)| Ocop {
+        stars: u8::try_from(s).unwrap_or_default(),
+        year: y,
+        certified_on: m.ocop_certified_on,
+    })
 }
 
 /// The stored enterprise as editable input (for forms and partial updates).
