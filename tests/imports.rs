@@ -645,3 +645,93 @@ async fn the_export_reads_back_unchanged_with_formulas_neutralised() {
         assert_eq!(planned["invalid"], 0, "{format}: {}", job["report"]);
     }
 }
+
+#[tokio::test]
+async fn staff_correct_a_column_once_and_later_files_are_read_that_way() {
+    let mut app = staff_app().await;
+    // A commune office's own header for the enterprise: "Chủ hộ" (the household's head).
+    let csv = "Chủ hộ,Xã/phường,Tỉnh,SĐT,Tên sản phẩm,Nhóm sản phẩm,ĐVT\n\
+               Nông Văn Bình,Xã Na Rì,Thái Nguyên,0912345678,Miến dong,Miến dong,kg\n";
+    let job = check(&mut app, "chu-ho.csv", csv.as_bytes()).await;
+    let id = job["id"].as_i64().unwrap();
+    assert_eq!(job["report"]["planned"]["invalid"], 1, "{}", job["report"]);
+    assert_eq!(job["report"]["issues"][0]["code"], "import.name_required");
+    let columns = &job["report"]["sheets"][0]["columns"];
+    assert_eq!(columns[0]["header"], "Chủ hộ");
+    assert_eq!(columns[0]["column"], Value::Null);
+    assert_eq!(columns[3]["column"], "phone");
+
+    // A field that does not exist is refused and changes nothing.
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/imports/{id}/columns"),
+            json!({"columns": [{"header": "Chủ hộ", "column": "owner"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "import.column_unknown");
+
+    // Through the page's form: the header now fills the enterprise's name.
+    let r = app
+        .post_form(
+            &format!("/staff/imports/{id}/columns"),
+            &[
+                ("header", "Chủ hộ"),
+                ("column", "enterprise_name"),
+                ("header", "SĐT"),
+                ("column", "phone"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let job = app.get(&format!("/api/v1/imports/{id}")).await.json();
+    assert_eq!(job["report"]["planned"]["create"], 1, "{}", job["report"]);
+    assert_eq!(job["report"]["planned"]["invalid"], 0);
+
+    // Remembered: the next file with that header is read the same way at once.
+    let job = check(&mut app, "chu-ho-2.csv", csv.as_bytes()).await;
+    assert_eq!(job["report"]["planned"]["create"], 1, "{}", job["report"]);
+    // Started, the column choice cannot change any more.
+    let started = run_to_end(&mut app, job["id"].as_i64().unwrap(), false).await;
+    assert_eq!(started["done"]["create"], 1);
+    let r = app
+        .json(
+            "PUT",
+            &format!("/api/v1/imports/{}/columns", job["id"]),
+            json!({"columns": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "import.not_checked");
+}
+
+#[tokio::test]
+async fn the_report_downloads_with_each_row_and_what_is_wrong_with_it() {
+    let mut app = staff_app().await;
+    let job = check(
+        &mut app,
+        "khao-sat.xlsx",
+        &survey_xlsx(&survey_rows("1.290.000")),
+    )
+    .await;
+    let r = app
+        .get(&format!("/staff/imports/{}/report.xlsx", job["id"]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sheets = ketnoi::sheet::read(&r.bytes).expect("a workbook");
+    let rows = &sheets[0].rows;
+    assert_eq!(rows[0][0], "Dòng");
+    assert_eq!(rows[0].last().map(String::as_str), Some("Kết quả kiểm tra"));
+    let row6 = rows.iter().find(|r| r[0] == "6").expect("row 6");
+    assert!(
+        row6.last().unwrap().contains("Mã số thuế không đúng"),
+        "{row6:?}"
+    );
+    let row4 = rows.iter().find(|r| r[0] == "4").expect("row 4");
+    assert_eq!(row4[2], "HTX Miến dong Côn Minh");
+    assert!(
+        !row4.iter().any(|c| c.contains(" — ")),
+        "nothing wrong with row 4: {row4:?}"
+    );
+}

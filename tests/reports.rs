@@ -231,4 +231,18 @@ async fn the_desk_exports_the_requests_its_filter_finds() {
         r.body
     );
     assert!(r.body.contains("Cần 2 tấn miến dong mỗi tháng"));
+    // The desk's numbers download the same way.
+    let r = app.get("/staff/requests/stats?format=xlsx").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sheets = ketnoi::sheet::read(&r.bytes).expect("a workbook");
+    assert_eq!(
+        cell(&sheets[0].rows, "Số yêu cầu"),
+        "2",
+        "{:?}",
+        sheets[0].rows
+    );
+    assert!(
+        sheets.len() >= 4,
+        "the summary, by state, month, group and province"
+    );
 }

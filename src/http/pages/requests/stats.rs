@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use crate::context::AppState;
 use crate::http::pages::{PageCtx, PageResult, render};
 use crate::services::requests::{self, Stats, StatsQuery};
+use crate::sheet::{Cell, Table};
 
 #[derive(Template)]
 #[template(path = "staff/request_stats.html")]
@@ -52,10 +53,91 @@ impl StatsPage {
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct Format {
+    format: Option<String>,
+}
+
+/// The numbers as tables: the summary, then by state, month, product group and province.
+fn tables(page: &StatsPage) -> Vec<Table> {
+    let t = |k: &str| page.ctx.t(k).to_string();
+    let n = |v: u64| Cell::Int(i64::try_from(v).unwrap_or(i64::MAX));
+    let s = &page.s;
+    let mut out = vec![Table {
+        name: t("desk.numbers"),
+        headers: vec![t("report.figure"), t("report.value")],
+        rows: vec![
+            vec![
+                Cell::Text(t("stats.from")),
+                Cell::Text(s.from.format("%d/%m/%Y").to_string()),
+            ],
+            vec![
+                Cell::Text(t("stats.to")),
+                Cell::Text(s.to.format("%d/%m/%Y").to_string()),
+            ],
+            vec![Cell::Text(t("stats.total")), n(s.total)],
+            vec![Cell::Text(t("stats.open")), n(s.open)],
+            vec![
+                Cell::Text(t("stats.first_response")),
+                Cell::Text(page.number(&s.median_hours_to_first_response)),
+            ],
+            vec![
+                Cell::Text(t("stats.to_close")),
+                Cell::Text(page.number(&s.median_days_to_close)),
+            ],
+            vec![
+                Cell::Text(t("stats.conversion")),
+                Cell::Text(page.percent(&s.conversion_rate)),
+            ],
+            vec![Cell::Text(t("stats.deals")), n(s.deals)],
+            vec![
+                Cell::Text(t("stats.deal_value")),
+                Cell::Int(s.deal_value_vnd),
+            ],
+        ],
+        ..Table::default()
+    }];
+    out.push(Table {
+        name: t("desk.state"),
+        headers: vec![t("desk.state"), t("desk.requests")],
+        rows: s
+            .by_status
+            .iter()
+            .map(|(k, v)| vec![Cell::Text(page.ctx.code("rstatus", k).to_string()), n(*v)])
+            .collect(),
+        ..Table::default()
+    });
+    for (title, rows) in page.tables() {
+        out.push(Table {
+            name: title.to_string(),
+            headers: vec![
+                title.to_string(),
+                t("desk.requests"),
+                t("stats.deals"),
+                t("stats.deal_value"),
+            ],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(r.label.clone()),
+                        n(r.requests),
+                        n(r.deals),
+                        Cell::Int(r.deal_value_vnd),
+                    ]
+                })
+                .collect(),
+            ..Table::default()
+        });
+    }
+    out
+}
+
 pub async fn stats(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<StatsQuery>,
+    Query(f): Query<Format>,
 ) -> PageResult {
     let s = requests::stats(&state, &ctx.actor, ctx.lang, &q).await?;
     let query = format!(
@@ -63,5 +145,13 @@ pub async fn stats(
         s.from.format("%Y-%m-%d"),
         s.to.format("%Y-%m-%d")
     );
-    Ok(render(&StatsPage { ctx, s, query }))
+    let page = StatsPage { ctx, s, query };
+    if let Some(format) = f.format.as_deref() {
+        return crate::http::pages::staff::reports::download(
+            &tables(&page),
+            format,
+            "so-lieu-ket-noi",
+        );
+    }
+    Ok(render(&page))
 }

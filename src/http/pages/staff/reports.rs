@@ -20,7 +20,9 @@ pub struct Format {
     format: Option<String>,
 }
 
-fn download(tables: &[Table], format: &str, name: &str) -> PageResult {
+/// Tables as a download: one workbook with a sheet each, or one CSV with the tables one
+/// after another.
+pub fn download(tables: &[Table], format: &str, name: &str) -> PageResult {
     if format == "csv" {
         // CSV holds one table: the tables follow one another under their own headers.
         let mut bytes = Vec::new();
