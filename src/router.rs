@@ -433,6 +433,10 @@ pub fn router(state: AppState) -> Router {
             "/hoi-cho/{slug}/ket-qua.csv",
             get(pages::fairs::results::results_csv),
         )
+        .route(
+            "/hoi-cho/{slug}/ket-qua.xlsx",
+            get(pages::fairs::results::results_xlsx),
+        )
         .route("/staff/fairs", get(pages::fairs::list::staff_list))
         .route(
             "/staff/fairs/new",

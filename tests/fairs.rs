@@ -295,6 +295,23 @@ async fn scans_visits_and_requests_are_counted_for_the_fair() {
         lines[2],
         "\"A10\",\"HTX Miến dong Bắc Kạn\",0,0,1,1,1,300000000"
     );
+    let book = app.get(&format!("/hoi-cho/{slug}/ket-qua.xlsx")).await;
+    assert_eq!(book.status, StatusCode::OK);
+    let sheet = &ketnoi::sheet::read(&book.bytes).expect("a workbook")[0];
+    assert_eq!(sheet.rows[0][0], "Gian");
+    assert_eq!(
+        sheet.rows[2],
+        [
+            "A10",
+            "HTX Miến dong Bắc Kạn",
+            "0",
+            "0",
+            "1",
+            "1",
+            "1",
+            "300000000"
+        ]
+    );
     let page = app.get(&format!("/hoi-cho/{slug}/ket-qua")).await;
     assert!(page.body.contains("300.000.000 ₫"), "{}", page.body);
 }

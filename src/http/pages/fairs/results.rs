@@ -57,3 +57,51 @@ pub async fn results_csv(
     )
         .into_response())
 }
+
+/// The same table as a workbook.
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    use crate::sheet::{Cell, Table};
+    let r = fairs::results(&state, &ctx.actor, fairs::FairKey::Slug(&slug)).await?;
+    let n = |v: u64| Cell::Int(i64::try_from(v).unwrap_or(i64::MAX));
+    let line = |row: &fairs::ResultRow, booth: &str, name: &str| {
+        vec![
+            Cell::from(booth),
+            Cell::from(name),
+            n(row.scans),
+            n(row.visits),
+            n(row.leads),
+            n(row.requests),
+            n(row.deals),
+            Cell::Int(row.deal_value_vnd),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r
+        .exhibitors
+        .iter()
+        .map(|row| line(row, &row.booth, &row.enterprise))
+        .collect();
+    rows.push(line(&r.total, "", ctx.t("fair.csv.total")));
+    let table = Table {
+        name: r.fair.name.clone(),
+        headers: [
+            "fair.csv.booth",
+            "fair.csv.enterprise",
+            "fair.csv.scans",
+            "fair.csv.visits",
+            "fair.csv.leads",
+            "fair.csv.requests",
+            "fair.csv.deals",
+            "fair.csv.deal_value",
+        ]
+        .iter()
+        .map(|k| ctx.t(k).to_string())
+        .collect(),
+        rows,
+        ..Table::default()
+    };
+    crate::http::pages::staff::reports::download(&[table], "xlsx", &format!("{slug}-ket-qua"))
+}
