@@ -412,7 +412,7 @@ impl RowCells {
             match column {
                 Column::EnterpriseName => input.name = Some(v),
                 Column::LegalForm => input.legal_form = Some(legal_form(value)),
-                Column::TaxCode => input.tax_code = Some(digits_restored(value, 10)),
+                Column::TaxCode => input.tax_code = Some(tax_code_text(value)),
                 Column::Address => input.address = Some(v),
                 Column::Phone => input.phone = Some(phone(value)),
                 Column::Email => input.email = Some(v),
@@ -692,6 +692,11 @@ fn months(value: &str) -> Vec<Num> {
         }
     }
     out
+}
+
+/// A tax code as typed, its leading zero back if a spreadsheet took it off (`100047516`).
+pub fn tax_code_text(value: &str) -> String {
+    digits_restored(value, 10)
 }
 
 /// A number typed into a spreadsheet loses its leading zero (`912345678`): a value of

@@ -53,7 +53,7 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Checked => "checked",
             JobStatus::Queued => "queued",

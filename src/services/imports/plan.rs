@@ -123,7 +123,7 @@ pub fn read_file(
         let enterprise = match r
             .cells
             .get(Column::TaxCode)
-            .map(|t| TaxCode::parse(&restore_tax(t)))
+            .map(|t| TaxCode::parse(&crate::domain::import::tax_code_text(t)))
         {
             Some(Ok(tax)) => tax.as_str().to_string(),
             _ => format!(
@@ -144,12 +144,6 @@ pub fn read_file(
         }
     }
     Ok(out)
-}
-
-fn restore_tax(t: &str) -> String {
-    let mut input = EnterpriseInput::default();
-    RowCells(vec![(Column::TaxCode, t.to_string())]).apply_enterprise(&mut input);
-    input.tax_code.unwrap_or_default()
 }
 
 /// What is wrong with a row (or, for a note, what the import did that staff should know).
@@ -297,7 +291,7 @@ impl<'a> Planner<'a> {
             .map(|r| {
                 r.cells
                     .get(Column::TaxCode)
-                    .and_then(|t| TaxCode::parse(&restore_tax(t)).ok())
+                    .and_then(|t| TaxCode::parse(&crate::domain::import::tax_code_text(t)).ok())
             })
             .collect();
         let tax_list: Vec<String> = taxes

@@ -45,27 +45,11 @@ impl ImportPage {
     }
 
     fn status(&self) -> &'static str {
-        status_code(self.job.status)
+        self.job.status.as_str()
     }
 
     fn describe(&self, issue: &Issue) -> String {
         imports::describe_issue(issue, self.ctx.lang)
-    }
-}
-
-impl ImportsPage {
-    fn status_of(&self, job: &JobView) -> &'static str {
-        status_code(job.status)
-    }
-}
-
-fn status_code(status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Checked => "checked",
-        JobStatus::Queued => "queued",
-        JobStatus::Running => "running",
-        JobStatus::Done => "done",
-        JobStatus::Failed => "failed",
     }
 }
 
