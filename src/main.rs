@@ -219,6 +219,12 @@ async fn import(conn: sea_orm::DatabaseConnection, args: &ImportArgs) -> anyhow:
             planned.skip(),
             planned.invalid
         );
+        if planned.new_beneficiaries > 0 {
+            println!(
+                "{} cơ sở sẽ được thêm vào danh sách thụ hưởng của đề án.",
+                planned.new_beneficiaries
+            );
+        }
     } else {
         let done = &job.done;
         println!(

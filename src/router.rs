@@ -146,6 +146,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::choose_columns))
         .routes(routes!(imports::start))
         .routes(routes!(imports::export_catalogue))
+        .routes(routes!(imports::export_beneficiaries))
         .routes(routes!(requests::notifications))
         .routes(routes!(requests::mark_read))
         .routes(routes!(catalogue::list_audit))
@@ -185,6 +186,10 @@ fn programme_pages() -> Router<AppState> {
         )
         .route("/staff/programmes/{id}/print", get(print::print_html))
         .route("/staff/programmes/{id}/proposal.pdf", get(print::print_pdf))
+        .route(
+            "/staff/programmes/{id}/beneficiaries.xlsx",
+            get(show::beneficiaries_xlsx),
+        )
         .route("/staff/programmes/{id}/moves", post(show::move_programme))
         .route(
             "/staff/programmes/{id}/checklist",

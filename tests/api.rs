@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 110] = [
+    let expected: [&str; 111] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -609,6 +609,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/products/{id}/unpublish unpublish_product",
         "GET /api/v1/enterprises/{id}/support enterprise_support",
         "GET /api/v1/exports/catalogue export_catalogue",
+        "GET /api/v1/exports/programmes/{id}/beneficiaries export_programme_beneficiaries",
         "GET /api/v1/programme-documents/{id}/file download_programme_document",
         "POST /api/v1/programmes create_programme",
         "GET /api/v1/programmes/candidates programme_candidates",

@@ -735,3 +735,327 @@ async fn the_report_downloads_with_each_row_and_what_is_wrong_with_it() {
         "nothing wrong with row 4: {row4:?}"
     );
 }
+
+/// A programme's beneficiary list as a commune sends it: the programme's code, the
+/// enterprise, what it gets and what it puts in.
+fn beneficiary_xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let headers = [
+        "STT",
+        "Mã đề án",
+        "Tên cơ sở",
+        "Xã",
+        "Tỉnh",
+        "Tên sản phẩm",
+        "Nhóm sản phẩm",
+        "ĐVT",
+        "Nội dung hỗ trợ",
+        "Kinh phí hỗ trợ (đồng)",
+        "Vốn đối ứng",
+        "SĐT",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if !cell.is_empty() {
+                sheet
+                    .write_string(1 + r as u32, c as u16, *cell)
+                    .expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn a_beneficiary_list_adds_each_enterprise_to_its_programme_once() {
+    use common::programmes::{COOPERATIVE, STAFF as PSTAFF, must_step, propose, world};
+    let mut world = world().await;
+    world.app.sign_in(PSTAFF).await;
+    let app = &mut world.app;
+    let pid = propose(app, "KC-2026-11").await;
+    let closed = propose(app, "KC-2026-12").await;
+    must_step(
+        app,
+        closed,
+        json!({"to": "cancelled", "reason": "investment_plans_changed"}),
+    )
+    .await;
+    let before = app.get(&format!("/api/v1/programmes/{pid}")).await.json();
+    let version = before["version"].as_i64().unwrap();
+
+    let rows = vec![
+        // Row 2: an enterprise of the catalogue, the code typed in lower case.
+        vec![
+            "1",
+            "kc-2026-11",
+            COOPERATIVE,
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "Máy sấy miến 200 kg/mẻ",
+            "90.000.000",
+            "110.000.000",
+        ],
+        // Row 3: a household not in the catalogue yet, with the product the support is for.
+        vec![
+            "2",
+            "KC-2026-11",
+            "Hộ Hoàng Văn Sáng",
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "Miến dong Na Rì",
+            "Miến dong",
+            "kg",
+            "Máy hút chân không",
+            "30.000.000",
+            "30.000.000",
+            "0912000101",
+        ],
+        // Row 4: no programme has this code.
+        vec![
+            "3",
+            "KC-2099-01",
+            "Hộ Lý Văn Tài",
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "Máy sấy",
+            "10.000.000",
+            "",
+            "0912000102",
+        ],
+        // Row 5: money, but no programme.
+        vec![
+            "4",
+            "",
+            "Hộ Lý Thị Hoa",
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "",
+            "5.000.000",
+            "",
+            "0912000103",
+        ],
+        // Row 6: an amount that is not a number.
+        vec![
+            "5",
+            "KC-2026-11",
+            "Hộ Đàm Văn Tư",
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "Máy đóng gói",
+            "khoảng 20 triệu",
+            "",
+            "0912000104",
+        ],
+        // Row 7: a cancelled programme.
+        vec![
+            "6",
+            "KC-2026-12",
+            "Hộ Hà Văn Mạnh",
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "Máy sấy",
+            "10.000.000",
+            "",
+            "0912000105",
+        ],
+        // Row 8: the cooperative again: it is in the programme once.
+        vec![
+            "7",
+            "KC-2026-11",
+            COOPERATIVE,
+            "Xã Na Rì",
+            "Thái Nguyên",
+            "",
+            "",
+            "",
+            "Máy sấy miến 300 kg/mẻ",
+            "120.000.000",
+            "",
+        ],
+    ];
+    let file = beneficiary_xlsx(&rows);
+    let job = check(app, "thu-huong.xlsx", &file).await;
+    let id = job["id"].as_i64().unwrap();
+    let planned = &job["report"]["planned"];
+    assert_eq!(planned["rows"], 7, "{}", job["report"]);
+    assert_eq!(planned["create"], 2, "{}", job["report"]);
+    assert_eq!(planned["new_beneficiaries"], 2, "{}", job["report"]);
+    assert_eq!(planned["invalid"], 4, "{}", job["report"]);
+    assert_eq!(planned["unchanged"], 1, "{}", job["report"]);
+    for (row, code, header) in [
+        (4, "import.programme_unknown", "Mã đề án"),
+        (5, "import.programme_required", "Mã đề án"),
+        (6, "number.invalid", "Kinh phí hỗ trợ (đồng)"),
+        (7, "programme.closed", "Mã đề án"),
+    ] {
+        let i = issue(&job, row, "issues");
+        assert_eq!(i["code"], code, "row {row}: {i}");
+        assert_eq!(i["header"], header, "row {row}: {i}");
+    }
+    assert_eq!(issue(&job, 8, "notes")["code"], "import.beneficiary_repeat");
+    // The dry run wrote nothing.
+    let shown = app.get(&format!("/api/v1/programmes/{pid}")).await.json();
+    assert_eq!(shown["beneficiaries"], json!([]));
+    assert_eq!(shown["version"], version);
+
+    let done = run_to_end(app, id, false).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let shown = app.get(&format!("/api/v1/programmes/{pid}")).await.json();
+    let list = shown["beneficiaries"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{shown}");
+    let coop = list
+        .iter()
+        .find(|b| b["enterprise"] == COOPERATIVE)
+        .unwrap();
+    assert_eq!(coop["support"], "Máy sấy miến 200 kg/mẻ");
+    assert_eq!(coop["support_vnd"], 90_000_000);
+    assert_eq!(coop["contribution_vnd"], 110_000_000);
+    assert_eq!(coop["status"], "committed");
+    let household = list
+        .iter()
+        .find(|b| b["enterprise"] == "Hộ Hoàng Văn Sáng")
+        .unwrap();
+    let product_id = household["product_id"].as_i64().expect("its product");
+    let p = product::Entity::find_by_id(product_id as i32)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.name, "Miến dong Na Rì");
+    assert_eq!(
+        i64::from(p.enterprise_id),
+        household["enterprise_id"].as_i64().unwrap()
+    );
+    assert_eq!(shown["version"], version + 1, "one new version per batch");
+    assert!(
+        shown["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "beneficiaries_imported" && e["body"] == "thu-huong.xlsx"),
+        "{}",
+        shown["events"]
+    );
+    let audited = audit::Entity::find()
+        .filter(audit::Column::Entity.eq("programme_beneficiary"))
+        .filter(audit::Column::Action.eq("import.create"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 2);
+    // Nothing was written for the cancelled programme.
+    let other = app
+        .get(&format!("/api/v1/programmes/{closed}"))
+        .await
+        .json();
+    assert_eq!(other["beneficiaries"], json!([]));
+
+    // The same file again: nothing new.
+    let again = check(app, "thu-huong.xlsx", &file).await;
+    assert_eq!(
+        again["report"]["planned"]["create"], 0,
+        "{}",
+        again["report"]
+    );
+    assert_eq!(
+        again["report"]["planned"]["update"], 0,
+        "{}",
+        again["report"]
+    );
+    assert_eq!(again["report"]["planned"]["new_beneficiaries"], 0);
+    run_to_end(app, again["id"].as_i64().unwrap(), false).await;
+    let shown = app.get(&format!("/api/v1/programmes/{pid}")).await.json();
+    assert_eq!(shown["beneficiaries"].as_array().unwrap().len(), 2);
+
+    // The list downloads under the same headers and reads back unchanged.
+    for format in ["xlsx", "csv"] {
+        let r = app
+            .get(&format!(
+                "/api/v1/exports/programmes/{pid}/beneficiaries?format={format}"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let sheets = ketnoi::sheet::read(&r.bytes).expect("readable");
+        let table = &sheets[0].rows;
+        assert_eq!(table.len(), 3, "{table:?}");
+        assert_eq!(table[0][0], "Mã đề án");
+        assert!(
+            table
+                .iter()
+                .any(|r| r[0] == "KC-2026-11" && r.contains(&"Miến dong Na Rì".to_string()))
+        );
+        let back = check(app, &format!("thu-huong.{format}"), &r.bytes).await;
+        let planned = &back["report"]["planned"];
+        assert_eq!(planned["unchanged"], 2, "{format}: {}", back["report"]);
+        assert_eq!(planned["invalid"], 0, "{format}: {}", back["report"]);
+    }
+    let page = app
+        .get(&format!("/staff/programmes/{pid}/beneficiaries.xlsx"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    // A changed amount updates that beneficiary alone, and the audit trail says so.
+    let csv = format!(
+        "Mã đề án,Tên cơ sở,Xã,Tỉnh,Nội dung hỗ trợ,Kinh phí hỗ trợ,Vốn đối ứng\n\
+         KC-2026-11,{COOPERATIVE},Xã Na Rì,Thái Nguyên,Máy sấy miến 200 kg/mẻ,95.000.000,110.000.000\n"
+    );
+    // This time from the command line: a dry run first, then the import.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sua.csv");
+    std::fs::write(&path, csv).unwrap();
+    let cli = |extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ketnoi"));
+        cmd.arg("--data-dir")
+            .arg(dir.path())
+            .arg("import")
+            .arg(&path)
+            .args(["--as", PSTAFF])
+            .args(extra)
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    let out = output(&mut cli(&["--check"]));
+    assert!(out.contains("1 dòng sẽ cập nhật"), "{out}");
+    let out = output(&mut cli(&[]));
+    assert!(out.contains("1 dòng cập nhật"), "{out}");
+    let shown = app.get(&format!("/api/v1/programmes/{pid}")).await.json();
+    let coop = shown["beneficiaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["enterprise"] == COOPERATIVE)
+        .unwrap()
+        .clone();
+    assert_eq!(coop["support_vnd"], 95_000_000);
+    let update = audit::Entity::find()
+        .filter(audit::Column::Entity.eq("programme_beneficiary"))
+        .filter(audit::Column::Action.eq("import.update"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an audit entry");
+    let details: Value = serde_json::from_str(&update.details).unwrap();
+    assert_eq!(details["changed"], json!(["support_vnd"]));
+}

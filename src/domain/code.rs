@@ -118,6 +118,10 @@ codes! {
     ImportDuplicateRow = "import.duplicate_row", Invalid;
     ImportColumnUnknown = "import.column_unknown", Invalid;
     ImportNotChecked = "import.not_checked", State;
+    ImportProgrammeUnknown = "import.programme_unknown", Invalid;
+    ImportProgrammeRequired = "import.programme_required", Invalid;
+    ImportBeneficiaryRepeat = "import.beneficiary_repeat", Invalid;
+    ImportBeneficiaryWithdrawn = "import.beneficiary_withdrawn", Invalid;
     // password
     PasswordCurrentRequired = "password.current_required", Invalid;
     PasswordCurrentWrong = "password.current_wrong", Invalid;

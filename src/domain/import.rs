@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::programme::BeneficiaryInput;
 use super::text::fold;
 use super::{
     Certification, EnterpriseInput, LegalForm, Num, PackagingStatus, ProductInput, TrademarkInput,
@@ -49,6 +50,10 @@ string_enum! {
         SeasonMonths => "season_months",
         ShelfLifeDays => "shelf_life_days",
         ProductDescription => "product_description",
+        ProgrammeCode => "programme_code",
+        Support => "support",
+        SupportVnd => "support_vnd",
+        ContributionVnd => "contribution_vnd",
     }
 }
 
@@ -247,12 +252,48 @@ impl Column {
                 "Shelf life (days)",
             ],
             Column::ProductDescription => &["Mô tả sản phẩm", "Mô tả", "Description"],
+            Column::ProgrammeCode => &[
+                "Mã đề án",
+                "Số hiệu đề án",
+                "Đề án",
+                "Đề án khuyến công",
+                "Programme code",
+                "Programme",
+            ],
+            Column::Support => &["Nội dung hỗ trợ", "Hạng mục hỗ trợ", "Hỗ trợ", "Support"],
+            Column::SupportVnd => &[
+                "Kinh phí hỗ trợ (đồng)",
+                "Kinh phí hỗ trợ",
+                "Kinh phí khuyến công",
+                "Số tiền hỗ trợ",
+                "Support (VND)",
+                "Support amount",
+            ],
+            Column::ContributionVnd => &[
+                "Vốn đối ứng (đồng)",
+                "Vốn đối ứng",
+                "Kinh phí đối ứng",
+                "Đối ứng",
+                "Counterpart funds",
+                "Contribution (VND)",
+            ],
         }
     }
 
     /// Whether the column belongs to the product rather than its enterprise.
     pub fn is_product(self) -> bool {
-        (self as u8) >= (Column::ProductName as u8)
+        (Column::ProductName as u8..=Column::ProductDescription as u8).contains(&(self as u8))
+    }
+
+    /// Whether the column says what a programme gives the row's enterprise (a beneficiary
+    /// list rather than a survey of the catalogue).
+    pub fn is_beneficiary(self) -> bool {
+        (self as u8) >= (Column::ProgrammeCode as u8)
+    }
+
+    /// Whether the column describes the enterprise itself.
+    pub fn is_enterprise(self) -> bool {
+        !self.is_product() && !self.is_beneficiary()
     }
 }
 
@@ -376,7 +417,7 @@ impl RowCells {
     }
 
     pub fn has_enterprise(&self) -> bool {
-        self.0.iter().any(|(c, _)| !c.is_product())
+        self.0.iter().any(|(c, _)| c.is_enterprise())
     }
 
     pub fn has_product(&self) -> bool {
@@ -388,7 +429,7 @@ impl RowCells {
     pub fn continue_from(&mut self, above: &RowCells) {
         if self.get(Column::EnterpriseName).is_none() && self.has_product() {
             for (c, v) in &above.0 {
-                if !c.is_product() && self.get(*c).is_none() {
+                if c.is_enterprise() && self.get(*c).is_none() {
                     self.0.push((*c, v.clone()));
                 }
             }
@@ -424,6 +465,19 @@ impl RowCells {
                 Column::EnterpriseDescription => input.description = Some(v),
                 _ => {}
             }
+        }
+    }
+
+    /// What the row says a programme gives its enterprise: support in words, money from the
+    /// programme and the enterprise's own share (`1.290.000`).
+    pub fn beneficiary_input(&self) -> BeneficiaryInput {
+        BeneficiaryInput {
+            support: self.get(Column::Support).map(str::to_string),
+            support_vnd: self.get(Column::SupportVnd).map(|v| Num::Text(v.into())),
+            contribution_vnd: self
+                .get(Column::ContributionVnd)
+                .map(|v| Num::Text(v.into())),
+            ..BeneficiaryInput::default()
         }
     }
 
@@ -532,6 +586,9 @@ pub fn column_of_field(field: &str, product: bool) -> Option<Column> {
         ("season_months", _) => Column::SeasonMonths,
         ("shelf_life_days", _) => Column::ShelfLifeDays,
         ("description", true) => Column::ProductDescription,
+        ("support", _) => Column::Support,
+        ("support_vnd", _) => Column::SupportVnd,
+        ("contribution_vnd", _) => Column::ContributionVnd,
         _ => return None,
     })
 }

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::context::AppState;
-use crate::db::entities::{enterprise, product};
+use std::collections::HashMap;
+
+use crate::db::entities::{enterprise, product, programme, programme_beneficiary};
 use crate::domain::import::{
     Column, certification_label, legal_form_label, packaging_label, trademark_kind_label,
     trademark_status_label,
@@ -35,6 +37,11 @@ pub struct CatalogueFilter {
 
 /// The header of the listing-status column (not read back: the import sets status itself).
 pub const STATUS_HEADER: &str = "Trạng thái tin";
+
+/// The catalogue's columns: every field of an enterprise and a product.
+fn catalogue_columns() -> impl Iterator<Item = Column> {
+    Column::ALL.iter().copied().filter(|c| !c.is_beneficiary())
+}
 
 fn date(d: Option<chrono::NaiveDate>) -> Cell {
     d.map_or(Cell::Empty, |d| {
@@ -96,7 +103,9 @@ pub async fn catalogue(
         filter.category.as_deref().is_some_and(|s| !s.is_empty()) || status.is_some();
     let mut table = Table {
         name: "Danh mục".into(),
-        headers: Column::ALL.iter().map(|c| c.header().to_string()).collect(),
+        headers: catalogue_columns()
+            .map(|c| c.header().to_string())
+            .collect(),
         ..Table::default()
     };
     table.headers.push(STATUS_HEADER.into());
@@ -125,7 +134,7 @@ pub async fn catalogue(
         let (commune, province) = reference.place(e.commune_code);
         for p in rows {
             let mut row: Vec<Cell> = Vec::with_capacity(Column::ALL.len() + 1);
-            for column in Column::ALL {
+            for column in catalogue_columns() {
                 row.push(match (column, p) {
                     (Column::EnterpriseName, _) => e.name.clone().into(),
                     (Column::LegalForm, _) => LegalForm::parse(&e.legal_form)
@@ -141,7 +150,15 @@ pub async fn catalogue(
                     (Column::Workforce, _) => e.workforce.map(i64::from).into(),
                     (Column::EnterpriseCertifications, _) => labels(&e.certifications),
                     (Column::EnterpriseDescription, _) => e.description.clone().into(),
-                    (_, None) | (Column::District, _) => Cell::Empty,
+                    (_, None)
+                    | (
+                        Column::District
+                        | Column::ProgrammeCode
+                        | Column::Support
+                        | Column::SupportVnd
+                        | Column::ContributionVnd,
+                        _,
+                    ) => Cell::Empty,
                     (Column::ProductName, Some(p)) => p.name.clone().into(),
                     (Column::Category, Some(p)) => reference
                         .category(p.category_id)
@@ -251,6 +268,102 @@ pub async fn requests(
             break;
         }
         page += 1;
+    }
+    Ok(table)
+}
+
+/// The header of a beneficiary's state (not read back: withdrawing is done on the page).
+pub const BENEFICIARY_STATUS_HEADER: &str = "Tình trạng";
+
+/// A programme's beneficiaries as a beneficiary list (staff): the columns the import reads,
+/// so the file can be filled in and imported back, and what it writes reads back unchanged.
+pub async fn beneficiaries(
+    state: &AppState,
+    actor: &Actor,
+    lang: crate::i18n::Lang,
+    programme_id: i32,
+) -> AppResult<Table> {
+    actor.require_staff()?;
+    let row = programme::Entity::find_by_id(programme_id)
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let list = programme_beneficiary::Entity::find()
+        .filter(programme_beneficiary::Column::ProgrammeId.eq(programme_id))
+        .order_by_asc(programme_beneficiary::Column::Id)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i32> = list.iter().map(|b| b.enterprise_id).collect();
+    let enterprises: HashMap<i32, enterprise::Model> = enterprise::Entity::find()
+        .filter(enterprise::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    let products: HashMap<i32, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(list.iter().filter_map(|b| b.product_id)))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let columns = [
+        Column::ProgrammeCode,
+        Column::EnterpriseName,
+        Column::LegalForm,
+        Column::TaxCode,
+        Column::Address,
+        Column::Commune,
+        Column::Province,
+        Column::ProductName,
+        Column::Support,
+        Column::SupportVnd,
+        Column::ContributionVnd,
+    ];
+    let mut table = Table {
+        name: row.code.clone(),
+        headers: columns.iter().map(|c| c.header().to_string()).collect(),
+        ..Table::default()
+    };
+    table.headers.push(BENEFICIARY_STATUS_HEADER.into());
+    for b in &list {
+        let Some(e) = enterprises.get(&b.enterprise_id) else {
+            continue;
+        };
+        let (commune, province) = state.reference.place(e.commune_code);
+        let mut cells: Vec<Cell> = columns
+            .iter()
+            .map(|c| match c {
+                Column::ProgrammeCode => row.code.clone().into(),
+                Column::EnterpriseName => e.name.clone().into(),
+                Column::LegalForm => LegalForm::parse(&e.legal_form)
+                    .map_or("", legal_form_label)
+                    .into(),
+                Column::TaxCode => e.tax_code.clone().unwrap_or_default().into(),
+                Column::Address => e.address.clone().into(),
+                Column::Commune => commune.map_or("", |c| c.name.as_str()).into(),
+                Column::Province => province.map_or("", |p| p.name.as_str()).into(),
+                Column::ProductName => b
+                    .product_id
+                    .and_then(|p| products.get(&p))
+                    .map_or("", |p| p.name.as_str())
+                    .into(),
+                Column::Support => b.support.clone().into(),
+                Column::SupportVnd => Cell::Int(b.support_vnd),
+                Column::ContributionVnd => Cell::Int(b.contribution_vnd),
+                _ => Cell::Empty,
+            })
+            .collect();
+        cells.push(
+            crate::i18n::t(
+                lang,
+                &format!("programme.beneficiary.{}", b.status.as_str()),
+            )
+            .to_string()
+            .into(),
+        );
+        table.rows.push(cells);
     }
     Ok(table)
 }

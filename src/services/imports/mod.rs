@@ -574,6 +574,7 @@ async fn run_batches(
             at,
             actor_id: Some(job.created_by),
             job_id: id,
+            file_name: &job.file_name,
             publish: job.publish,
         };
         let ids = write::write(&txn, &batch, &plan).await?;

@@ -9,13 +9,15 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::entities::{enterprise, product};
+use crate::db::entities::{enterprise, product, programme, programme_beneficiary};
 use crate::db::reference::Reference;
 use crate::domain::import::{Column, RowCells, column_of_field, header_row, mapping};
 use crate::domain::place::Placed;
+use crate::domain::programme::BeneficiaryFields;
 use crate::domain::text::{fold, name_key};
 use crate::domain::{
-    Code, EnterpriseFields, EnterpriseInput, Invalid, Num, ProductFields, ProductInput, TaxCode,
+    BeneficiaryStatus, Code, EnterpriseFields, EnterpriseInput, Invalid, Num, ProductFields,
+    ProductInput, TaxCode,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue::{enterprise_input, fields_of};
@@ -163,6 +165,7 @@ pub struct Issue {
 
 /// Rows by what they do.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Counts {
     pub rows: u32,
     pub create: u32,
@@ -172,6 +175,8 @@ pub struct Counts {
     pub duplicate: u32,
     pub new_enterprises: u32,
     pub new_products: u32,
+    /// Enterprises the file adds to a programme's beneficiaries.
+    pub new_beneficiaries: u32,
 }
 
 impl Counts {
@@ -188,6 +193,7 @@ impl Counts {
         self.duplicate += other.duplicate;
         self.new_enterprises += other.new_enterprises;
         self.new_products += other.new_products;
+        self.new_beneficiaries += other.new_beneficiaries;
     }
 }
 
@@ -223,9 +229,38 @@ pub(super) struct BatchPlan {
     pub new_products: Vec<(EntRef, ProductFields, u32)>,
     /// (stored model, new fields, changed fields, row)
     pub product_updates: Vec<(product::Model, ProductFields, Vec<&'static str>, u32)>,
+    pub new_beneficiaries: Vec<NewBeneficiary>,
+    pub beneficiary_updates: Vec<BeneficiaryUpdate>,
     pub counts: Counts,
     pub issues: Vec<Issue>,
     pub notes: Vec<Issue>,
+}
+
+/// A product of the row: stored, or the batch's new product at this index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ProdRef {
+    Id(i32),
+    New(usize),
+}
+
+/// An enterprise the file adds to a programme.
+#[derive(Debug)]
+pub(super) struct NewBeneficiary {
+    pub programme_id: i32,
+    pub enterprise: EntRef,
+    pub product: Option<ProdRef>,
+    pub fields: BeneficiaryFields,
+    pub row: u32,
+}
+
+/// A beneficiary whose support the file changes; `product` none keeps the one it has.
+#[derive(Debug)]
+pub(super) struct BeneficiaryUpdate {
+    pub stored: programme_beneficiary::Model,
+    pub product: Option<ProdRef>,
+    pub fields: BeneficiaryFields,
+    pub changed: Vec<&'static str>,
+    pub row: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -242,6 +277,15 @@ pub(super) struct Planner<'a> {
     /// Keys of the enterprises new in the batch being planned, until it is written.
     pending: Vec<EntKey>,
     categories: HashMap<String, String>,
+    /// Programmes by their folded code, read when a row first names one.
+    programmes: Option<HashMap<String, programme::Model>>,
+    /// (programme, enterprise) pairs a row has already given.
+    beneficiaries: HashSet<(i32, EntKey)>,
+}
+
+/// A programme's code as rows may type it: any case, spaces ignored.
+fn programme_key(code: &str) -> String {
+    fold(code).split_whitespace().collect()
 }
 
 impl<'a> Planner<'a> {
@@ -262,7 +306,32 @@ impl<'a> Planner<'a> {
             known: HashMap::new(),
             pending: Vec::new(),
             categories,
+            programmes: None,
+            beneficiaries: HashSet::new(),
         }
+    }
+
+    /// The batch's programmes by folded code (all programmes, read once per run).
+    async fn programmes(
+        &mut self,
+        db: &impl ConnectionTrait,
+        rows: &[SourceRow],
+    ) -> AppResult<HashMap<String, programme::Model>> {
+        if !rows
+            .iter()
+            .any(|r| r.cells.get(Column::ProgrammeCode).is_some())
+        {
+            return Ok(HashMap::new());
+        }
+        if self.programmes.is_none() {
+            let all = programme::Entity::find().all(db).await?;
+            self.programmes = Some(
+                all.into_iter()
+                    .map(|p| (programme_key(&p.code), p))
+                    .collect(),
+            );
+        }
+        Ok(self.programmes.clone().unwrap_or_default())
     }
 
     /// Plans the rows `range` of the file against the database as it is now.
@@ -374,6 +443,28 @@ impl<'a> Planner<'a> {
                 products
                     .entry((p.enterprise_id, fold(&p.name)))
                     .or_insert(p);
+            }
+        }
+
+        let programmes = self.programmes(db, rows).await?;
+        let mut beneficiaries: HashMap<(i32, i32), programme_beneficiary::Model> = HashMap::new();
+        if !programmes.is_empty() {
+            let named: Vec<i32> = rows
+                .iter()
+                .filter_map(|r| r.cells.get(Column::ProgrammeCode))
+                .filter_map(|c| programmes.get(&programme_key(c)).map(|p| p.id))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            for chunk in ids.chunks(500) {
+                for b in programme_beneficiary::Entity::find()
+                    .filter(programme_beneficiary::Column::EnterpriseId.is_in(chunk.to_vec()))
+                    .filter(programme_beneficiary::Column::ProgrammeId.is_in(named.clone()))
+                    .all(db)
+                    .await?
+                {
+                    beneficiaries.insert((b.programme_id, b.enterprise_id), b);
+                }
             }
         }
 
@@ -564,6 +655,57 @@ impl<'a> Planner<'a> {
                 }
                 _ => None,
             };
+            // What a programme gives it, when the row names one.
+            let support = match r.cells.get(Column::ProgrammeCode) {
+                None => {
+                    if [Column::Support, Column::SupportVnd, Column::ContributionVnd]
+                        .iter()
+                        .any(|c| r.cells.get(*c).is_some())
+                    {
+                        issues.push(issue(
+                            Some(Column::ProgrammeCode),
+                            Code::ImportProgrammeRequired.as_str(),
+                            Vec::new(),
+                        ));
+                    }
+                    None
+                }
+                Some(code) => match programmes.get(&programme_key(code)) {
+                    None => {
+                        issues.push(issue(
+                            Some(Column::ProgrammeCode),
+                            Code::ImportProgrammeUnknown.as_str(),
+                            Vec::new(),
+                        ));
+                        None
+                    }
+                    Some(p) if p.status.is_final() => {
+                        issues.push(issue(
+                            Some(Column::ProgrammeCode),
+                            Code::ProgrammeClosed.as_str(),
+                            Vec::new(),
+                        ));
+                        None
+                    }
+                    Some(p) => {
+                        let mut input = r.cells.beneficiary_input();
+                        input.enterprise_id = Some(0);
+                        match input.parse() {
+                            Ok(f) => Some((p.id, f)),
+                            Err(Invalid(errors)) => {
+                                for e in errors {
+                                    issues.push(issue(
+                                        column_of_field(e.field, false),
+                                        e.code.as_str(),
+                                        Vec::new(),
+                                    ));
+                                }
+                                None
+                            }
+                        }
+                    }
+                },
+            };
             let Some(fields) = fields.filter(|_| issues.is_empty()) else {
                 plan.counts.invalid += 1;
                 plan.issues.extend(issues);
@@ -629,29 +771,86 @@ impl<'a> Planner<'a> {
                 }
                 self.known.insert(k.clone(), entry.clone());
             }
-            self.known.insert(known_key, entry);
-            let (product_created, product_updated) = match product_plan {
-                None => (false, false),
+            self.known.insert(known_key.clone(), entry);
+            let (product_ref, product_created, product_updated) = match product_plan {
+                None => (None, false, false),
                 Some((Some(stored), before, f)) => {
                     let what = before
                         .as_ref()
                         .map_or_else(Vec::new, |b| product_changes(b, &f));
+                    let id = stored.id;
                     if what.is_empty() {
-                        (false, false)
+                        (Some(ProdRef::Id(id)), false, false)
                     } else {
                         plan.product_updates.push((stored.clone(), f, what, r.row));
-                        (false, true)
+                        (Some(ProdRef::Id(id)), false, true)
                     }
                 }
                 Some((None, _, f)) => {
                     plan.new_products.push((ent_ref, f, r.row));
                     plan.counts.new_products += 1;
-                    (true, false)
+                    (Some(ProdRef::New(plan.new_products.len() - 1)), true, false)
                 }
             };
-            if ent_created || product_created {
+            // Its support: a new beneficiary, a changed one, or as it was. A programme gets
+            // an enterprise once: later rows naming the pair add only their products.
+            let (support_created, support_updated) = match support {
+                None => (false, false),
+                Some((programme_id, f)) => {
+                    if self.beneficiaries.insert((programme_id, known_key)) {
+                        let stored = match ent_ref {
+                            EntRef::Id(id) => beneficiaries.get(&(programme_id, id)),
+                            EntRef::Slot(_) => None,
+                        };
+                        match stored {
+                            None => {
+                                plan.new_beneficiaries.push(NewBeneficiary {
+                                    programme_id,
+                                    enterprise: ent_ref,
+                                    product: product_ref,
+                                    fields: f,
+                                    row: r.row,
+                                });
+                                plan.counts.new_beneficiaries += 1;
+                                (true, false)
+                            }
+                            Some(b) if b.status != BeneficiaryStatus::Committed => {
+                                plan.notes.push(issue(
+                                    Some(Column::ProgrammeCode),
+                                    Code::ImportBeneficiaryWithdrawn.as_str(),
+                                    Vec::new(),
+                                ));
+                                (false, false)
+                            }
+                            Some(b) => {
+                                let changed = support_changes(b, &f, product_ref);
+                                if changed.is_empty() {
+                                    (false, false)
+                                } else {
+                                    plan.beneficiary_updates.push(BeneficiaryUpdate {
+                                        stored: b.clone(),
+                                        product: product_ref,
+                                        fields: f,
+                                        changed,
+                                        row: r.row,
+                                    });
+                                    (false, true)
+                                }
+                            }
+                        }
+                    } else {
+                        plan.notes.push(issue(
+                            Some(Column::ProgrammeCode),
+                            Code::ImportBeneficiaryRepeat.as_str(),
+                            Vec::new(),
+                        ));
+                        (false, false)
+                    }
+                }
+            };
+            if ent_created || product_created || support_created {
                 plan.counts.create += 1;
-            } else if ent_updated || product_updated {
+            } else if ent_updated || product_updated || support_updated {
                 plan.counts.update += 1;
             } else {
                 plan.counts.unchanged += 1;
@@ -679,6 +878,31 @@ impl<'a> Planner<'a> {
             }
         }
     }
+}
+
+/// What the file changes in a beneficiary's support; a product named by the row replaces
+/// the one it had.
+fn support_changes(
+    b: &programme_beneficiary::Model,
+    f: &BeneficiaryFields,
+    product: Option<ProdRef>,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if b.support != f.support {
+        out.push("support");
+    }
+    if b.support_vnd != f.support_vnd {
+        out.push("support_vnd");
+    }
+    if b.contribution_vnd != f.contribution_vnd {
+        out.push("contribution_vnd");
+    }
+    match product {
+        Some(ProdRef::New(_)) => out.push("product_id"),
+        Some(ProdRef::Id(id)) if b.product_id != Some(id) => out.push("product_id"),
+        _ => {}
+    }
+    out
 }
 
 /// The fields whose values differ, for the audit trail.

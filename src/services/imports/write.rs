@@ -4,16 +4,19 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set,
 };
 use serde_json::json;
 
-use super::plan::{BatchPlan, EntRef};
-use crate::db::entities::{audit, enterprise, product};
+use super::plan::{BatchPlan, EntRef, ProdRef};
+use crate::db::entities::{
+    audit, enterprise, product, programme, programme_beneficiary, programme_event,
+};
 use crate::db::reference::Reference;
-use crate::domain::{ProductStatus, text};
+use crate::domain::{BeneficiaryStatus, ProductStatus, text};
 use crate::error::AppResult;
 use crate::services::catalogue::{apply_enterprise_fields, apply_fields, category_id};
 use crate::services::search_sync;
@@ -26,6 +29,7 @@ pub(super) struct Batch<'a> {
     pub at: chrono::DateTime<chrono::Utc>,
     pub actor_id: Option<i32>,
     pub job_id: i32,
+    pub file_name: &'a str,
     pub publish: bool,
 }
 
@@ -162,8 +166,12 @@ pub(super) async fn write(
         }
     }
     let mut reindex: Vec<i32> = Vec::new();
-    for ((_, fields, row), slug) in plan.new_products.iter().zip(&slugs) {
-        let id = by_slug.get(slug).copied().unwrap_or_default();
+    let new_product_ids: Vec<i32> = slugs
+        .iter()
+        .map(|s| by_slug.get(s).copied().unwrap_or_default())
+        .collect();
+    for ((_, fields, row), id) in plan.new_products.iter().zip(&new_product_ids) {
+        let id = *id;
         entry(
             "import.create",
             "product",
@@ -192,6 +200,15 @@ pub(super) async fn write(
             reindex.push(model.id);
         }
     }
+    let product_id = |p: ProdRef| match p {
+        ProdRef::Id(id) => id,
+        ProdRef::New(i) => new_product_ids[i],
+    };
+    let enterprise_id = |e: EntRef| match e {
+        EntRef::Id(id) => id,
+        EntRef::Slot(slot) => new_ids[slot],
+    };
+    write_support(txn, batch, plan, &mut entry, product_id, enterprise_id).await?;
     for chunk in audits.chunks(INSERT_CHUNK) {
         audit::Entity::insert_many(chunk.to_vec()).exec(txn).await?;
     }
@@ -213,6 +230,138 @@ pub(super) async fn write(
         search_sync::enqueue(txn, at, chunk).await?;
     }
     Ok(new_ids)
+}
+
+/// Adds the batch's beneficiaries to their programmes and changes the support of those
+/// already in: each programme read again and locked here, since it may have closed since
+/// the batch was planned (its rows are then left out). Each programme touched gets a new
+/// version and one timeline event naming the file.
+async fn write_support(
+    txn: &DatabaseTransaction,
+    batch: &Batch<'_>,
+    plan: &BatchPlan,
+    entry: &mut impl FnMut(&str, &str, i32, serde_json::Value),
+    product_id: impl Fn(ProdRef) -> i32,
+    enterprise_id: impl Fn(EntRef) -> i32,
+) -> AppResult<()> {
+    let touched: HashSet<i32> = plan
+        .new_beneficiaries
+        .iter()
+        .map(|b| b.programme_id)
+        .chain(
+            plan.beneficiary_updates
+                .iter()
+                .map(|u| u.stored.programme_id),
+        )
+        .collect();
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let at = batch.at;
+    let open: HashMap<i32, programme::Model> = crate::db::locked(
+        txn,
+        programme::Entity::find().filter(programme::Column::Id.is_in(touched)),
+    )
+    .all(txn)
+    .await?
+    .into_iter()
+    .filter(|p| !p.status.is_final())
+    .map(|p| (p.id, p))
+    .collect();
+    let mut added: HashMap<i32, u32> = HashMap::new();
+    let mut changed: HashMap<i32, u32> = HashMap::new();
+    for b in &plan.new_beneficiaries {
+        let Some(p) = open.get(&b.programme_id) else {
+            continue;
+        };
+        let enterprise = enterprise_id(b.enterprise);
+        let model = programme_beneficiary::ActiveModel {
+            programme_id: Set(p.id),
+            enterprise_id: Set(enterprise),
+            support: Set(b.fields.support.clone()),
+            support_vnd: Set(b.fields.support_vnd),
+            contribution_vnd: Set(b.fields.contribution_vnd),
+            product_id: Set(b.product.map(&product_id)),
+            fair_id: Set(None),
+            status: Set(BeneficiaryStatus::Committed),
+            created_at: Set(at),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        if p.status.is_approved() {
+            crate::services::programmes::take_baseline(txn, at, &model).await?;
+        }
+        entry(
+            "import.create",
+            "programme_beneficiary",
+            model.id,
+            json!({"import": batch.job_id, "row": b.row, "programme_id": p.id,
+                   "enterprise_id": enterprise, "support_vnd": b.fields.support_vnd,
+                   "contribution_vnd": b.fields.contribution_vnd}),
+        );
+        *added.entry(p.id).or_default() += 1;
+    }
+    for u in &plan.beneficiary_updates {
+        if !open.contains_key(&u.stored.programme_id) {
+            continue;
+        }
+        let mut active: programme_beneficiary::ActiveModel = u.stored.clone().into();
+        active.support = Set(u.fields.support.clone());
+        active.support_vnd = Set(u.fields.support_vnd);
+        active.contribution_vnd = Set(u.fields.contribution_vnd);
+        if let Some(p) = u.product {
+            active.product_id = Set(Some(product_id(p)));
+        }
+        active.updated_at = Set(at);
+        active.update(txn).await?;
+        entry(
+            "import.update",
+            "programme_beneficiary",
+            u.stored.id,
+            json!({"import": batch.job_id, "row": u.row, "programme_id": u.stored.programme_id,
+                   "changed": u.changed}),
+        );
+        *changed.entry(u.stored.programme_id).or_default() += 1;
+    }
+    for p in open.values() {
+        let (a, c) = (
+            added.get(&p.id).copied().unwrap_or_default(),
+            changed.get(&p.id).copied().unwrap_or_default(),
+        );
+        if a + c == 0 {
+            continue;
+        }
+        programme::Entity::update_many()
+            .col_expr(
+                programme::Column::Version,
+                Expr::col(programme::Column::Version).add(1),
+            )
+            .col_expr(programme::Column::UpdatedAt, Expr::value(at))
+            .filter(programme::Column::Id.eq(p.id))
+            .exec(txn)
+            .await?;
+        programme_event::ActiveModel {
+            programme_id: Set(p.id),
+            at: Set(at),
+            actor_id: Set(batch.actor_id),
+            kind: Set("beneficiaries_imported".into()),
+            from_status: Set(None),
+            to_status: Set(None),
+            body: Set(batch.file_name.to_string()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        entry(
+            "programme.beneficiaries_imported",
+            "programme",
+            p.id,
+            json!({"import": batch.job_id, "added": a, "changed": c}),
+        );
+    }
+    Ok(())
 }
 
 /// Free slugs for many names at once: one query for the names' own slugs, and one more

@@ -48,7 +48,7 @@ pub(super) async fn product_facts(
 }
 
 /// Notes where a beneficiary's catalogue stands, once: what its support is measured from.
-pub(super) async fn take_baseline(
+pub(crate) async fn take_baseline(
     db: &impl ConnectionTrait,
     at: DateTime<Utc>,
     b: &programme_beneficiary::Model,

@@ -189,6 +189,21 @@ async fn show_page(
     ))
 }
 
+/// The programme's beneficiaries as a spreadsheet to fill in and import back.
+pub async fn beneficiaries_xlsx(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    let table = crate::services::exports::beneficiaries(&state, &ctx.actor, ctx.lang, id).await?;
+    let name = format!("thu-huong-{}", crate::domain::text::slugify(&table.name));
+    Ok(crate::http::api::imports::spreadsheet(
+        &table,
+        Some("xlsx"),
+        &name,
+    )?)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: PageCtx,
