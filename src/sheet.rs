@@ -4,7 +4,7 @@
 //! CSV in UTF-8 with a byte-order mark (so Excel shows the marks), every text cell that
 //! would run as a formula neutralised.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader};
 use unicode_normalization::UnicodeNormalization;
@@ -23,6 +23,8 @@ pub struct Sheet {
 pub enum SheetError {
     #[error("not a spreadsheet ketnoi can read: {0}")]
     Unreadable(String),
+    #[error("the workbook inflates to more than {} MiB", MAX_INFLATED / 1024 / 1024)]
+    TooLarge,
 }
 
 /// Reads every sheet of a workbook, or the one sheet of a CSV file. A damaged file is an
@@ -37,6 +39,9 @@ fn read_any(bytes: &[u8]) -> Result<Vec<Sheet>, SheetError> {
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
     if !(zip || ole) {
         return Ok(vec![read_csv(bytes)?]);
+    }
+    if zip {
+        check_inflated_size(bytes)?;
     }
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| SheetError::Unreadable(e.to_string()))?;
@@ -61,6 +66,34 @@ fn read_any(bytes: &[u8]) -> Result<Vec<Sheet>, SheetError> {
         sheets.push(Sheet { name, rows });
     }
     Ok(sheets)
+}
+
+/// At most this many bytes once a workbook's parts are inflated: a survey workbook of the
+/// import's 200,000 rows is well under it, a zip bomb is not.
+pub const MAX_INFLATED: u64 = 512 * 1024 * 1024;
+
+/// Inflates every part of a zipped workbook (XLSX, ODS) into nothing, counting, and refuses
+/// the file once the count passes [`MAX_INFLATED`] — whatever sizes the archive declares.
+fn check_inflated_size(bytes: &[u8]) -> Result<(), SheetError> {
+    check_inflated_under(bytes, MAX_INFLATED)
+}
+
+fn check_inflated_under(bytes: &[u8], limit: u64) -> Result<(), SheetError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| SheetError::Unreadable(e.to_string()))?;
+    let mut left = limit;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index(i)
+            .map_err(|e| SheetError::Unreadable(e.to_string()))?;
+        let read = std::io::copy(&mut Read::take(entry, left + 1), &mut std::io::sink())
+            .map_err(|e| SheetError::Unreadable(e.to_string()))?;
+        if read > left {
+            return Err(SheetError::TooLarge);
+        }
+        left -= read;
+    }
+    Ok(())
 }
 
 /// A cell as a person sees it: whole numbers without `.0`, dates as `15/03/2019`.
@@ -324,6 +357,78 @@ mod tests {
                 vec!["'=HYPERLINK(\"http://x\")".into()],
             ]
         );
+    }
+
+    /// An OpenDocument spreadsheet as LibreOffice saves it, cut to what a reader needs.
+    fn ods(rows: &[&[&str]]) -> Vec<u8> {
+        use std::io::Write;
+        let mut body = String::new();
+        for row in rows {
+            body.push_str("<table:table-row>");
+            for c in *row {
+                body.push_str(r#"<table:table-cell office:value-type="string"><text:p>"#);
+                body.push_str(c);
+                body.push_str("</text:p></table:table-cell>");
+            }
+            body.push_str("</table:table-row>");
+        }
+        let content = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="Xã Na Rì">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file("mimetype", stored).unwrap();
+        out.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        out.start_file("META-INF/manifest.xml", deflated).unwrap();
+        out.write_all(manifest.as_bytes()).unwrap();
+        out.start_file("content.xml", deflated).unwrap();
+        out.write_all(content.as_bytes()).unwrap();
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn ods_reads_as_its_cells() {
+        let bytes = ods(&[
+            &["Tên cơ sở", "Xã/phường", "Điện thoại"],
+            &["HTX Miến dong Côn Minh", "Xã Na Rì", "0912.345.678"],
+        ]);
+        let sheets = read(&bytes).unwrap();
+        assert_eq!(sheets[0].name, "Xã Na Rì");
+        assert_eq!(
+            sheets[0].rows[1],
+            vec![
+                "HTX Miến dong Côn Minh".to_string(),
+                "Xã Na Rì".into(),
+                "0912.345.678".into()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_workbook_that_inflates_past_the_limit_is_refused_before_it_is_read() {
+        use std::io::Write;
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file("xl/worksheets/sheet1.xml", deflated)
+            .unwrap();
+        out.write_all(&vec![b' '; 3 * 1024 * 1024]).unwrap();
+        let bytes = out.finish().unwrap().into_inner();
+        assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+        assert!(matches!(
+            check_inflated_under(&bytes, 2 * 1024 * 1024),
+            Err(SheetError::TooLarge)
+        ));
+        assert!(check_inflated_under(&bytes, 4 * 1024 * 1024).is_ok());
+        // A real workbook is far under the limit.
+        assert!(check_inflated_size(&write_xlsx(&[table()]).unwrap()).is_ok());
     }
 
     #[test]

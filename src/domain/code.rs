@@ -111,6 +111,7 @@ codes! {
     ImportUnreadable = "import.unreadable", Invalid;
     ImportNoHeaders = "import.no_headers", Invalid;
     ImportTooManyRows = "import.too_many_rows", TooLarge;
+    ImportTooLarge = "import.too_large", TooLarge;
     ImportNameRequired = "import.name_required", Invalid;
     ImportCommuneUnknown = "import.commune_unknown", Invalid;
     ImportCommuneAmbiguous = "import.commune_ambiguous", Invalid;

@@ -66,8 +66,13 @@ pub fn read_file(
     bytes: &[u8],
     remembered: &HashMap<String, Option<Column>>,
 ) -> AppResult<FileRows> {
-    let sheets = crate::sheet::read(bytes)
-        .map_err(|_| AppError::Invalid(Invalid::one("file", Code::ImportUnreadable)))?;
+    let sheets = crate::sheet::read(bytes).map_err(|e| {
+        let code = match e {
+            crate::sheet::SheetError::TooLarge => Code::ImportTooLarge,
+            crate::sheet::SheetError::Unreadable(_) => Code::ImportUnreadable,
+        };
+        AppError::Invalid(Invalid::one("file", code))
+    })?;
     let mut out = FileRows::default();
     for sheet in sheets {
         let at = header_row(&sheet.rows, remembered);
