@@ -32,6 +32,15 @@ pub async fn open_store(config: &StorageConfig) -> anyhow::Result<Arc<dyn BlobSt
     })
 }
 
+/// A name for this process among the instances sharing the database: the host's name and
+/// a random part.
+fn instance_name() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "ketnoi".into());
+    Ok(format!("{host}-{}", hex::encode(bytes)))
+}
+
 /// How long starting up waits on the search engine before going on without it.
 const STARTUP_SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -41,9 +50,12 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
     let search: Arc<dyn SearchEngine> = match &config.search {
         SearchConfig::InMemory => Arc::new(EmbeddedEngine::in_memory()?),
         SearchConfig::Embedded(dir) => Arc::new(EmbeddedEngine::open(dir)?),
-        SearchConfig::Meilisearch { url, key, index } => {
-            Arc::new(MeiliEngine::new(url, key.as_deref(), index)?)
-        }
+        SearchConfig::Meilisearch { url, key, index } => Arc::new(MeiliEngine::with_facet_values(
+            url,
+            key.as_deref(),
+            index,
+            reference.commune_count() + 100,
+        )?),
     };
     let store = open_store(&config.storage).await?;
     let mailer = Arc::new(crate::mail::Mailer::from_config(&config)?);
@@ -61,6 +73,8 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         search,
         synonyms: Arc::default(),
         store,
+        instance: instance_name()?.into(),
+        search_worker: Arc::default(),
     };
     // A search engine that does not answer must not hold up the start: the search worker
     // applies the synonyms once it does.

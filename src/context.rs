@@ -31,4 +31,8 @@ pub struct AppState {
     pub printer: Option<Arc<dyn crate::print::Printer>>,
     /// What time it is for every use case and job.
     pub clock: crate::clock::Clock,
+    /// This process among the instances sharing the database (leases name it).
+    pub instance: Arc<str>,
+    /// Held while this process feeds or rebuilds its search index: one at a time.
+    pub search_worker: Arc<tokio::sync::Mutex<()>>,
 }

@@ -49,33 +49,9 @@ async fn main() -> anyhow::Result<()> {
             if args.demo {
                 load_demo(&state).await?;
             }
-            // An empty index (a new engine) is filled from the catalogue; asked in the
-            // background, so an engine that does not answer never holds up serving.
-            {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    match ketnoi::services::search::index_is_empty(&state).await {
-                        Ok(true) => {
-                            match ketnoi::services::search_sync::enqueue_all(
-                                &state.db,
-                                state.clock.now(),
-                            )
-                            .await
-                            {
-                                Ok(n) => tracing::info!(products = n, "building the search index"),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "cannot queue the catalogue for search");
-                                }
-                            }
-                        }
-                        Ok(false) => {}
-                        Err(e) => tracing::warn!(
-                            error = %e,
-                            "search engine not answering; search is unavailable until it does"
-                        ),
-                    }
-                });
-            }
+            // The worker builds an index that was never built (a new engine, a new instance)
+            // from the catalogue and then follows the change log; an engine that does not
+            // answer never holds up serving.
             ketnoi::jobs::search::spawn_worker(state.clone());
             ketnoi::jobs::spawn_storage_gc(state.clone());
             ketnoi::jobs::mail::spawn_worker(state.clone());

@@ -154,6 +154,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search_status))
         .routes(routes!(search::list_synonyms, search::add_synonyms))
         .routes(routes!(search::remove_synonyms))
+        .routes(routes!(search::retry_dead_letter))
         // The document itself is not one of its operations.
         .route("/openapi.json", get(docs::openapi_json))
         .fallback(catalogue::not_found)
@@ -605,6 +606,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/search/synonyms/{id}/delete",
             post(pages::staff::search::remove_synonyms),
+        )
+        .route(
+            "/staff/search/dead-letters/{id}/retry",
+            post(pages::staff::search::retry_dead_letter),
         )
         .merge(programme_pages())
         .route("/healthz", get(pages::healthz))

@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 111] = [
+    let expected: [&str; 112] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -661,6 +661,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "GET /api/v1/search/status search_status",
         "GET /api/v1/search/synonyms list_synonyms",
         "POST /api/v1/search/synonyms add_synonyms",
+        "POST /api/v1/search/dead-letters/{id}/retry retry_search_dead_letter",
         "DELETE /api/v1/search/synonyms/{id} remove_synonyms",
         "POST /api/v1/users create_user",
         "POST /api/v1/users/{id}/password-reset create_password_reset",

@@ -266,7 +266,7 @@ async fn updates_and_deletes_show_at_once() {
 async fn a_rebuild_replaces_everything_at_once() {
     for e in engines().await {
         let fresh: Vec<SearchDoc> = catalogue().into_iter().filter(|d| d.id % 2 == 0).collect();
-        e.rebuild(fresh).await.expect("rebuild");
+        e.rebuild(fresh, 0).await.expect("rebuild");
         let r = e.search(&q("")).await.unwrap();
         assert_eq!(r.total, 4, "{}", e.name());
         assert!(ids(e.as_ref(), q("mien ")).await.is_empty(), "{}", e.name());

@@ -22,6 +22,7 @@ mod m20261204_000017_imports;
 mod m20261204_000018_catalogue_snapshots;
 mod m20261204_000019_enterprise_name_key;
 mod m20261204_000020_ocop_certified_on;
+mod m20261204_000021_search_log;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_catalogue_snapshots::Migration),
             Box::new(m20261204_000019_enterprise_name_key::Migration),
             Box::new(m20261204_000020_ocop_certified_on::Migration),
+            Box::new(m20261204_000021_search_log::Migration),
         ]
     }
 }

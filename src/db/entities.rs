@@ -173,15 +173,41 @@ entity!(audit, "audit_log", {
     pub details: String,
 });
 
-entity!(search_outbox, "search_outbox", {
+entity!(search_log, "search_log", {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub product_id: i32,
     pub created_at: DateTimeUtc,
+});
+
+entity!(search_consumer, "search_consumers", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub name: String,
+    pub position: i32,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    pub seen_at: DateTimeUtc,
+});
+
+entity!(search_dead_letter, "search_dead_letters", {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub consumer: String,
+    pub entry_id: i32,
+    pub product_id: i32,
+    #[sea_orm(column_type = "Text")]
+    pub error: String,
+    pub created_at: DateTimeUtc,
+});
+
+entity!(search_log_trim, "search_log_trim", {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub trimmed_through: i32,
 });
 
 entity!(search_synonym, "search_synonyms", {

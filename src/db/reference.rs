@@ -61,6 +61,13 @@ pub struct Reference {
 /// Every commune before 1 July 2025 with the commune it is part of now.
 const FORMER_UNITS_CSV: &str = include_str!("../../migrations/data/vn-admin-units-2025-former.csv");
 
+impl Reference {
+    /// How many communes there are: the longest list of values a place facet can have.
+    pub fn commune_count(&self) -> usize {
+        self.communes.len()
+    }
+}
+
 fn former_communes() -> Vec<crate::domain::place::FormerCommune> {
     FORMER_UNITS_CSV
         .lines()

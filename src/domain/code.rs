@@ -313,6 +313,7 @@ codes! {
     ProductChanged = "product.changed", State;
     // search
     SearchUnavailable = "search.unavailable", Unavailable;
+    SearchRebuildRunning = "search.rebuild_running", State;
     SearchSort = "search.sort", Invalid;
     // synonym
     SynonymSingleWord = "synonym.single_word", Invalid;

@@ -53,6 +53,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 struct Inner {
+    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -65,9 +66,26 @@ pub struct EmbeddedEngine {
     current: Arc<std::sync::RwLock<Arc<Inner>>>,
     /// The directory holding index versions and the `CURRENT` pointer; `None` in memory.
     base: Option<std::path::PathBuf>,
+    /// This index's name as a consumer of the change log: kept in the directory, so the
+    /// index keeps its place across restarts; new for an index in memory.
+    instance: String,
 }
 
 const POINTER: &str = "CURRENT";
+const INSTANCE: &str = "INSTANCE";
+
+/// A random name for an index.
+fn random_name() -> Result<String, SearchError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(failed)?;
+    Ok(hex::encode(bytes))
+}
+
+/// What an index commits with its documents: how far in the change log they go.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    position: i32,
+}
 /// The shape of the indexed documents; bump when it changes.
 const VERSION: &str = "products-v3";
 
@@ -89,9 +107,20 @@ impl EmbeddedEngine {
             .filter(|name| name.starts_with(VERSION))
             .unwrap_or_else(|| VERSION.to_string());
         let inner = Self::open_dir(&base.join(name))?;
+        let instance = match std::fs::read_to_string(base.join(INSTANCE)) {
+            Ok(id) if !id.trim().is_empty() => id.trim().to_string(),
+            _ => {
+                let id = random_name()?;
+                let tmp = base.join("INSTANCE.tmp");
+                std::fs::write(&tmp, &id).map_err(failed)?;
+                std::fs::rename(&tmp, base.join(INSTANCE)).map_err(failed)?;
+                id
+            }
+        };
         Ok(EmbeddedEngine {
             current: Arc::new(std::sync::RwLock::new(Arc::new(inner))),
             base: Some(base.to_path_buf()),
+            instance,
         })
     }
 
@@ -114,6 +143,7 @@ impl EmbeddedEngine {
         Ok(EmbeddedEngine {
             current: Arc::new(std::sync::RwLock::new(Arc::new(Self::ram()?))),
             base: None,
+            instance: random_name()?,
         })
     }
 
@@ -130,6 +160,7 @@ impl EmbeddedEngine {
             .map_err(failed)?;
         let writer = index.writer(50_000_000).map_err(failed)?;
         Ok(Inner {
+            index: index.clone(),
             reader,
             writer: Mutex::new(writer),
             fields,
@@ -357,9 +388,31 @@ impl Inner {
         })
     }
 
+    /// Commits a write made outside the change log; the index keeps its position.
     fn commit(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
-        writer.commit().map_err(failed)?;
+        if let Some(position) = self.position()? {
+            self.commit_at(writer, position)
+        } else {
+            writer.commit().map_err(failed)?;
+            self.reader.reload().map_err(failed)
+        }
+    }
+
+    /// Commits what the writer holds together with the log position it reaches.
+    fn commit_at(&self, writer: &mut IndexWriter, position: i32) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&Payload { position }).map_err(failed)?;
+        let mut prepared = writer.prepare_commit().map_err(failed)?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(failed)?;
         self.reader.reload().map_err(failed)
+    }
+
+    fn position(&self) -> Result<Option<i32>, SearchError> {
+        let metas = self.index.load_metas().map_err(failed)?;
+        Ok(metas
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map(|p| p.position))
     }
 }
 
@@ -404,7 +457,41 @@ impl SearchEngine for EmbeddedEngine {
         self.blocking(move |inner| inner.search(&query)).await
     }
 
-    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+    async fn apply(
+        &self,
+        docs: Vec<SearchDoc>,
+        gone: Vec<i32>,
+        position: i32,
+    ) -> Result<(), SearchError> {
+        self.blocking(move |inner| {
+            let mut writer = inner.writer.lock().map_err(failed)?;
+            for id in gone {
+                let id = u64::try_from(id).map_err(failed)?;
+                writer.delete_term(Term::from_field_u64(inner.fields.id, id));
+            }
+            for d in &docs {
+                let id = u64::try_from(d.id).map_err(failed)?;
+                writer.delete_term(Term::from_field_u64(inner.fields.id, id));
+                writer.add_document(inner.document(d)?).map_err(failed)?;
+            }
+            inner.commit_at(&mut writer, position)
+        })
+        .await
+    }
+
+    async fn position(&self) -> Result<Option<i32>, SearchError> {
+        self.blocking(Inner::position).await
+    }
+
+    fn keeps_position(&self) -> bool {
+        true
+    }
+
+    fn consumer(&self) -> String {
+        format!("embedded:{}", self.instance)
+    }
+
+    async fn rebuild(&self, docs: Vec<SearchDoc>, position: i32) -> Result<(), SearchError> {
         let engine = self.clone();
         tokio::task::spawn_blocking(move || {
             let (fresh, dir) = match &engine.base {
@@ -425,7 +512,7 @@ impl SearchEngine for EmbeddedEngine {
                 for d in &docs {
                     writer.add_document(fresh.document(d)?).map_err(failed)?;
                 }
-                fresh.commit(&mut writer)?;
+                fresh.commit_at(&mut writer, position)?;
             }
             let old_name = engine
                 .base
@@ -501,11 +588,15 @@ mod tests {
         let engine = EmbeddedEngine::open(dir.path()).unwrap();
         engine.upsert(vec![doc(1, "Chè xanh")]).await.unwrap();
         engine
-            .rebuild(vec![doc(2, "Chè Shan tuyết")])
+            .rebuild(vec![doc(2, "Chè Shan tuyết")], 7)
             .await
             .unwrap();
+        let consumer = engine.consumer();
         drop(engine);
         let reopened = EmbeddedEngine::open(dir.path()).unwrap();
+        // It is the same consumer of the change log, at the position it was built at.
+        assert_eq!(reopened.consumer(), consumer);
+        assert_eq!(reopened.position().await.unwrap(), Some(7));
         let query = SearchQuery {
             words: words("che "),
             limit: 10,

@@ -33,6 +33,9 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("enterprise", "enterprise_id"),
 ];
 
+/// Facet values counted when the caller does not say how many communes there are.
+const DEFAULT_FACET_VALUES: usize = 5_000;
+
 const NUMERIC: &[&str] = &["province", "commune", "ocop_stars", "enterprise"];
 
 #[derive(Serialize, Deserialize)]
@@ -160,10 +163,40 @@ pub struct MeiliEngine {
     task_timeout: Duration,
     /// Index creation and settings, done once the server first answers.
     configured: tokio::sync::OnceCell<()>,
+    /// Facet values returned per facet (`faceting.maxValuesPerFacet`): every commune.
+    max_facet_values: usize,
+    /// The synonyms last set, given to a rebuilt index before it is swapped in.
+    synonyms: std::sync::Mutex<Option<std::collections::HashMap<String, Vec<String>>>>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> SearchError {
     SearchError::Unavailable(e.to_string())
+}
+
+/// What a Meilisearch error means for ketnoi: a key it refuses (401/403) is the
+/// operator's to fix; a missing index (404) is rebuilt; a request it refuses (400) is
+/// ketnoi's; anything else (no answer, 5xx) is tried again later.
+fn classify(e: meilisearch_sdk::errors::Error) -> SearchError {
+    use meilisearch_sdk::errors::{Error, ErrorCode, ErrorType};
+    match e {
+        Error::Meilisearch(m) => match (m.error_type, m.error_code) {
+            (ErrorType::Auth, _) => SearchError::Misconfigured(m.error_message),
+            (_, ErrorCode::IndexNotFound) => SearchError::Missing(m.error_message),
+            (ErrorType::InvalidRequest, code) => {
+                SearchError::Failed(format!("{code:?}: {}", m.error_message))
+            }
+            _ => SearchError::Unavailable(m.error_message),
+        },
+        Error::MeilisearchCommunication(c) => match c.status_code {
+            401 | 403 => SearchError::Misconfigured(c.to_string()),
+            404 => SearchError::Missing(c.to_string()),
+            _ => SearchError::Unavailable(c.to_string()),
+        },
+        e @ (Error::InvalidRequest | Error::CantUseWithoutApiKey(_)) => {
+            SearchError::Misconfigured(e.to_string())
+        }
+        e => SearchError::Unavailable(e.to_string()),
+    }
 }
 
 fn quote(value: &str) -> String {
@@ -175,12 +208,25 @@ impl MeiliEngine {
     /// configured on first use, so the app starts (and serves everything but search) while
     /// Meilisearch is down.
     pub fn new(url: &str, key: Option<&str>, index: &str) -> Result<Self, SearchError> {
+        Self::with_facet_values(url, key, index, DEFAULT_FACET_VALUES)
+    }
+
+    /// [`MeiliEngine::new`], counting up to `max_facet_values` values of each facet (the
+    /// longest facet is the communes: 3,321 since 1 July 2025; Meilisearch's default is 100).
+    pub fn with_facet_values(
+        url: &str,
+        key: Option<&str>,
+        index: &str,
+        max_facet_values: usize,
+    ) -> Result<Self, SearchError> {
         let client = Client::new_with_client(url.trim_end_matches('/'), key, TimedHttp::new(key)?);
         Ok(MeiliEngine {
             client,
             index: index.to_string(),
             task_timeout: Duration::from_secs(60),
             configured: tokio::sync::OnceCell::new(),
+            max_facet_values: max_facet_values.max(DEFAULT_FACET_VALUES),
+            synonyms: std::sync::Mutex::new(None),
         })
     }
 
@@ -199,7 +245,7 @@ impl MeiliEngine {
                 Some(self.task_timeout),
             )
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         match task {
             Task::Failed { content } => Err(SearchError::Failed(format!("{:?}", content.error))),
             t if t.is_failure() => Err(SearchError::Failed("task failed".into())),
@@ -217,7 +263,7 @@ impl MeiliEngine {
                 .client
                 .create_index(uid, Some("id"))
                 .await
-                .map_err(unavailable)?;
+                .map_err(classify)?;
             self.wait(task).await?;
         }
         let filterable: Vec<&str> = ATTRIBUTES.iter().map(|(_, a)| *a).collect();
@@ -245,13 +291,28 @@ impl MeiliEngine {
             })
             .with_pagination(PaginationSetting {
                 max_total_hits: 100_000,
+            })
+            // Every commune's count, not the first 100; producers (a value per enterprise)
+            // most products first, so the leading ones are never cut off.
+            .with_faceting(meilisearch_sdk::settings::FacetingSettings {
+                max_values_per_facet: self.max_facet_values,
+                sort_facet_values_by: Some(std::collections::BTreeMap::from([
+                    (
+                        "*".to_string(),
+                        meilisearch_sdk::settings::FacetSortValue::Alpha,
+                    ),
+                    (
+                        "enterprise_id".to_string(),
+                        meilisearch_sdk::settings::FacetSortValue::Count,
+                    ),
+                ])),
             });
         let task = self
             .client
             .index(uid)
             .set_settings(&settings)
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         self.wait(task).await
     }
 
@@ -289,7 +350,7 @@ impl SearchEngine for MeiliEngine {
             .index(&self.index)
             .add_or_replace(&docs, Some("id"))
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         self.wait(task).await
     }
 
@@ -300,7 +361,7 @@ impl SearchEngine for MeiliEngine {
             .index(&self.index)
             .delete_documents(&ids)
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         self.wait(task).await
     }
 
@@ -311,7 +372,7 @@ impl SearchEngine for MeiliEngine {
             .index(&self.index)
             .delete_all_documents()
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         self.wait(task).await
     }
 
@@ -346,16 +407,23 @@ impl SearchEngine for MeiliEngine {
         request
             .with_query(&text)
             .with_matching_strategy(MatchingStrategies::ALL)
-            .with_facets(Selectors::Some(&facet_attributes))
-            .with_page(q.offset / limit + 1)
-            .with_hits_per_page(limit);
+            .with_facets(Selectors::Some(&facet_attributes));
+        // Pages give an exact total; an offset that is not a page's start is asked as
+        // such (Meilisearch then estimates the total).
+        if q.offset.is_multiple_of(limit) {
+            request
+                .with_page(q.offset / limit + 1)
+                .with_hits_per_page(limit);
+        } else {
+            request.with_offset(q.offset).with_limit(limit);
+        }
         if !filter.is_empty() {
             request.with_filter(&filter);
         }
         if !sort.is_empty() {
             request.with_sort(&sort);
         }
-        let results = request.execute::<MeiliDoc>().await.map_err(unavailable)?;
+        let results = request.execute::<MeiliDoc>().await.map_err(classify)?;
         let mut facets = BTreeMap::new();
         for facet in &q.facets {
             let attribute = ATTRIBUTES
@@ -381,18 +449,24 @@ impl SearchEngine for MeiliEngine {
         })
     }
 
-    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
+    async fn rebuild(&self, docs: Vec<SearchDoc>, _position: i32) -> Result<(), SearchError> {
         self.ready().await?;
-        let aside = format!("{}_rebuild", self.index);
-        if self.client.get_index(&aside).await.is_ok() {
+        // A name of its own: two rebuilds (or one left by a stopped process) never share
+        // their spare index.
+        let mut suffix = [0u8; 6];
+        getrandom::fill(&mut suffix).map_err(|e| SearchError::Failed(e.to_string()))?;
+        let aside = format!("{}_rebuild_{}", self.index, hex::encode(suffix));
+        self.configure_index(&aside).await?;
+        let synonyms = self.synonyms.lock().ok().and_then(|s| s.clone());
+        if let Some(map) = synonyms {
             let task = self
                 .client
-                .delete_index(&aside)
+                .index(&aside)
+                .set_synonyms(&map)
                 .await
-                .map_err(unavailable)?;
+                .map_err(classify)?;
             self.wait(task).await?;
         }
-        self.configure_index(&aside).await?;
         let docs: Vec<MeiliDoc> = docs.into_iter().map(MeiliDoc::from).collect();
         for chunk in docs.chunks(5_000) {
             let task = self
@@ -400,25 +474,17 @@ impl SearchEngine for MeiliEngine {
                 .index(&aside)
                 .add_or_replace(chunk, Some("id"))
                 .await
-                .map_err(unavailable)?;
+                .map_err(classify)?;
             self.wait(task).await?;
         }
         let swap = meilisearch_sdk::client::SwapIndexes {
             indexes: (self.index.clone(), aside.clone()),
             rename: None,
         };
-        let task = self
-            .client
-            .swap_indexes([&swap])
-            .await
-            .map_err(unavailable)?;
+        let task = self.client.swap_indexes([&swap]).await.map_err(classify)?;
         self.wait(task).await?;
         // After the swap the aside name holds the old documents.
-        let task = self
-            .client
-            .delete_index(&aside)
-            .await
-            .map_err(unavailable)?;
+        let task = self.client.delete_index(&aside).await.map_err(classify)?;
         self.wait(task).await
     }
 
@@ -434,16 +500,90 @@ impl SearchEngine for MeiliEngine {
                     .extend(g.iter().filter(|o| *o != w).cloned());
             }
         }
+        if let Ok(mut kept) = self.synonyms.lock() {
+            *kept = Some(map.clone());
+        }
         let task = self
             .client
             .index(&self.index)
             .set_synonyms(&map)
             .await
-            .map_err(unavailable)?;
+            .map_err(classify)?;
         self.wait(task).await
+    }
+
+    fn consumer(&self) -> String {
+        format!("meilisearch:{}", self.index)
     }
 
     fn name(&self) -> &'static str {
         "meilisearch"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meilisearch_sdk::errors::{
+        Error, ErrorCode, ErrorType, MeilisearchCommunicationError, MeilisearchError,
+    };
+
+    fn answered(code: ErrorCode, kind: ErrorType) -> Error {
+        Error::Meilisearch(MeilisearchError {
+            error_message: "as Meilisearch says it".into(),
+            error_code: code,
+            error_type: kind,
+            error_link: String::new(),
+        })
+    }
+
+    #[test]
+    fn errors_are_told_apart_by_what_an_operator_does_about_them() {
+        assert!(matches!(
+            classify(answered(ErrorCode::InvalidApiKey, ErrorType::Auth)),
+            SearchError::Misconfigured(_)
+        ));
+        assert!(matches!(
+            classify(answered(
+                ErrorCode::MissingAuthorizationHeader,
+                ErrorType::Auth
+            )),
+            SearchError::Misconfigured(_)
+        ));
+        assert!(matches!(
+            classify(answered(
+                ErrorCode::IndexNotFound,
+                ErrorType::InvalidRequest
+            )),
+            SearchError::Missing(_)
+        ));
+        assert!(matches!(
+            classify(answered(
+                ErrorCode::InvalidSearchFilter,
+                ErrorType::InvalidRequest
+            )),
+            SearchError::Failed(_)
+        ));
+        assert!(matches!(
+            classify(answered(ErrorCode::Unknown, ErrorType::Internal)),
+            SearchError::Unavailable(_)
+        ));
+        let status = |status_code| {
+            Error::MeilisearchCommunication(MeilisearchCommunicationError {
+                status_code,
+                message: None,
+                url: "http://search:7700/indexes".into(),
+            })
+        };
+        assert!(matches!(
+            classify(status(403)),
+            SearchError::Misconfigured(_)
+        ));
+        assert!(matches!(classify(status(404)), SearchError::Missing(_)));
+        assert!(matches!(classify(status(502)), SearchError::Unavailable(_)));
+        assert!(matches!(
+            classify(Error::Timeout),
+            SearchError::Unavailable(_)
+        ));
     }
 }

@@ -213,10 +213,19 @@ pub struct SearchResults {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
+    /// No answer (down, starting, timed out, a server error): try again later.
     #[error("search engine unavailable: {0}")]
     Unavailable(String),
+    /// The engine answered, and refused what it was given (a document, a request).
     #[error("search engine failed: {0}")]
     Failed(String),
+    /// The engine refuses this app's key (missing, wrong, or without the rights): a
+    /// configuration error for the operator, not something a retry mends.
+    #[error("search engine refuses the key: {0}")]
+    Misconfigured(String),
+    /// The index does not exist on the engine (deleted, or a new server): rebuild it.
+    #[error("search index missing: {0}")]
+    Missing(String),
 }
 
 /// What every engine does. Engines are shared by all requests.
@@ -230,8 +239,43 @@ pub trait SearchEngine: Send + Sync {
     async fn clear(&self) -> Result<(), SearchError>;
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
     /// Replaces the whole index with `docs`, built aside and swapped in, so searches keep
-    /// being answered from the old index until the new one is complete.
-    async fn rebuild(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError>;
+    /// being answered from the old index until the new one is complete. `position` is the
+    /// change log's position the documents were read at; an engine that keeps its own
+    /// position (see [`SearchEngine::position`]) stores it with them.
+    async fn rebuild(&self, docs: Vec<SearchDoc>, position: i32) -> Result<(), SearchError>;
+    /// Applies a stretch of the change log: `docs` upserted, `gone` removed, and — for an
+    /// engine that keeps its own position — `position` stored in the same commit, so the
+    /// documents and the position never disagree.
+    async fn apply(
+        &self,
+        docs: Vec<SearchDoc>,
+        gone: Vec<i32>,
+        position: i32,
+    ) -> Result<(), SearchError> {
+        let _ = position;
+        if !docs.is_empty() {
+            self.upsert(docs).await?;
+        }
+        if !gone.is_empty() {
+            self.delete(gone).await?;
+        }
+        Ok(())
+    }
+    /// Where this index stands in the change log when the engine keeps it with its
+    /// documents (the embedded index: `Ok(None)` until it has been built); `Err` for an
+    /// engine whose position the database keeps (a shared Meilisearch index).
+    async fn position(&self) -> Result<Option<i32>, SearchError> {
+        Err(SearchError::Failed(
+            "the database keeps this index's position".into(),
+        ))
+    }
+    /// Whether the engine keeps its position with its documents.
+    fn keeps_position(&self) -> bool {
+        false
+    }
+    /// The index as a consumer of the change log: `embedded:<instance>` for an instance's
+    /// own index, `meilisearch:<index>` for an index every instance shares.
+    fn consumer(&self) -> String;
     /// Replaces the synonym groups: a query word from a group also finds the others.
     async fn set_synonyms(&self, groups: Vec<Vec<String>>) -> Result<(), SearchError>;
     /// A short name for logs and the status page.

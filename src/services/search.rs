@@ -184,7 +184,11 @@ pub async fn search_with(
     let results = match tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            tracing::warn!(error = %e, engine = state.search.name(), "search failed");
+            if matches!(e, crate::search::SearchError::Misconfigured(_)) {
+                tracing::error!(error = %e, engine = state.search.name(), "search failed: the engine refuses ketnoi's key (KETNOI_SEARCH_KEY)");
+            } else {
+                tracing::warn!(error = %e, engine = state.search.name(), "search failed");
+            }
             return Err(AppError::SearchUnavailable);
         }
         Err(_) => {
@@ -263,47 +267,135 @@ pub async fn status(
     crate::services::search_sync::status(&state.db, state.clock.now()).await
 }
 
-/// Rebuilds the whole index from the database, aside, then swaps it in. Changes made while
-/// it runs are queued again afterwards, so none is lost to the swap. Returns the number of
-/// products indexed.
+/// Rebuilds this instance's index from the database, aside, then swaps it in (staff, and
+/// `ketnoi reindex`). Returns the number of products indexed.
 pub async fn rebuild(state: &AppState) -> AppResult<usize> {
-    use crate::db::entities::product;
+    let _one_at_a_time = state.search_worker.lock().await;
+    crate::services::search_sync::register(state, &state.search.consumer()).await?;
+    rebuild_locked(state).await
+}
+
+/// [`rebuild`], for a caller that already holds `state.search_worker`. The index's lease is
+/// held (and renewed) for the whole rebuild, so no worker of any instance feeds it
+/// meanwhile. The log position is noted before the catalogue is read; once the new index is
+/// swapped in, the index stands at that position and the worker replays every change made
+/// since — deletions and enterprise edits included — so nothing made during the rebuild is
+/// lost.
+pub(crate) async fn rebuild_locked(state: &AppState) -> AppResult<usize> {
+    use crate::db::entities::{product, search_consumer};
+    use crate::services::search_sync::{LEASE, lease};
+    use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let started = state.clock.now();
-    let ids: Vec<i32> = product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
-        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    let mut docs = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
-        let views = crate::services::catalogue::published_views(
-            &state.db,
-            &state.reference,
-            chunk,
-            state.clock.today(),
-        )
-        .await?;
-        docs.extend(
-            crate::services::search_sync::documents(&state.db, &state.reference, &views).await?,
-        );
+    let consumer = state.search.consumer();
+    let owner = format!("{}:rebuild", state.instance);
+    // A worker of another instance may be in the middle of a pass: it lets go at its end
+    // (every engine call is bounded), so the rebuild waits for it a little.
+    let mut tries = 0;
+    while !lease(state, &consumer, &owner, LEASE).await? {
+        tries += 1;
+        if tries > 120 {
+            return Err(AppError::state(crate::domain::Code::SearchRebuildRunning));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
-    let count = docs.len();
-    state.search.rebuild(docs).await.map_err(|e| {
-        tracing::warn!(error = %e, "search rebuild failed");
-        AppError::SearchUnavailable
-    })?;
-    let changed: Vec<i32> = product::Entity::find()
-        .select_only()
-        .column(product::Column::Id)
-        .filter(product::Column::UpdatedAt.gte(started))
-        .into_tuple()
-        .all(&state.db)
+    // Renewed while the rebuild runs; a process that dies lets it lapse within a minute.
+    let renewal = {
+        let (state, consumer, owner) = (state.clone(), consumer.clone(), owner.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LEASE / 3).await;
+                if !matches!(lease(&state, &consumer, &owner, LEASE).await, Ok(true)) {
+                    return;
+                }
+            }
+        })
+    };
+    let built = async {
+        let position = crate::services::search_sync::last_entry(&state.db).await?;
+        let ids: Vec<i32> = product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        let mut docs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let views = crate::services::catalogue::published_views(
+                &state.db,
+                &state.reference,
+                chunk,
+                state.clock.today(),
+            )
+            .await?;
+            docs.extend(
+                crate::services::search_sync::documents(&state.db, &state.reference, &views)
+                    .await?,
+            );
+        }
+        let count = docs.len();
+        state.search.rebuild(docs, position).await.map_err(|e| {
+            tracing::warn!(error = %e, "search rebuild failed");
+            AppError::SearchUnavailable
+        })?;
+        Ok::<_, AppError>((count, position))
+    }
+    .await;
+    renewal.abort();
+    let now = state.clock.now();
+    let mut update = search_consumer::Entity::update_many()
+        .col_expr(
+            search_consumer::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            search_consumer::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(search_consumer::Column::SeenAt, Expr::value(now))
+        .filter(search_consumer::Column::Name.eq(consumer.clone()))
+        .filter(search_consumer::Column::LeaseOwner.eq(owner));
+    if let Ok((_, position)) = &built {
+        update = update
+            .col_expr(search_consumer::Column::Position, Expr::value(*position))
+            .col_expr(search_consumer::Column::Attempts, Expr::value(0))
+            .col_expr(
+                search_consumer::Column::LastError,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(search_consumer::Column::NextAttemptAt, Expr::value(now));
+    }
+    update.exec(&state.db).await?;
+    built.map(|(count, _)| count)
+}
+
+/// Sends a change an index set aside through again (staff): it goes to the end of the log.
+pub async fn retry_dead_letter(
+    state: &AppState,
+    actor: &crate::services::Actor,
+    id: i32,
+) -> AppResult<()> {
+    use crate::db::entities::search_dead_letter;
+    use sea_orm::EntityTrait;
+    actor.require_staff()?;
+    let txn = crate::db::write_txn(&state.db).await?;
+    let letter = crate::db::lock::<search_dead_letter::Entity>(&txn, id).await?;
+    search_dead_letter::Entity::delete_by_id(id)
+        .exec(&txn)
         .await?;
-    crate::services::search_sync::enqueue(&state.db, state.clock.now(), &changed).await?;
-    Ok(count)
+    crate::services::audit::record(
+        &txn,
+        state.clock.now(),
+        actor,
+        "search.retry",
+        "product",
+        letter.product_id,
+        serde_json::json!({"consumer": letter.consumer, "error": letter.error}),
+    )
+    .await?;
+    crate::services::search_sync::enqueue(&txn, state.clock.now(), &[letter.product_id]).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// An enterprise among a search's hits, with how many of its products matched.

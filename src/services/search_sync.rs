@@ -1,138 +1,309 @@
-//! Keeps the search index a faithful projection of the catalogue.
+//! Keeps every search index a faithful projection of the catalogue.
 //!
-//! A change to a searchable record writes an outbox row in the same transaction; the worker
-//! (`jobs::search`) reads the record's current state and applies it to the engine, retrying
-//! with backoff while the engine is down. Nothing is lost: the outbox waits.
+//! A change to a searchable record appends an entry to the change log (`search_log`) in the
+//! same transaction. Entries are appended in commit order (see [`enqueue`]); each index is a
+//! consumer that keeps its own position in the log and applies the records' current state
+//! (`jobs::search`), so an index that was down, or a new instance's own index, catches up
+//! from where it stood. Entries every consumer is past are trimmed.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::catalogue::ProductView;
-use crate::db::entities::{product, search_outbox};
+use crate::db::entities::{
+    product, search_consumer, search_dead_letter, search_log, search_log_trim,
+};
 use crate::db::reference::Reference;
 use crate::domain::ProductStatus;
 use crate::error::AppResult;
 use crate::search::SearchDoc;
+use sea_orm::sea_query::{Expr, OnConflict};
+use std::time::Duration;
 
-/// Notes that these products must be (re)indexed or removed from the index.
+/// Held by a transaction from its first log entry to its commit (PostgreSQL): entries then
+/// become visible in the order of their ids, so a consumer that has read up to an id never
+/// sees a smaller one appear later. SQLite has a single writer, which gives the same order.
+const LOG_ORDER_LOCK: i64 = 0x6b65_746e_6f69;
+
+/// Notes, in the caller's transaction, that these products must be (re)indexed or removed
+/// from every index. Call it last, just before the commit: on PostgreSQL it takes the log's
+/// order lock until then.
 pub async fn enqueue(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     at: chrono::DateTime<chrono::Utc>,
     product_ids: &[i32],
 ) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
-    let rows = product_ids.iter().map(|id| search_outbox::ActiveModel {
+    if txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOG_ORDER_LOCK})"))
+            .await?;
+    }
+    let rows = product_ids.iter().map(|id| search_log::ActiveModel {
         product_id: Set(*id),
         created_at: Set(at),
-        attempts: Set(0),
-        next_attempt_at: Set(at),
-        last_error: Set(None),
         ..Default::default()
     });
-    search_outbox::Entity::insert_many(rows).exec(db).await?;
+    search_log::Entity::insert_many(rows).exec(txn).await?;
     Ok(())
 }
 
 /// Everything an enterprise shows in search (its name and place are on every product).
 pub async fn enqueue_enterprise(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     at: chrono::DateTime<chrono::Utc>,
     enterprise_id: i32,
 ) -> AppResult<()> {
-    let published = product::Entity::find()
+    let ids: Vec<i32> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
         .filter(product::Column::EnterpriseId.eq(enterprise_id))
-        .filter(product::Column::Status.eq(ProductStatus::Published));
-    enqueue_found(db, at, published).await.map(|_| ())
+        .filter(product::Column::Status.eq(ProductStatus::Published))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for chunk in ids.chunks(500) {
+        enqueue(txn, at, chunk).await?;
+    }
+    Ok(())
 }
 
-/// Every product, whatever its state: the worker indexes the published ones and removes the
-/// others, so the index ends up matching the catalogue.
+/// Every product, whatever its state: each index applies the published ones and removes
+/// the others, so it ends up matching the catalogue. Returns how many.
 pub async fn enqueue_all(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<usize> {
-    enqueue_found(db, at, product::Entity::find()).await
-}
-
-/// Queues the products `found` selects, a few hundred rows per insert; returns how many.
-async fn enqueue_found(
-    db: &impl ConnectionTrait,
-    at: chrono::DateTime<chrono::Utc>,
-    found: sea_orm::Select<product::Entity>,
-) -> AppResult<usize> {
-    let ids: Vec<i32> = found
+    let ids: Vec<i32> = product::Entity::find()
         .select_only()
         .column(product::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
     for chunk in ids.chunks(500) {
-        enqueue(db, at, chunk).await?;
+        let txn = crate::db::write_txn(db).await?;
+        enqueue(&txn, at, chunk).await?;
+        txn.commit().await?;
     }
     Ok(ids.len())
 }
 
-/// A row for the staff status page.
+/// How long a lease on an index lasts: a worker holds it for one pass and lets it go; a
+/// rebuild renews it while it runs. A holder that dies lets it lapse.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Position of an index that has not been built yet.
+pub const UNBUILT: i32 = -1;
+
+/// Adds the index to the consumers when it is new (as not yet built).
+pub async fn register(state: &crate::context::AppState, consumer: &str) -> AppResult<()> {
+    let now = state.clock.now();
+    let row = search_consumer::ActiveModel {
+        name: Set(consumer.to_string()),
+        position: Set(UNBUILT),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        seen_at: Set(now),
+    };
+    match search_consumer::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(search_consumer::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&state.db)
+        .await
+    {
+        Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes (or renews) the lease on `consumer` for `owner`; false when another holds it.
+pub async fn lease(
+    state: &crate::context::AppState,
+    consumer: &str,
+    owner: &str,
+    length: Duration,
+) -> AppResult<bool> {
+    let now = state.clock.now();
+    let until = now + chrono::Duration::from_std(length).unwrap_or_default();
+    let taken = search_consumer::Entity::update_many()
+        .col_expr(search_consumer::Column::LeaseOwner, Expr::value(owner))
+        .col_expr(search_consumer::Column::LeaseUntil, Expr::value(until))
+        .col_expr(search_consumer::Column::SeenAt, Expr::value(now))
+        .filter(search_consumer::Column::Name.eq(consumer))
+        .filter(
+            sea_orm::Condition::any()
+                .add(search_consumer::Column::LeaseOwner.is_null())
+                .add(search_consumer::Column::LeaseOwner.eq(owner))
+                .add(search_consumer::Column::LeaseUntil.lt(now)),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// The last entry of the log (0 when it has none yet), read when a rebuild starts.
+pub async fn last_entry(db: &impl ConnectionTrait) -> AppResult<i32> {
+    let last: Option<i32> = search_log::Entity::find()
+        .select_only()
+        .column_as(search_log::Column::Id.max(), "max")
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(last.unwrap_or(trimmed_through(db).await?))
+}
+
+/// How far the log has been trimmed: an index whose position is before it missed entries
+/// and must be rebuilt.
+pub async fn trimmed_through(db: &impl ConnectionTrait) -> AppResult<i32> {
+    Ok(search_log_trim::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |t| t.trimmed_through))
+}
+
+/// A consumer not heard of for this long is forgotten: the log is trimmed past it, and it
+/// rebuilds if it comes back.
+const FORGET_AFTER_DAYS: i64 = 7;
+
+/// Drops the entries every known consumer has applied; forgets consumers not seen for a
+/// week. Returns how many entries went.
+pub async fn trim(db: &DatabaseConnection, at: chrono::DateTime<chrono::Utc>) -> AppResult<u64> {
+    search_consumer::Entity::delete_many()
+        .filter(search_consumer::Column::SeenAt.lt(at - chrono::Duration::days(FORGET_AFTER_DAYS)))
+        .exec(db)
+        .await?;
+    let lowest: Option<i32> = search_consumer::Entity::find()
+        .select_only()
+        .column_as(search_consumer::Column::Position.min(), "min")
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten();
+    // With no consumer at all, nothing is trimmed: the first index to come reads it all.
+    let Some(upto) = lowest else { return Ok(0) };
+    if upto <= trimmed_through(db).await? {
+        return Ok(0);
+    }
+    let txn = crate::db::write_txn(db).await?;
+    let gone = search_log::Entity::delete_many()
+        .filter(search_log::Column::Id.lte(upto))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    search_log_trim::Entity::update_many()
+        .col_expr(
+            search_log_trim::Column::TrimmedThrough,
+            sea_orm::sea_query::Expr::value(upto),
+        )
+        .filter(search_log_trim::Column::Id.eq(1))
+        .filter(search_log_trim::Column::TrimmedThrough.lt(upto))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(gone)
+}
+
+/// One index as staff see it on the status page.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ConsumerStatus {
+    /// `embedded:<instance>` or `meilisearch:<index>`.
+    pub name: String,
+    /// The last change applied.
+    pub position: i32,
+    /// Changes not yet applied.
+    pub behind: u64,
+    /// Age in seconds of the oldest change not yet applied.
+    pub lag_seconds: i64,
+    /// Failed attempts in a row.
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A change an index refused several times, set aside so the rest could go on.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DeadLetterView {
+    pub id: i32,
+    pub consumer: String,
+    pub product_id: i32,
+    pub error: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The indexes' state, for staff.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct OutboxStatus {
-    /// Changes not yet applied to the search index.
+    /// Changes not yet applied by the index furthest behind.
     pub pending: u64,
-    /// Changes whose last attempt failed.
+    /// Indexes whose last attempt failed.
     pub failing: u64,
-    /// Age in seconds of the oldest change waiting.
+    /// Age in seconds of the oldest change an index has not applied.
     pub lag_seconds: i64,
     pub last_error: Option<String>,
+    pub consumers: Vec<ConsumerStatus>,
+    pub dead_letters: Vec<DeadLetterView>,
 }
 
 pub async fn status(
     db: &impl ConnectionTrait,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<OutboxStatus> {
-    use sea_orm::{PaginatorTrait, QueryOrder};
-    let pending = search_outbox::Entity::find().count(db).await?;
-    let failing = search_outbox::Entity::find()
-        .filter(search_outbox::Column::Attempts.gt(0))
-        .count(db)
-        .await?;
-    let oldest = search_outbox::Entity::find()
-        .order_by_asc(search_outbox::Column::Id)
-        .one(db)
-        .await?;
-    let last_error = search_outbox::Entity::find()
-        .filter(search_outbox::Column::LastError.is_not_null())
-        .order_by_desc(search_outbox::Column::Id)
-        .one(db)
+    use sea_orm::PaginatorTrait;
+    let mut consumers = Vec::new();
+    for c in search_consumer::Entity::find()
+        .order_by_asc(search_consumer::Column::Name)
+        .all(db)
         .await?
-        .and_then(|r| r.last_error);
+    {
+        let waiting = search_log::Entity::find().filter(search_log::Column::Id.gt(c.position));
+        let behind = waiting.clone().count(db).await?;
+        let oldest = waiting.order_by_asc(search_log::Column::Id).one(db).await?;
+        consumers.push(ConsumerStatus {
+            name: c.name,
+            position: c.position,
+            behind,
+            lag_seconds: oldest.map_or(0, |o| (at - o.created_at).num_seconds().max(0)),
+            attempts: c.attempts,
+            last_error: c.last_error,
+            seen_at: c.seen_at,
+        });
+    }
+    let dead_letters = search_dead_letter::Entity::find()
+        .order_by_desc(search_dead_letter::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| DeadLetterView {
+            id: d.id,
+            consumer: d.consumer,
+            product_id: d.product_id,
+            error: d.error,
+            created_at: d.created_at,
+        })
+        .collect();
+    let pending = match consumers.iter().map(|c| c.behind).max() {
+        Some(n) => n,
+        // No index has started yet: everything in the log waits.
+        None => search_log::Entity::find().count(db).await?,
+    };
     Ok(OutboxStatus {
         pending,
-        failing,
-        lag_seconds: oldest.map_or(0, |o| (at - o.created_at).num_seconds().max(0)),
-        last_error,
+        failing: consumers.iter().filter(|c| c.attempts > 0).count() as u64,
+        lag_seconds: consumers.iter().map(|c| c.lag_seconds).max().unwrap_or(0),
+        last_error: consumers.iter().find_map(|c| c.last_error.clone()),
+        consumers,
+        dead_letters,
     })
-}
-
-/// Marks a claimed batch as failed, to be retried after a backoff that doubles each time.
-pub async fn defer(
-    db: &impl ConnectionTrait,
-    at: chrono::DateTime<chrono::Utc>,
-    rows: &[search_outbox::Model],
-    error: &str,
-) -> AppResult<()> {
-    for row in rows {
-        let attempts = row.attempts + 1;
-        let backoff =
-            chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(0, 8) as u32).min(300));
-        let mut active: search_outbox::ActiveModel = row.clone().into();
-        active.attempts = Set(attempts);
-        active.next_attempt_at = Set(at + backoff);
-        active.last_error = Set(Some(error.chars().take(500).collect()));
-        active.update(db).await?;
-    }
-    Ok(())
 }
 
 /// The search documents of published products, with what their enterprises say of

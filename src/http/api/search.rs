@@ -35,6 +35,20 @@ pub async fn search_status(
     ))
 }
 
+/// Sends a change an index set aside (a dead letter) through again (staff).
+#[utoipa::path(post, path = "/search/dead-letters/{id}/retry", tag = "search", operation_id = "retry_search_dead_letter",
+    params(("id" = i32, Path)),
+    responses((status = 204, description = "queued again"), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn retry_dead_letter(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+    super::ApiPath(id): super::ApiPath<i32>,
+) -> ApiResult<axum::http::StatusCode> {
+    crate::services::search::retry_dead_letter(&state, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// Synonym groups (staff).
 #[utoipa::path(get, path = "/search/synonyms", tag = "search",
     responses((status = 200, body = Vec<crate::services::synonyms::SynonymGroup>), (status = 403, body = crate::error::ErrorBody)))]

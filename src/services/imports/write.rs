@@ -1,5 +1,5 @@
 //! Writes a planned batch: new enterprises and products in a few multi-row inserts, changed
-//! ones one by one, each with its audit entry naming the import, and the search outbox rows
+//! ones one by one, each with its audit entry naming the import, and the search log entries
 //! for what buyers see — all in the caller's transaction.
 
 use std::collections::{HashMap, HashSet};

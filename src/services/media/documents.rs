@@ -385,6 +385,15 @@ pub async fn delete_document(state: &AppState, actor: &Actor, id: i32) -> AppRes
         json!({"document_id": id, "kind": d.kind, "title": d.title}),
     )
     .await?;
+    // A verified certificate shows in search; once deleted it must not.
+    if d.verified_at.is_some() {
+        match d.product_id {
+            Some(pid) => search_sync::enqueue(&txn, state.clock.now(), &[pid]).await?,
+            None => {
+                search_sync::enqueue_enterprise(&txn, state.clock.now(), d.enterprise_id).await?;
+            }
+        }
+    }
     txn.commit().await?;
     release_documents(state, &[d]).await;
     Ok(())

@@ -27,13 +27,25 @@ pub async fn rebuild_search(State(state): State<AppState>, ctx: PageCtx) -> Page
     Ok(see_other("/staff/search?done=rebuilding"))
 }
 
+/// Sends a dead letter through again.
+pub async fn retry_dead_letter(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<i32>,
+) -> PageResult {
+    crate::services::search::retry_dead_letter(&state, &ctx.actor, id).await?;
+    Ok(see_other("/staff/search?done=retried"))
+}
+
 pub async fn search_status(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let message = match q.done.as_deref() {
-        Some(k @ ("rebuilding" | "synonyms_saved")) => Some(ctx.t(&format!("search_status.{k}"))),
+        Some(k @ ("rebuilding" | "synonyms_saved" | "retried")) => {
+            Some(ctx.t(&format!("search_status.{k}")))
+        }
         _ => None,
     };
     search_status_page(&state, ctx, message, Errors::default(), String::new()).await
