@@ -167,8 +167,12 @@ fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
 /// Where photos and documents live; shared by `serve` and `storage`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct StorageArgs {
-    /// S3 bucket for photos and documents. Without it they are kept in the data directory
-    /// (`blobs/`).
+    /// Directory for photos and documents when no S3 bucket is given (default: `blobs/` in
+    /// the data directory). Instances sharing one database share this directory.
+    #[arg(long, env = "KETNOI_BLOB_DIR")]
+    pub blob_dir: Option<PathBuf>,
+    /// S3 bucket for photos and documents. Without it they are kept in a directory
+    /// (`--blob-dir`).
     #[arg(long, env = "KETNOI_S3_BUCKET")]
     pub s3_bucket: Option<String>,
     /// S3 endpoint, e.g. `https://s3.example.org` or `http://127.0.0.1:9000`; leave unset
@@ -198,7 +202,11 @@ pub enum StorageConfig {
 impl StorageConfig {
     pub fn from_args(args: &StorageArgs, global: &GlobalArgs) -> Result<Self, String> {
         let Some(bucket) = args.s3_bucket.clone() else {
-            return Ok(StorageConfig::Dir(global.data_dir.join("blobs")));
+            return Ok(StorageConfig::Dir(
+                args.blob_dir
+                    .clone()
+                    .unwrap_or_else(|| global.data_dir.join("blobs")),
+            ));
         };
         let (Some(access_key), Some(secret_key)) =
             (args.s3_access_key.clone(), args.s3_secret_key.clone())

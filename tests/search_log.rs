@@ -30,11 +30,22 @@ struct Gated {
     waiting: Arc<AtomicI32>,
     refuse: AtomicI32,
     rebuild_shut: AtomicBool,
+    /// Shared by instances, like a Meilisearch index: the database keeps its position.
+    shared: bool,
 }
 
 impl Gated {
     fn new() -> Arc<Self> {
+        Self::with(false)
+    }
+
+    fn shared() -> Arc<Self> {
+        Self::with(true)
+    }
+
+    fn with(shared: bool) -> Arc<Self> {
         Arc::new(Gated {
+            shared,
             inner: EmbeddedEngine::in_memory().expect("an index in memory"),
             open: tokio::sync::watch::channel(true).0,
             waiting: Arc::default(),
@@ -105,16 +116,24 @@ impl SearchEngine for Gated {
         self.inner.apply(docs, gone, position).await
     }
     async fn position(&self) -> Result<Option<i32>, SearchError> {
-        self.inner.position().await
+        if self.shared {
+            Err(SearchError::Failed("kept by the database".into()))
+        } else {
+            self.inner.position().await
+        }
     }
     fn keeps_position(&self) -> bool {
-        true
+        !self.shared
     }
     async fn set_synonyms(&self, groups: Vec<Vec<String>>) -> Result<(), SearchError> {
         self.inner.set_synonyms(groups).await
     }
     fn consumer(&self) -> String {
-        self.inner.consumer()
+        if self.shared {
+            "shared:products".into()
+        } else {
+            self.inner.consumer()
+        }
     }
     fn name(&self) -> &'static str {
         "embedded"
@@ -224,7 +243,7 @@ async fn two_indexes_on_one_database_each_follow_the_log_and_it_is_trimmed_past_
 #[tokio::test]
 async fn writes_go_on_while_the_engine_is_slow_and_one_worker_feeds_an_index() {
     let (mut app, eid) = producer_app().await;
-    let gated = Gated::new();
+    let gated = Gated::shared();
     let mut slow = app.state.clone();
     slow.search = gated.clone();
     ketnoi::jobs::search::drain(&slow).await.unwrap();

@@ -73,7 +73,7 @@ pub async fn drain_once(state: &AppState, batch: u64) -> AppResult<usize> {
     let _one_at_a_time = state.search_worker.lock().await;
     let engine = state.search.as_ref();
     let consumer = engine.consumer();
-    let owner = state.instance.to_string();
+    let owner = search_sync::lease_owner(state, false);
     let now = state.clock.now();
     let row = search_consumer::Entity::find_by_id(consumer.clone())
         .one(&state.db)

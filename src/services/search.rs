@@ -287,7 +287,7 @@ pub(crate) async fn rebuild_locked(state: &AppState) -> AppResult<usize> {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let consumer = state.search.consumer();
-    let owner = format!("{}:rebuild", state.instance);
+    let owner = crate::services::search_sync::lease_owner(state, true);
     // A worker of another instance may be in the middle of a pass: it lets go at its end
     // (every engine call is bounded), so the rebuild waits for it a little.
     let mut tries = 0;

@@ -91,9 +91,23 @@ pub async fn enqueue_all(
     Ok(ids.len())
 }
 
-/// How long a lease on an index lasts: a worker holds it for one pass and lets it go; a
-/// rebuild renews it while it runs. A holder that dies lets it lapse.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// How long a lease on an index lasts: a worker holds it for one pass (its engine calls
+/// bounded well under this) and lets it go; a rebuild renews it while it runs. A holder
+/// that dies lets it lapse, and another instance takes over.
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// Who holds the lease on this instance's index. An embedded index can be open in one
+/// process only, so its lease is the index's own: a process restarted after a kill takes it
+/// back at once. A shared index is leased by the process feeding it (or rebuilding it).
+pub fn lease_owner(state: &crate::context::AppState, rebuild: bool) -> String {
+    if state.search.keeps_position() {
+        state.search.consumer()
+    } else if rebuild {
+        format!("{}:rebuild", state.instance)
+    } else {
+        state.instance.to_string()
+    }
+}
 /// Position of an index that has not been built yet.
 pub const UNBUILT: i32 = -1;
 

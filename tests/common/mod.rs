@@ -21,6 +21,7 @@ pub mod desk;
 pub mod images;
 pub mod pdf;
 pub mod programmes;
+pub mod smtp;
 
 pub struct TestApp {
     pub router: Router,
