@@ -672,12 +672,52 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
 }
 
 #[tokio::test]
-async fn health_check_answers_when_the_database_does() {
+async fn alive_ready_and_each_request_named() {
     let mut app = TestApp::new().await;
     let r = app.get("/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "ok");
     eprintln!("database backend: {}", common::backend());
+
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ready = r.json();
+    assert_eq!(ready["ready"], true, "{ready}");
+    for part in ["database", "migrations", "search", "store"] {
+        assert_eq!(ready[part]["ok"], true, "{part}: {ready}");
+    }
+    assert_eq!(ready["search_engine"], "embedded");
+
+    // Every answer names its request; a proxy's id is kept when it is a plain token.
+    let id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    let r = app
+        .get_with("/api/v1/categories", &[("x-request-id", "lb-7f3a.42")])
+        .await;
+    assert_eq!(r.headers["x-request-id"], "lb-7f3a.42");
+    let r = app
+        .get_with("/api/v1/categories", &[("x-request-id", "<script>")])
+        .await;
+    assert_ne!(r.headers["x-request-id"], "<script>");
+    // An error page shows it, for the person to quote.
+    let r = app.get("/khong-co-trang-nay").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    assert!(
+        r.body
+            .contains(&format!("<code id=\"request-id\">{id}</code>")),
+        "{}",
+        r.body
+    );
+
+    // With its database gone, the instance is alive but not ready.
+    app.db.clone().close().await.unwrap();
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    let ready = r.json();
+    assert_eq!(ready["ready"], false);
+    assert_eq!(ready["database"]["ok"], false);
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ pub mod api;
 pub mod charts;
 pub mod headers;
 pub mod pages;
+pub mod request_id;
 pub mod server;
 pub mod session;
 pub mod statics;

@@ -318,6 +318,8 @@ struct ErrorPage {
     ctx: PageCtx,
     title: &'static str,
     message: &'static str,
+    /// The request's id, for the person to quote when asking for help.
+    request_id: Option<String>,
 }
 
 /// An error shown as a page, in the request's language.
@@ -365,6 +367,7 @@ fn error_page(ctx: PageCtx, code: Code) -> Response {
         title: ctx.t(&format!("error.title.{}", status.as_u16())),
         message: ctx.message(code),
         ctx,
+        request_id: crate::http::request_id::current(),
     };
     render_as(&page, status)
 }
@@ -480,6 +483,7 @@ pub fn csrf_failure_page(lang: Lang) -> Response {
         title: ctx.t("error.title.403"),
         message: ctx.t("form.expired"),
         ctx,
+        request_id: crate::http::request_id::current(),
     };
     render_as(&page, StatusCode::FORBIDDEN)
 }
@@ -530,17 +534,29 @@ pub fn offline_worker(scope: &'static str) -> Response {
 }
 
 /// 200 when the database answers.
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    match crate::services::health::check(&state).await {
-        Ok(()) => (
-            StatusCode::OK,
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-            "ok",
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
+/// Alive: the process answers (a liveness probe; nothing else is asked).
+pub async fn healthz() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        "ok",
+    )
+        .into_response()
+}
+
+/// Ready: the database answers with this version's schema (503 when not); the search engine
+/// and the object store are reported beside it.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let readiness = crate::services::health::readiness(&state).await;
+    let status = if readiness.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(readiness),
+    )
+        .into_response()
 }
