@@ -137,6 +137,10 @@ pub struct ServeArgs {
     /// 408.
     #[arg(long, env = "KETNOI_REQUEST_TIMEOUT", default_value_t = 180)]
     pub request_timeout: u64,
+    /// Bearer token that opens `/metrics` (Prometheus text format) to a scraper; without
+    /// it `/metrics` does not exist.
+    #[arg(long, env = "KETNOI_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -325,6 +329,7 @@ impl Default for ServeArgs {
             staff_session_idle_hours: 12,
             header_timeout: 15,
             request_timeout: 180,
+            metrics_token: None,
         }
     }
 }
@@ -375,6 +380,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long a whole request may take.
     pub request_timeout: std::time::Duration,
+    /// Opens `/metrics` to whoever presents it.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -414,6 +421,7 @@ impl Config {
             chromium: crate::print::find_browser(args.chromium.as_deref()),
             trusted_proxies: args.trusted_proxies.clone(),
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+            metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             session_idle: chrono::Duration::hours(i64::from(args.session_idle_hours.max(1))),
             staff_session_idle: chrono::Duration::hours(i64::from(
                 args.staff_session_idle_hours.max(1),
@@ -444,6 +452,7 @@ impl Default for Config {
             chromium: crate::print::find_browser(None),
             trusted_proxies: Vec::new(),
             request_timeout: std::time::Duration::from_secs(180),
+            metrics_token: None,
         }
     }
 }

@@ -614,6 +614,7 @@ pub fn router(state: AppState) -> Router {
         .merge(programme_pages())
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
+        .route("/metrics", get(crate::http::metrics::metrics))
         .route("/static/{*path}", get(statics::serve))
         .route("/media/{*key}", get(upload::serve_media))
         .merge(api.layer(document.clone()))
@@ -636,6 +637,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.config.request_timeout,
         ))
+        .layer(middleware::from_fn(crate::http::metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(crate::http::request_id::span))
         .layer(middleware::from_fn(crate::http::request_id::assign))
         .with_state(state)

@@ -739,3 +739,51 @@ async fn product_validation_in_the_api() {
     assert_eq!(r["error"]["code"], "trademark.application_number_required");
     assert_eq!(r["error"]["field"], "trademark.number");
 }
+
+#[tokio::test]
+async fn metrics_are_for_the_scraper_holding_the_token() {
+    let mut closed = TestApp::new().await;
+    assert_eq!(
+        closed.get("/metrics").await.status,
+        StatusCode::NOT_FOUND,
+        "no token configured: no metrics"
+    );
+    let config = ketnoi::config::Config {
+        metrics_token: Some("chuoi-bi-mat-cho-prometheus".into()),
+        ..Default::default()
+    };
+    let mut app = TestApp::with_config(config).await;
+    app.get("/api/v1/categories").await;
+    app.get("/api/v1/search?q=mien").await;
+    app.index().await;
+    assert_eq!(app.get("/metrics").await.status, StatusCode::UNAUTHORIZED);
+    let wrong = app
+        .get_with(
+            "/metrics",
+            &[("authorization", "Bearer chuoi-bi-mat-khac-hoan-toan")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let r = app
+        .get_with(
+            "/metrics",
+            &[("authorization", "Bearer chuoi-bi-mat-cho-prometheus")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for series in [
+        "http_requests_total{method=\"GET\",route=\"/api/v1/categories\",status=\"200\"}",
+        "http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/categories\",status=\"200\",le=",
+        "search_duration_seconds_count{engine=\"embedded\"}",
+        "search_log_behind{consumer=\"embedded:",
+        "search_dead_letters ",
+        "mail_queue ",
+        "db_pool_connections ",
+    ] {
+        assert!(
+            r.body.contains(series),
+            "{series} missing from:\n{}",
+            r.body
+        );
+    }
+}

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod charts;
 pub mod headers;
+pub mod metrics;
 pub mod pages;
 pub mod request_id;
 pub mod server;

@@ -181,7 +181,11 @@ pub async fn search_with(
         limit: usize::try_from(per_page).unwrap_or(24),
         facets: facets.to_vec(),
     };
-    let results = match tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await {
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await;
+    metrics::histogram!("search_duration_seconds", "engine" => state.search.name())
+        .record(started.elapsed().as_secs_f64());
+    let results = match answer {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             if matches!(e, crate::search::SearchError::Misconfigured(_)) {
