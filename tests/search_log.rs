@@ -30,6 +30,8 @@ struct Gated {
     waiting: Arc<AtomicI32>,
     refuse: AtomicI32,
     rebuild_shut: AtomicBool,
+    /// Down: every write to the index fails at once as if nothing answered.
+    down: AtomicBool,
     /// Shared by instances, like a Meilisearch index: the database keeps its position.
     shared: bool,
 }
@@ -51,6 +53,7 @@ impl Gated {
             waiting: Arc::default(),
             refuse: AtomicI32::new(0),
             rebuild_shut: AtomicBool::new(false),
+            down: AtomicBool::new(false),
         })
     }
 
@@ -107,6 +110,9 @@ impl SearchEngine for Gated {
         position: i32,
     ) -> Result<(), SearchError> {
         self.pass().await;
+        if self.down.load(Ordering::SeqCst) {
+            return Err(SearchError::Unavailable("connection refused".into()));
+        }
         let refused = self.refuse.load(Ordering::SeqCst);
         if refused != 0 && docs.iter().any(|d| d.id == refused) {
             return Err(SearchError::Failed(format!(
@@ -440,4 +446,52 @@ async fn a_deleted_certificate_no_longer_shows_as_verified_in_search() {
     assert!(r.status.is_success(), "{} {}", r.status, r.body);
     app.index().await;
     assert_eq!(shown(&app).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn with_the_engine_down_writes_succeed_and_the_index_converges_soon_after_it_returns() {
+    let (mut app, eid) = producer_app().await;
+    let gated = Gated::shared();
+    let mut state = app.state.clone();
+    state.search = gated.clone();
+    ketnoi::jobs::search::drain(&state).await.unwrap();
+    gated.down.store(true, Ordering::SeqCst);
+    // The worker keeps trying, as the server's does.
+    let worker = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                if ketnoi::jobs::search::drain_once(&state, 200)
+                    .await
+                    .unwrap_or(0)
+                    == 0
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        })
+    };
+    let mut written = Vec::new();
+    for n in 0..12 {
+        written.push(published(&mut app, eid, &format!("Miến dong mẻ {n}")).await);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(found(&state, "").await, Vec::<i32>::new());
+    let status = ketnoi::services::search_sync::status(&app.db, app.state.clock.now())
+        .await
+        .unwrap();
+    assert!(status.consumers[0].attempts > 0, "{status:?}");
+    assert!(status.consumers[0].last_error.is_some(), "{status:?}");
+    let back = std::time::Instant::now();
+    gated.down.store(false, Ordering::SeqCst);
+    written.sort_unstable();
+    while found(&state, "").await != written {
+        assert!(back.elapsed() < Duration::from_secs(10), "not converged");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "index converged {:?} after the engine came back",
+        back.elapsed()
+    );
+    worker.abort();
 }
