@@ -469,3 +469,140 @@ async fn two_instances_on_one_database_serve_as_one_and_lose_nothing_when_killed
     a.kill();
     b.kill();
 }
+
+/// The enterprise name each published product's search document carries, page by page.
+async fn indexed_names(client: &mut Client, instance: &Instance) -> Option<Vec<String>> {
+    let (status, body) = client
+        .json(
+            reqwest::Method::GET,
+            &instance.url("/api/v1/search?q=&per_page=100"),
+            None,
+        )
+        .await
+        .ok()?;
+    if status != StatusCode::OK {
+        return None;
+    }
+    Some(
+        body["hits"]
+            .as_array()?
+            .iter()
+            .map(|h| {
+                h["enterprise"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_twenty_times_in_a_stream_of_writes_the_database_and_index_agree() {
+    const TRIALS: usize = 20;
+    const PRODUCTS: usize = 30;
+    let world = TestApp::builder()
+        .staff(STAFF)
+        .producer_with_enterprise(PRODUCER, ENTERPRISE)
+        .build()
+        .await;
+    let eid = world.enterprise(ENTERPRISE);
+    let mut app = world.app;
+    for n in 0..PRODUCTS {
+        app.sign_in(PRODUCER).await;
+        let pid = app.create_product(eid, &format!("Miến dong mẻ {n}")).await;
+        app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+            .await;
+        app.sign_in(STAFF).await;
+        let r = app.review(pid, json!({"decision": "approve"})).await;
+        assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.body);
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (data, blobs) = (dir.path().join("a"), dir.path().join("blobs"));
+    let url = app.database_url.clone();
+    let mut last_acknowledged: Option<usize> = None;
+    let mut written = 0usize;
+    let mut slowest = Duration::ZERO;
+    for trial in 0..TRIALS {
+        let mut instance = Instance::start(&url, &data, &blobs, None);
+        let mut staff = Client::default();
+        staff.sign_in(&instance, STAFF).await;
+        // A stream of renames of the enterprise (each one changes every product's search
+        // document), cut by SIGKILL at a moment that differs from trial to trial.
+        let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
+        let stream = {
+            let acknowledged = acknowledged.clone();
+            let (mut staff, base) = (staff.clone(), instance.url(""));
+            let first = written;
+            tokio::spawn(async move {
+                for n in first..first + 1000 {
+                    let answer = staff
+                        .json(
+                            reqwest::Method::PATCH,
+                            &format!("{base}/api/v1/enterprises/{eid}"),
+                            Some(json!({"name": format!("HTX Côn Minh lần {n}")})),
+                        )
+                        .await;
+                    match answer {
+                        Ok((StatusCode::OK, _)) => {
+                            acknowledged.store(n, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        Ok((status, body)) => panic!("write refused: {status} {body}"),
+                        Err(_) => return,
+                    }
+                }
+            })
+        };
+        let cut = Duration::from_millis(300 + 97 * (trial as u64 % 13));
+        tokio::time::sleep(cut).await;
+        instance.kill();
+        stream.await.expect("the stream ends");
+        let ack = acknowledged.load(std::sync::atomic::Ordering::SeqCst);
+        if ack != usize::MAX {
+            last_acknowledged = Some(ack);
+            written = ack + 2;
+        }
+
+        // The database holds the last acknowledged name, or the one in flight at the kill.
+        let stored = {
+            use sea_orm::EntityTrait;
+            ketnoi::db::entities::enterprise::Entity::find_by_id(i32::try_from(eid).expect("id"))
+                .one(&app.db)
+                .await
+                .expect("database")
+                .expect("the enterprise")
+                .name
+        };
+        if let Some(ack) = last_acknowledged {
+            assert!(
+                stored == format!("HTX Côn Minh lần {ack}")
+                    || stored == format!("HTX Côn Minh lần {}", ack + 1),
+                "trial {trial}: acknowledged {ack}, stored {stored}"
+            );
+        }
+        // Restarted, its index says what the database says.
+        let restarted = Instant::now();
+        let instance = Instance::start(&url, &data, &blobs, None);
+        let mut reader = Client::default();
+        loop {
+            let names = indexed_names(&mut reader, &instance).await;
+            if names
+                .as_ref()
+                .is_some_and(|n| n.len() == PRODUCTS && n.iter().all(|x| *x == stored))
+            {
+                break;
+            }
+            assert!(
+                restarted.elapsed() < Duration::from_secs(30),
+                "trial {trial}: the index did not converge to {stored}: {names:?}\n{}",
+                instance.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        slowest = slowest.max(restarted.elapsed());
+        drop(instance);
+    }
+    eprintln!(
+        "{TRIALS} SIGKILLs; last acknowledged rename {last_acknowledged:?}; nothing acknowledged was lost; the index equalled the database at most {slowest:?} after each restart began"
+    );
+}
