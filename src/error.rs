@@ -50,6 +50,10 @@ pub enum AppError {
     FileTooLarge,
     #[error("object store unavailable")]
     StorageUnavailable,
+    /// The database does not answer (restarting, unreachable, every connection busy): the
+    /// request changed nothing and may be tried again.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
     /// No browser to print PDFs with, or printing failed.
     #[error("printing unavailable")]
     PrintUnavailable,
@@ -59,7 +63,51 @@ pub enum AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
-        AppError::Internal(anyhow::Error::new(e))
+        if database_unreachable(&e) {
+            AppError::DatabaseUnavailable(e.to_string())
+        } else {
+            AppError::Internal(anyhow::Error::new(e))
+        }
+    }
+}
+
+/// Whether the error says the database cannot be reached now (rather than that a statement
+/// was wrong): no connection to be had, a connection lost, the server shutting down or
+/// starting, or SQLite's write lock held past the busy timeout.
+fn database_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                // PostgreSQL: connection exceptions, shutting down, starting up; SQLite:
+                // busy, locked.
+                Sqlx::Database(d) => matches!(
+                    d.code().as_deref(),
+                    Some(
+                        "08000"
+                            | "08001"
+                            | "08003"
+                            | "08004"
+                            | "08006"
+                            | "57P01"
+                            | "57P02"
+                            | "57P03"
+                            | "5"
+                            | "6"
+                            | "517"
+                    )
+                ),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -101,6 +149,7 @@ impl AppError {
             AppError::TooLarge => Code::RequestTooLarge,
             AppError::FileTooLarge => Code::FileTooLarge,
             AppError::StorageUnavailable => Code::StorageUnavailable,
+            AppError::DatabaseUnavailable(_) => Code::DatabaseUnavailable,
             AppError::PrintUnavailable => Code::PrintUnavailable,
             AppError::SearchUnavailable => Code::SearchUnavailable,
             AppError::Internal(_) => Code::Internal,
@@ -118,8 +167,12 @@ impl AppError {
     }
 
     fn log(&self) {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
+        match self {
+            AppError::Internal(e) => tracing::error!(error = ?e, "internal error"),
+            AppError::DatabaseUnavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+            }
+            _ => {}
         }
     }
 }

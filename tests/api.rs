@@ -718,6 +718,10 @@ async fn alive_ready_and_each_request_named() {
     assert_eq!(ready["ready"], false);
     assert_eq!(ready["database"]["ok"], false);
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    // Requests fail cleanly, saying so: nothing was changed, try again later.
+    let r = app.get("/api/v1/products").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.error_code(), "database.unavailable");
 }
 
 #[tokio::test]

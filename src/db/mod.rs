@@ -21,8 +21,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .connect_timeout(Duration::from_secs(5))
+        // A request waits this long for a connection (the database restarting, every
+        // connection busy) before it is answered 503 `database.unavailable`.
+        .acquire_timeout(Duration::from_secs(5));
     if url.starts_with("sqlite:") {
         // WAL lets readers work while one writer writes; the busy timeout queues writers
         // instead of failing them.
@@ -41,12 +43,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("cannot connect to the database at {}", redact(url)))
 }
 
-/// Applies every migration that has not run yet.
 /// How many of this version's migrations the database has not applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
     Ok(Migrator::get_pending_migrations(db).await?.len())
 }
 
+/// Applies every migration that has not run yet.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await

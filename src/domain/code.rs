@@ -338,6 +338,7 @@ codes! {
     DocumentLimit = "document.limit", State;
     // storage
     StorageUnavailable = "storage.unavailable", Unavailable;
+    DatabaseUnavailable = "database.unavailable", Unavailable;
     // choice
     ChoiceInvalid = "choice.invalid", Invalid;
     // stats
