@@ -174,25 +174,11 @@ async fn advance(state: &AppState, consumer: &str, owner: &str, to: i32) -> AppR
         state,
         consumer,
         owner,
-        search_consumer::Entity::update_many()
-            .col_expr(search_consumer::Column::Position, Expr::value(to))
-            .col_expr(
-                search_consumer::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                search_consumer::Column::LeaseUntil,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .col_expr(search_consumer::Column::Attempts, Expr::value(0))
-            .col_expr(
-                search_consumer::Column::LastError,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                search_consumer::Column::NextAttemptAt,
-                Expr::value(state.clock.now()),
-            ),
+        search_sync::stands_at(
+            search_consumer::Entity::update_many(),
+            to,
+            state.clock.now(),
+        ),
     )
     .await
 }
@@ -211,15 +197,7 @@ async fn failure(
     }
     let backoff = (100i64 << attempts.clamp(0, 10)).min(MAX_BACKOFF_MS);
     let next = state.clock.now() + chrono::Duration::milliseconds(backoff);
-    let noted = search_consumer::Entity::update_many()
-        .col_expr(
-            search_consumer::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            search_consumer::Column::LeaseUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
+    let noted = search_sync::released(search_consumer::Entity::update_many())
         .col_expr(search_consumer::Column::Attempts, Expr::value(attempts))
         .col_expr(search_consumer::Column::NextAttemptAt, Expr::value(next))
         .col_expr(

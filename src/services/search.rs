@@ -347,28 +347,14 @@ pub(crate) async fn rebuild_locked(state: &AppState) -> AppResult<usize> {
     .await;
     renewal.abort();
     let now = state.clock.now();
-    let mut update = search_consumer::Entity::update_many()
-        .col_expr(
-            search_consumer::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            search_consumer::Column::LeaseUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(search_consumer::Column::SeenAt, Expr::value(now))
-        .filter(search_consumer::Column::Name.eq(consumer.clone()))
-        .filter(search_consumer::Column::LeaseOwner.eq(owner));
-    if let Ok((_, position)) = &built {
-        update = update
-            .col_expr(search_consumer::Column::Position, Expr::value(*position))
-            .col_expr(search_consumer::Column::Attempts, Expr::value(0))
-            .col_expr(
-                search_consumer::Column::LastError,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(search_consumer::Column::NextAttemptAt, Expr::value(now));
+    let rows = search_consumer::Entity::update_many();
+    let update = match &built {
+        Ok((_, position)) => crate::services::search_sync::stands_at(rows, *position, now),
+        Err(_) => crate::services::search_sync::released(rows),
     }
+    .col_expr(search_consumer::Column::SeenAt, Expr::value(now))
+    .filter(search_consumer::Column::Name.eq(consumer.clone()))
+    .filter(search_consumer::Column::LeaseOwner.eq(owner));
     update.exec(&state.db).await?;
     built.map(|(count, _)| count)
 }

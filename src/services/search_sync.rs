@@ -163,6 +163,38 @@ pub async fn lease(
     Ok(taken.rows_affected == 1)
 }
 
+/// `update` letting the lease go: no holder, no expiry.
+pub fn released(
+    update: sea_orm::UpdateMany<search_consumer::Entity>,
+) -> sea_orm::UpdateMany<search_consumer::Entity> {
+    update
+        .col_expr(
+            search_consumer::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            search_consumer::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+}
+
+/// `update` recording that the index stands at `position` and is well: the lease let go,
+/// no failure on record, due again at once.
+pub fn stands_at(
+    update: sea_orm::UpdateMany<search_consumer::Entity>,
+    position: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> sea_orm::UpdateMany<search_consumer::Entity> {
+    released(update)
+        .col_expr(search_consumer::Column::Position, Expr::value(position))
+        .col_expr(search_consumer::Column::Attempts, Expr::value(0))
+        .col_expr(
+            search_consumer::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(search_consumer::Column::NextAttemptAt, Expr::value(now))
+}
+
 /// The last entry of the log (0 when it has none yet), read when a rebuild starts.
 pub async fn last_entry(db: &impl ConnectionTrait) -> AppResult<i32> {
     let last: Option<i32> = search_log::Entity::find()
