@@ -1012,6 +1012,20 @@ async fn a_beneficiary_list_adds_each_enterprise_to_its_programme_once() {
         .get(&format!("/staff/programmes/{pid}/beneficiaries.xlsx"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
+    // The list names enterprises' tax codes and money: staff only.
+    app.sign_in(common::programmes::PRODUCER).await;
+    let refused = app
+        .get(&format!(
+            "/api/v1/exports/programmes/{pid}/beneficiaries?format=csv"
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    app.clear_cookies();
+    let refused = app
+        .get(&format!("/api/v1/exports/programmes/{pid}/beneficiaries"))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    app.sign_in(PSTAFF).await;
 
     // A changed amount updates that beneficiary alone, and the audit trail says so.
     let csv = format!(
