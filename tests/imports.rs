@@ -39,19 +39,29 @@ fn survey_xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
         "Bao bì",
         "ĐVT",
     ];
+    write_table(sheet, 2, &headers, rows);
+    book.save_to_buffer().expect("xlsx")
+}
+
+/// Headers on the row `at` (from 0), the rows below them; empty cells left unwritten.
+fn write_table(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    at: u32,
+    headers: &[&str],
+    rows: &[Vec<&str>],
+) {
     for (c, h) in headers.iter().enumerate() {
-        sheet.write_string(2, c as u16, *h).expect("header");
+        sheet.write_string(at, c as u16, *h).expect("header");
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             if !cell.is_empty() {
                 sheet
-                    .write_string(3 + r as u32, c as u16, *cell)
+                    .write_string(at + 1 + r as u32, c as u16, *cell)
                     .expect("cell");
             }
         }
     }
-    book.save_to_buffer().expect("xlsx")
 }
 
 fn survey_rows(price: &'static str) -> Vec<Vec<&'static str>> {
@@ -755,18 +765,7 @@ fn beneficiary_xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
         "Vốn đối ứng",
         "SĐT",
     ];
-    for (c, h) in headers.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).expect("header");
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, cell) in row.iter().enumerate() {
-            if !cell.is_empty() {
-                sheet
-                    .write_string(1 + r as u32, c as u16, *cell)
-                    .expect("cell");
-            }
-        }
-    }
+    write_table(sheet, 0, &headers, rows);
     book.save_to_buffer().expect("xlsx")
 }
 
