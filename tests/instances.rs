@@ -1,5 +1,6 @@
 //! Two `ketnoi serve` processes on one database, each with its own embedded search index,
-//! one shared photo directory and one SMTP server: they serve as one site, and killed with
+//! one shared object store (a directory, or a bucket on the S3 server named by
+//! `KETNOI_TEST_S3_ENDPOINT`) and one SMTP server: they serve as one site, and killed with
 //! SIGKILL in the middle of a stream of writes, they lose nothing they acknowledged.
 
 mod common;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::TestApp;
 use common::smtp::{delivered, start_smtp};
+use ketnoi::config::StorageConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -28,7 +30,12 @@ struct Instance {
 }
 
 impl Instance {
-    fn start(database_url: &str, data: &Path, blobs: &Path, smtp_port: Option<u16>) -> Self {
+    fn start(
+        database_url: &str,
+        data: &Path,
+        store: &StorageConfig,
+        smtp_port: Option<u16>,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -45,13 +52,25 @@ impl Instance {
             .arg(data)
             .arg("serve")
             .args(["--addr", &format!("127.0.0.1:{port}")])
-            .arg("--blob-dir")
-            .arg(blobs)
             .env("DATABASE_URL", database_url)
             .env("RUST_LOG", "info")
             .env_remove("KETNOI_SEARCH_URL")
             .stdout(Stdio::from(out.try_clone().expect("log file")))
             .stderr(Stdio::from(out));
+        match store {
+            StorageConfig::Dir(blobs) => {
+                cmd.arg("--blob-dir").arg(blobs);
+            }
+            StorageConfig::S3(s3) => {
+                cmd.env("KETNOI_S3_BUCKET", &s3.bucket)
+                    .env(
+                        "KETNOI_S3_ENDPOINT",
+                        s3.endpoint.as_deref().unwrap_or_default(),
+                    )
+                    .env("KETNOI_S3_ACCESS_KEY", &s3.access_key)
+                    .env("KETNOI_S3_SECRET_KEY", &s3.secret_key);
+            }
+        }
         if let Some(p) = smtp_port {
             cmd.env("KETNOI_SMTP_URL", format!("smtp://127.0.0.1:{p}"));
         }
@@ -280,11 +299,11 @@ async fn two_instances_on_one_database_serve_as_one_and_lose_nothing_when_killed
         waiting.push(pid);
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let blobs = dir.path().join("blobs");
+    let store = common::test_storage(dir.path());
     let url = app.database_url.clone();
     let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
-    let mut a = Instance::start(&url, &dir_a, &blobs, Some(smtp.port));
-    let mut b = Instance::start(&url, &dir_b, &blobs, Some(smtp.port));
+    let mut a = Instance::start(&url, &dir_a, &store, Some(smtp.port));
+    let mut b = Instance::start(&url, &dir_b, &store, Some(smtp.port));
 
     // A session made on one instance works on the other.
     let mut producer = Client::default();
@@ -454,8 +473,8 @@ async fn two_instances_on_one_database_serve_as_one_and_lose_nothing_when_killed
         acknowledged.difference(&published).collect::<Vec<_>>()
     );
     let restarted = Instant::now();
-    let mut a = Instance::start(&url, &dir_a, &blobs, Some(smtp.port));
-    let mut b = Instance::start(&url, &dir_b, &blobs, Some(smtp.port));
+    let mut a = Instance::start(&url, &dir_a, &store, Some(smtp.port));
+    let mut b = Instance::start(&url, &dir_b, &store, Some(smtp.port));
     let mut reader = Client::default();
     converges(&mut reader, &a, &published).await;
     converges(&mut reader, &b, &published).await;
@@ -518,13 +537,13 @@ async fn killed_twenty_times_in_a_stream_of_writes_the_database_and_index_agree(
         assert_eq!(r.status, axum::http::StatusCode::OK, "{}", r.body);
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let (data, blobs) = (dir.path().join("a"), dir.path().join("blobs"));
+    let (data, store) = (dir.path().join("a"), common::test_storage(dir.path()));
     let url = app.database_url.clone();
     let mut last_acknowledged: Option<usize> = None;
     let mut written = 0usize;
     let mut slowest = Duration::ZERO;
     for trial in 0..TRIALS {
-        let mut instance = Instance::start(&url, &data, &blobs, None);
+        let mut instance = Instance::start(&url, &data, &store, None);
         let mut staff = Client::default();
         staff.sign_in(&instance, STAFF).await;
         // A stream of renames of the enterprise (each one changes every product's search
@@ -582,7 +601,7 @@ async fn killed_twenty_times_in_a_stream_of_writes_the_database_and_index_agree(
         }
         // Restarted, its index says what the database says.
         let restarted = Instant::now();
-        let instance = Instance::start(&url, &data, &blobs, None);
+        let instance = Instance::start(&url, &data, &store, None);
         let mut reader = Client::default();
         loop {
             let names = indexed_names(&mut reader, &instance).await;

@@ -567,6 +567,104 @@ async fn a_store_that_is_down_loses_nothing_and_says_so() {
     drop(dir);
 }
 
+/// The S3 server killed in the middle of a stream of uploads, then started again: each
+/// upload is either stored whole (201) or refused with `storage.unavailable` (503); no photo
+/// or document row points at an object the store does not have, and uploads work again
+/// once the store is back, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_killed_during_uploads_leaves_no_row_without_its_object() {
+    let Some(mut server) = common::s3::S3Server::start() else {
+        return;
+    };
+    let config = ketnoi::config::Config {
+        storage: ketnoi::config::StorageConfig::S3(server.settings("ketnoi-down")),
+        ..Default::default()
+    };
+    let mut app = TestApp::with_config(config).await;
+    let (eid, pid) = producer_product(&mut app).await;
+    let pid_killer = server.pid();
+    let (mut stored, mut refused) = (0, 0);
+    for n in 0u8..40 {
+        if n == 6 {
+            // Killed from outside while an upload is being stored.
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(15));
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid_killer.to_string()])
+                    .status();
+            });
+        }
+        let r = upload_photo(
+            &mut app,
+            pid,
+            &images::png(640, 480, [n * 6, 90, 200 - n * 4]),
+        )
+        .await;
+        match r.status {
+            StatusCode::CREATED => stored += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(r.error_code(), "storage.unavailable", "{}", r.body);
+                refused += 1;
+            }
+            other => panic!("upload {n}: {other} {}", r.body),
+        }
+        if stored == 12 {
+            break;
+        }
+    }
+    // A document while the store is down: refused, nothing recorded.
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n";
+    let document = async |app: &mut TestApp| {
+        app.multipart(
+            "POST",
+            &format!("/api/v1/enterprises/{eid}/documents"),
+            &[
+                ("kind", "trademark_certificate"),
+                ("title", "Giấy chứng nhận nhãn hiệu"),
+            ],
+            &[("file", "nhan-hieu.pdf", pdf)],
+        )
+        .await
+    };
+    let r = document(&mut app).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.error_code(), "storage.unavailable");
+    assert!(
+        stored >= 6 && refused >= 1,
+        "stored {stored}, refused {refused}"
+    );
+
+    server.resume();
+    let listed = app
+        .get(&format!("/api/v1/products/{pid}/photos"))
+        .await
+        .json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(stored), "{listed}");
+    assert_eq!(
+        app.get(&format!("/api/v1/enterprises/{eid}/documents"))
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    // Every object a row names is in the store, and is served.
+    let missing = ketnoi::jobs::storage::check(&app.state).await.unwrap();
+    assert!(missing.is_empty(), "{missing:?}");
+    for photo in listed.as_array().unwrap() {
+        let url = photo["variants"][0]["url"].as_str().unwrap();
+        assert_eq!(app.get(url).await.status, StatusCode::OK, "{url}");
+    }
+    // The store is back: uploads work again, without a restart.
+    let r = upload_photo(&mut app, pid, &images::png(320, 240, BLUE)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = document(&mut app).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    eprintln!(
+        "store killed mid-stream: {stored} uploads stored, {refused} refused, none half-written"
+    );
+}
+
 #[tokio::test]
 async fn storage_check_finds_missing_objects_and_gc_removes_orphans() {
     let mut app = TestApp::new().await;

@@ -21,6 +21,7 @@ pub mod desk;
 pub mod images;
 pub mod pdf;
 pub mod programmes;
+pub mod s3;
 pub mod smtp;
 
 pub struct TestApp {
