@@ -151,6 +151,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::mark_read))
         .routes(routes!(catalogue::list_audit))
         .routes(routes!(search::search_products))
+        .routes(routes!(search::search_communes))
         .routes(routes!(search::search_status))
         .routes(routes!(search::list_synonyms, search::add_synonyms))
         .routes(routes!(search::remove_synonyms))

@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 112] = [
+    let expected: [&str; 113] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -658,6 +658,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/requests/{id}/transition transition",
         "POST /api/v1/requests/{id}/verify-phone verify_phone",
         "GET /api/v1/search search_products",
+        "GET /api/v1/search/communes search_communes",
         "GET /api/v1/search/status search_status",
         "GET /api/v1/search/synonyms list_synonyms",
         "POST /api/v1/search/synonyms add_synonyms",

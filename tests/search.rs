@@ -361,3 +361,98 @@ async fn what_an_enterprise_says_of_itself_finds_its_products() {
         "both published products of the enterprise: {r}"
     );
 }
+
+/// The commune facet is searched by name: today's commune, or the former commune, district
+/// or province a buyer still says; each with the number of products the search finds there.
+#[tokio::test]
+async fn the_commune_picker_finds_communes_by_todays_and_former_names() {
+    let mut app = TestApp::new().await;
+    let (_, na_ri) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let mut body = common::enterprise_body("HTX Phúc Lộc");
+    body["commune_code"] = json!(1894);
+    let phuc_loc = app.post_json("/api/v1/enterprises", body).await.json()["id"]
+        .as_i64()
+        .expect("created");
+    let mut ids = Vec::new();
+    for (eid, name) in [
+        (na_ri, "Miến dong Na Rì"),
+        (na_ri, "Miến dong sợi nhỏ"),
+        (phuc_loc, "Miến dong Ba Bể"),
+        (phuc_loc, "Mật ong rừng Ba Bể"),
+    ] {
+        let id = app.create_product(eid, name).await;
+        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
+            .await;
+        ids.push(id);
+    }
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    for id in ids {
+        assert_eq!(
+            app.review(id, json!({"decision": "approve"})).await.status,
+            StatusCode::OK
+        );
+    }
+    app.clear_cookies();
+    app.index().await;
+
+    let get = async |app: &mut TestApp, query: &str| {
+        let r = app.get(&format!("/api/v1/search/communes?{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()
+    };
+    // Today's name, without marks.
+    let found = get(&mut app, "q=mien&commune_q=na+ri").await;
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found[0]["value"], "2155");
+    assert_eq!(found[0]["name"], "Xã Na Rì");
+    assert_eq!(found[0]["province"], "Thái Nguyên");
+    assert_eq!(found[0]["former"], json!(null));
+    assert_eq!(found[0]["count"], 2);
+    // A former district: Phúc Lộc took over communes of Ba Bể district.
+    let found = get(&mut app, "q=mien&commune_q=huyen+ba+be").await;
+    assert_eq!(found[0]["value"], "1894", "{found}");
+    assert_eq!(found[0]["former"], "Huyện Ba Bể, Tỉnh Bắc Kạn");
+    // The count is what the search finds there.
+    let there = app.get("/api/v1/search?q=mien&commune=1894").await.json();
+    assert_eq!(found[0]["count"], there["total"]);
+    // A former province names every commune it went into that has products.
+    let found = get(&mut app, "commune_q=bac+kan").await;
+    let values: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["2155", "1894"], "as many products: by name");
+    // Counts follow the search and its other filters; a ticked commune does not narrow
+    // the list of the others.
+    let found = get(&mut app, "q=mat+ong&commune=2155").await;
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found[0]["value"], "1894");
+    // Nothing typed: every commune with products, most first.
+    let found = get(&mut app, "q=ba+be").await;
+    assert_eq!(found[0]["value"], "1894", "{found}");
+    assert_eq!(found[0]["count"], 2);
+    assert_eq!(get(&mut app, "commune_q=ha+giang").await, json!([]));
+    let long = "x".repeat(101);
+    let r = app
+        .get(&format!("/api/v1/search/communes?commune_q={long}"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The page offers the same, without scripts: a box, and the communes it names.
+    let page = app.get("/tim-kiem?q=mien&commune_q=huyen+na+ri").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"commune_q\""), "the picker");
+    assert!(
+        page.body.contains("name=\"commune\" value=\"2155\""),
+        "Na Rì offered"
+    );
+    assert!(
+        !page.body.contains("name=\"commune\" value=\"1894\""),
+        "Phúc Lộc is not in Na Rì district"
+    );
+    assert!(page.body.contains("trước đây Huyện Na Rì, Tỉnh Bắc Kạn"));
+}

@@ -299,3 +299,36 @@ async fn an_enterprise_description_finds_its_products() {
         );
     }
 }
+
+/// A facet with more values than Meilisearch's default `maxValuesPerFacet` (100) is
+/// counted whole: every commune with products has its count.
+#[tokio::test]
+async fn a_long_facet_is_counted_whole() {
+    let many: Vec<SearchDoc> = (0..240)
+        .map(|n| {
+            let mut d = doc(
+                100 + n,
+                &format!("Miến dong mẻ {n}"),
+                "mien-dong",
+                "che-bien-nong-lam-san",
+            );
+            d.commune_code = 1000 + n;
+            d
+        })
+        .collect();
+    for e in engines().await {
+        e.upsert(many.clone()).await.expect("index");
+        let mut query = q("mien dong");
+        query.facets = vec!["commune"];
+        let r = e.search(&query).await.unwrap();
+        let communes = &r.facets["commune"];
+        assert!(
+            communes.len() > 240,
+            "{}: {} communes counted",
+            e.name(),
+            communes.len()
+        );
+        assert_eq!(communes["1239"], 1, "{}", e.name());
+        assert_eq!(communes["2155"], 1, "{}", e.name());
+    }
+}

@@ -68,13 +68,21 @@ document.addEventListener('submit', (event) => {
         const html = new DOMParser().parseFromString(await response.text(), 'text/html');
         const fresh = html.getElementById('search-results');
         const current = document.getElementById('search-results');
+        // A box inside the results (the commune picker) keeps the focus while typing.
+        const focused = current?.contains(document.activeElement) ? document.activeElement.name : null;
         if (fresh && current) current.replaceWith(fresh);
+        const again = focused && fresh?.querySelector(`[name="${focused}"]`);
+        if (again) {
+          again.focus();
+          again.setSelectionRange?.(again.value.length, again.value.length);
+        }
         history.replaceState(null, '', url);
       } catch (_) {
         // Aborted by a newer keystroke, or offline: the submit button still works.
       }
     };
-    input.addEventListener('input', () => {
+    form.addEventListener('input', (event) => {
+      if (event.target !== input && !event.target.matches('[data-facet-search]')) return;
       clearTimeout(timer);
       timer = setTimeout(refresh, 300);
     });

@@ -64,6 +64,8 @@ pub struct PlaceIndex {
     current: HashMap<String, Vec<usize>>,
     formers: Vec<FormerCommune>,
     former_by_name: HashMap<String, Vec<usize>>,
+    /// Today's commune code → the former communes it took over.
+    former_by_commune: HashMap<i32, Vec<usize>>,
 }
 
 /// `Xã Na Rì` → `na ri`; `TP. Hồ Chí Minh` → `ho chi minh`; `Phường 3` → `3`.
@@ -136,6 +138,10 @@ impl PlaceIndex {
                 .or_default()
                 .push(i);
         }
+        let mut former_by_commune: HashMap<i32, Vec<usize>> = HashMap::new();
+        for (i, f) in formers.iter().enumerate() {
+            former_by_commune.entry(f.commune_code).or_default().push(i);
+        }
         PlaceIndex {
             keys: communes.iter().map(|c| place_key(&c.name)).collect(),
             by_code: communes
@@ -151,7 +157,18 @@ impl PlaceIndex {
             current,
             formers,
             former_by_name,
+            former_by_commune,
         }
+    }
+
+    /// The former communes (with their districts and provinces) that today's commune took
+    /// over on 1 July 2025.
+    pub fn formers_of(&self, code: i32) -> impl Iterator<Item = &FormerCommune> {
+        self.former_by_commune
+            .get(&code)
+            .into_iter()
+            .flatten()
+            .map(|i| &self.formers[*i])
     }
 
     pub fn commune(&self, code: i32) -> Option<&PlaceCommune> {

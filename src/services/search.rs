@@ -203,6 +203,124 @@ pub async fn search_with(
     Ok(respond(results, &query, page, per_page))
 }
 
+/// A commune offered by the search page's commune picker, with the number of products the
+/// search finds in it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CommuneChoice {
+    /// The commune code: the value of the `commune` filter.
+    pub value: String,
+    pub name: String,
+    pub province: String,
+    /// The place before 1 July 2025 that the typed words named (`Huyện Na Rì, Bắc Kạn`),
+    /// when they named a former commune, district or province rather than today's.
+    pub former: Option<String>,
+    pub count: u64,
+}
+
+/// What was typed into the commune picker.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommuneQuery {
+    /// Today's commune or province name, or a former commune, district or province
+    /// (before 1 July 2025); diacritics optional, each word may be the start of one.
+    #[serde(default)]
+    pub commune_q: String,
+}
+
+/// Most communes a picker lists.
+pub const COMMUNE_CHOICES: usize = 20;
+
+/// True when every typed word starts a word of `place` (both folded).
+fn names(typed: &[String], place: &str) -> bool {
+    let words: Vec<&str> = place
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    typed
+        .iter()
+        .all(|t| words.iter().any(|w| w.starts_with(t.as_str())))
+}
+
+/// The commune facet searched by name: communes with products the search finds (the
+/// other filters applied, a ticked commune not), whose name, province or former commune,
+/// district or province matches what was typed; most products first, today's names before
+/// former ones. The counts come from the engine's facet distribution, complete for every
+/// commune on both engines (Meilisearch's `maxValuesPerFacet` is set above the number of
+/// communes), and names are matched here against the reference data, so both engines
+/// answer alike.
+pub async fn communes(
+    state: &AppState,
+    params: &SearchParams,
+    typed: &str,
+    limit: usize,
+) -> AppResult<Vec<CommuneChoice>> {
+    use crate::domain::text::fold;
+    if typed.chars().count() > 100 {
+        return Err(Invalid::one("commune_q", Code::TextTooLong).into());
+    }
+    let mut others = params.clone();
+    others.commune.clear();
+    others.page = None;
+    others.per_page = Some(1);
+    others.sort = None;
+    let results = search_with(state, &others, &["commune"]).await?;
+    let typed: Vec<String> = fold(typed)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(String::from)
+        .collect();
+    let reference = &state.reference;
+    let mut choices: Vec<CommuneChoice> = results
+        .facets
+        .get("commune")
+        .into_iter()
+        .flatten()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(value, n)| {
+            let commune = reference.commune(value.parse().ok()?)?;
+            let province = reference
+                .province(commune.province_code)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let today = format!("{} {}", fold(&commune.name), fold(&province));
+            let former = if names(&typed, &today) {
+                None
+            } else {
+                // A former district (or province) named says more than one of its communes.
+                let mut found = None;
+                for f in reference.places.formers_of(commune.code) {
+                    let district = fold(&format!("{} {}", f.district, f.province));
+                    if names(&typed, &district) {
+                        found = Some(format!("{}, {}", f.district, f.province));
+                        break;
+                    }
+                    if found.is_none() && names(&typed, &format!("{} {district}", fold(&f.name))) {
+                        found = Some(format!("{}, {}, {}", f.name, f.district, f.province));
+                    }
+                }
+                Some(found?)
+            };
+            Some(CommuneChoice {
+                value: value.clone(),
+                name: commune.name.clone(),
+                province,
+                former,
+                count: *n,
+            })
+        })
+        .collect();
+    choices.sort_by(|a, b| {
+        a.former
+            .is_some()
+            .cmp(&b.former.is_some())
+            .then(b.count.cmp(&a.count))
+            .then_with(|| fold(&a.name).cmp(&fold(&b.name)))
+    });
+    choices.truncate(limit);
+    Ok(choices)
+}
+
 fn respond(
     results: SearchResults,
     query: &SearchQuery,

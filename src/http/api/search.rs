@@ -22,6 +22,32 @@ pub async fn search_products(
     Ok(axum::Json(search::search(&state, &params).await?))
 }
 
+/// The commune facet searched by name, for a commune picker: communes where the search
+/// (its words and other filters) finds products, matched by today's name or a former
+/// commune, district or province, with their counts; at most 20.
+#[utoipa::path(get, path = "/search/communes", tag = "search", operation_id = "search_communes",
+    params(SearchParams, search::CommuneQuery),
+    responses((status = 200, body = Vec<search::CommuneChoice>),
+              (status = 422, body = crate::error::ErrorBody),
+              (status = 503, body = crate::error::ErrorBody, description = "`search.unavailable`")))]
+pub async fn search_communes(
+    State(state): State<AppState>,
+    params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
+    typed: Result<
+        axum_extra::extract::Query<search::CommuneQuery>,
+        axum_extra::extract::QueryRejection,
+    >,
+) -> ApiResult<axum::Json<Vec<search::CommuneChoice>>> {
+    let (Ok(axum_extra::extract::Query(params)), Ok(axum_extra::extract::Query(typed))) =
+        (params, typed)
+    else {
+        return Err(AppError::BadRequest(Code::RequestMalformed).into());
+    };
+    Ok(axum::Json(
+        search::communes(&state, &params, &typed.commune_q, search::COMMUNE_CHOICES).await?,
+    ))
+}
+
 /// How far the search index is behind the catalogue (staff).
 #[utoipa::path(get, path = "/search/status", tag = "search",
     responses((status = 200, body = crate::services::search_sync::OutboxStatus),

@@ -23,6 +23,9 @@ struct FacetGroup {
     name: &'static str,
     label: &'static str,
     values: Vec<FacetValue>,
+    /// A long facet (the communes) offers a few values and a search box for the rest:
+    /// what was typed in it.
+    picker: Option<String>,
 }
 
 #[derive(Template)]
@@ -104,12 +107,77 @@ fn label(state: &AppState, ctx: &PageCtx, facet: &str, value: &str) -> String {
     }
 }
 
+/// The communes: those ticked, then the communes with the most products — or, when
+/// something was typed in the commune box, the communes it names (today's names and former
+/// communes and districts), each with its count.
+async fn commune_group(
+    state: &AppState,
+    ctx: &PageCtx,
+    params: &SearchParams,
+    commune_q: &str,
+    results: &SearchResponse,
+) -> Result<FacetGroup, AppError> {
+    let typed = commune_q.trim();
+    let limit = if typed.is_empty() {
+        8
+    } else {
+        search::COMMUNE_CHOICES
+    };
+    let choices = match search::communes(state, params, typed, limit).await {
+        Ok(choices) => choices,
+        // Too long to be a place: nothing matches.
+        Err(AppError::Invalid(_)) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let ticked = &params.commune;
+    let mut values: Vec<FacetValue> = ticked
+        .iter()
+        .filter(|v| !choices.iter().any(|c| &c.value == *v))
+        .map(|v| FacetValue {
+            value: v.clone(),
+            label: label(state, ctx, "commune", v),
+            count: results
+                .facets
+                .get("commune")
+                .and_then(|c| c.get(v))
+                .copied()
+                .unwrap_or(0),
+            checked: true,
+        })
+        .collect();
+    values.extend(choices.into_iter().map(|c| FacetValue {
+        checked: ticked.contains(&c.value),
+        label: match &c.former {
+            Some(former) => format!(
+                "{} · {} ({} {former})",
+                c.name,
+                c.province,
+                ctx.t("search.former")
+            ),
+            None => format!("{} · {}", c.name, c.province),
+        },
+        value: c.value,
+        count: c.count,
+    }));
+    Ok(FacetGroup {
+        name: "commune",
+        label: ctx.t("facet.commune"),
+        values,
+        picker: Some(typed.to_string()),
+    })
+}
+
 pub async fn search_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
+    typed: Result<
+        axum_extra::extract::Query<search::CommuneQuery>,
+        axum_extra::extract::QueryRejection,
+    >,
 ) -> PageResult {
     let params = params.map(|p| p.0).unwrap_or_default();
+    let commune_q = typed.map(|t| t.0.commune_q).unwrap_or_default();
     // Producers are listed only for a typed query.
     let facets: Vec<&'static str> = if params.q.trim().is_empty() {
         crate::search::DEFAULT_FACETS.to_vec()
@@ -134,13 +202,12 @@ pub async fn search_page(
         }
         Err(e) => return Err(e.into()),
     };
-    let groups = results
+    let mut groups: Vec<FacetGroup> = results
         .as_ref()
         .map(|r| {
             FACETS
                 .iter()
-                .filter(|f| **f != "enterprise")
-                .filter(|f| **f != "commune" || !params.province.is_empty())
+                .filter(|f| !matches!(**f, "enterprise" | "commune"))
                 .map(|facet| {
                     let ticked = params.values(facet);
                     let mut values: Vec<FacetValue> = r
@@ -164,12 +231,19 @@ pub async fn search_page(
                         name: facet,
                         label: ctx.t(&format!("facet.{facet}")),
                         values,
+                        picker: None,
                     }
                 })
                 .filter(|g| !g.values.is_empty())
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(r) = results
+        .as_ref()
+        .filter(|r| r.total > 0 || !params.commune.is_empty())
+    {
+        groups.push(commune_group(&state, &ctx, &params, &commune_q, r).await?);
+    }
     let enterprises = match &results {
         Some(r) if !params.q.trim().is_empty() => search::leading_enterprises(&state.db, r)
             .await?
