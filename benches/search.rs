@@ -121,6 +121,8 @@ fn generate(n: usize) -> Vec<SearchDoc> {
                 published_at: 1_700_000_000 + i as i64,
                 cover: None,
                 verified_documents: Vec::new(),
+                former_places: Vec::new(),
+                former_provinces: Vec::new(),
             }
         })
         .collect()

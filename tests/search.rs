@@ -106,9 +106,10 @@ async fn the_index_follows_edits_unpublishing_and_deletion() {
     app.post_json(&format!("/api/v1/products/{a}/submit"), json!({}))
         .await;
     app.index().await;
+    // Not yet: no product has the new word.
     assert_eq!(
-        app.get("/api/v1/search?q=dac%20san").await.json()["total"],
-        0
+        app.get("/api/v1/search?q=dac%20san").await.json()["understood"]["unmatched"][0],
+        "dac"
     );
     app.sign_in("canbo@example.vn").await;
     app.review(a, json!({"decision": "approve"})).await;
@@ -179,9 +180,14 @@ async fn a_rebuild_drops_what_the_catalogue_no_longer_has() {
             .body
             .contains("Đang dựng lại chỉ mục")
     );
-    assert_eq!(
-        app.get("/api/v1/search?q=san%20pham%20ma").await.json()["total"],
-        0
+    let r = app.get("/api/v1/search?q=san%20pham%20ma").await.json();
+    assert!(
+        r["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"] != 9999),
+        "{r}"
     );
     let all = app.get("/api/v1/search").await.json();
     let mut found: Vec<i64> = all["hits"]
@@ -279,8 +285,8 @@ async fn staff_synonyms_make_a_local_name_find_the_common_one() {
     let (_, b, _) = catalogue(&mut app).await;
     app.index().await;
     assert_eq!(
-        app.get("/api/v1/search?q=dua%20truc%20").await.json()["total"],
-        0
+        app.get("/api/v1/search?q=dua%20truc%20").await.json()["understood"]["unmatched"],
+        json!(["truc"])
     );
 
     app.sign_in("canbo@example.vn").await;
@@ -314,8 +320,8 @@ async fn staff_synonyms_make_a_local_name_find_the_common_one() {
     );
     app.clear_cookies();
     assert_eq!(
-        app.get("/api/v1/search?q=dua%20truc%20").await.json()["total"],
-        0
+        app.get("/api/v1/search?q=dua%20truc%20").await.json()["understood"]["unmatched"],
+        json!(["truc"])
     );
     app.sign_in("p@example.vn").await;
     assert_eq!(
@@ -332,7 +338,11 @@ async fn what_an_enterprise_says_of_itself_finds_its_products() {
     let (a, b, _) = catalogue(&mut app).await;
     app.index().await;
     let r = app.get("/api/v1/search?q=gia%20truyen").await.json();
-    assert_eq!(r["total"], 0, "no product says it yet: {r}");
+    assert_eq!(
+        r["understood"]["unmatched"],
+        json!(["truyen"]),
+        "no product says it yet: {r}"
+    );
 
     // Staff add the enterprise's story; its published products are found by it at once.
     app.sign_in("canbo@example.vn").await;
@@ -455,4 +465,134 @@ async fn the_commune_picker_finds_communes_by_todays_and_former_names() {
         "Phúc Lộc is not in Na Rì district"
     );
     assert!(page.body.contains("trước đây Huyện Na Rì, Tỉnh Bắc Kạn"));
+}
+
+/// Products published in Na Rì (formerly Bắc Kạn) and in Bình Liêu (Quảng Ninh).
+async fn two_places(app: &mut TestApp) {
+    let (_, na_ri) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let mut body = common::enterprise_body("HTX Bình Liêu");
+    body["commune_code"] = json!(6838);
+    let binh_lieu = app.post_json("/api/v1/enterprises", body).await.json()["id"]
+        .as_i64()
+        .expect("created");
+    let mut ids = Vec::new();
+    for (eid, name, category) in [
+        (binh_lieu, "Miến dong Bình Liêu", "mien-dong"),
+        (na_ri, "Miến dong sợi nhỏ", "mien-dong"),
+        (na_ri, "Mật ong rừng", "mat-ong"),
+    ] {
+        let mut body = product_body(name);
+        body["enterprise_id"] = json!(eid);
+        body["category"] = json!(category);
+        body["description"] = json!("");
+        let id = app.post_json("/api/v1/products", body).await.json()["id"]
+            .as_i64()
+            .expect("created");
+        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
+            .await;
+        ids.push(id);
+    }
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    for id in ids {
+        assert_eq!(
+            app.review(id, json!({"decision": "approve"})).await.status,
+            StatusCode::OK
+        );
+    }
+    app.clear_cookies();
+    app.index().await;
+}
+
+fn names(r: &serde_json::Value) -> Vec<String> {
+    r["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+/// A place a buyer names — today's, or a former province or district — ranks products from
+/// there first without hiding the same products from elsewhere, and the page says so.
+#[tokio::test]
+async fn a_named_place_ranks_its_products_first_and_the_page_says_so() {
+    let mut app = TestApp::new().await;
+    two_places(&mut app).await;
+    let r = app.get("/api/v1/search?q=mien+dong+bac+kan").await.json();
+    assert_eq!(
+        names(&r),
+        ["Miến dong sợi nhỏ", "Miến dong Bình Liêu"],
+        "{r}"
+    );
+    let place = &r["understood"]["place"];
+    assert_eq!(place["name"], "Tỉnh Bắc Kạn", "{r}");
+    assert_eq!(place["kind"], "former_province");
+    assert_eq!(place["without"], "mien dong");
+    let r = app
+        .get("/api/v1/search?q=mien+dong+huyen+na+ri")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Miến dong sợi nhỏ", "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Huyện Na Rì");
+    assert_eq!(r["understood"]["place"]["within"], "Tỉnh Bắc Kạn");
+    let r = app
+        .get("/api/v1/search?q=mien+dong+quang+ninh")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["place"]["kind"], "province");
+    // The former province is a facet and a filter.
+    let r = app.get("/api/v1/search?q=mien").await.json();
+    assert_eq!(r["facets"]["former_province"]["6"], 1, "{r}");
+    let r = app
+        .get("/api/v1/search?q=mien&former_province=22")
+        .await
+        .json();
+    assert_eq!(names(&r), ["Miến dong Bình Liêu"]);
+
+    let page = app
+        .get("/tim-kiem?q=Mi%E1%BA%BFn+dong+B%E1%BA%AFc+K%E1%BA%A1n")
+        .await;
+    assert!(
+        page.body.contains("miến dong · ở Bắc Kạn (tỉnh cũ)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("/tim-kiem?q=mi%E1%BA%BFn%20dong\"")
+            || page.body.contains("/tim-kiem?q=mi%E1%BA%BFn+dong\""),
+        "searching everywhere is one link"
+    );
+    assert!(page.body.contains("Tỉnh cũ (trước 7/2025)"), "the facet");
+}
+
+/// One word nothing in the catalogue has does not empty the answer: the search goes on
+/// without it and says which; words that never meet in one product show the products with
+/// the most of them.
+#[tokio::test]
+async fn an_unknown_word_does_not_empty_the_answer() {
+    let mut app = TestApp::new().await;
+    two_places(&mut app).await;
+    let r = app.get("/api/v1/search?q=mint+honey").await.json();
+    assert_eq!(names(&r), ["Mật ong rừng"], "{r}");
+    assert_eq!(r["understood"]["unmatched"], json!(["mint"]));
+    assert_eq!(r["understood"]["partial"], false);
+    let r = app.get("/api/v1/search?q=mien+honey").await.json();
+    assert_eq!(r["understood"]["partial"], true, "{r}");
+    assert_eq!(r["understood"]["unmatched"], json!([]));
+    // The rarer word is kept (Meilisearch's `frequency`): the one honey.
+    assert_eq!(names(&r), ["Mật ong rừng"], "{r}");
+    // Nothing at all: nothing is made up.
+    let r = app.get("/api/v1/search?q=xyzzy+plugh").await.json();
+    assert_eq!(r["total"], 0);
+    assert_eq!(r["understood"]["unmatched"], json!(["xyzzy", "plugh"]));
+    let page = app.get("/tim-kiem?q=mint+honey").await;
+    assert!(
+        page.body.contains("Không sản phẩm nào có từ: <s>mint</s>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Mật ong rừng"));
 }

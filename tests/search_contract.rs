@@ -34,6 +34,8 @@ fn doc(id: i32, name: &str, category: &str, parent: &str) -> SearchDoc {
         published_at: 1_700_000_000 + i64::from(id),
         cover: None,
         verified_documents: Vec::new(),
+        former_places: Vec::new(),
+        former_provinces: Vec::new(),
     }
 }
 
@@ -54,8 +56,20 @@ fn catalogue() -> Vec<SearchDoc> {
         doc(7, "Mật ong rừng Ba Bể", "mat-ong", agro),
         doc(8, "Măng khô", "mang-nam", agro),
     ];
+    for d in &mut v {
+        d.former_places = vec![
+            "Thị trấn Yến Lạc".into(),
+            "Huyện Na Rì".into(),
+            "Tỉnh Bắc Kạn".into(),
+        ];
+        d.former_provinces = vec![6];
+    }
     v[1].province_code = 4;
     v[1].commune_code = 1726;
+    v[1].commune = "Xã Bình Liêu".into();
+    v[1].province = "Quảng Ninh".into();
+    v[1].former_places = vec!["Huyện Bình Liêu".into(), "Tỉnh Quảng Ninh".into()];
+    v[1].former_provinces = vec![22];
     v[2].trademark_status = "registered".into();
     v[2].ocop_stars = Some(4);
     v[2].certifications = vec!["vietgap".into(), "organic".into()];
@@ -330,5 +344,108 @@ async fn a_long_facet_is_counted_whole() {
         );
         assert_eq!(communes["1239"], 1, "{}", e.name());
         assert_eq!(communes["2155"], 1, "{}", e.name());
+    }
+}
+
+/// Former place names are searched like today's, and the former province is a facet and a
+/// filter.
+#[tokio::test]
+async fn former_places_are_searched_and_the_former_province_is_a_facet() {
+    for e in engines().await {
+        let name = e.name();
+        // Only products from communes that took over former Na Rì district.
+        let found = ids(e.as_ref(), q("huyen na ri ")).await;
+        assert!(
+            found.contains(&3) && !found.contains(&2),
+            "{name}: {found:?}"
+        );
+        assert_eq!(
+            ids(e.as_ref(), q("dua tre quang ninh")).await,
+            [2],
+            "{name}"
+        );
+        let r = e.search(&q("")).await.unwrap();
+        assert_eq!(r.facets["former_province"]["6"], 7, "{name}");
+        assert_eq!(r.facets["former_province"]["22"], 1, "{name}");
+        let mut query = q("");
+        query.filters = BTreeMap::from([("former_province".into(), vec!["22".into()])]);
+        assert_eq!(ids(e.as_ref(), query).await, [2], "{name}");
+    }
+}
+
+/// The `last` strategy: products with the first word, those with every word first, then
+/// those with fewer of the words that follow.
+#[tokio::test]
+async fn the_last_strategy_ranks_products_with_more_words_first() {
+    let mut elsewhere = doc(
+        50,
+        "Miến dong Bình Liêu",
+        "mien-dong",
+        "che-bien-nong-lam-san",
+    );
+    elsewhere.commune_code = 1726;
+    elsewhere.province_code = 22;
+    elsewhere.commune = "Xã Bình Liêu".into();
+    elsewhere.province = "Quảng Ninh".into();
+    let mut rice = doc(51, "Miến gạo", "mien-dong", "che-bien-nong-lam-san");
+    rice.commune_code = 1726;
+    rice.province_code = 22;
+    rice.commune = "Xã Bình Liêu".into();
+    rice.province = "Quảng Ninh".into();
+    for e in engines().await {
+        e.upsert(vec![elsewhere.clone(), rice.clone()])
+            .await
+            .expect("index");
+        let mut query = q("mien dong bac kan ");
+        query.strategy = ketnoi::search::Strategy::Last;
+        let found = ids(e.as_ref(), query.clone()).await;
+        assert_eq!(found.first(), Some(&1), "{}: {found:?}", e.name());
+        let at = |id: i32| found.iter().position(|x| *x == id).unwrap_or(usize::MAX);
+        assert!(at(1) < at(50) && at(50) < at(51), "{}: {found:?}", e.name());
+        assert!(
+            !found.contains(&7),
+            "honey has not the first word: {}",
+            e.name()
+        );
+        // Every word required: only the product from the place.
+        query.strategy = ketnoi::search::Strategy::All;
+        assert_eq!(ids(e.as_ref(), query).await, [1], "{}", e.name());
+    }
+}
+
+/// Numbers and units as typed: `500g` is `500 g`, `6 lo` finds `6 lỗ`, a size is one word.
+#[tokio::test]
+async fn numbers_and_units_match_as_typed() {
+    let bricks = "vat-lieu-xay-dung";
+    let extra = vec![
+        doc(
+            60,
+            "Miến dong gói 500g",
+            "mien-dong",
+            "che-bien-nong-lam-san",
+        ),
+        doc(
+            61,
+            "Miến dong túi 500 g",
+            "mien-dong",
+            "che-bien-nong-lam-san",
+        ),
+        doc(62, "Gạch 6 lỗ 220x105x60", "gach-khong-nung", bricks),
+        doc(63, "Gạch 2 lỗ loại 1", "gach-khong-nung", bricks),
+        doc(64, "Chiếu trúc 1x2 m", "lam-san", "che-bien-nong-lam-san"),
+        doc(65, "Chiếu trúc 1 mét 2", "lam-san", "che-bien-nong-lam-san"),
+    ];
+    for e in engines().await {
+        let name = e.name();
+        e.upsert(extra.clone()).await.expect("index");
+        let mut both = ids(e.as_ref(), q("mien 500g ")).await;
+        both.sort_unstable();
+        assert_eq!(both, [60, 61], "{name}");
+        let mut both = ids(e.as_ref(), q("mien 500 g ")).await;
+        both.sort_unstable();
+        assert_eq!(both, [60, 61], "{name}");
+        assert_eq!(ids(e.as_ref(), q("gach 6 lo ")).await, [62], "{name}");
+        assert_eq!(ids(e.as_ref(), q("gach 6lo ")).await, [62], "{name}");
+        assert_eq!(ids(e.as_ref(), q("chieu 1x2 ")).await, [64], "{name}");
     }
 }

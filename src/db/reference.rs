@@ -79,6 +79,7 @@ fn former_communes() -> Vec<crate::domain::place::FormerCommune> {
                 name: (*cols.get(2)?).to_string(),
                 district: (*cols.get(3)?).to_string(),
                 province: (*cols.get(4)?).to_string(),
+                province_code: cols.get(5)?.trim().parse().ok()?,
             })
         })
         .collect()

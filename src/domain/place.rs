@@ -21,6 +21,8 @@ pub struct FormerCommune {
     pub name: String,
     pub district: String,
     pub province: String,
+    /// The former province's code (Bắc Kạn was 6, Hà Giang 2).
+    pub province_code: i32,
 }
 
 /// How an address was read.
@@ -66,7 +68,31 @@ pub struct PlaceIndex {
     former_by_name: HashMap<String, Vec<usize>>,
     /// Today's commune code → the former communes it took over.
     former_by_commune: HashMap<i32, Vec<usize>>,
+    /// Places a buyer may name in a search, by [`place_key`]: today's provinces, former
+    /// provinces and former districts (names of two syllables or more).
+    mentionable: HashMap<String, Mention>,
 }
+
+/// What kind of place a search named.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKind {
+    Province,
+    FormerProvince,
+    FormerDistrict,
+}
+
+/// A place a search may name, as it is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention {
+    pub name: String,
+    pub kind: PlaceKind,
+    /// For a former district, its former province.
+    pub within: Option<String>,
+}
+
+/// Kind words a buyer may type before a place's name.
+const KIND_WORDS: &[&str] = &["tinh", "huyen", "thanh pho", "tp", "quan", "thi xa", "tx"];
 
 /// `Xã Na Rì` → `na ri`; `TP. Hồ Chí Minh` → `ho chi minh`; `Phường 3` → `3`.
 pub fn place_key(name: &str) -> String {
@@ -142,7 +168,40 @@ impl PlaceIndex {
         for (i, f) in formers.iter().enumerate() {
             former_by_commune.entry(f.commune_code).or_default().push(i);
         }
+        let mut mentionable: HashMap<String, Mention> = HashMap::new();
+        let two_words = |k: &String| k.split(' ').count() >= 2;
+        for (_, name) in provinces {
+            let key = place_key(name);
+            if two_words(&key) {
+                mentionable.entry(key).or_insert_with(|| Mention {
+                    name: name.clone(),
+                    kind: PlaceKind::Province,
+                    within: None,
+                });
+            }
+        }
+        for f in &formers {
+            let key = place_key(&f.province);
+            if two_words(&key) {
+                mentionable.entry(key).or_insert_with(|| Mention {
+                    name: f.province.clone(),
+                    kind: PlaceKind::FormerProvince,
+                    within: None,
+                });
+            }
+        }
+        for f in &formers {
+            let key = place_key(&f.district);
+            if two_words(&key) {
+                mentionable.entry(key).or_insert_with(|| Mention {
+                    name: f.district.clone(),
+                    kind: PlaceKind::FormerDistrict,
+                    within: Some(f.province.clone()),
+                });
+            }
+        }
         PlaceIndex {
+            mentionable,
             keys: communes.iter().map(|c| place_key(&c.name)).collect(),
             by_code: communes
                 .iter()
@@ -159,6 +218,73 @@ impl PlaceIndex {
             former_by_name,
             former_by_commune,
         }
+    }
+
+    /// The place named by consecutive words of a search (folded): `(first word, number of
+    /// words, place)`, the longest name first, a kind word before it (`huyen`, `tinh`)
+    /// counted with it.
+    pub fn mentioned(&self, words: &[&str]) -> Option<(usize, usize, &Mention)> {
+        let mut best: Option<(usize, usize, &Mention)> = None;
+        for start in 0..words.len() {
+            for len in (2..=4.min(words.len() - start)).rev() {
+                let key = words[start..start + len].join(" ");
+                let Some(place) = self.mentionable.get(&key) else {
+                    continue;
+                };
+                // A kind word just before ("huyện Na Rì") belongs to the mention.
+                let kind = KIND_WORDS.iter().find_map(|k| {
+                    let n = k.split(' ').count();
+                    (start >= n && words[start - n..start].join(" ") == *k).then_some(n)
+                });
+                let (from, span) = match kind {
+                    Some(n) => (start - n, len + n),
+                    None => (start, len),
+                };
+                if best.is_none_or(|(_, l, _)| span > l) {
+                    best = Some((from, span, place));
+                }
+                break;
+            }
+        }
+        best
+    }
+
+    /// A province as it was before 1 July 2025, by its former code.
+    pub fn former_province(&self, code: i32) -> Option<&str> {
+        self.formers
+            .iter()
+            .find(|f| f.province_code == code)
+            .map(|f| f.province.as_str())
+    }
+
+    /// The former provinces, by name.
+    pub fn former_provinces(&self) -> Vec<(i32, &str)> {
+        let mut seen: Vec<(i32, &str)> = self
+            .formers
+            .iter()
+            .map(|f| (f.province_code, f.province.as_str()))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen
+    }
+
+    /// What a product in today's commune is also called by: the names of the former
+    /// communes, districts and provinces the commune took over, each once, and the former
+    /// provinces' codes.
+    pub fn former_names(&self, code: i32) -> (Vec<String>, Vec<i32>) {
+        let (mut names, mut provinces) = (Vec::new(), Vec::new());
+        for f in self.formers_of(code) {
+            for name in [&f.name, &f.district, &f.province] {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+            if !provinces.contains(&f.province_code) {
+                provinces.push(f.province_code);
+            }
+        }
+        (names, provinces)
     }
 
     /// The former communes (with their districts and provinces) that today's commune took
@@ -383,6 +509,7 @@ mod tests {
             name: name.into(),
             district: district.into(),
             province: province.into(),
+            province_code: 6,
         };
         let formers = vec![
             former(100, "Thị trấn Yến Lạc", "Huyện Na Rì", "Tỉnh Bắc Kạn"),

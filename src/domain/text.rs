@@ -30,6 +30,31 @@ pub fn fold(input: &str) -> String {
         .collect()
 }
 
+/// Numbers apart from their units, as search reads them: `500g` → `500 g`, `6lỗ` → `6 lỗ`,
+/// `ISO22000` → `ISO 22000`; a size stays one word (`1x2`, `20x20x5`).
+pub fn units_apart(input: &str) -> String {
+    let chars: Vec<char> = input.chars().collect();
+    let mut out = String::with_capacity(input.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(&before) = i.checked_sub(1).and_then(|j| chars.get(j)) {
+            // The `x` of a size, between two digits.
+            let size_x = |j: usize| {
+                matches!(chars.get(j), Some('x' | 'X' | '×'))
+                    && j > 0
+                    && chars[j - 1].is_ascii_digit()
+                    && chars.get(j + 1).is_some_and(char::is_ascii_digit)
+            };
+            let boundary = (before.is_ascii_digit() && c.is_alphabetic() && !size_x(i))
+                || (before.is_alphabetic() && c.is_ascii_digit() && !size_x(i - 1));
+            if boundary {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `Miến dong Na Rì` → `mien-dong-na-ri`. Never empty: falls back to `san-pham`.
 pub fn slugify(input: &str) -> String {
     let folded = fold(input);
@@ -96,6 +121,20 @@ pub enum Scale {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_stand_apart_from_their_units_and_sizes_stay_whole() {
+        use super::units_apart;
+        assert_eq!(units_apart("500g"), "500 g");
+        assert_eq!(units_apart("Gói 500gr"), "Gói 500 gr");
+        assert_eq!(units_apart("gạch 6lỗ"), "gạch 6 lỗ");
+        assert_eq!(units_apart("ISO22000"), "ISO 22000");
+        assert_eq!(units_apart("1x2"), "1x2");
+        assert_eq!(units_apart("20x20x5cm"), "20x20x5 cm");
+        assert_eq!(units_apart("220×105×60"), "220×105×60");
+        assert_eq!(units_apart("500 g"), "500 g");
+        assert_eq!(units_apart(""), "");
+    }
+
     use super::*;
 
     #[test]

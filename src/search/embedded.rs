@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::Facet;
 use tantivy::schema::{
     FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, Value,
@@ -17,7 +19,9 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
-use super::{FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Word};
+use super::{
+    FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy, Word,
+};
 use crate::domain::text;
 
 struct Fields {
@@ -87,7 +91,7 @@ struct Payload {
     position: i32,
 }
 /// The shape of the indexed documents; bump when it changes.
-const VERSION: &str = "products-v3";
+const VERSION: &str = "products-v4";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -183,7 +187,17 @@ impl EmbeddedEngine {
 }
 
 fn folded_words(parts: &[&str]) -> String {
-    text::fold(&parts.join(" "))
+    folded(&parts.join(" "))
+}
+
+/// Text as the index holds it: folded, numbers apart from their units.
+fn folded(s: &str) -> String {
+    text::fold(&text::units_apart(s))
+}
+
+/// Text as written, numbers apart from their units.
+fn exact(s: &str) -> String {
+    text::units_apart(&text::clean(s))
 }
 
 impl Inner {
@@ -192,14 +206,15 @@ impl Inner {
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.id, u64::try_from(d.id).map_err(failed)?);
         doc.add_text(f.doc, serde_json::to_string(d).map_err(failed)?);
-        doc.add_text(f.name, text::fold(&d.name));
-        doc.add_text(f.name_exact, text::clean(&d.name));
+        doc.add_text(f.name, folded(&d.name));
+        doc.add_text(f.name_exact, exact(&d.name));
         if let Some(brand) = &d.brand {
-            doc.add_text(f.brand, text::fold(brand));
-            doc.add_text(f.brand_exact, text::clean(brand));
+            doc.add_text(f.brand, folded(brand));
+            doc.add_text(f.brand_exact, exact(brand));
         }
         let names = d.category_names.join(" ");
         let certifications = d.certifications.join(" ");
+        let former = d.former_places.join(" ");
         doc.add_text(
             f.other,
             folded_words(&[
@@ -210,6 +225,7 @@ impl Inner {
                 &d.province,
                 &names,
                 &certifications,
+                &former,
             ]),
         );
         for facet in FACETS {
@@ -283,12 +299,32 @@ impl Inner {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// The first word required; each further word adds a score larger than any a word's
+    /// relevance gives, the earlier the larger, so documents with more of the leading words
+    /// come first (Meilisearch's `last` strategy).
+    fn last_words(&self, words: &[Word]) -> Option<(Occur, Box<dyn Query>)> {
+        let (first, rest) = words.split_first()?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.word_query(first))];
+        for (i, w) in rest.iter().enumerate() {
+            let bucket = 10_000.0 * f32::powi(2.0, i32::try_from(rest.len() - i).unwrap_or(0));
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(self.word_query(w), bucket)),
+            ));
+            clauses.push((Occur::Should, self.word_query(w)));
+        }
+        Some((Occur::Must, Box::new(BooleanQuery::new(clauses))))
+    }
+
     fn query(&self, q: &SearchQuery) -> Box<dyn Query> {
-        let mut must: Vec<(Occur, Box<dyn Query>)> = q
-            .words
-            .iter()
-            .map(|w| (Occur::Must, self.word_query(w)))
-            .collect();
+        let mut must: Vec<(Occur, Box<dyn Query>)> = match q.strategy {
+            Strategy::All => q
+                .words
+                .iter()
+                .map(|w| (Occur::Must, self.word_query(w)))
+                .collect(),
+            Strategy::Last => self.last_words(&q.words).into_iter().collect(),
+        };
         for (facet, values) in &q.filters {
             if values.is_empty() {
                 continue;
@@ -579,6 +615,8 @@ mod tests {
             published_at: 0,
             cover: None,
             verified_documents: Vec::new(),
+            former_places: Vec::new(),
+            former_provinces: Vec::new(),
         }
     }
 

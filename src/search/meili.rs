@@ -18,7 +18,7 @@ use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
-use super::{SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort};
+use super::{SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy};
 use crate::domain::text;
 
 /// Our facet names and the document attributes that hold them.
@@ -30,13 +30,20 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("packaging_status", "packaging_status"),
     ("ocop_stars", "ocop_stars"),
     ("certification", "certifications"),
+    ("former_province", "former_provinces"),
     ("enterprise", "enterprise_id"),
 ];
 
 /// Facet values counted when the caller does not say how many communes there are.
 const DEFAULT_FACET_VALUES: usize = 5_000;
 
-const NUMERIC: &[&str] = &["province", "commune", "ocop_stars", "enterprise"];
+const NUMERIC: &[&str] = &[
+    "province",
+    "commune",
+    "ocop_stars",
+    "former_province",
+    "enterprise",
+];
 
 #[derive(Serialize, Deserialize)]
 struct MeiliDoc {
@@ -59,12 +66,14 @@ impl From<SearchDoc> for MeiliDoc {
             &doc.province,
             &doc.category_names.join(" "),
             &doc.certifications.join(" "),
+            &doc.former_places.join(" "),
         ]
         .join(" ");
+        let folded = |s: &str| text::fold(&text::units_apart(s));
         MeiliDoc {
-            name_folded: text::fold(&doc.name),
-            brand_folded: doc.brand.as_deref().map(text::fold).unwrap_or_default(),
-            other_folded: text::fold(&other),
+            name_folded: folded(&doc.name),
+            brand_folded: doc.brand.as_deref().map(folded).unwrap_or_default(),
+            other_folded: folded(&other),
             price_asc: doc.price_min_vnd.or(doc.price_max_vnd).unwrap_or(i64::MAX),
             price_desc: doc.price_max_vnd.or(doc.price_min_vnd).unwrap_or(i64::MIN),
             doc,
@@ -406,7 +415,10 @@ impl SearchEngine for MeiliEngine {
         let mut request = index.search();
         request
             .with_query(&text)
-            .with_matching_strategy(MatchingStrategies::ALL)
+            .with_matching_strategy(match q.strategy {
+                Strategy::All => MatchingStrategies::ALL,
+                Strategy::Last => MatchingStrategies::LAST,
+            })
             .with_facets(Selectors::Some(&facet_attributes));
         // Pages give an exact total; an offset that is not a page's start is asked as
         // such (Meilisearch then estimates the total).

@@ -53,6 +53,13 @@ pub struct SearchDoc {
     /// Certificates the centre has verified.
     #[serde(default)]
     pub verified_documents: Vec<String>,
+    /// The communes, districts and provinces from before 1 July 2025 that the product's
+    /// commune took over: buyers still say them (`bac kan`, `huyen na ri`).
+    #[serde(default)]
+    pub former_places: Vec<String>,
+    /// The codes of those former provinces (a facet and a filter).
+    #[serde(default)]
+    pub former_provinces: Vec<i32>,
 }
 
 /// The facets a search can filter on and count.
@@ -64,6 +71,7 @@ pub const FACETS: &[&str] = &[
     "packaging_status",
     "ocop_stars",
     "certification",
+    "former_province",
     "enterprise",
 ];
 
@@ -78,6 +86,7 @@ impl SearchDoc {
             "packaging_status" => vec![self.packaging_status.clone()],
             "ocop_stars" => self.ocop_stars.map(|s| s.to_string()).into_iter().collect(),
             "certification" => self.certifications.clone(),
+            "former_province" => self.former_provinces.iter().map(i32::to_string).collect(),
             "enterprise" => vec![self.enterprise_id.to_string()],
             _ => Vec::new(),
         }
@@ -107,11 +116,23 @@ impl Sort {
     }
 }
 
+/// Which documents a query of several words finds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Documents with every word.
+    #[default]
+    All,
+    /// Documents with the first word; those with every word first, then those with the
+    /// words up to the second-last, and so on (Meilisearch's `matchingStrategy: last`).
+    Last,
+}
+
 /// A search as engines receive it: text already split, filters by facet.
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
     /// The words as typed (NFC), and folded.
     pub words: Vec<Word>,
+    pub strategy: Strategy,
     /// Facet → accepted values (OR within a facet, AND across facets).
     pub filters: BTreeMap<String, Vec<String>>,
     pub sort: Sort,
@@ -181,7 +202,7 @@ pub fn add_synonyms(words: &mut [Word], groups: &[Vec<String>]) {
 
 /// Splits a query into words: NFC, lower case, split on anything not a letter or digit.
 pub fn words(query: &str) -> Vec<Word> {
-    let cleaned = text::clean(query).to_lowercase();
+    let cleaned = text::units_apart(&text::clean(query)).to_lowercase();
     let ends_with_space = query.ends_with(char::is_whitespace);
     let mut words: Vec<Word> = cleaned
         .split(|c: char| !c.is_alphanumeric())

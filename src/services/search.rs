@@ -11,7 +11,7 @@ use crate::context::AppState;
 use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::search::highlight::{highlight, snippet};
-use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, words};
+use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, Strategy, Word, words};
 
 /// The query string of `GET /api/v1/search` and of the search page. Each facet takes several
 /// values, repeated (`category=a&category=b`) or comma-separated.
@@ -42,6 +42,10 @@ pub struct SearchParams {
     /// `vietgap`, `organic`, `haccp`, `iso22000`, `food_safety`, `tcvn`.
     #[serde(default)]
     pub certification: Vec<String>,
+    /// Provinces as they were before 1 July 2025, by their former codes (Bắc Kạn 6, Hà
+    /// Giang 2): products from the communes that took them over.
+    #[serde(default)]
+    pub former_province: Vec<String>,
     /// Enterprise ids.
     #[serde(default)]
     pub enterprise: Vec<String>,
@@ -65,6 +69,7 @@ impl SearchParams {
             "packaging_status" => &self.packaging_status,
             "ocop_stars" => &self.ocop_stars,
             "certification" => &self.certification,
+            "former_province" => &self.former_province,
             "enterprise" => &self.enterprise,
             _ => &[],
         }
@@ -129,6 +134,33 @@ pub struct SearchResponse {
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
     /// Time the search engine took.
     pub processing_time_ms: f64,
+    /// How the query was read: a place it names, words nothing has.
+    pub understood: Understood,
+}
+
+/// How a query was read, for the buyer to see (and undo).
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct Understood {
+    /// Words of the query no product has: the search went on without them.
+    pub unmatched: Vec<String>,
+    /// No product has every word: the hits have most of them, the most first.
+    pub partial: bool,
+    /// A place the query names: products from there come first.
+    pub place: Option<PlaceMention>,
+}
+
+/// A place named in a query.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PlaceMention {
+    /// The words that name it, as typed.
+    pub text: String,
+    /// Its name (`Tỉnh Bắc Kạn`, `Huyện Na Rì`).
+    pub name: String,
+    pub kind: crate::domain::place::PlaceKind,
+    /// For a former district, the former province it was in.
+    pub within: Option<String>,
+    /// The query without the place's words, to search without it.
+    pub without: String,
 }
 
 /// How long a search may take before the page says search is unavailable.
@@ -173,34 +205,134 @@ pub async fn search_with(
     if let Ok(groups) = state.synonyms.read() {
         crate::search::add_synonyms(&mut query_words, &groups);
     }
-    let query = SearchQuery {
+    let mut query = SearchQuery {
         words: query_words,
+        strategy: Strategy::All,
         filters,
         sort,
         offset: usize::try_from(paging.offset()).unwrap_or(usize::MAX),
         limit: usize::try_from(per_page).unwrap_or(24),
         facets: facets.to_vec(),
     };
+    let mut understood = Understood::default();
+    // A place the buyer named ranks products from there first, without leaving out the
+    // same products from elsewhere: its words go last, and the engine drops them last.
+    if let Some((from, len, place)) = {
+        let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+        state.reference.places.mentioned(&folded)
+    } && len < query.words.len()
+    {
+        let named: Vec<Word> = query.words.drain(from..from + len).collect();
+        understood.place = Some(PlaceMention {
+            text: named
+                .iter()
+                .map(|w| w.exact.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            name: place.name.clone(),
+            kind: place.kind,
+            within: place.within.clone(),
+            without: query
+                .words
+                .iter()
+                .map(|w| w.exact.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        });
+        query.words.extend(named);
+        query.strategy = Strategy::Last;
+        only_last_is_prefix(&mut query.words);
+    }
+    let mut results = run(state, &query).await?;
+    if results.total == 0 && !query.words.is_empty() {
+        // Nothing has every word: leave out the words nothing in the catalogue has, and
+        // say so; if the rest still never meet, show what has most of them.
+        let counts = word_counts(state, &query.words).await?;
+        let (known, unknown): (Counted, Counted) =
+            query.words.drain(..).zip(counts).partition(|(_, n)| *n > 0);
+        understood.unmatched = unknown.into_iter().map(|(w, _)| w.exact).collect();
+        if understood.place.as_ref().is_some_and(|p| {
+            p.text
+                .split(' ')
+                .all(|w| understood.unmatched.iter().any(|u| u == w))
+        }) {
+            understood.place = None;
+        }
+        let mut known = known;
+        query.words = known.iter().map(|(w, _)| w.clone()).collect();
+        // Most of what was typed unknown is not a search for something else: say nothing
+        // matched rather than answer one stray word.
+        if known.len() < understood.unmatched.len() {
+            query.words.clear();
+            known.clear();
+        }
+        if !understood.unmatched.is_empty() && !query.words.is_empty() {
+            query.strategy = Strategy::All;
+            results = run(state, &query).await?;
+        }
+        if results.total == 0 && query.words.len() > 1 {
+            // The rarest word first: the engine keeps it and drops the commonest first.
+            known.sort_by_key(|(_, n)| *n);
+            query.words = known.into_iter().map(|(w, _)| w).collect();
+            query.strategy = Strategy::Last;
+            only_last_is_prefix(&mut query.words);
+            results = run(state, &query).await?;
+            understood.partial = results.total > 0;
+        }
+    }
+    let mut response = respond(results, &query, page, per_page);
+    response.understood = understood;
+    Ok(response)
+}
+
+/// After words are reordered, only the last may still be a word being typed (as
+/// Meilisearch reads a query).
+fn only_last_is_prefix(words: &mut [Word]) {
+    if let Some((_, before)) = words.split_last_mut() {
+        for w in before {
+            w.prefix = false;
+        }
+    }
+}
+
+/// Query words with the number of products that have each.
+type Counted = Vec<(Word, u64)>;
+
+/// Asks the engine, bounded in time, and counts how long it took.
+async fn run(state: &AppState, query: &SearchQuery) -> AppResult<SearchResults> {
     let started = std::time::Instant::now();
-    let answer = tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(&query)).await;
+    let answer = tokio::time::timeout(SEARCH_TIMEOUT, state.search.search(query)).await;
     metrics::histogram!("search_duration_seconds", "engine" => state.search.name())
         .record(started.elapsed().as_secs_f64());
-    let results = match answer {
-        Ok(Ok(r)) => r,
+    match answer {
+        Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => {
             if matches!(e, crate::search::SearchError::Misconfigured(_)) {
                 tracing::error!(error = %e, engine = state.search.name(), "search failed: the engine refuses ketnoi's key (KETNOI_SEARCH_KEY)");
             } else {
                 tracing::warn!(error = %e, engine = state.search.name(), "search failed");
             }
-            return Err(AppError::SearchUnavailable);
+            Err(AppError::SearchUnavailable)
         }
         Err(_) => {
             tracing::warn!(engine = state.search.name(), "search timed out");
-            return Err(AppError::SearchUnavailable);
+            Err(AppError::SearchUnavailable)
         }
-    };
-    Ok(respond(results, &query, page, per_page))
+    }
+}
+
+/// How many products in the whole catalogue have each word (with its typos, prefix and
+/// synonyms, as the search itself matches it).
+async fn word_counts(state: &AppState, words: &[Word]) -> AppResult<Vec<u64>> {
+    let asks = words.iter().map(|w| {
+        let query = SearchQuery {
+            words: vec![w.clone()],
+            limit: 1,
+            ..Default::default()
+        };
+        async move { run(state, &query).await.map(|r| r.total) }
+    });
+    futures_util::future::try_join_all(asks).await
 }
 
 /// A commune offered by the search page's commune picker, with the number of products the
@@ -335,6 +467,7 @@ fn respond(
         per_page,
         facets: results.facets,
         processing_time_ms: (results.engine_ms * 100.0).round() / 100.0,
+        understood: Understood::default(),
     }
 }
 

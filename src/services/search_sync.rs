@@ -394,7 +394,10 @@ pub fn search_doc(p: &ProductView, reference: &Reference) -> SearchDoc {
         category_names.push(parent.name_vi.clone());
         category_names.push(parent.name_en.clone());
     }
+    let (former_places, former_provinces) = reference.places.former_names(p.commune_code);
     SearchDoc {
+        former_places,
+        former_provinces,
         id: p.id,
         slug: p.slug.clone(),
         name: p.name.clone(),

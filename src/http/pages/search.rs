@@ -74,6 +74,34 @@ impl SearchPage {
         format!("/tim-kiem?{}", q.finish())
     }
 
+    /// "Miến dong · ở Na Rì (huyện cũ)" and the link that searches everywhere.
+    fn place_line(&self) -> Option<(String, String)> {
+        use crate::domain::place::PlaceKind;
+        let place = self.results.as_ref()?.understood.place.as_ref()?;
+        let short = ["Thành phố ", "Tỉnh ", "Huyện ", "Quận ", "Thị xã "]
+            .iter()
+            .find_map(|k| place.name.strip_prefix(k))
+            .unwrap_or(&place.name);
+        let kind = match place.kind {
+            PlaceKind::Province => String::new(),
+            PlaceKind::FormerProvince => {
+                format!(" ({})", self.ctx.t("search.kind_former_province"))
+            }
+            PlaceKind::FormerDistrict => {
+                format!(" ({})", self.ctx.t("search.kind_former_district"))
+            }
+        };
+        let said = format!(
+            "{} · {} {short}{kind}",
+            place.without,
+            self.ctx.t("search.in_place")
+        );
+        Some((
+            said,
+            format!("/tim-kiem?q={}", super::urlencode(&place.without)),
+        ))
+    }
+
     fn price(&self, h: &SearchHit) -> String {
         let unit = &h.unit;
         match (h.price_min_vnd, h.price_max_vnd) {
@@ -101,6 +129,9 @@ fn label(state: &AppState, ctx: &PageCtx, facet: &str, value: &str) -> String {
             .map_or(value.to_string(), |c| c.name.clone()),
         "trademark_status" => ctx.code("trademark_status", value).to_string(),
         "packaging_status" => ctx.code("packaging", value).to_string(),
+        "former_province" => code
+            .and_then(|c| r.places.former_province(c))
+            .map_or(value.to_string(), str::to_string),
         "ocop_stars" => format!("{value} ★"),
         "certification" => ctx.code("certification", value).to_string(),
         _ => value.to_string(),
