@@ -261,7 +261,10 @@ async fn when_the_engine_is_down_search_says_so_and_nothing_else_breaks() {
         .unwrap();
     assert!(status.pending >= 2, "{status:?}");
     assert_eq!(status.failing, 1, "{status:?}");
-    assert_eq!(status.consumers[0].name, "meilisearch:ketnoi_products");
+    assert_eq!(
+        status.consumers[0].name,
+        format!("meilisearch:ketnoi_products:v{}", ketnoi::search::DOC_SHAPE)
+    );
     assert!(status.last_error.is_some());
     // Staff see it.
     app.sign_in("canbo@example.vn").await;

@@ -90,7 +90,7 @@ fn random_name() -> Result<String, SearchError> {
 struct Payload {
     position: i32,
 }
-/// The shape of the indexed documents; bump when it changes.
+/// The directory name of this shape of documents (see [`super::DOC_SHAPE`]).
 const VERSION: &str = "products-v4";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
@@ -618,6 +618,11 @@ mod tests {
             former_places: Vec::new(),
             former_provinces: Vec::new(),
         }
+    }
+
+    #[test]
+    fn the_directory_follows_the_document_shape() {
+        assert_eq!(VERSION, format!("products-v{}", crate::search::DOC_SHAPE));
     }
 
     #[tokio::test]

@@ -524,8 +524,10 @@ impl SearchEngine for MeiliEngine {
         self.wait(task).await
     }
 
+    /// The index and the shape of its documents: documents of an older shape are a
+    /// consumer the log has not fed, which is built afresh.
     fn consumer(&self) -> String {
-        format!("meilisearch:{}", self.index)
+        format!("meilisearch:{}:v{}", self.index, super::DOC_SHAPE)
     }
 
     fn name(&self) -> &'static str {

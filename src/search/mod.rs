@@ -62,6 +62,11 @@ pub struct SearchDoc {
     pub former_provinces: Vec<i32>,
 }
 
+/// The shape of search documents: raised whenever what is indexed changes, so every
+/// index is rebuilt from the database (an embedded index into a new directory, a shared
+/// Meilisearch index as a new consumer of the change log, built then followed).
+pub const DOC_SHAPE: u32 = 4;
+
 /// The facets a search can filter on and count.
 pub const FACETS: &[&str] = &[
     "category",
