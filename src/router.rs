@@ -155,6 +155,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search_status))
         .routes(routes!(search::list_synonyms, search::add_synonyms))
         .routes(routes!(search::remove_synonyms))
+        .routes(routes!(search::list_category_terms))
+        .routes(routes!(search::set_category_terms))
         .routes(routes!(search::retry_dead_letter))
         // The document itself is not one of its operations.
         .route("/openapi.json", get(docs::openapi_json))
@@ -599,6 +601,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/staff/search/rebuild",
             post(pages::staff::search::rebuild_search),
+        )
+        .route(
+            "/staff/search/category-terms/{slug}",
+            post(pages::staff::search::set_category_terms),
         )
         .route(
             "/staff/search/synonyms",

@@ -552,7 +552,7 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         }
     }
     found.sort();
-    let expected: [&str; 113] = [
+    let expected: [&str; 115] = [
         "GET /api/v1/audit list_audit",
         "POST /api/v1/auth/login login",
         "POST /api/v1/auth/logout logout",
@@ -659,6 +659,8 @@ async fn the_document_keeps_every_operation_with_its_path_and_id() {
         "POST /api/v1/requests/{id}/verify-phone verify_phone",
         "GET /api/v1/search search_products",
         "GET /api/v1/search/communes search_communes",
+        "GET /api/v1/search/category-terms list_category_terms",
+        "PUT /api/v1/search/category-terms/{slug} set_category_terms",
         "GET /api/v1/search/status search_status",
         "GET /api/v1/search/synonyms list_synonyms",
         "POST /api/v1/search/synonyms add_synonyms",

@@ -599,3 +599,117 @@ async fn an_unknown_word_does_not_empty_the_answer() {
     );
     assert!(page.body.contains("Mật ong rừng"));
 }
+
+/// English words find Vietnamese products: the starter terms of each category, and terms
+/// staff add (producers cannot), indexed with every product of the category at once.
+#[tokio::test]
+async fn words_buyers_use_for_a_category_find_its_products() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let mut ids = Vec::new();
+    for (name, category) in [
+        ("Gạch block 6 lỗ", "gach-khong-nung"),
+        ("Tinh dầu hồi", "tinh-dau-gia-vi"),
+        ("Mật ong rừng", "mat-ong"),
+        ("Miến dong sợi nhỏ", "mien-dong"),
+    ] {
+        let mut body = product_body(name);
+        body["enterprise_id"] = json!(eid);
+        body["category"] = json!(category);
+        body["description"] = json!("");
+        let id = app.post_json("/api/v1/products", body).await.json()["id"]
+            .as_i64()
+            .expect("created");
+        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
+            .await;
+        ids.push(id);
+    }
+    app.sign_in_new("staff", "canbo@example.vn").await;
+    for id in &ids {
+        app.review(*id, json!({"decision": "approve"})).await;
+    }
+    app.index().await;
+    for (q, expected) in [
+        ("cement bricks", "Gạch block 6 lỗ"),
+        ("concrete blocks", "Gạch block 6 lỗ"),
+        ("star anise oil", "Tinh dầu hồi"),
+        ("mint honey", "Mật ong rừng"),
+        ("glass noodles", "Miến dong sợi nhỏ"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/search?q={}", q.replace(' ', "+")))
+            .await
+            .json();
+        assert_eq!(names(&r), [expected], "{q}: {r}");
+    }
+    assert_eq!(app.get("/api/v1/search?q=bun+tau").await.json()["total"], 0);
+
+    // A producer may not change them; nothing changes.
+    app.sign_in("p@example.vn").await;
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/search/category-terms/mien-dong",
+            json!({"terms": "bún tàu"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.clear_cookies();
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/search/category-terms/mien-dong",
+            json!({"terms": "bún tàu"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    app.sign_in("canbo@example.vn").await;
+    let listed = app.get("/api/v1/search/category-terms").await.json();
+    let mien = listed
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["slug"] == "mien-dong")
+        .expect("miến dong")
+        .clone();
+    assert_eq!(mien["parent"], "che-bien-nong-lam-san");
+    assert!(
+        mien["terms"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("glass noodles"))
+    );
+
+    // Staff add a local word on the page; the category's products are found by it.
+    let r = app
+        .json(
+            "PUT",
+            "/api/v1/search/category-terms/mien-dong",
+            json!({"terms": "a b c d e f"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "search_terms.too_long");
+    let r = app
+        .post_form(
+            "/staff/search/category-terms/mien-dong",
+            &[("terms", "glass noodles, bún tàu")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    app.index().await;
+    let r = app.get("/api/v1/search?q=bun+tau").await.json();
+    assert_eq!(names(&r), ["Miến dong sợi nhỏ"], "{r}");
+    let page = app.get("/staff/search").await;
+    assert!(page.body.contains("glass noodles, bún tàu"));
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let entries = ketnoi::db::entities::audit::Entity::find()
+        .filter(ketnoi::db::entities::audit::Column::Action.eq("category_terms.set"))
+        .all(&app.db)
+        .await
+        .expect("audit");
+    assert_eq!(entries.len(), 1, "the refused changes left no trace");
+    assert!(entries[0].details.contains("bún tàu"));
+}

@@ -302,6 +302,33 @@ async fn synonyms_find_each_other() {
     }
 }
 
+/// A synonym of several words (`bún tàu` = `miến`), as Meilisearch allows: the words typed
+/// together find the other member, and the other member finds them.
+#[tokio::test]
+async fn synonyms_of_several_words_find_each_other() {
+    let mut noodles = doc(80, "Bún tàu Cao Bằng", "mien-dong", "che-bien-nong-lam-san");
+    noodles.commune = "Phường Thục Phán".into();
+    noodles.province = "Cao Bằng".into();
+    for e in engines().await {
+        e.upsert(vec![noodles.clone()]).await.expect("index");
+        let groups = vec![vec!["miến".to_string(), "Bún tàu".to_string()]];
+        e.set_synonyms(groups.clone()).await.expect("synonyms");
+        let folded = ketnoi::search::fold_groups(&groups);
+        let mut query = q("bun tau na ri ");
+        ketnoi::search::add_synonyms(&mut query.words, &folded);
+        assert_eq!(query.words.len(), 3, "one word for the two");
+        assert_eq!(ids(e.as_ref(), query).await, [1], "{}", e.name());
+        let mut query = q("mien cao bang ");
+        ketnoi::search::add_synonyms(&mut query.words, &folded);
+        assert_eq!(ids(e.as_ref(), query).await, [80], "{}", e.name());
+        let mut query = q("mien ");
+        ketnoi::search::add_synonyms(&mut query.words, &folded);
+        let mut found = ids(e.as_ref(), query).await;
+        found.sort_unstable();
+        assert_eq!(found, [1, 80], "{}", e.name());
+    }
+}
+
 #[tokio::test]
 async fn an_enterprise_description_finds_its_products() {
     for e in engines().await {
@@ -447,5 +474,37 @@ async fn numbers_and_units_match_as_typed() {
         assert_eq!(ids(e.as_ref(), q("gach 6 lo ")).await, [62], "{name}");
         assert_eq!(ids(e.as_ref(), q("gach 6lo ")).await, [62], "{name}");
         assert_eq!(ids(e.as_ref(), q("chieu 1x2 ")).await, [64], "{name}");
+    }
+}
+
+/// Words buyers use for a category (English mostly, several words each) find its products.
+#[tokio::test]
+async fn a_categorys_terms_find_its_products() {
+    let mut brick = doc(
+        70,
+        "Gạch block 6 lỗ",
+        "gach-khong-nung",
+        "vat-lieu-xay-dung",
+    );
+    brick.category_names = vec![
+        "Gạch không nung".into(),
+        "Unfired bricks".into(),
+        "cement bricks".into(),
+        "concrete blocks".into(),
+    ];
+    for e in engines().await {
+        e.upsert(vec![brick.clone()]).await.expect("index");
+        assert_eq!(
+            ids(e.as_ref(), q("cement bricks ")).await,
+            [70],
+            "{}",
+            e.name()
+        );
+        assert_eq!(
+            ids(e.as_ref(), q("concrete block")).await,
+            [70],
+            "{}",
+            e.name()
+        );
     }
 }

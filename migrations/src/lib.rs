@@ -23,6 +23,7 @@ mod m20261204_000018_catalogue_snapshots;
 mod m20261204_000019_enterprise_name_key;
 mod m20261204_000020_ocop_certified_on;
 mod m20261204_000021_search_log;
+mod m20261205_000022_category_search_terms;
 
 /// A foreign key named `fk_{table}_{column}` to `{to_table}.id`.
 pub(crate) fn foreign_key(
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_enterprise_name_key::Migration),
             Box::new(m20261204_000020_ocop_certified_on::Migration),
             Box::new(m20261204_000021_search_log::Migration),
+            Box::new(m20261205_000022_category_search_terms::Migration),
         ]
     }
 }

@@ -40,6 +40,8 @@ entity!(category, "categories", {
     pub name_vi: String,
     pub name_en: String,
     pub position: i32,
+    /// Words buyers use for the category, comma-separated (searched, not shown).
+    pub search_terms: String,
 });
 
 entity!(user, "users", {

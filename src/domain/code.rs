@@ -316,8 +316,11 @@ codes! {
     SearchRebuildRunning = "search.rebuild_running", State;
     SearchSort = "search.sort", Invalid;
     // synonym
-    SynonymSingleWord = "synonym.single_word", Invalid;
+    SynonymTooLong = "synonym.too_long", Invalid;
     SynonymTooFew = "synonym.too_few", Invalid;
+    // a category's search terms
+    SearchTermsTooMany = "search_terms.too_many", Invalid;
+    SearchTermTooLong = "search_terms.too_long", Invalid;
     // file
     FileTooLarge = "file.too_large", TooLarge;
     FileEmpty = "file.empty", Invalid;

@@ -260,6 +260,31 @@ impl Inner {
                 )),
             )
         };
+        // Several words (a synonym such as `bún tàu`): each of them, in any field.
+        let together = |words: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            let each: Vec<(Occur, Box<dyn Query>)> = words
+                .split(' ')
+                .map(|t| {
+                    let any: Vec<(Occur, Box<dyn Query>)> = vec![
+                        exact(f.name, t, boost),
+                        exact(f.brand, t, boost * 0.75),
+                        exact(f.other, t, boost * 0.25),
+                    ];
+                    (
+                        Occur::Must,
+                        Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            (Occur::Should, Box::new(BooleanQuery::new(each)))
+        };
+        if w.folded.contains(' ') {
+            let mut clauses = vec![together(&w.folded, 4.0)];
+            for other in &w.synonyms {
+                clauses.push(together(other, 3.5));
+            }
+            return Box::new(BooleanQuery::new(clauses));
+        }
         let mut clauses = vec![
             exact(f.name_exact, &w.exact, 6.0),
             exact(f.brand_exact, &w.exact, 4.5),
@@ -269,9 +294,13 @@ impl Inner {
         ];
         // Synonyms of the word count like the word itself, a little lower.
         for other in &w.synonyms {
-            clauses.push(exact(f.name, other, 3.5));
-            clauses.push(exact(f.brand, other, 2.5));
-            clauses.push(exact(f.other, other, 0.8));
+            if other.contains(' ') {
+                clauses.push(together(other, 3.5));
+            } else {
+                clauses.push(exact(f.name, other, 3.5));
+                clauses.push(exact(f.brand, other, 2.5));
+                clauses.push(exact(f.other, other, 0.8));
+            }
         }
         let typos = w.typos();
         for (field, boost) in [(f.name, 2.0), (f.brand, 1.5), (f.other, 0.5)] {

@@ -175,14 +175,15 @@ impl Word {
     }
 }
 
-/// Synonym groups as engines use them: folded, single words, each group of two or more.
+/// Synonym groups as engines use them: folded, each member one word or a few (`bun tau`),
+/// each group of two or more.
 pub fn fold_groups(groups: &[Vec<String>]) -> Vec<Vec<String>> {
     groups
         .iter()
         .map(|g| {
             let mut words: Vec<String> = g
                 .iter()
-                .map(|w| text::fold(w.trim()))
+                .map(|w| text::fold(&text::units_apart(&text::clean(w))))
                 .filter(|w| !w.is_empty())
                 .collect();
             words.sort();
@@ -193,8 +194,43 @@ pub fn fold_groups(groups: &[Vec<String>]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Gives each word the other words of its synonym groups (groups as from [`fold_groups`]).
-pub fn add_synonyms(words: &mut [Word], groups: &[Vec<String>]) {
+/// Gives each word the other members of its synonym groups (groups as from
+/// [`fold_groups`]). Words of the query that together are a member of several words
+/// (`bún tàu`) become one word, which finds the others as they find it.
+pub fn add_synonyms(words: &mut Vec<Word>, groups: &[Vec<String>]) {
+    let phrases: Vec<&String> = groups
+        .iter()
+        .flatten()
+        .filter(|m| m.contains(' '))
+        .collect();
+    if !phrases.is_empty() {
+        let mut i = 0;
+        while i < words.len() {
+            let longest = (2..=4.min(words.len() - i)).rev().find(|len| {
+                let joined = words[i..i + len]
+                    .iter()
+                    .map(|w| w.folded.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                phrases.iter().any(|p| **p == joined)
+            });
+            if let Some(len) = longest {
+                let part: Vec<Word> = words.drain(i..i + len).collect();
+                let joined =
+                    |f: fn(&Word) -> &str| part.iter().map(f).collect::<Vec<_>>().join(" ");
+                words.insert(
+                    i,
+                    Word {
+                        exact: joined(|w| &w.exact),
+                        folded: joined(|w| &w.folded),
+                        prefix: false,
+                        synonyms: Vec::new(),
+                    },
+                );
+            }
+            i += 1;
+        }
+    }
     for w in words {
         for g in groups.iter().filter(|g| g.contains(&w.folded)) {
             w.synonyms

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod category_terms;
 pub mod dashboard;
 pub mod demo;
 pub mod expiry;

@@ -369,10 +369,14 @@ pub async fn documents(
             .into_iter()
             .map(|e| (e.id, e.description))
             .collect();
+    let terms = crate::services::category_terms::by_category(db).await?;
     Ok(views
         .iter()
         .map(|v| {
             let mut doc = search_doc(v, reference);
+            if let Some(terms) = terms.get(&v.category) {
+                doc.category_names.extend(terms.iter().cloned());
+            }
             doc.enterprise_description = descriptions
                 .get(&v.enterprise.id)
                 .cloned()

@@ -20,12 +20,12 @@ pub struct SynonymGroup {
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 pub struct NewSynonyms {
-    /// Two or more single words, separated by commas: `măng, búp măng`… each one word.
+    /// Two or more terms separated by commas, each a word or a few (`miến, bún tàu`).
     pub terms: String,
 }
 
-/// `"Miến, bún tàu"` is refused (two words in one term); `"miến, mien, miền"` is two or
-/// more distinct words once folded.
+/// `"miến, bún tàu"`: terms of up to 4 words (40 characters), at least two distinct once
+/// folded (`"miến, mien"` is one).
 fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
     let terms: Vec<String> = input
         .split([',', ';', '\n'])
@@ -34,9 +34,9 @@ fn parse_terms(input: &str) -> Result<Vec<String>, Invalid> {
         .collect();
     if terms
         .iter()
-        .any(|t| t.contains(' ') || t.chars().count() > 40)
+        .any(|t| t.split(' ').count() > 4 || t.chars().count() > 40)
     {
-        return Err(Invalid::one("terms", Code::SynonymSingleWord));
+        return Err(Invalid::one("terms", Code::SynonymTooLong));
     }
     let mut folded: Vec<String> = terms.iter().map(|t| text::fold(t)).collect();
     folded.sort();
@@ -136,11 +136,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn terms_are_single_distinct_words() {
+    fn terms_are_short_and_distinct() {
         assert!(parse_terms("măng, mang").is_err(), "the same word folded");
         assert_eq!(
-            parse_terms("dong riềng, dong").unwrap_err().0[0].code,
-            Code::SynonymSingleWord
+            parse_terms("miến, bún tàu").unwrap(),
+            vec!["miến".to_string(), "bún tàu".to_string()]
+        );
+        assert_eq!(
+            parse_terms("miến dong riềng loại một, miến").unwrap_err().0[0].code,
+            Code::SynonymTooLong
         );
         assert_eq!(
             parse_terms("chè; trà").unwrap(),

@@ -113,3 +113,33 @@ pub async fn remove_synonyms(
     crate::services::synonyms::remove(&state, &actor, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
+
+/// Every category with the words buyers use for it (staff).
+#[utoipa::path(get, path = "/search/category-terms", tag = "search",
+    responses((status = 200, body = Vec<crate::services::category_terms::CategoryTerms>),
+              (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_category_terms(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+) -> ApiResult<axum::Json<Vec<crate::services::category_terms::CategoryTerms>>> {
+    Ok(axum::Json(
+        crate::services::category_terms::list(&state, &actor).await?,
+    ))
+}
+
+/// Replaces the words buyers use for a category (staff); its products are re-indexed.
+#[utoipa::path(put, path = "/search/category-terms/{slug}", tag = "search",
+    params(("slug" = String, Path)), request_body = crate::services::category_terms::NewTerms,
+    responses((status = 200, body = Vec<String>), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_category_terms(
+    State(state): State<AppState>,
+    crate::http::session::CurrentActor(actor): crate::http::session::CurrentActor,
+    super::ApiPath(slug): super::ApiPath<String>,
+    super::ApiJson(body): super::ApiJson<crate::services::category_terms::NewTerms>,
+) -> ApiResult<axum::Json<Vec<String>>> {
+    Ok(axum::Json(
+        crate::services::category_terms::set(&state, &actor, &slug, &body).await?,
+    ))
+}

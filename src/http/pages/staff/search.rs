@@ -19,6 +19,26 @@ struct SearchStatusPage {
     synonyms: Vec<crate::services::synonyms::SynonymGroup>,
     errors: Errors,
     typed: String,
+    categories: Vec<crate::services::category_terms::CategoryTerms>,
+    /// A category whose terms were refused: its slug, what was typed and why.
+    terms_refused: Option<(String, String, &'static str)>,
+}
+
+impl SearchStatusPage {
+    /// What a category's box shows: what was just typed if it was refused, else its terms.
+    fn terms_of(&self, c: &crate::services::category_terms::CategoryTerms) -> String {
+        match &self.terms_refused {
+            Some((slug, typed, _)) if *slug == c.slug => typed.clone(),
+            _ => c.terms.join(", "),
+        }
+    }
+
+    fn refusal_of(&self, slug: &str) -> Option<&'static str> {
+        self.terms_refused
+            .as_ref()
+            .filter(|(s, _, _)| s == slug)
+            .map(|(_, _, why)| *why)
+    }
 }
 
 /// Starts a full rebuild in the background; searches keep using the old index meanwhile.
@@ -43,12 +63,12 @@ pub async fn search_status(
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     let message = match q.done.as_deref() {
-        Some(k @ ("rebuilding" | "synonyms_saved" | "retried")) => {
+        Some(k @ ("rebuilding" | "synonyms_saved" | "retried" | "terms_saved")) => {
             Some(ctx.t(&format!("search_status.{k}")))
         }
         _ => None,
     };
-    search_status_page(&state, ctx, message, Errors::default(), String::new()).await
+    search_status_page(&state, ctx, message, Errors::default(), String::new(), None).await
 }
 
 async fn search_status_page(
@@ -57,10 +77,12 @@ async fn search_status_page(
     message: Option<&'static str>,
     errors: Errors,
     typed: String,
+    terms_refused: Option<(String, String, &'static str)>,
 ) -> PageResult {
     let index = crate::services::search::overview(state, &ctx.actor).await?;
     let synonyms = crate::services::synonyms::list(state, &ctx.actor).await?;
-    let bad = errors.any();
+    let categories = crate::services::category_terms::list(state, &ctx.actor).await?;
+    let bad = errors.any() || terms_refused.is_some();
     Ok(render_as(
         &SearchStatusPage {
             ctx,
@@ -69,6 +91,8 @@ async fn search_status_page(
             synonyms,
             errors,
             typed,
+            categories,
+            terms_refused,
         },
         if bad {
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -94,7 +118,7 @@ pub async fn add_synonyms(
     match crate::services::synonyms::add(&state, &ctx.actor, &input).await {
         Ok(_) => Ok(see_other("/staff/search?done=synonyms_saved")),
         Err(err) => match Errors::from_app(ctx.lang, &err) {
-            Some(errors) => search_status_page(&state, ctx, None, errors, form.terms).await,
+            Some(errors) => search_status_page(&state, ctx, None, errors, form.terms, None).await,
             None => Err(err.into()),
         },
     }
@@ -107,4 +131,27 @@ pub async fn remove_synonyms(
 ) -> PageResult {
     crate::services::synonyms::remove(&state, &ctx.actor, id).await?;
     Ok(see_other("/staff/search?done=synonyms_saved"))
+}
+
+/// Saves a category's search terms.
+pub async fn set_category_terms(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(slug): Path<String>,
+    Form(form): Form<SynonymsForm>,
+) -> PageResult {
+    let input = crate::services::category_terms::NewTerms {
+        terms: form.terms.clone(),
+    };
+    match crate::services::category_terms::set(&state, &ctx.actor, &slug, &input).await {
+        Ok(_) => Ok(see_other("/staff/search?done=terms_saved")),
+        Err(err) => match Errors::from_app(ctx.lang, &err).and_then(|e| e.get("terms")) {
+            Some(why) => {
+                let refused = Some((slug, form.terms, why));
+                search_status_page(&state, ctx, None, Errors::default(), String::new(), refused)
+                    .await
+            }
+            None => Err(err.into()),
+        },
+    }
 }
