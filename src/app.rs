@@ -72,6 +72,7 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         config: Arc::new(config),
         search,
         synonyms: Arc::default(),
+        vocabulary: Arc::default(),
         store,
         instance: instance_name()?.into(),
         search_worker: Arc::default(),

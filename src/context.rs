@@ -21,6 +21,8 @@ pub struct AppState {
     pub search: Arc<dyn SearchEngine>,
     /// Search synonym groups, folded (see `services::synonyms`).
     pub synonyms: Arc<std::sync::RwLock<Vec<Vec<String>>>>,
+    /// The catalogue's words, and when they were read (see `services::search`).
+    pub vocabulary: Arc<tokio::sync::RwLock<crate::search::vocabulary::Kept>>,
     /// Photos and documents.
     pub store: Arc<dyn BlobStore>,
     /// Bounds how many photos are decoded and resized at once.

@@ -713,3 +713,36 @@ async fn words_buyers_use_for_a_category_find_its_products() {
     assert_eq!(entries.len(), 1, "the refused changes left no trace");
     assert!(entries[0].details.contains("bún tàu"));
 }
+
+/// Syllables typed together are read as the catalogue's words; a word nothing has is met
+/// with the nearest spelling the catalogue has.
+#[tokio::test]
+async fn joined_syllables_are_split_and_a_slip_gets_the_nearest_spelling() {
+    let mut app = TestApp::new().await;
+    two_places(&mut app).await;
+    let r = app.get("/api/v1/search?q=miendong").await.json();
+    let mut found = names(&r);
+    found.sort();
+    assert_eq!(found, ["Miến dong Bình Liêu", "Miến dong sợi nhỏ"], "{r}");
+    assert_eq!(
+        r["hits"][0]["highlights"]["name"]
+            .as_str()
+            .expect("a name")
+            .matches("<mark>")
+            .count(),
+        2,
+        "{r}"
+    );
+    let r = app.get("/api/v1/search?q=matong").await.json();
+    assert_eq!(names(&r), ["Mật ong rừng"], "{r}");
+    let r = app.get("/api/v1/search?q=mieb").await.json();
+    assert_eq!(r["total"], 0);
+    assert_eq!(r["understood"]["suggestion"], "mien", "{r}");
+    let page = app.get("/tim-kiem?q=mieb").await;
+    assert!(
+        page.body
+            .contains("Có phải bạn muốn tìm: <a href=\"/tim-kiem?q=mien\">mien</a>"),
+        "{}",
+        page.body
+    );
+}

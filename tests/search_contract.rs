@@ -508,3 +508,26 @@ async fn a_categorys_terms_find_its_products() {
         );
     }
 }
+
+/// Syllables typed together, split by the catalogue's own words as ketnoi does before
+/// asking either engine: `miendong` finds miến dong, `matong` honey.
+#[tokio::test]
+async fn joined_syllables_split_by_the_catalogues_words_find_their_products() {
+    let vocabulary = ketnoi::search::vocabulary::Vocabulary::from_texts(
+        catalogue().iter().map(|d| d.name.as_str()),
+    );
+    for e in engines().await {
+        for (typed, expected) in [("miendong ", vec![1]), ("matong ", vec![7, 8])] {
+            let mut query = q(typed);
+            for w in &mut query.words {
+                if let Some(parts) = vocabulary.split(&w.folded) {
+                    w.folded = parts.join(" ");
+                    w.exact.clone_from(&w.folded);
+                }
+            }
+            let mut found = ids(e.as_ref(), query).await;
+            found.sort_unstable();
+            assert_eq!(found, expected, "{typed}: {}", e.name());
+        }
+    }
+}

@@ -48,6 +48,13 @@ pub fn matches(indexed: &str, word: &Word) -> bool {
     if indexed == word.folded || word.synonyms.iter().any(|s| s == indexed) {
         return true;
     }
+    // A word of several (`mien dong`, split from `miendong`, or a synonym such as `bun
+    // tau`): each of its words is marked.
+    if word.folded.contains(' ') || word.synonyms.iter().any(|s| s.contains(' ')) {
+        return std::iter::once(&word.folded)
+            .chain(&word.synonyms)
+            .any(|phrase| phrase.split(' ').any(|w| w == indexed));
+    }
     if word.prefix && indexed.starts_with(&word.folded) {
         return true;
     }

@@ -11,6 +11,7 @@ use crate::context::AppState;
 use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::search::highlight::{highlight, snippet};
+use crate::search::vocabulary::Vocabulary;
 use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, Strategy, Word, words};
 
 /// The query string of `GET /api/v1/search` and of the search page. Each facet takes several
@@ -147,6 +148,9 @@ pub struct Understood {
     pub partial: bool,
     /// A place the query names: products from there come first.
     pub place: Option<PlaceMention>,
+    /// When nothing was found: the query with each word nothing has replaced by the
+    /// nearest word the catalogue has (`mieb` → `mien`).
+    pub suggestion: Option<String>,
 }
 
 /// A place named in a query.
@@ -202,6 +206,15 @@ pub async fn search_with(
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let mut query_words = words(&params.q);
+    let vocabulary = vocabulary(state).await?;
+    // Words typed without their spaces (`miendong`) are read as the catalogue's words.
+    for w in &mut query_words {
+        if let Some(parts) = vocabulary.split(&w.folded) {
+            w.folded = parts.join(" ");
+            w.exact.clone_from(&w.folded);
+            w.prefix = false;
+        }
+    }
     if let Ok(groups) = state.synonyms.read() {
         crate::search::add_synonyms(&mut query_words, &groups);
     }
@@ -280,9 +293,76 @@ pub async fn search_with(
             understood.partial = results.total > 0;
         }
     }
+    if results.total == 0 && !understood.unmatched.is_empty() {
+        // The nearest spelling the catalogue has, for each word it has not.
+        let mut changed = false;
+        let offered: Vec<String> = words(&params.q)
+            .into_iter()
+            .map(|w| {
+                if understood.unmatched.contains(&w.exact)
+                    && let Some(near) = vocabulary.nearest(&w.folded)
+                {
+                    changed = true;
+                    near.to_string()
+                } else {
+                    w.exact
+                }
+            })
+            .collect();
+        understood.suggestion = changed.then(|| offered.join(" "));
+    }
     let mut response = respond(results, &query, page, per_page);
     response.understood = understood;
     Ok(response)
+}
+
+/// How long the catalogue's words are used before they are read again.
+const VOCABULARY_AGE: Duration = Duration::from_secs(300);
+
+/// The catalogue's words: published products' names and brands, categories' names and the
+/// words buyers use for them; read from the database at most every few minutes.
+async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
+    let fresh = |kept: &crate::search::vocabulary::Kept| {
+        kept.as_ref()
+            .filter(|(at, _)| at.elapsed() < VOCABULARY_AGE)
+            .map(|(_, v)| v.clone())
+    };
+    if let Some(v) = fresh(&*state.vocabulary.read().await) {
+        return Ok(v);
+    }
+    let mut kept = state.vocabulary.write().await;
+    if let Some(v) = fresh(&kept) {
+        return Ok(v);
+    }
+    use crate::db::entities::{category, product};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let products: Vec<(String, Option<String>)> = product::Entity::find()
+        .select_only()
+        .column(product::Column::Name)
+        .column(product::Column::Brand)
+        .filter(product::Column::Status.eq(crate::domain::ProductStatus::Published))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let categories: Vec<(String, String, String)> = category::Entity::find()
+        .select_only()
+        .column(category::Column::NameVi)
+        .column(category::Column::NameEn)
+        .column(category::Column::SearchTerms)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let texts = products
+        .iter()
+        .flat_map(|(name, brand)| std::iter::once(name.as_str()).chain(brand.as_deref()))
+        .chain(
+            categories
+                .iter()
+                .flat_map(|(vi, en, terms)| [vi.as_str(), en.as_str(), terms.as_str()]),
+        );
+    let built = std::sync::Arc::new(Vocabulary::from_texts(texts));
+    *kept = Some((std::time::Instant::now(), built.clone()));
+    Ok(built)
 }
 
 /// After words are reordered, only the last may still be a word being typed (as

@@ -74,6 +74,13 @@ impl SearchPage {
         format!("/tim-kiem?{}", q.finish())
     }
 
+    /// The nearest spelling the catalogue has, and the search for it.
+    fn suggestion(&self) -> Option<(String, String)> {
+        let offered = self.results.as_ref()?.understood.suggestion.clone()?;
+        let url = format!("/tim-kiem?q={}", super::urlencode(&offered));
+        Some((offered, url))
+    }
+
     /// "Miến dong · ở Na Rì (huyện cũ)" and the link that searches everywhere.
     fn place_line(&self) -> Option<(String, String)> {
         use crate::domain::place::PlaceKind;

@@ -1,0 +1,164 @@
+//! The catalogue's own words, folded, with how many products use each: what a joined word
+//! (`miendong`) is split into and what a word nothing has is most likely a slip for. Built
+//! by ketnoi from the database, so both engines read a query alike.
+
+use std::collections::HashMap;
+
+use crate::domain::text;
+
+/// A vocabulary and when it was read, as the app keeps it.
+pub type Kept = Option<(std::time::Instant, std::sync::Arc<Vocabulary>)>;
+
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    /// Folded word → number of texts it is in.
+    words: HashMap<String, u32>,
+}
+
+/// A text's words as search reads them: numbers apart from units, folded.
+fn words_of(s: &str) -> impl Iterator<Item = String> {
+    text::fold(&text::units_apart(s))
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+impl Vocabulary {
+    /// The words of the given texts (a product's name, brand, category names...).
+    pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut words: HashMap<String, u32> = HashMap::new();
+        for t in texts {
+            let mut seen: Vec<String> = words_of(t).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for w in seen {
+                *words.entry(w).or_default() += 1;
+            }
+        }
+        Vocabulary { words }
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.contains_key(word)
+    }
+
+    /// A word typed without its spaces (`miendong`, `matong`, `chesantuyet`) split into the
+    /// catalogue's words, when there is exactly one way: two words if any split in two
+    /// exists, else three. `None` for a word the catalogue has, or no single split.
+    pub fn split(&self, word: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 4 || self.contains(word) || chars.iter().any(char::is_ascii_digit) {
+            return None;
+        }
+        let part = |from: usize, to: usize| -> Option<String> {
+            let s: String = chars[from..to].iter().collect();
+            (to - from >= 2 && self.contains(&s)).then_some(s)
+        };
+        let mut twos = Vec::new();
+        for i in 2..chars.len().saturating_sub(1) {
+            if let (Some(a), Some(b)) = (part(0, i), part(i, chars.len())) {
+                twos.push(vec![a, b]);
+            }
+        }
+        if !twos.is_empty() {
+            return (twos.len() == 1).then(|| twos.remove(0));
+        }
+        let mut threes = Vec::new();
+        for i in 2..chars.len() {
+            for j in i + 2..chars.len().saturating_sub(1) {
+                if let (Some(a), Some(b), Some(c)) = (part(0, i), part(i, j), part(j, chars.len()))
+                {
+                    threes.push(vec![a, b, c]);
+                }
+            }
+        }
+        (threes.len() == 1).then(|| threes.remove(0))
+    }
+
+    /// The catalogue's word nearest to one it does not have: one edit away for a word of
+    /// up to 4 letters, two for longer ones; the commonest first among the nearest.
+    pub fn nearest(&self, word: &str) -> Option<&str> {
+        let n = word.chars().count();
+        let most = if n <= 4 { 1 } else { 2 };
+        self.words
+            .iter()
+            .filter(|(w, _)| w.chars().count().abs_diff(n) <= most)
+            .filter_map(|(w, count)| {
+                let d = distance(word, w);
+                (d > 0 && d <= most).then_some((d, std::cmp::Reverse(*count), w.as_str()))
+            })
+            .min()
+            .map(|(_, _, w)| w)
+    }
+}
+
+/// Edits (insert, delete, replace, or swap two neighbours) from `a` to `b`.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue() -> Vocabulary {
+        Vocabulary::from_texts([
+            "Miến dong Na Rì",
+            "Miến dong loại hai",
+            "Mật ong rừng",
+            "Chè Shan tuyết",
+            "Đũa tre",
+            "Gạch không nung 6 lỗ",
+        ])
+    }
+
+    #[test]
+    fn joined_words_are_split_when_there_is_one_way() {
+        let v = catalogue();
+        assert_eq!(v.split("miendong").unwrap(), ["mien", "dong"]);
+        assert_eq!(v.split("matong").unwrap(), ["mat", "ong"]);
+        assert_eq!(v.split("cheshantuyet").unwrap(), ["che", "shan", "tuyet"]);
+        assert_eq!(v.split("mien"), None, "a word the catalogue has");
+        assert_eq!(v.split("xyzabc"), None);
+    }
+
+    #[test]
+    fn a_slip_finds_the_nearest_word_the_catalogue_has() {
+        let v = catalogue();
+        assert_eq!(v.nearest("mieb"), Some("mien"));
+        assert_eq!(v.nearest("khnog"), Some("khong"));
+        assert_eq!(v.nearest("zzzzzz"), None);
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(v.len(), 19);
+    }
+}
