@@ -746,3 +746,45 @@ async fn joined_syllables_are_split_and_a_slip_gets_the_nearest_spelling() {
         page.body
     );
 }
+
+/// A category named in a query — by its Vietnamese or English name, or a word buyers use
+/// for it — is said on the page, with the search within it and the search without it.
+#[tokio::test]
+async fn a_category_named_in_a_query_is_said_with_ways_to_narrow_or_drop_it() {
+    let mut app = TestApp::new().await;
+    two_places(&mut app).await;
+    let r = app
+        .get("/api/v1/search?q=mien+dong+quang+ninh")
+        .await
+        .json();
+    assert_eq!(r["understood"]["category"]["slug"], "mien-dong", "{r}");
+    assert_eq!(r["understood"]["category"]["text"], "mien dong");
+    assert_eq!(r["understood"]["category"]["without"], "quang ninh");
+    let r = app.get("/api/v1/search?q=wild+honey").await.json();
+    assert_eq!(r["understood"]["category"]["slug"], "mat-ong", "{r}");
+    assert_eq!(names(&r), ["Mật ong rừng"]);
+    let r = app.get("/api/v1/search?q=rung").await.json();
+    assert_eq!(r["understood"]["category"], json!(null));
+
+    let page = app.get("/tim-kiem?q=mi%E1%BA%BFn+dong+na+r%C3%AC").await;
+    assert!(page.body.contains("Danh mục: Miến dong"), "{}", page.body);
+    let line = &page.body[page.body.find("Danh mục: Miến dong").expect("said")..];
+    let line = &line[..line.find("</p>").expect("one line")];
+    assert!(
+        line.contains("category=mien-dong\">Chỉ xem danh mục này"),
+        "{line}"
+    );
+    assert!(
+        page.body
+            .contains("/tim-kiem?q=na%20r%C3%AC\">Tìm không theo danh mục")
+            || page
+                .body
+                .contains("/tim-kiem?q=na+r%C3%AC\">Tìm không theo danh mục"),
+        "{}",
+        page.body
+    );
+    // Already within it: no link to narrow again.
+    let page = app.get("/tim-kiem?q=mien+dong&category=mien-dong").await;
+    assert!(page.body.contains("Danh mục: Miến dong"));
+    assert!(!page.body.contains("Chỉ xem danh mục này"));
+}

@@ -13,6 +13,8 @@ pub type Kept = Option<(std::time::Instant, std::sync::Arc<Vocabulary>)>;
 pub struct Vocabulary {
     /// Folded word → number of texts it is in.
     words: HashMap<String, u32>,
+    /// A category's names and the words buyers use for it, folded → its slug.
+    categories: HashMap<String, String>,
 }
 
 /// A text's words as search reads them: numbers apart from units, folded.
@@ -37,7 +39,46 @@ impl Vocabulary {
                 *words.entry(w).or_default() += 1;
             }
         }
-        Vocabulary { words }
+        Vocabulary {
+            words,
+            categories: HashMap::new(),
+        }
+    }
+
+    /// Adds the phrases that name each category (its names, its buyers' words).
+    #[must_use]
+    pub fn with_categories<'a>(
+        mut self,
+        categories: impl IntoIterator<Item = (&'a str, Vec<&'a str>)>,
+    ) -> Self {
+        for (slug, phrases) in categories {
+            for phrase in phrases {
+                let key = words_of(phrase).collect::<Vec<_>>().join(" ");
+                if !key.is_empty() {
+                    self.categories
+                        .entry(key)
+                        .or_insert_with(|| slug.to_string());
+                }
+            }
+        }
+        self
+    }
+
+    /// The category named by consecutive words of a query (folded): `(first word, number
+    /// of words, slug)`, the longest name first.
+    pub fn category_in(&self, words: &[&str]) -> Option<(usize, usize, &str)> {
+        let mut best: Option<(usize, usize, &str)> = None;
+        for start in 0..words.len() {
+            for len in (1..=5.min(words.len() - start)).rev() {
+                if let Some(slug) = self.categories.get(&words[start..start + len].join(" ")) {
+                    if best.is_none_or(|(_, l, _)| len > l) {
+                        best = Some((start, len, slug.as_str()));
+                    }
+                    break;
+                }
+            }
+        }
+        best
     }
 
     pub fn len(&self) -> usize {
@@ -150,6 +191,26 @@ mod tests {
         assert_eq!(v.split("cheshantuyet").unwrap(), ["che", "shan", "tuyet"]);
         assert_eq!(v.split("mien"), None, "a word the catalogue has");
         assert_eq!(v.split("xyzabc"), None);
+    }
+
+    #[test]
+    fn a_category_named_in_a_query_is_found_by_its_longest_name() {
+        let v = catalogue().with_categories([
+            (
+                "mien-dong",
+                vec!["Miến dong", "Arrowroot vermicelli", "glass noodles"],
+            ),
+            ("che", vec!["Chè", "Tea", "green tea"]),
+        ]);
+        assert_eq!(
+            v.category_in(&["mien", "dong", "na", "ri"]),
+            Some((0, 2, "mien-dong"))
+        );
+        assert_eq!(
+            v.category_in(&["cheap", "green", "tea"]),
+            Some((1, 2, "che"))
+        );
+        assert_eq!(v.category_in(&["mat", "ong"]), None);
     }
 
     #[test]

@@ -148,9 +148,21 @@ pub struct Understood {
     pub partial: bool,
     /// A place the query names: products from there come first.
     pub place: Option<PlaceMention>,
+    /// A category the query names (`miến dong`, `glass noodles`, `tea`).
+    pub category: Option<CategoryMention>,
     /// When nothing was found: the query with each word nothing has replaced by the
     /// nearest word the catalogue has (`mieb` → `mien`).
     pub suggestion: Option<String>,
+}
+
+/// A category named in a query.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CategoryMention {
+    pub slug: String,
+    /// The words that name it, as typed.
+    pub text: String,
+    /// The query without them.
+    pub without: String,
 }
 
 /// A place named in a query.
@@ -228,6 +240,21 @@ pub async fn search_with(
         facets: facets.to_vec(),
     };
     let mut understood = Understood::default();
+    // A category the query names is said, with the way to look only there or drop it.
+    let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+    if let Some((from, len, slug)) = vocabulary.category_in(&folded) {
+        let typed = |range: &mut dyn Iterator<Item = &Word>| {
+            range
+                .map(|w| w.exact.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        understood.category = Some(CategoryMention {
+            slug: slug.to_string(),
+            text: typed(&mut query.words[from..from + len].iter()),
+            without: typed(&mut query.words[..from].iter().chain(&query.words[from + len..])),
+        });
+    }
     // A place the buyer named ranks products from there first, without leaving out the
     // same products from elsewhere: its words go last, and the engine drops them last.
     if let Some((from, len, place)) = {
@@ -344,8 +371,9 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
         .into_tuple()
         .all(&state.db)
         .await?;
-    let categories: Vec<(String, String, String)> = category::Entity::find()
+    let categories: Vec<(String, String, String, String)> = category::Entity::find()
         .select_only()
+        .column(category::Column::Slug)
         .column(category::Column::NameVi)
         .column(category::Column::NameEn)
         .column(category::Column::SearchTerms)
@@ -358,9 +386,14 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
         .chain(
             categories
                 .iter()
-                .flat_map(|(vi, en, terms)| [vi.as_str(), en.as_str(), terms.as_str()]),
+                .flat_map(|(_, vi, en, terms)| [vi.as_str(), en.as_str(), terms.as_str()]),
         );
-    let built = std::sync::Arc::new(Vocabulary::from_texts(texts));
+    let named = categories.iter().map(|(slug, vi, en, terms)| {
+        let mut phrases = vec![vi.as_str(), en.as_str()];
+        phrases.extend(terms.split(',').map(str::trim).filter(|t| !t.is_empty()));
+        (slug.as_str(), phrases)
+    });
+    let built = std::sync::Arc::new(Vocabulary::from_texts(texts).with_categories(named));
     *kept = Some((std::time::Instant::now(), built.clone()));
     Ok(built)
 }

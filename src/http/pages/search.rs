@@ -45,6 +45,8 @@ struct SearchPage {
     enterprises: Vec<(String, String, u64)>,
     fewer_words: Option<String>,
     params: SearchParams,
+    /// Category slug → its name in the page's language.
+    category_names: std::collections::HashMap<String, String>,
 }
 
 impl SearchPage {
@@ -55,6 +57,10 @@ impl SearchPage {
             url.push_str(&format!("&category={}", super::urlencode(category)));
         }
         url
+    }
+
+    fn state_category(&self, slug: &str) -> Option<String> {
+        self.category_names.get(slug).cloned()
     }
 
     fn page_url(&self, page: &u64) -> String {
@@ -72,6 +78,23 @@ impl SearchPage {
         }
         q.append_pair("page", &page.to_string());
         format!("/tim-kiem?{}", q.finish())
+    }
+
+    /// The category a query named: its name, the search within it (unless already there),
+    /// and the search without its words (when others are left).
+    fn category_line(&self) -> Option<(String, Option<String>, Option<String>)> {
+        let named = self.results.as_ref()?.understood.category.as_ref()?;
+        let category = self.state_category(&named.slug)?;
+        let only = (!self.params.category.contains(&named.slug)).then(|| {
+            format!(
+                "/tim-kiem?q={}&category={}",
+                super::urlencode(&self.q),
+                super::urlencode(&named.slug)
+            )
+        });
+        let drop = (!named.without.is_empty())
+            .then(|| format!("/tim-kiem?q={}", super::urlencode(&named.without)));
+        Some((category, only, drop))
     }
 
     /// The nearest spelling the catalogue has, and the search for it.
@@ -300,6 +323,13 @@ pub async fn search_page(
             super::urlencode(&words[..words.len() - 1].join(" "))
         )
     });
+    let category_names = results
+        .as_ref()
+        .and_then(|r| r.understood.category.as_ref())
+        .and_then(|c| state.reference.category_by_slug(&c.slug))
+        .map(|c| (c.slug.clone(), ctx.cat(c)))
+        .into_iter()
+        .collect();
     Ok(render_as(
         &SearchPage {
             q: params.q.clone(),
@@ -312,6 +342,7 @@ pub async fn search_page(
             without_filters,
             enterprises,
             fewer_words,
+            category_names,
             params,
         },
         if invalid.is_some() {
