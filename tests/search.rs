@@ -388,27 +388,16 @@ async fn the_commune_picker_finds_communes_by_todays_and_former_names() {
     let phuc_loc = app.post_json("/api/v1/enterprises", body).await.json()["id"]
         .as_i64()
         .expect("created");
-    let mut ids = Vec::new();
-    for (eid, name) in [
-        (na_ri, "Miến dong Na Rì"),
-        (na_ri, "Miến dong sợi nhỏ"),
-        (phuc_loc, "Miến dong Ba Bể"),
-        (phuc_loc, "Mật ong rừng Ba Bể"),
-    ] {
-        let id = app.create_product(eid, name).await;
-        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
-            .await;
-        ids.push(id);
-    }
-    app.sign_in_new("staff", "canbo@example.vn").await;
-    for id in ids {
-        assert_eq!(
-            app.review(id, json!({"decision": "approve"})).await.status,
-            StatusCode::OK
-        );
-    }
-    app.clear_cookies();
-    app.index().await;
+    publish(
+        &mut app,
+        &[
+            (na_ri, "Miến dong Na Rì", "mien-dong"),
+            (na_ri, "Miến dong sợi nhỏ", "mien-dong"),
+            (phuc_loc, "Miến dong Ba Bể", "mien-dong"),
+            (phuc_loc, "Mật ong rừng Ba Bể", "mat-ong"),
+        ],
+    )
+    .await;
 
     let get = async |app: &mut TestApp, query: &str| {
         let r = app.get(&format!("/api/v1/search/communes?{query}")).await;
@@ -480,19 +469,29 @@ async fn two_places(app: &mut TestApp) {
     let binh_lieu = app.post_json("/api/v1/enterprises", body).await.json()["id"]
         .as_i64()
         .expect("created");
+    publish(
+        app,
+        &[
+            (binh_lieu, "Miến dong Bình Liêu", "mien-dong"),
+            (na_ri, "Miến dong sợi nhỏ", "mien-dong"),
+            (na_ri, "Mật ong rừng", "mat-ong"),
+        ],
+    )
+    .await;
+}
+
+/// Products created in the given enterprises and categories, sent for review, approved by
+/// a new staff member and indexed; the app is left signed out.
+async fn publish(app: &mut TestApp, products: &[(i64, &str, &str)]) {
     let mut ids = Vec::new();
-    for (eid, name, category) in [
-        (binh_lieu, "Miến dong Bình Liêu", "mien-dong"),
-        (na_ri, "Miến dong sợi nhỏ", "mien-dong"),
-        (na_ri, "Mật ong rừng", "mat-ong"),
-    ] {
+    for (eid, name, category) in products {
         let mut body = product_body(name);
         body["enterprise_id"] = json!(eid);
         body["category"] = json!(category);
         body["description"] = json!("");
-        let id = app.post_json("/api/v1/products", body).await.json()["id"]
-            .as_i64()
-            .expect("created");
+        let r = app.post_json("/api/v1/products", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("created");
         app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
             .await;
         ids.push(id);
@@ -608,29 +607,17 @@ async fn words_buyers_use_for_a_category_find_its_products() {
     let (_, eid) = app
         .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
         .await;
-    let mut ids = Vec::new();
-    for (name, category) in [
-        ("Gạch block 6 lỗ", "gach-khong-nung"),
-        ("Tinh dầu hồi", "tinh-dau-gia-vi"),
-        ("Mật ong rừng", "mat-ong"),
-        ("Miến dong sợi nhỏ", "mien-dong"),
-    ] {
-        let mut body = product_body(name);
-        body["enterprise_id"] = json!(eid);
-        body["category"] = json!(category);
-        body["description"] = json!("");
-        let id = app.post_json("/api/v1/products", body).await.json()["id"]
-            .as_i64()
-            .expect("created");
-        app.post_json(&format!("/api/v1/products/{id}/submit"), json!({}))
-            .await;
-        ids.push(id);
-    }
-    app.sign_in_new("staff", "canbo@example.vn").await;
-    for id in &ids {
-        app.review(*id, json!({"decision": "approve"})).await;
-    }
-    app.index().await;
+    publish(
+        &mut app,
+        &[
+            (eid, "Gạch block 6 lỗ", "gach-khong-nung"),
+            (eid, "Tinh dầu hồi", "tinh-dau-gia-vi"),
+            (eid, "Mật ong rừng", "mat-ong"),
+            (eid, "Miến dong sợi nhỏ", "mien-dong"),
+        ],
+    )
+    .await;
+    app.sign_in("canbo@example.vn").await;
     for (q, expected) in [
         ("cement bricks", "Gạch block 6 lỗ"),
         ("concrete blocks", "Gạch block 6 lỗ"),

@@ -148,9 +148,14 @@ impl SearchEngine for Gated {
 
 /// The products an index finds for `q`.
 async fn found(state: &AppState, q: &str) -> Vec<i32> {
+    found_up_to(state, q, 50).await
+}
+
+/// The first `limit` products an index finds for `q`, by id.
+async fn found_up_to(state: &AppState, q: &str, limit: usize) -> Vec<i32> {
     let query = SearchQuery {
         words: words(q),
-        limit: 50,
+        limit,
         ..Default::default()
     };
     let mut ids: Vec<i32> = state
@@ -168,21 +173,7 @@ async fn found(state: &AppState, q: &str) -> Vec<i32> {
 
 /// Every product an index holds.
 async fn found_all(state: &AppState) -> Vec<i32> {
-    let query = SearchQuery {
-        limit: 1_000,
-        ..Default::default()
-    };
-    let mut ids: Vec<i32> = state
-        .search
-        .search(&query)
-        .await
-        .expect("search")
-        .hits
-        .iter()
-        .map(|h| h.id)
-        .collect();
-    ids.sort_unstable();
-    ids
+    found_up_to(state, "", 1_000).await
 }
 
 /// An app whose producer has an enterprise; returns it with the enterprise's id.
