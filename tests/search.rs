@@ -775,3 +775,39 @@ async fn a_category_named_in_a_query_is_said_with_ways_to_narrow_or_drop_it() {
     assert!(page.body.contains("Danh mục: Miến dong"));
     assert!(!page.body.contains("Chỉ xem danh mục này"));
 }
+
+/// `Chè Bắc Kạn`: the tea comes first — even from elsewhere — not the chopsticks and
+/// persimmons of Bắc Kạn that `chè` reaches only through their parent category's name
+/// (*Chế biến nông – lâm sản*).
+#[tokio::test]
+async fn a_named_category_ranks_its_products_above_words_of_a_parent_name() {
+    let mut app = TestApp::new().await;
+    let (_, na_ri) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let mut body = common::enterprise_body("HTX Bình Liêu");
+    body["commune_code"] = json!(6838);
+    let binh_lieu = app.post_json("/api/v1/enterprises", body).await.json()["id"]
+        .as_i64()
+        .expect("created");
+    publish(
+        &mut app,
+        &[
+            (na_ri, "Đũa tre Bắc Kạn", "lam-san"),
+            (na_ri, "Hồng không hạt Bắc Kạn", "trai-cay-che-bien"),
+            (binh_lieu, "Chè xanh Bình Liêu", "che"),
+        ],
+    )
+    .await;
+    let r = app
+        .get("/api/v1/search?q=Ch%C3%A8+B%E1%BA%AFc+K%E1%BA%A1n")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Chè xanh Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["category"]["slug"], "che");
+    assert_eq!(r["understood"]["place"]["without"], "chè");
+    assert!(
+        !r.to_string().contains(ketnoi::search::CATEGORY_TOKEN),
+        "the category's word is never shown"
+    );
+}

@@ -531,3 +531,35 @@ async fn joined_syllables_split_by_the_catalogues_words_find_their_products() {
         }
     }
 }
+
+/// A query naming a category and a place carries the category's own word after its name
+/// (as ketnoi sends it to either engine): the category's products first, then what the
+/// other words reach through a parent category's name.
+#[tokio::test]
+async fn the_category_word_ranks_the_categorys_products_first() {
+    let mut chopsticks = doc(90, "Đũa tre Bắc Kạn", "lam-san", "che-bien-nong-lam-san");
+    chopsticks.category_names = vec!["Lâm sản".into(), "Chế biến nông – lâm sản".into()];
+    let mut tea = doc(91, "Chè xanh Bình Liêu", "che", "che-bien-nong-lam-san");
+    tea.category_names = vec!["Chè".into(), "Chế biến nông – lâm sản".into()];
+    tea.commune = "Xã Bình Liêu".into();
+    tea.province = "Quảng Ninh".into();
+    for e in engines().await {
+        e.upsert(vec![chopsticks.clone(), tea.clone()])
+            .await
+            .expect("index");
+        let mut query = q("che bac kan ");
+        query.words.insert(
+            1,
+            ketnoi::search::Word {
+                exact: String::new(),
+                folded: ketnoi::search::category_token("che"),
+                prefix: false,
+                synonyms: Vec::new(),
+            },
+        );
+        query.strategy = ketnoi::search::Strategy::Last;
+        let found = ids(e.as_ref(), query).await;
+        let at = |id: i32| found.iter().position(|x| *x == id).unwrap_or(usize::MAX);
+        assert!(at(3) < at(91) && at(91) < at(90), "{}: {found:?}", e.name());
+    }
+}

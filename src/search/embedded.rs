@@ -212,7 +212,11 @@ impl Inner {
             doc.add_text(f.brand, folded(brand));
             doc.add_text(f.brand_exact, exact(brand));
         }
-        let names = d.category_names.join(" ");
+        let mut names = d.category_names.join(" ");
+        for c in &d.categories {
+            names.push(' ');
+            names.push_str(&super::category_token(c));
+        }
         let certifications = d.certifications.join(" ");
         let former = d.former_places.join(" ");
         doc.add_text(

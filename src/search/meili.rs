@@ -65,6 +65,11 @@ impl From<SearchDoc> for MeiliDoc {
             &doc.commune,
             &doc.province,
             &doc.category_names.join(" "),
+            &doc.categories
+                .iter()
+                .map(|c| super::category_token(c))
+                .collect::<Vec<_>>()
+                .join(" "),
             &doc.certifications.join(" "),
             &doc.former_places.join(" "),
         ]

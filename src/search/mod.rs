@@ -68,6 +68,17 @@ pub struct SearchDoc {
 /// Meilisearch index as a new consumer of the change log, built then followed).
 pub const DOC_SHAPE: u32 = 4;
 
+/// A word every document of a category (and of its parent category) holds, never shown:
+/// a query that names the category and a place carries it right after the category's
+/// name, so with the `last` strategy the category's products rank above products the
+/// name reaches only through a parent category's words (`chè` in *Chế biến…*).
+pub fn category_token(slug: &str) -> String {
+    format!("{CATEGORY_TOKEN}{}", slug.replace('-', ""))
+}
+
+/// What every category word starts with.
+pub const CATEGORY_TOKEN: &str = "zzcat";
+
 /// The facets a search can filter on and count.
 pub const FACETS: &[&str] = &[
     "category",

@@ -276,9 +276,24 @@ pub async fn search_with(
                 .words
                 .iter()
                 .map(|w| w.exact.as_str())
+                .filter(|w| !w.is_empty())
                 .collect::<Vec<_>>()
                 .join(" "),
         });
+        // A category named before the place: its own word right after its name, so its
+        // products from elsewhere still come before what the place alone brings.
+        let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+        if let Some((at, n, slug)) = vocabulary.category_in(&folded) {
+            query.words.insert(
+                at + n,
+                Word {
+                    exact: String::new(),
+                    folded: crate::search::category_token(slug),
+                    prefix: false,
+                    synonyms: Vec::new(),
+                },
+            );
+        }
         query.words.extend(named);
         query.strategy = Strategy::Last;
         only_last_is_prefix(&mut query.words);
@@ -286,7 +301,11 @@ pub async fn search_with(
     let mut results = run(state, &query).await?;
     if results.total == 0 && !query.words.is_empty() {
         // Nothing has every word: leave out the words nothing in the catalogue has, and
-        // say so; if the rest still never meet, show what has most of them.
+        // say so; if the rest still never meet, show what has most of them. A category's
+        // own word only ranks: it is left out here.
+        query
+            .words
+            .retain(|w| !w.folded.starts_with(crate::search::CATEGORY_TOKEN));
         let counts = word_counts(state, &query.words).await?;
         let (known, unknown): (Counted, Counted) =
             query.words.drain(..).zip(counts).partition(|(_, n)| *n > 0);
