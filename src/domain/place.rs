@@ -71,6 +71,8 @@ pub struct PlaceIndex {
     /// Places a buyer may name in a search, by [`place_key`]: today's provinces, former
     /// provinces and former districts (names of two syllables or more).
     mentionable: HashMap<String, Mention>,
+    /// Former province code → its name.
+    former_province_names: HashMap<i32, String>,
 }
 
 /// What kind of place a search named.
@@ -168,40 +170,41 @@ impl PlaceIndex {
         for (i, f) in formers.iter().enumerate() {
             former_by_commune.entry(f.commune_code).or_default().push(i);
         }
+        // Today's provinces first, then former provinces, then former districts: a name
+        // that is several of them is read as the first.
+        let named = provinces
+            .iter()
+            .map(|(_, name)| (name, PlaceKind::Province, None))
+            .chain(
+                formers
+                    .iter()
+                    .map(|f| (&f.province, PlaceKind::FormerProvince, None)),
+            )
+            .chain(
+                formers
+                    .iter()
+                    .map(|f| (&f.district, PlaceKind::FormerDistrict, Some(&f.province))),
+            );
         let mut mentionable: HashMap<String, Mention> = HashMap::new();
-        let two_words = |k: &String| k.split(' ').count() >= 2;
-        for (_, name) in provinces {
+        for (name, kind, within) in named {
             let key = place_key(name);
-            if two_words(&key) {
+            if key.split(' ').count() >= 2 {
                 mentionable.entry(key).or_insert_with(|| Mention {
                     name: name.clone(),
-                    kind: PlaceKind::Province,
-                    within: None,
+                    kind,
+                    within: within.cloned(),
                 });
             }
         }
+        let mut former_province_names: HashMap<i32, String> = HashMap::new();
         for f in &formers {
-            let key = place_key(&f.province);
-            if two_words(&key) {
-                mentionable.entry(key).or_insert_with(|| Mention {
-                    name: f.province.clone(),
-                    kind: PlaceKind::FormerProvince,
-                    within: None,
-                });
-            }
-        }
-        for f in &formers {
-            let key = place_key(&f.district);
-            if two_words(&key) {
-                mentionable.entry(key).or_insert_with(|| Mention {
-                    name: f.district.clone(),
-                    kind: PlaceKind::FormerDistrict,
-                    within: Some(f.province.clone()),
-                });
-            }
+            former_province_names
+                .entry(f.province_code)
+                .or_insert_with(|| f.province.clone());
         }
         PlaceIndex {
             mentionable,
+            former_province_names,
             keys: communes.iter().map(|c| place_key(&c.name)).collect(),
             by_code: communes
                 .iter()
@@ -251,22 +254,7 @@ impl PlaceIndex {
 
     /// A province as it was before 1 July 2025, by its former code.
     pub fn former_province(&self, code: i32) -> Option<&str> {
-        self.formers
-            .iter()
-            .find(|f| f.province_code == code)
-            .map(|f| f.province.as_str())
-    }
-
-    /// The former provinces, by name.
-    pub fn former_provinces(&self) -> Vec<(i32, &str)> {
-        let mut seen: Vec<(i32, &str)> = self
-            .formers
-            .iter()
-            .map(|f| (f.province_code, f.province.as_str()))
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen
+        self.former_province_names.get(&code).map(String::as_str)
     }
 
     /// What a product in today's commune is also called by: the names of the former
