@@ -518,7 +518,6 @@ pub async fn communes(
     typed: &str,
     limit: usize,
 ) -> AppResult<Vec<CommuneChoice>> {
-    use crate::domain::text::fold;
     if typed.chars().count() > 100 {
         return Err(Invalid::one("commune_q", Code::TextTooLong).into());
     }
@@ -528,6 +527,22 @@ pub async fn communes(
     others.per_page = Some(1);
     others.sort = None;
     let results = search_with(state, &others, &["commune"]).await?;
+    Ok(commune_choices(
+        state,
+        results.facets.get("commune"),
+        typed,
+        limit,
+    ))
+}
+
+/// [`communes`] for counts already at hand: a search's commune facet with no commune ticked.
+pub fn commune_choices(
+    state: &AppState,
+    counts: Option<&BTreeMap<String, u64>>,
+    typed: &str,
+    limit: usize,
+) -> Vec<CommuneChoice> {
+    use crate::domain::text::fold;
     let typed: Vec<String> = fold(typed)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -535,9 +550,7 @@ pub async fn communes(
         .map(String::from)
         .collect();
     let reference = &state.reference;
-    let mut choices: Vec<CommuneChoice> = results
-        .facets
-        .get("commune")
+    let mut choices: Vec<CommuneChoice> = counts
         .into_iter()
         .flatten()
         .filter(|(_, n)| **n > 0)
@@ -582,7 +595,7 @@ pub async fn communes(
             .then_with(|| fold(&a.name).cmp(&fold(&b.name)))
     });
     choices.truncate(limit);
-    Ok(choices)
+    choices
 }
 
 fn respond(

@@ -184,11 +184,20 @@ async fn commune_group(
     } else {
         search::COMMUNE_CHOICES
     };
-    let choices = match search::communes(state, params, typed, limit).await {
-        Ok(choices) => choices,
-        // Too long to be a place: nothing matches.
-        Err(AppError::Invalid(_)) => Vec::new(),
-        Err(e) => return Err(e),
+    let choices = if params.commune.is_empty() {
+        // The page's own search counted the communes with the same words and filters.
+        if typed.chars().count() > 100 {
+            Vec::new()
+        } else {
+            search::commune_choices(state, results.facets.get("commune"), typed, limit)
+        }
+    } else {
+        match search::communes(state, params, typed, limit).await {
+            Ok(choices) => choices,
+            // Too long to be a place: nothing matches.
+            Err(AppError::Invalid(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        }
     };
     let ticked = &params.commune;
     let mut values: Vec<FacetValue> = ticked
