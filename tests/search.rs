@@ -383,11 +383,7 @@ async fn the_commune_picker_finds_communes_by_todays_and_former_names() {
     let (_, na_ri) = app
         .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
         .await;
-    let mut body = common::enterprise_body("HTX Phúc Lộc");
-    body["commune_code"] = json!(1894);
-    let phuc_loc = app.post_json("/api/v1/enterprises", body).await.json()["id"]
-        .as_i64()
-        .expect("created");
+    let phuc_loc = enterprise_in(&mut app, "HTX Phúc Lộc", 1894).await;
     publish(
         &mut app,
         &[
@@ -464,11 +460,7 @@ async fn two_places(app: &mut TestApp) {
     let (_, na_ri) = app
         .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
         .await;
-    let mut body = common::enterprise_body("HTX Bình Liêu");
-    body["commune_code"] = json!(6838);
-    let binh_lieu = app.post_json("/api/v1/enterprises", body).await.json()["id"]
-        .as_i64()
-        .expect("created");
+    let binh_lieu = enterprise_in(app, "HTX Bình Liêu", 6838).await;
     publish(
         app,
         &[
@@ -478,6 +470,15 @@ async fn two_places(app: &mut TestApp) {
         ],
     )
     .await;
+}
+
+/// A second enterprise, in the given commune, registered by the signed-in producer.
+async fn enterprise_in(app: &mut TestApp, name: &str, commune: i64) -> i64 {
+    let mut body = common::enterprise_body(name);
+    body["commune_code"] = json!(commune);
+    let r = app.post_json("/api/v1/enterprises", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().expect("created")
 }
 
 /// Products created in the given enterprises and categories, sent for review, approved by
@@ -785,11 +786,7 @@ async fn a_named_category_ranks_its_products_above_words_of_a_parent_name() {
     let (_, na_ri) = app
         .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
         .await;
-    let mut body = common::enterprise_body("HTX Bình Liêu");
-    body["commune_code"] = json!(6838);
-    let binh_lieu = app.post_json("/api/v1/enterprises", body).await.json()["id"]
-        .as_i64()
-        .expect("created");
+    let binh_lieu = enterprise_in(&mut app, "HTX Bình Liêu", 6838).await;
     publish(
         &mut app,
         &[
