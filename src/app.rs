@@ -69,6 +69,7 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         db,
         reference: Arc::new(reference),
         image_permits: Arc::new(tokio::sync::Semaphore::new(config.image_workers.max(1))),
+        pages: Arc::new(crate::page_cache::PageCache::new(config.page_cache_bytes)),
         config: Arc::new(config),
         search,
         synonyms: Arc::default(),

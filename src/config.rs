@@ -141,6 +141,10 @@ pub struct ServeArgs {
     /// it `/metrics` does not exist.
     #[arg(long, env = "KETNOI_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Memory for rendered public pages (product and enterprise pages shown to visitors),
+    /// in MiB; 0 renders every page afresh.
+    #[arg(long, env = "KETNOI_PAGE_CACHE_MIB", default_value_t = 64)]
+    pub page_cache_mib: usize,
 }
 
 impl ServeArgs {
@@ -330,6 +334,7 @@ impl Default for ServeArgs {
             header_timeout: 15,
             request_timeout: 180,
             metrics_token: None,
+            page_cache_mib: 64,
         }
     }
 }
@@ -382,6 +387,8 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// Opens `/metrics` to whoever presents it.
     pub metrics_token: Option<String>,
+    /// Bytes of rendered public pages kept in memory (0: none).
+    pub page_cache_bytes: usize,
 }
 
 impl Config {
@@ -422,6 +429,7 @@ impl Config {
             trusted_proxies: args.trusted_proxies.clone(),
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
             metrics_token: args.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+            page_cache_bytes: args.page_cache_mib.saturating_mul(1 << 20),
             session_idle: chrono::Duration::hours(i64::from(args.session_idle_hours.max(1))),
             staff_session_idle: chrono::Duration::hours(i64::from(
                 args.staff_session_idle_hours.max(1),
@@ -453,6 +461,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             request_timeout: std::time::Duration::from_secs(180),
             metrics_token: None,
+            page_cache_bytes: 64 << 20,
         }
     }
 }

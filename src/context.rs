@@ -37,4 +37,6 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// Held while this process feeds or rebuilds its search index: one at a time.
     pub search_worker: Arc<tokio::sync::Mutex<()>>,
+    /// Rendered public pages (see `page_cache`).
+    pub pages: Arc<crate::page_cache::PageCache>,
 }

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod page_cache;
 pub mod print;
 pub mod qr;
 pub mod router;

@@ -10,7 +10,7 @@ fn layer(module: &str) -> Option<u8> {
     Some(match module {
         "domain" | "i18n" => 0,
         "db" | "search" | "storage" | "mail" | "print" | "qr" | "media" | "sheet" | "config"
-        | "error" | "clock" | "context" => 1,
+        | "error" | "clock" | "context" | "page_cache" => 1,
         "services" => 2,
         "app" | "jobs" => 3,
         "http" => 4,

@@ -94,6 +94,11 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// Marks an answer that is the same for every visitor (a cached public page): it holds no
+/// form, so no form token cookie is issued with it, and shared caches may keep it.
+#[derive(Clone, Copy, Debug)]
+pub struct NoFormToken;
+
 /// The form token of this browser, as sent in its cookie or just issued.
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
@@ -185,7 +190,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     req.extensions_mut().insert(CsrfToken(token.clone()));
     req.extensions_mut().insert(lang);
     let mut response = i18n::REQUEST_LANG.scope(lang, next.run(req)).await;
-    if issued {
+    if issued && response.extensions().get::<NoFormToken>().is_none() {
         set_csrf_cookie(&mut response, &token, state.config.secure_cookies);
     }
     response

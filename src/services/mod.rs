@@ -14,6 +14,7 @@ pub mod health;
 pub mod imports;
 pub mod media;
 pub mod notify;
+pub mod page_cache;
 pub mod printing;
 pub mod programmes;
 pub mod reference;

@@ -42,6 +42,7 @@ pub async fn enqueue(
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({LOG_ORDER_LOCK})"))
             .await?;
     }
+    note_local_change();
     let rows = product_ids.iter().map(|id| search_log::ActiveModel {
         product_id: Set(*id),
         created_at: Set(at),
@@ -49,6 +50,67 @@ pub async fn enqueue(
     });
     search_log::Entity::insert_many(rows).exec(txn).await?;
     Ok(())
+}
+
+/// When this process last appended to the log (milliseconds since the Unix epoch).
+static LOCAL_CHANGE_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn note_local_change() {
+    LOCAL_CHANGE_MS.store(unix_ms(), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether this process appended to the log within `window`: its entry is committed just
+/// after, so what follows the log in this process reads it before answering the next
+/// request (the page that was just approved is shown as approved).
+pub fn changed_here_within(window: Duration) -> bool {
+    let last = LOCAL_CHANGE_MS.load(std::sync::atomic::Ordering::Relaxed);
+    last > 0 && unix_ms() - last < i64::try_from(window.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The entries after `after`, oldest first (at most `limit`): each with its product and
+/// that product's enterprise (none when the product no longer exists).
+pub async fn changes_after(
+    db: &impl ConnectionTrait,
+    after: i32,
+    limit: u64,
+) -> AppResult<Vec<(i32, i32, Option<i32>)>> {
+    use sea_orm::sea_query::{Alias, ExprTrait, Query};
+    let stmt = Query::select()
+        .column((search_log::Entity, search_log::Column::Id))
+        .column((search_log::Entity, search_log::Column::ProductId))
+        .expr_as(
+            Expr::col((product::Entity, product::Column::EnterpriseId)),
+            Alias::new("enterprise_id"),
+        )
+        .from(search_log::Entity)
+        .left_join(
+            product::Entity,
+            Expr::col((product::Entity, product::Column::Id))
+                .equals((search_log::Entity, search_log::Column::ProductId)),
+        )
+        .and_where(Expr::col((search_log::Entity, search_log::Column::Id)).gt(after))
+        .order_by(
+            (search_log::Entity, search_log::Column::Id),
+            sea_orm::Order::Asc,
+        )
+        .limit(limit)
+        .to_owned();
+    let rows = db.query_all(&stmt).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i32>("", "id")?,
+                r.try_get::<i32>("", "product_id")?,
+                r.try_get::<Option<i32>>("", "enterprise_id")?,
+            ))
+        })
+        .collect()
 }
 
 /// Everything an enterprise shows in search (its name and place are on every product).

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 
-use super::{PageCtx, PageResult, render};
+use super::{PageCtx, PageResult, cached, render};
 use crate::context::AppState;
 use crate::http::api::auth::ClientIp;
 use crate::services::catalogue::{self, EnterpriseView, Lookup, Page, ProductFilter, ProductView};
@@ -155,29 +155,44 @@ pub async fn product_page(
     Path(slug): Path<String>,
     Query(fq): Query<FairQuery>,
 ) -> PageResult {
-    let p = catalogue::get_product(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
-    let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
-    let more = catalogue::newest_products(&state, Some(p.enterprise_id), 7)
-        .await?
-        .into_iter()
-        .filter(|o| o.id != p.id)
-        .take(6)
-        .collect();
-    let product_id = p.id;
-    let mut response = render(&ProductPage {
-        ctx,
-        p,
-        manages,
-        more,
-    });
-    let seen = super::fairs::Seen {
+    let seen = |product_id: i32| super::fairs::Seen {
         fair_slug: fq.fair.as_deref(),
         scan: fq.qr.is_some(),
         exhibitor_id: None,
         product_id: Some(product_id),
         page: format!("product:{product_id}"),
     };
-    super::fairs::count_visit(&state, &headers, &ip, seen, &mut response).await?;
+    let keep = match cached::lookup(&state, &ctx, &headers).await? {
+        cached::Lookup::Hit(mut response, page) => {
+            if let Some(&product_id) = page.products.first() {
+                super::fairs::count_visit(&state, &headers, &ip, seen(product_id), &mut response)
+                    .await?;
+            }
+            return Ok(response);
+        }
+        cached::Lookup::Miss(keep) => keep,
+    };
+    let p = catalogue::get_product(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
+    let manages = catalogue::can_manage(&state.db, &ctx.actor, p.enterprise_id).await?;
+    let more: Vec<ProductView> = catalogue::newest_products(&state, Some(p.enterprise_id), 7)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != p.id)
+        .take(6)
+        .collect();
+    let product_id = p.id;
+    let enterprise_id = p.enterprise_id;
+    let shown = std::iter::once(p.id)
+        .chain(more.iter().map(|o| o.id))
+        .collect();
+    let page = ProductPage {
+        ctx,
+        p,
+        manages,
+        more,
+    };
+    let mut response = cached::render(&state, &page, keep, enterprise_id, shown, &headers);
+    super::fairs::count_visit(&state, &headers, &ip, seen(product_id), &mut response).await?;
     Ok(response)
 }
 
@@ -196,17 +211,36 @@ pub async fn enterprise_page(
     headers: axum::http::HeaderMap,
     Path(slug): Path<String>,
 ) -> PageResult {
-    let e = catalogue::get_enterprise(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
-    let products = catalogue::newest_products(&state, Some(e.id), 200).await?;
-    let enterprise_id = e.id;
-    let mut response = render(&EnterprisePage { ctx, e, products });
-    let seen = super::fairs::Seen {
+    let seen = |enterprise_id: i32| super::fairs::Seen {
         fair_slug: None,
         scan: false,
         exhibitor_id: None,
         product_id: None,
         page: format!("enterprise:{enterprise_id}"),
     };
-    super::fairs::count_visit(&state, &headers, &ip, seen, &mut response).await?;
+    let keep = match cached::lookup(&state, &ctx, &headers).await? {
+        cached::Lookup::Hit(mut response, page) => {
+            super::fairs::count_visit(
+                &state,
+                &headers,
+                &ip,
+                seen(page.enterprise_id),
+                &mut response,
+            )
+            .await?;
+            return Ok(response);
+        }
+        cached::Lookup::Miss(keep) => keep,
+    };
+    let e = catalogue::get_enterprise(&state, &ctx.actor, Lookup::Slug(&slug)).await?;
+    let products = catalogue::newest_products(&state, Some(e.id), 200).await?;
+    let enterprise_id = e.id;
+    let shown: Vec<i32> = products.iter().map(|p| p.id).collect();
+    // An enterprise with nothing published changes without an entry in the log: its page
+    // is rendered every time.
+    let keep = keep.filter(|_| !shown.is_empty());
+    let page = EnterprisePage { ctx, e, products };
+    let mut response = cached::render(&state, &page, keep, enterprise_id, shown, &headers);
+    super::fairs::count_visit(&state, &headers, &ip, seen(enterprise_id), &mut response).await?;
     Ok(response)
 }

@@ -2,6 +2,7 @@
 //! small enough for a cheap phone on 3G, and complete without JavaScript.
 
 pub mod account;
+pub mod cached;
 pub mod catalogue;
 pub mod dashboard;
 pub mod fairs;

@@ -6,7 +6,7 @@ use crate::db::entities::{enterprise, photo};
 use crate::domain::PendingStatus;
 use crate::domain::photo::PhotoView;
 use crate::error::{AppError, AppResult};
-use crate::services::{Actor, audit};
+use crate::services::{Actor, audit, search_sync};
 use bytes::Bytes;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -153,6 +153,10 @@ pub async fn set_logo(
         json!({"photo_id": row.id, "hash": row.hash, "held": held}),
     )
     .await?;
+    // The pages of the enterprise's products show the logo buyers see.
+    if !held {
+        search_sync::enqueue_enterprise(&txn, state.clock.now(), enterprise_id).await?;
+    }
     txn.commit().await?;
     release_photos(state, &old).await;
     Ok(photo_view(&row))
@@ -193,6 +197,7 @@ pub async fn delete_logo(state: &AppState, actor: &Actor, enterprise_id: i32) ->
         json!({}),
     )
     .await?;
+    search_sync::enqueue_enterprise(&txn, state.clock.now(), enterprise_id).await?;
     txn.commit().await?;
     release_photos(state, &old).await;
     Ok(())
