@@ -808,3 +808,81 @@ async fn a_named_category_ranks_its_products_above_words_of_a_parent_name() {
         "the category's word is never shown"
     );
 }
+
+/// A slip in a 4-letter syllable is read as the catalogue's word when the query's other
+/// words anchor it, said in `understood.corrected` and on the page, and marked where it is
+/// found; alone, or in a word the catalogue has, it is left as typed.
+#[tokio::test]
+async fn a_slip_in_a_short_syllable_is_read_when_the_other_words_anchor_it() {
+    let mut app = TestApp::new().await;
+    let (_, na_ri) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let binh_lieu = enterprise_in(&mut app, "HTX Bình Liêu", 6838).await;
+    publish(
+        &mut app,
+        &[
+            (na_ri, "Miến dong Côn Minh", "mien-dong"),
+            (binh_lieu, "Miến dong Bình Liêu", "mien-dong"),
+            (na_ri, "Mật ong rừng", "mat-ong"),
+        ],
+    )
+    .await;
+    let read = |typed: &str, read: &str| json!([{"typed": typed, "read": read}]);
+
+    let r = app.get("/api/v1/search?q=mein+dong+con+minh").await.json();
+    assert_eq!(names(&r)[0], "Miến dong Côn Minh", "{r}");
+    assert_eq!(r["understood"]["corrected"], read("mein", "mien"), "{r}");
+    assert_eq!(r["understood"]["unmatched"], json!([]));
+    assert_eq!(
+        r["hits"][0]["highlights"]["name"],
+        "<mark>Miến</mark> <mark>dong</mark> <mark>Côn</mark> <mark>Minh</mark>"
+    );
+    // Two words: every miến dong.
+    let r = app.get("/api/v1/search?q=mein+dong").await.json();
+    assert_eq!(r["total"], 2, "{r}");
+    assert_eq!(r["understood"]["corrected"], read("mein", "mien"));
+    assert_eq!(
+        r["understood"]["category"]["slug"], "mien-dong",
+        "read, then named"
+    );
+    // Three words, accents typed.
+    let r = app
+        .get("/api/v1/search?q=Mi%E1%BA%BFn+dogn+C%C3%B4n")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Miến dong Côn Minh", "{r}");
+    assert_eq!(r["understood"]["corrected"], read("dogn", "dong"));
+    // The slip in an accented syllable, with a place: read, then the place ranks.
+    let r = app
+        .get("/api/v1/search?q=Mi%E1%BA%BFm+dong+B%C3%ACnh+Li%C3%AAu")
+        .await
+        .json();
+    assert_eq!(r["understood"]["corrected"], read("miếm", "mien"), "{r}");
+    assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
+
+    // Alone, a slip finds nothing and is offered the nearest spelling, as before.
+    for (typed, offered) in [("mein", "mien"), ("dogn", "dong")] {
+        let r = app.get(&format!("/api/v1/search?q={typed}")).await.json();
+        assert_eq!(r["total"], 0, "{typed}: {r}");
+        assert_eq!(r["understood"]["corrected"], json!([]));
+        assert_eq!(r["understood"]["suggestion"], offered);
+    }
+    // A word the catalogue has is never read as another: `ninh` is in no product's name,
+    // but Bình Liêu is in Quảng Ninh (and `minh` would meet `miến dong`).
+    let r = app.get("/api/v1/search?q=mien+dong+ninh").await.json();
+    assert_eq!(r["understood"]["corrected"], json!([]), "{r}");
+    assert_eq!(names(&r), ["Miến dong Bình Liêu"], "{r}");
+
+    let page = app.get("/tim-kiem?q=mein+dong+con+minh").await;
+    assert!(
+        page.body
+            .contains("Đã hiểu <q>mein</q> là <strong>mien</strong>."),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<mark>Miến</mark> <mark>dong</mark> <mark>Côn</mark> <mark>Minh</mark>")
+    );
+}

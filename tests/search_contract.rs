@@ -563,3 +563,82 @@ async fn the_category_word_ranks_the_categorys_products_first() {
         assert!(at(3) < at(91) && at(91) < at(90), "{}: {found:?}", e.name());
     }
 }
+
+/// A slip in a 4-letter syllable of a query of several words, read by ketnoi before either
+/// engine sees the query (`ketnoi::search::slips`): read as the catalogue's word one edit
+/// away when the other words anchor it, and only then.
+#[tokio::test]
+async fn a_slip_in_a_short_syllable_is_read_where_the_other_words_anchor_it() {
+    use ketnoi::search::slips::{Correction, read_slip};
+    let agro = "che-bien-nong-lam-san";
+    let mut quang_ninh = doc(97, "Miến dong sợi nhỏ", "mien-dong", agro);
+    quang_ninh.enterprise_name = "Hợp tác xã Bình Liêu".into();
+    quang_ninh.commune = "Xã Bình Liêu".into();
+    quang_ninh.province = "Quảng Ninh".into();
+    let extra = vec![
+        doc(95, "Miến dong Côn Minh", "mien-dong", agro),
+        doc(96, "Mận sấy khô", "trai-cay-che-bien", agro),
+        quang_ninh,
+    ];
+    let vocabulary = ketnoi::search::vocabulary::Vocabulary::from_texts(
+        catalogue()
+            .iter()
+            .chain(&extra)
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>(),
+    );
+    for e in engines().await {
+        let name = e.name();
+        e.upsert(extra.clone()).await.expect("index");
+        let engine = e.as_ref();
+        let read = async |typed: &str| {
+            let mut query = q(typed);
+            let reading = read_slip(&mut query.words, &vocabulary, |query| async move {
+                engine.search(&query).await
+            })
+            .await
+            .expect("search");
+            let found = ids(engine, query).await;
+            (reading.map(|r: Correction| (r.typed, r.read)), found)
+        };
+        let slip = |typed: &str, read: &str| Some((typed.to_string(), read.to_string()));
+
+        // Four words, two letters swapped: the product named so first (product 1 has
+        // `Côn Minh` in its enterprise's name).
+        let (reading, found) = read("mein dong con minh ").await;
+        assert_eq!(reading, slip("mein", "mien"), "{name}");
+        assert_eq!(found, [95, 1], "{name}");
+        // Two words; three; accents typed, the slip in an accented syllable or not.
+        let (reading, mut found) = read("mein dong ").await;
+        assert_eq!(reading, slip("mein", "mien"), "{name}");
+        found.sort_unstable();
+        assert_eq!(found, [1, 95, 97], "{name}");
+        let (reading, found) = read("mien dogn minh ").await;
+        assert_eq!(reading, slip("dogn", "dong"), "{name}");
+        assert_eq!(found.first(), Some(&95), "{name}");
+        let (reading, found) = read("Miếm dong Côn Minh ").await;
+        assert_eq!(reading, slip("miếm", "mien"), "{name}");
+        assert_eq!(found.first(), Some(&95), "{name}");
+        let (reading, found) = read("Miến dogn Côn Minh").await;
+        assert_eq!(reading, slip("dogn", "dong"), "{name}");
+        assert_eq!(found.first(), Some(&95), "{name}");
+
+        // Alone, a slip finds nothing: no flood of products one letter away.
+        assert_eq!(read("mein ").await, (None, vec![]), "{name}");
+        assert_eq!(read("dogn ").await, (None, vec![]), "{name}");
+        // A correct word is never read as another, even one the other words would meet
+        // in a name: `ninh` (Quảng Ninh) is in no name, and `mien dong minh` finds 95.
+        assert_eq!(read("mien dong ninh ").await, (None, vec![97]), "{name}");
+        assert_eq!(read("dua tre ninh ").await, (None, vec![2]), "{name}");
+        assert_eq!(read("mien dong ").await.0, None, "{name}");
+        // `thơm` is only in a description.
+        assert_eq!(read("mang thom ").await, (None, vec![8]), "{name}");
+        // `minh` meets `mật ong` only in the producer's name, not in a product's: an
+        // English word is not taken for a name.
+        assert_eq!(read("mint mat ong ").await, (None, vec![]), "{name}");
+        // `măng khô` and `mận khô` are both one letter from `manh kho`: no guess.
+        assert_eq!(read("manh kho ").await, (None, vec![]), "{name}");
+        // Two slips: neither is anchored by the other words.
+        assert_eq!(read("mein dogn ").await, (None, vec![]), "{name}");
+    }
+}

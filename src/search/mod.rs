@@ -8,6 +8,7 @@
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
+pub mod slips;
 pub mod vocabulary;
 
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ pub struct Vocabulary {
 }
 
 /// A text's words as search reads them: numbers apart from units, folded.
-fn words_of(s: &str) -> impl Iterator<Item = String> {
+pub(crate) fn words_of(s: &str) -> impl Iterator<Item = String> {
     text::fold(&text::units_apart(s))
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -141,6 +141,21 @@ impl Vocabulary {
             .min()
             .map(|(_, _, w)| w)
     }
+
+    /// The catalogue's words one edit (a letter added, left out or changed, or two
+    /// neighbours swapped) from `word`, commonest first.
+    pub fn neighbours(&self, word: &str) -> Vec<&str> {
+        let n = word.chars().count();
+        let mut near: Vec<(std::cmp::Reverse<u32>, &str)> = self
+            .words
+            .iter()
+            .filter(|(w, _)| w.chars().count().abs_diff(n) <= 1)
+            .filter(|(w, _)| distance(word, w) == 1)
+            .map(|(w, count)| (std::cmp::Reverse(*count), w.as_str()))
+            .collect();
+        near.sort_unstable();
+        near.into_iter().map(|(_, w)| w).collect()
+    }
 }
 
 /// Edits (insert, delete, replace, or swap two neighbours) from `a` to `b`.
@@ -221,5 +236,19 @@ mod tests {
         assert_eq!(v.nearest("zzzzzz"), None);
         assert_eq!(distance("ab", "ba"), 1);
         assert_eq!(v.len(), 19);
+    }
+
+    #[test]
+    fn neighbours_are_the_words_one_edit_away() {
+        let v = catalogue();
+        assert_eq!(v.neighbours("mein"), ["mien"], "two letters swapped");
+        assert_eq!(v.neighbours("dogn"), ["dong"]);
+        assert_eq!(
+            v.neighbours("mien"),
+            Vec::<&str>::new(),
+            "not the word itself"
+        );
+        // `dong` is in two texts, `nung` and `ong` in one: the commonest first.
+        assert_eq!(v.neighbours("nong"), ["dong", "nung", "ong"]);
     }
 }

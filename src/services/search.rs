@@ -148,6 +148,10 @@ pub struct Understood {
     pub partial: bool,
     /// A place the query names: products from there come first.
     pub place: Option<PlaceMention>,
+    /// Words read as the catalogue's word one edit away (`mein dong` → `mien`): a slip in
+    /// a 4-letter word, read only when the query's other words find a product named with
+    /// that word and with no other.
+    pub corrected: Vec<crate::search::slips::Correction>,
     /// A category the query names (`miến dong`, `glass noodles`, `tea`).
     pub category: Option<CategoryMention>,
     /// When nothing was found: the query with each word nothing has replaced by the
@@ -227,8 +231,20 @@ pub async fn search_with(
             w.prefix = false;
         }
     }
-    if let Ok(groups) = state.synonyms.read() {
-        crate::search::add_synonyms(&mut query_words, &groups);
+    let synonyms = |words: &mut Vec<Word>| {
+        if let Ok(groups) = state.synonyms.read() {
+            crate::search::add_synonyms(words, &groups);
+        }
+    };
+    synonyms(&mut query_words);
+    // A slip in a short syllable (`mein dong con minh`), when the other words anchor it,
+    // is read as the catalogue's word before either engine sees the query.
+    let slip = crate::search::slips::read_slip(&mut query_words, &vocabulary, |query| async move {
+        run(state, &query).await
+    })
+    .await?;
+    if slip.is_some() {
+        synonyms(&mut query_words);
     }
     let mut query = SearchQuery {
         words: query_words,
@@ -239,7 +255,10 @@ pub async fn search_with(
         limit: usize::try_from(per_page).unwrap_or(24),
         facets: facets.to_vec(),
     };
-    let mut understood = Understood::default();
+    let mut understood = Understood {
+        corrected: slip.into_iter().collect(),
+        ..Default::default()
+    };
     // A category the query names is said, with the way to look only there or drop it.
     let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
     if let Some((from, len, slug)) = vocabulary.category_in(&folded) {
