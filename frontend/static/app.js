@@ -41,6 +41,14 @@ window.ketnoiKeepOffline = (worker, scope) => {
     .catch(() => {});
 };
 
+// Filters stand open on a wide screen through CSS; a browser that cannot style a closed
+// <details> that way gets them opened here.
+if (!CSS.supports?.('selector(::details-content)')) {
+  for (const panel of document.querySelectorAll('details[data-open-from]')) {
+    if (matchMedia(`(min-width: ${panel.dataset.openFrom})`).matches) panel.open = true;
+  }
+}
+
 // Ask before destructive actions.
 document.addEventListener('submit', (event) => {
   const message = event.target.dataset.confirm;
@@ -68,13 +76,24 @@ document.addEventListener('submit', (event) => {
         const html = new DOMParser().parseFromString(await response.text(), 'text/html');
         const fresh = html.getElementById('search-results');
         const current = document.getElementById('search-results');
-        // A box inside the results (the commune picker) keeps the focus while typing.
-        const focused = current?.contains(document.activeElement) ? document.activeElement.name : null;
+        // A box inside the results (the commune picker) keeps the focus while typing, and a
+        // ticked filter keeps it for the keyboard.
+        const active = current?.contains(document.activeElement) ? document.activeElement : null;
+        const focused = !active?.name ? null : active.type === 'checkbox'
+          ? `[name="${CSS.escape(active.name)}"][value="${CSS.escape(active.value)}"]`
+          : `[name="${CSS.escape(active.name)}"]`;
+        // The filters stay open (or closed) as the person left them.
+        const open = current?.querySelector('details.facets')?.open;
+        const panel = fresh?.querySelector('details.facets');
+        if (panel && open !== undefined) panel.open = open;
         if (fresh && current) current.replaceWith(fresh);
-        const again = focused && fresh?.querySelector(`[name="${focused}"]`);
+        const again = focused && fresh?.querySelector(focused);
         if (again) {
           again.focus();
-          again.setSelectionRange?.(again.value.length, again.value.length);
+          // Only text boxes have a caret (a checkbox throws).
+          if (again.type === 'search' || again.type === 'text') {
+            again.setSelectionRange(again.value.length, again.value.length);
+          }
         }
         history.replaceState(null, '', url);
       } catch (_) {

@@ -77,7 +77,12 @@ impl SearchParams {
     }
 
     pub fn has_filters(&self) -> bool {
-        FACETS.iter().any(|f| !self.values(f).is_empty())
+        self.filters_set() > 0
+    }
+
+    /// How many facet values are ticked, over every facet.
+    pub fn filters_set(&self) -> usize {
+        FACETS.iter().map(|f| self.values(f).len()).sum()
     }
 }
 

@@ -2,7 +2,7 @@
 # End-to-end browser tests: starts a throw-away ketnoi server (fresh SQLite data dir,
 # free port), creates the staff account the tests sign in with, runs
 # core-flow.test.mjs, fair-offline.test.mjs, survey-offline.test.mjs,
-# programme-pages.test.mjs and imports-reports.test.mjs with `node --test` (one after the other, against the same
+# programme-pages.test.mjs, imports-reports.test.mjs and search-phone.test.mjs with `node --test` (one after the other, against the same
 # server), always stops the server, and exits with the tests' status. It builds
 # nothing: build first with `cargo build`.
 #
@@ -92,7 +92,8 @@ echo "run.sh: server up at $url (data dir $data_dir)" >&2
 
 status=0
 KETNOI_E2E_URL="$url" node --test --test-concurrency=1 "$here/core-flow.test.mjs" "$here/fair-offline.test.mjs" \
-    "$here/survey-offline.test.mjs" "$here/programme-pages.test.mjs" "$here/imports-reports.test.mjs" || status=$?
+    "$here/survey-offline.test.mjs" "$here/programme-pages.test.mjs" "$here/imports-reports.test.mjs" \
+    "$here/search-phone.test.mjs" || status=$?
 
 if [[ $status -ne 0 ]]; then
     echo "run.sh: test failed (status $status); last lines of the server log:" >&2

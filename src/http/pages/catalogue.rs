@@ -76,6 +76,13 @@ impl BrowsePage {
         q.append_pair("page", &page.to_string());
         format!("/san-pham?{}", q.finish())
     }
+
+    /// How many of the filters are set.
+    fn filters_set(&self) -> usize {
+        usize::from(!self.category.is_empty())
+            + usize::from(self.province.is_some())
+            + usize::from(self.commune.is_some())
+    }
 }
 
 fn int(s: &Option<String>) -> Option<i32> {
