@@ -55,6 +55,42 @@ document.addEventListener('submit', (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
+// Photos below the first screen wait until they are about to be seen (half a screen ahead):
+// on a slow 3G line a phone then downloads what the person looks at, where the browser's own
+// lazy loading would fetch several screens ahead. Without scripts they load as usual.
+const showDeferred = (() => {
+  const show = (picture) => {
+    for (const el of picture.querySelectorAll('[data-srcset]')) {
+      el.srcset = el.dataset.srcset;
+      delete el.dataset.srcset;
+    }
+    const img = picture.querySelector('img[data-src]');
+    if (img) {
+      img.src = img.dataset.src;
+      delete img.dataset.src;
+    }
+    picture.removeAttribute('data-defer');
+  };
+  const watch = (options, enough) => new IntersectionObserver((entries, observer) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting || entry.intersectionRatio < enough) continue;
+      observer.unobserve(entry.target);
+      show(entry.target);
+    }
+  }, options);
+  const io = 'IntersectionObserver' in window;
+  const near = io && watch({ rootMargin: '50% 0px' }, 0);
+  // A gallery's next photo peeks in at its edge: it loads once a tenth of it is swiped in.
+  const swiped = io && watch({ threshold: 0.1 }, 0.1);
+  return (root) => {
+    for (const picture of root.querySelectorAll('picture[data-defer]')) {
+      if (!io) show(picture);
+      else (picture.closest('.gallery') ? swiped : near).observe(picture);
+    }
+  };
+})();
+showDeferred(document);
+
 // Search as you type: fetch the results of the search form (debounced) and swap them in.
 // Without scripts the form is an ordinary GET form.
 {
@@ -86,7 +122,10 @@ document.addEventListener('submit', (event) => {
         const open = current?.querySelector('details.facets')?.open;
         const panel = fresh?.querySelector('details.facets');
         if (panel && open !== undefined) panel.open = open;
-        if (fresh && current) current.replaceWith(fresh);
+        if (fresh && current) {
+          current.replaceWith(fresh);
+          showDeferred(fresh);
+        }
         const again = focused && fresh?.querySelector(focused);
         if (again) {
           again.focus();
