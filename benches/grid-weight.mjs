@@ -3,10 +3,15 @@
 // page scrolled to the bottom, and a product page; split into HTML, CSS, JS, images and
 // other, with the photo sizes the browser picked from the srcsets.
 //
+// It is also a check with budgets, run by tests/run: it exits 1, naming the figure and its
+// budget, when the grid's first screen or a product page opened cold weighs more than
+// 100 kB (kB = 1024 bytes) on a phone over a slow 3G line.
+//
 // Run from the repository root (it builds nothing; playwright-core comes from the e2e
 // test's node_modules, `cd tests/e2e && npm ci` if it is missing):
 //
 //   cargo build --release --bin ketnoi && node benches/grid-weight.mjs
+//   KETNOI_BIN=target/debug/ketnoi node benches/grid-weight.mjs   (as tests/run does)
 //
 //   KETNOI_BIN     server binary (default: target/release/ketnoi of this repository)
 //   CHROMIUM_PATH  browser binary (default: /usr/bin/chromium)
@@ -16,11 +21,15 @@
 //
 // What it does: starts a throw-away `ketnoi serve --demo` (fresh data dir in the temp dir,
 // free port on 127.0.0.1), signs in as the demo staff through the API, uploads one distinct
-// photo-like JPEG (3000 × 2250, quality 0.9, painted in Chromium: gradients, texture at
-// several scales and sensor-like noise, so it compresses about like a real photo at every
-// size) to each of the first 24 published
-// products, then opens a new context emulating a phone (360 × 740 CSS px, 2 device pixels
-// per CSS px, touch, mobile Chrome user agent) with an empty cache and measures:
+// photo-like JPEG (2048 × 1536, quality 0.88: what the upload form's script sends from a
+// phone; painted in Chromium: gradients, texture at several scales and sensor-like noise, so
+// it compresses about like a real photo at every size) to each of the first 24 published
+// products and makes it their cover (the demo's own drawn pictures compress far better than
+// photos and would flatter the figures), then opens a new context emulating a phone
+// (360 × 740 CSS px, 2 device pixels per CSS px, touch, mobile Chrome user agent) on a slow
+// 3G line (DevTools' "Slow 3G": 2 s latency, 50 kB/s each way, set with the DevTools
+// protocol's Network.emulateNetworkConditions, which Chrome's lazy loading also reads) with
+// an empty cache and measures:
 //   - grid, first screen: /san-pham loaded, network idle, not scrolled;
 //   - grid, whole page: the same page after scrolling slowly to the bottom (cumulative);
 //   - product page, cold: a product with a photo, opened in another fresh phone context;
@@ -52,6 +61,19 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const KEEP = process.env.BENCH_KEEP === '1';
 const VERBOSE = process.env.BENCH_VERBOSE === '1';
 const STAFF = { login: 'canbo@ketnoi.vn', password: 'ketnoi-demo' };
+/** What a phone may download, in bytes, for each figure that has a budget. */
+const BUDGETS = {
+  'grid, first screen': 100 * 1024,
+  'product, cold': 100 * 1024,
+};
+/** DevTools' "Slow 3G" preset. */
+const SLOW_3G = {
+  offline: false,
+  latency: 2000,
+  downloadThroughput: 50_000,
+  uploadThroughput: 50_000,
+  connectionType: 'cellular3g',
+};
 const PHOTOS = 24;
 const PHONE = {
   viewport: { width: 360, height: 740 },
@@ -194,7 +216,7 @@ async function uploadPhoto(page, productId, seed) {
         d[i + 2] += n * 1.1;
       }
       g.putImageData(image, 0, 0);
-      const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.9));
+      const blob = await new Promise((ok) => canvas.toBlob(ok, 'image/jpeg', 0.88));
       const body = new FormData();
       body.append('file', blob, `IMG_${seed}.jpg`);
       const res = await fetch(`/api/v1/products/${productId}/photos`, {
@@ -204,7 +226,7 @@ async function uploadPhoto(page, productId, seed) {
       });
       return { status: res.status, sent: blob.size, body: await res.text() };
     },
-    { productId, seed, width: 3000, height: 2250 },
+    { productId, seed, width: 2048, height: 1536 },
   );
 }
 
@@ -231,7 +253,15 @@ function kindOf(req) {
 /** Records every finished response of a page into the current `bucket`. */
 function recorder(page) {
   const rec = { bucket: [], pending: [], failed: [] };
+  rec.inflight = 0;
+  page.on('request', () => {
+    rec.inflight += 1;
+  });
+  page.on('requestfailed', () => {
+    rec.inflight -= 1;
+  });
   page.on('requestfinished', (req) => {
+    rec.inflight -= 1;
     const bucket = rec.bucket;
     rec.pending.push(
       (async () => {
@@ -270,15 +300,28 @@ async function phone() {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.clearBrowserCache');
+  await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
   return { context, page, rec: recorder(page) };
 }
 
-async function settle(page) {
+/**
+ * Waits for the page's load event, then until none of its requests has been in flight for a
+ * second (Playwright's "networkidle" is reached once per page, so it would not wait again
+ * after scrolling).
+ */
+async function settle(page, rec) {
   await page.waitForLoadState('load');
-  await page.waitForLoadState('networkidle');
+  let quietSince = Date.now();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (rec.inflight > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 1000) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`requests still in flight after a minute on ${page.url()}`);
 }
 
-async function scrollToBottom(page) {
+async function scrollToBottom(page, rec) {
   // About a thumb's flick at a time, pausing as a person reading would.
   for (;;) {
     const done = await page.evaluate(() => {
@@ -291,7 +334,7 @@ async function scrollToBottom(page) {
     await page.waitForTimeout(250);
   }
   await page.waitForTimeout(500);
-  await settle(page);
+  await settle(page, rec);
 }
 
 /** The photo variant of a /media/ URL: "640w webp". */
@@ -396,13 +439,27 @@ async function main() {
     const r = await uploadPhoto(deskPage, product.id, i + 1);
     if (r.status !== 201) throw new Error(`upload to product ${product.id} answered ${r.status}: ${r.body}`);
     sentBytes += r.sent;
-    for (const v of JSON.parse(r.body).variants) {
+    const uploaded = JSON.parse(r.body);
+    const cover = await deskPage.evaluate(
+      async ({ productId, photoId }) => {
+        const photos = await (await fetch(`/api/v1/products/${productId}/photos`)).json();
+        const res = await fetch(`/api/v1/products/${productId}/photos/order`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ photo_ids: [photoId, ...photos.map((p) => p.id).filter((id) => id !== photoId)] }),
+        });
+        return { status: res.status, body: await res.text() };
+      },
+      { productId: product.id, photoId: uploaded.id },
+    );
+    if (cover.status !== 200) throw new Error(`making the photo the cover answered ${cover.status}: ${cover.body}`);
+    for (const v of uploaded.variants) {
       const key = `${v.width}w ${v.format}`;
       stored[key] = (stored[key] ?? 0) + v.bytes;
     }
   }
   console.log(
-    `photos: ${PHOTOS} uploaded (3000 × 2250 JPEG q0.9, ${(sentBytes / PHOTOS / 1024 / 1024).toFixed(2)} MB each on average) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    `photos: ${PHOTOS} uploaded (2048 × 1536 JPEG q0.88, ${(sentBytes / PHOTOS / 1024 / 1024).toFixed(2)} MB each on average) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
   console.log(
     `        variants stored, average kB: ${Object.entries(stored)
@@ -418,7 +475,7 @@ async function main() {
   // The grid on a phone, cache empty.
   const grid = await phone();
   await grid.page.goto(`${base}/san-pham`);
-  await settle(grid.page);
+  await settle(grid.page, grid.rec);
   const cards = await grid.page.locator('li.card').count();
   const withPhoto = await grid.page.locator('li.card picture img').count();
   const visible = await grid.page.evaluate(
@@ -430,7 +487,7 @@ async function main() {
   if (process.env.BENCH_SCREENSHOT) await grid.page.screenshot({ path: process.env.BENCH_SCREENSHOT });
   const firstScreen = await grid.rec.take();
   rows.push(summarise('grid, first screen', firstScreen));
-  await scrollToBottom(grid.page);
+  await scrollToBottom(grid.page, grid.rec);
   const rest = await grid.rec.take();
   const shown = await grid.page.evaluate(() =>
     [...document.querySelectorAll('li.card picture img')].map((img) => ({
@@ -452,12 +509,12 @@ async function main() {
   const target = targets[0];
   const productUrl = `${base}/san-pham/${target.slug}`;
   await grid.page.goto(productUrl);
-  await settle(grid.page);
+  await settle(grid.page, grid.rec);
   rows.push(summarise('product, from grid', await grid.rec.take()));
   // ... and cold, as from a link shared on Zalo.
   const cold = await phone();
   await cold.page.goto(productUrl);
-  await settle(cold.page);
+  await settle(cold.page, cold.rec);
   const gallery = await cold.page.evaluate(() =>
     [...document.querySelectorAll('.gallery img')].map((img) => ({ loaded: img.complete && img.naturalWidth > 0 })),
   );
@@ -466,7 +523,10 @@ async function main() {
 
   console.log(`\nbytes transferred (kB = 1024 bytes; body as sent, compressed if it was, + response headers)`);
   console.log(`req/img: responses over the network (img: of them photos and icons); cached: from the browser's cache`);
-  console.log(`phone: ${PHONE.viewport.width} × ${PHONE.viewport.height} CSS px at ${PHONE.deviceScaleFactor}x, empty cache\n`);
+  console.log(
+    `phone: ${PHONE.viewport.width} × ${PHONE.viewport.height} CSS px at ${PHONE.deviceScaleFactor}x, empty cache, ` +
+      `slow 3G (${SLOW_3G.latency} ms, ${SLOW_3G.downloadThroughput / 1000} kB/s)\n`,
+  );
   printTable(rows);
   console.log('');
   for (const r of rows) {
@@ -481,10 +541,29 @@ async function main() {
   const failed = [...grid.failed, ...cold.rec.failed];
   if (failed.length) console.log(`failed requests:\n  ${failed.join('\n  ')}`);
   console.log(`(run took ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  return checkBudgets(rows);
+}
+
+/** Prints each budgeted figure beside its budget; returns the figures over it. */
+function checkBudgets(rows) {
+  console.log('\nbudgets (a phone on slow 3G, empty cache):');
+  const over = [];
+  for (const [name, budget] of Object.entries(BUDGETS)) {
+    const row = rows.find((r) => r.name === name);
+    if (!row) throw new Error(`no figure "${name}" was measured`);
+    const ok = row.total <= budget;
+    console.log(`  ${name.padEnd(20)} ${kB(row.total).padStart(7)} kB of ${kB(budget)} kB  ${ok ? 'ok' : 'OVER BUDGET'}`);
+    if (!ok) over.push(`${name}: ${kB(row.total)} kB, budget ${kB(budget)} kB`);
+  }
+  return over;
 }
 
 try {
-  await main();
+  const over = await main();
+  if (over.length) {
+    console.error(`grid-weight: over budget on a phone:\n  ${over.join('\n  ')}`);
+    process.exitCode = 1;
+  }
 } catch (err) {
   console.error(`grid-weight: ${err.stack || err}`);
   if (existsSync(logPath)) console.error(`server log (last lines):\n${readFileSync(logPath, 'utf8').split('\n').slice(-20).join('\n')}`);
