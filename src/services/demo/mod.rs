@@ -2,6 +2,7 @@
 //! mountains, in every vetting state, a fair, the year's support programmes, plus a staff,
 //! an administrator and a producer account to try them with.
 
+mod pictures;
 mod programmes;
 
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -113,6 +114,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
         Actor::User(auth::signed_in(&admin).ok_or_else(|| anyhow::anyhow!("bad admin role"))?);
 
     let mut made = Vec::new();
+    let mut products = Vec::new();
     for (i, e) in catalogue.enterprises.iter().enumerate() {
         let member = (i == 0).then_some(producer.id);
         let created = catalogue::create_enterprise(state, &staff, &e.input, member)
@@ -123,46 +125,44 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
             let made = catalogue::create_product(state, &staff, created.id, &p.input)
                 .await
                 .map_err(|err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name))?;
-            let fail = |err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name);
-            match p.status.as_str() {
-                "published" | "submitted" | "rejected" => {
-                    catalogue::submit_product(state, &staff, made.id)
-                        .await
-                        .map_err(fail)?;
-                }
-                _ => {}
-            }
-            match p.status.as_str() {
-                "published" => {
-                    catalogue::review_product(
-                        state,
-                        &staff,
-                        made.id,
-                        Decision::Approve,
-                        Some(made.version),
-                        None,
-                    )
+            products.push((made.id, p));
+        }
+    }
+    let versions = add_pictures(state, &staff, &products).await?;
+    for (id, p) in products {
+        let fail = |err| anyhow::anyhow!("demo product {:?}: {err}", p.input.name);
+        let version = versions.get(&id).copied();
+        match p.status.as_str() {
+            "published" | "submitted" | "rejected" => {
+                catalogue::submit_product(state, &staff, id)
                     .await
                     .map_err(fail)?;
-                }
-                "rejected" => {
-                    let reason = p
-                        .rejection_reason
-                        .as_deref()
-                        .unwrap_or("Thiếu thông tin, vui lòng bổ sung.");
-                    catalogue::review_product(
-                        state,
-                        &staff,
-                        made.id,
-                        Decision::Reject,
-                        Some(made.version),
-                        Some(reason),
-                    )
+            }
+            _ => {}
+        }
+        match p.status.as_str() {
+            "published" => {
+                catalogue::review_product(state, &staff, id, Decision::Approve, version, None)
                     .await
                     .map_err(fail)?;
-                }
-                _ => {}
             }
+            "rejected" => {
+                let reason = p
+                    .rejection_reason
+                    .as_deref()
+                    .unwrap_or("Thiếu thông tin, vui lòng bổ sung.");
+                catalogue::review_product(
+                    state,
+                    &staff,
+                    id,
+                    Decision::Reject,
+                    version,
+                    Some(reason),
+                )
+                .await
+                .map_err(fail)?;
+            }
+            _ => {}
         }
     }
     demo_fair(state).await?;
@@ -173,6 +173,43 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogins>> {
         admin_login: admin_login.into(),
         password: DEMO_PASSWORD.into(),
     }))
+}
+
+/// Gives every demo product its drawn picture through the photo upload's own use case, as
+/// many at once as the server does image work; returns each product's version after it.
+async fn add_pictures(
+    state: &AppState,
+    staff: &Actor,
+    products: &[(i32, &DemoProduct)],
+) -> anyhow::Result<std::collections::HashMap<i32, i32>> {
+    use crate::db::entities::product;
+    use futures_util::{StreamExt, TryStreamExt};
+
+    let wanted = products.iter().map(|(id, p)| {
+        (
+            *id,
+            p.input.category.clone().unwrap_or_default(),
+            p.input.name.clone().unwrap_or_default(),
+        )
+    });
+    futures_util::stream::iter(wanted)
+        .map(|(id, category, name)| async move {
+            let label = name.clone();
+            let png = tokio::task::spawn_blocking(move || pictures::draw(&category, &name)).await?;
+            crate::services::media::add_product_photo(state, staff, id, png.into(), None)
+                .await
+                .map_err(|err| anyhow::anyhow!("demo product {label:?}: {err}"))?;
+            anyhow::Ok(id)
+        })
+        .buffer_unordered(state.config.image_workers.max(1))
+        .try_collect::<Vec<i32>>()
+        .await?;
+    Ok(product::Entity::find()
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.version))
+        .collect())
 }
 
 /// A fair a month from now with the first enterprises that have published products, each at
