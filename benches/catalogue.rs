@@ -4,7 +4,9 @@
 //! 100,000 published products, serves it on a loopback port, and drives it with keep-alive
 //! HTTP/1.1 connections. It prints requests per second and latency percentiles for the
 //! product page, `GET /api/v1/products`, and a static response of the same size from the same
-//! server (the ratio is the figure that matters), plus start-up time and resident memory.
+//! server (the ratio is the figure that matters), then the product page and the listing again
+//! from a second server on the same database with the page cache off (every answer rendered
+//! afresh), plus start-up time and resident memory.
 //! `BENCH_PRODUCTS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` change the sizes.
 
 use std::time::{Duration, Instant};
@@ -239,6 +241,19 @@ async fn run() -> anyhow::Result<()> {
         tokio::spawn(async move { axum::serve(listener, app).await })
     };
     probe.await?;
+    // The same server with no page cache: every answer rendered afresh.
+    let uncached = {
+        let db = ketnoi::db::connect(&url).await?;
+        let config = ketnoi::config::Config {
+            page_cache_bytes: 0,
+            ..ketnoi::config::Config::default()
+        };
+        let app = ketnoi::router::build_app(db, config).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    };
 
     println!(
         "startup (connect, migrate check, reference data, router): {:.1} ms",
@@ -249,13 +264,17 @@ async fn run() -> anyhow::Result<()> {
         "endpoint", "bytes", "req/s", "p50 ms", "p95 ms", "p99 ms"
     );
     let mut rps = Vec::new();
-    for (label, path) in [
-        ("product page", product_path.as_str()),
+    let listing = "/api/v1/products?per_page=24&page=100";
+    for (label, addr, path) in [
+        ("product page", addr, product_path.as_str()),
+        ("GET /api/v1/products", addr, listing),
+        ("static, same size as page", addr, "/bench/static"),
         (
-            "GET /api/v1/products",
-            "/api/v1/products?per_page=24&page=100",
+            "product page, no page cache",
+            uncached,
+            product_path.as_str(),
         ),
-        ("static, same size as page", "/bench/static"),
+        ("GET /api/v1/products, no page cache", uncached, listing),
     ] {
         load(addr, path, requests / 10, concurrency).await?; // warm-up
         let (elapsed, lat, bytes) = load(addr, path, requests, concurrency).await?;
@@ -269,6 +288,11 @@ async fn run() -> anyhow::Result<()> {
         );
     }
     println!("product page / static req/s ratio: {:.2}", rps[0] / rps[2]);
+    println!(
+        "without the page cache: product page / static {:.2}, GET /api/v1/products {:.0} req/s",
+        rps[3] / rps[2],
+        rps[4]
+    );
     println!("resident memory after load: {:.0} MiB", rss_mib());
     server.abort();
     if std::env::var("BENCH_KEEP_DB").is_ok() {

@@ -34,10 +34,14 @@ pub struct Page {
     pub enterprise_id: i32,
     /// Every product the page shows.
     pub products: Vec<i32>,
+    /// A listing of the whole catalogue: any change may alter it.
+    pub listing: bool,
+    pub content_type: &'static str,
     last_used: AtomicU64,
 }
 
 impl Page {
+    /// An HTML page showing these products of one enterprise.
     pub fn new(body: bytes::Bytes, enterprise_id: i32, products: Vec<i32>) -> Self {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(&body);
@@ -46,7 +50,18 @@ impl Page {
             body,
             enterprise_id,
             products,
+            listing: false,
+            content_type: "text/html; charset=utf-8",
             last_used: AtomicU64::new(0),
+        }
+    }
+
+    /// A listing of the catalogue (JSON), dropped by any change.
+    pub fn listing(body: bytes::Bytes) -> Self {
+        Page {
+            listing: true,
+            content_type: "application/json",
+            ..Page::new(body, 0, Vec::new())
         }
     }
 
@@ -73,6 +88,9 @@ struct Pages {
 
 pub struct PageCache {
     pages: RwLock<Pages>,
+    /// Counts of public listings (a filter → the log position it was counted at, and the
+    /// count): counting a whole catalogue costs more than the page of it that is shown.
+    counts: std::sync::Mutex<HashMap<String, (i32, u64)>>,
     budget: usize,
     tick: AtomicU64,
     /// One reader of the log at a time, and when its last reading began.
@@ -92,6 +110,7 @@ impl PageCache {
                 position: 0,
                 started: false,
             }),
+            counts: std::sync::Mutex::default(),
             budget,
             tick: AtomicU64::new(0),
             sync: tokio::sync::Mutex::new(None),
@@ -196,7 +215,8 @@ impl PageCache {
                 changes.iter().filter_map(|c| c.enterprise_id).collect();
             let mut freed = 0;
             pages.map.retain(|key, page| {
-                let keep = !enterprises.contains(&page.enterprise_id)
+                let keep = !page.listing
+                    && !enterprises.contains(&page.enterprise_id)
                     && !page.products.iter().any(|p| products.contains(p));
                 if !keep {
                     freed += page.weight(key);
@@ -216,6 +236,32 @@ impl PageCache {
         pages.bytes = 0;
         pages.position = position;
         pages.started = true;
+    }
+
+    /// A public listing's count, when it was counted at `position`.
+    pub fn count(&self, filter: &str, position: i32) -> Option<u64> {
+        let counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counts
+            .get(filter)
+            .filter(|(at, _)| *at == position)
+            .map(|(_, n)| *n)
+    }
+
+    /// Keeps a public listing's count, counted at `position`.
+    pub fn keep_count(&self, filter: String, position: i32, n: u64) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if counts.len() >= 10_000 {
+            counts.retain(|_, (at, _)| *at == position);
+        }
+        if counts.len() < 10_000 {
+            counts.insert(filter, (position, n));
+        }
     }
 
     /// How many pages and bytes are kept.
@@ -286,6 +332,23 @@ mod tests {
         );
         assert!(cache.get(&key("/p3")).is_none());
         assert_eq!(cache.size(), (0, 0));
+    }
+
+    #[test]
+    fn any_change_drops_a_listing() {
+        let cache = PageCache::new(1 << 20);
+        cache.apply(&[], 1);
+        cache.put(key("/api"), Page::listing(bytes::Bytes::from("[]")), 1);
+        cache.put(key("/p1"), page(1, &[1]), 1);
+        cache.apply(
+            &[Change {
+                product_id: 7,
+                enterprise_id: Some(3),
+            }],
+            2,
+        );
+        assert!(cache.get(&key("/api")).is_none());
+        assert!(cache.get(&key("/p1")).is_some());
     }
 
     #[test]

@@ -225,3 +225,44 @@ async fn a_new_logo_shows_on_the_kept_pages_at_once() {
         "a new validator"
     );
 }
+
+#[tokio::test]
+async fn the_public_listing_is_kept_until_the_catalogue_changes() {
+    let (mut app, eid, _, _, _) = published().await;
+    let first = app.get("/api/v1/products?per_page=5").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.json()["total"], 1);
+    let etag = head(&first, header::ETAG).to_string();
+    assert!(!etag.is_empty());
+    assert!(head(&first, header::CONTENT_TYPE).starts_with("application/json"));
+    let again = app
+        .get_with("/api/v1/products?per_page=5", &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+
+    // A product approved is in the next answer; a signed-in producer's own list is never
+    // the visitors' one.
+    app.sign_in(PRODUCER).await;
+    // Signed in, the catalogue is counted as visitors see it (the count kept until the
+    // log moves), and not kept as the visitors' answer.
+    let signed_in = app.get("/api/v1/products?per_page=5").await;
+    assert_eq!(signed_in.json()["total"], 1);
+    assert!(signed_in.headers.get(header::ETAG).is_none());
+    let other = app.create_product(eid, "Miến dong Côn Minh").await;
+    let mine = app.get("/api/v1/products?mine=true").await;
+    assert_eq!(mine.json()["total"], 2);
+    assert!(mine.headers.get(header::ETAG).is_none());
+    approve_new(&mut app, other).await;
+    assert_eq!(
+        app.get("/api/v1/products?per_page=5").await.json()["total"],
+        2,
+        "the kept count follows the approval"
+    );
+    app.clear_cookies();
+    let after = app
+        .get_with("/api/v1/products?per_page=5", &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.json()["total"], 2);
+    assert_ne!(head(&after, header::ETAG), etag);
+}

@@ -164,14 +164,42 @@ pub async fn create_product(
 /// List products: published ones for everybody; drafts and the review queue for those who may.
 #[utoipa::path(get, path = "/products", tag = "catalogue", params(ProductFilter),
     responses((status = 200, body = Page<ProductView>)))]
+///
+/// What visitors (nobody signed in) are answered is the same for all of them: it is kept
+/// until the catalogue changes and carries an `ETag` (see the public pages).
 pub async fn list_products(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
     ApiQuery(filter): ApiQuery<ProductFilter>,
-) -> ApiResult<axum::Json<Page<ProductView>>> {
-    Ok(axum::Json(
-        catalogue::list_products(&state, &actor, &filter).await?,
-    ))
+) -> ApiResult<axum::response::Response> {
+    use crate::http::pages::cached;
+    let public = matches!(actor, crate::services::Actor::Visitor)
+        && filter.mine != Some(true)
+        && filter.status.is_none();
+    let mut keep = None;
+    if public {
+        let key = crate::page_cache::PageKey {
+            path: uri.to_string(),
+            lang: crate::i18n::current().code(),
+            public_url: String::new(),
+            day: state.clock.today(),
+        };
+        match cached::lookup_key(&state, key, &headers).await? {
+            cached::Lookup::Hit(response, _) => return Ok(response),
+            cached::Lookup::Miss(k) => keep = k,
+        }
+    }
+    let page = catalogue::list_products(&state, &actor, &filter).await?;
+    Ok(match keep {
+        Some(keep) => {
+            let body = serde_json::to_vec(&page).map_err(anyhow::Error::from)?;
+            let page = crate::page_cache::Page::listing(bytes::Bytes::from(body));
+            cached::keep(&state, keep, page, &headers)
+        }
+        None => axum::Json(page).into_response(),
+    })
 }
 
 /// One product. Unpublished products are 404 to anyone who may not see them.

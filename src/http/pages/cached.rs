@@ -40,22 +40,35 @@ pub async fn lookup(
     if !matches!(ctx.actor, Actor::Visitor) || ctx.here.contains('?') {
         return Ok(Lookup::Miss(None));
     }
-    let Some(at) = crate::services::page_cache::follow(state)
-        .await
-        .map_err(PageError)?
-    else {
-        return Ok(Lookup::Miss(None));
-    };
     let key = PageKey {
         path: ctx.here.clone(),
         lang: ctx.lang.code(),
         public_url: ctx.public_url.clone(),
         day: state.clock.today(),
     };
+    lookup_key(state, key, request).await.map_err(PageError)
+}
+
+/// Looks up what is kept under `key` (for an answer the same for every visitor).
+pub async fn lookup_key(
+    state: &AppState,
+    key: PageKey,
+    request: &HeaderMap,
+) -> Result<Lookup, crate::error::AppError> {
+    let Some(at) = crate::services::page_cache::follow(state).await? else {
+        return Ok(Lookup::Miss(None));
+    };
     Ok(match state.pages.get(&key) {
         Some(page) => Lookup::Hit(answer(&page, request), page),
         None => Lookup::Miss(Some(Keep { key, at })),
     })
+}
+
+/// Keeps `page` when `keep` allows, and answers with it.
+pub fn keep(state: &AppState, keep: Keep, page: Page, request: &HeaderMap) -> Response {
+    let response = answer(&page, request);
+    state.pages.put(keep.key, page, keep.at);
+    response
 }
 
 /// Renders the page; keeps it when `keep` allows and it rendered. `enterprise_id` and
@@ -79,9 +92,7 @@ pub fn render(
         }
     };
     let page = Page::new(bytes::Bytes::from(html), enterprise_id, products);
-    let response = answer(&page, request);
-    state.pages.put(keep.key, page, keep.at);
-    response
+    self::keep(state, keep, page, request)
 }
 
 /// Whether `If-None-Match` names this validator (or any, with `*`).
@@ -102,7 +113,7 @@ fn answer(page: &Page, request: &HeaderMap) -> Response {
         (
             [(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
+                HeaderValue::from_static(page.content_type),
             )],
             page.body.clone(),
         )

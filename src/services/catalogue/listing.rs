@@ -122,10 +122,34 @@ pub async fn list_products(
     if let Some(eid) = filter.enterprise_id {
         cond = cond.add(product::Column::EnterpriseId.eq(eid));
     }
-    let total = product::Entity::find()
-        .filter(cond.clone())
-        .count(db)
-        .await?;
+    // A public listing's count changes only with an entry of the change log: it is
+    // counted again only when the log moved.
+    let public_count = if show_pending {
+        None
+    } else {
+        crate::services::page_cache::follow(state).await?.map(|at| {
+            let key = format!(
+                "{:?} {:?} {:?} {:?}",
+                filter.category, filter.province, filter.commune, filter.enterprise_id
+            );
+            (key, at)
+        })
+    };
+    let kept = public_count
+        .as_ref()
+        .and_then(|(key, at)| state.pages.count(key, *at));
+    let total = if let Some(n) = kept {
+        n
+    } else {
+        let n = product::Entity::find()
+            .filter(cond.clone())
+            .count(db)
+            .await?;
+        if let Some((key, at)) = public_count {
+            state.pages.keep_count(key, at, n);
+        }
+        n
+    };
     let rows = product::Entity::find()
         .filter(cond)
         .order_by(order.0, order.1.clone())
