@@ -7,13 +7,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::Facet;
 use tantivy::schema::{
-    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, Schema, TEXT, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, Value,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
@@ -32,7 +32,9 @@ struct Fields {
     brand: Field,
     brand_exact: Field,
     other: Field,
-    facets: Field,
+    /// One field per facet (`f_<facet>`): its values as single terms (to filter) and as a
+    /// column (to count).
+    facets: Vec<(&'static str, Field)>,
     published_at: Field,
     price_asc: Field,
     price_desc: Field,
@@ -48,7 +50,10 @@ fn schema() -> (Schema, Fields) {
         brand: b.add_text_field("brand", TEXT),
         brand_exact: b.add_text_field("brand_exact", TEXT),
         other: b.add_text_field("other", TEXT),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
+        facets: FACETS
+            .iter()
+            .map(|f| (*f, b.add_text_field(&format!("f_{f}"), STRING | FAST)))
+            .collect(),
         published_at: b.add_i64_field("published_at", FAST),
         price_asc: b.add_i64_field("price_asc", FAST),
         price_desc: b.add_i64_field("price_desc", FAST),
@@ -61,6 +66,82 @@ struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+}
+
+/// Counts the values of the given facets among the matching documents, from each facet's
+/// column: per segment an array indexed by the value's number, named once at the end.
+struct FacetCounts(Vec<&'static str>);
+
+type Counted = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
+
+struct SegmentFacetCounts {
+    columns: Vec<(&'static str, StrColumn, Vec<u64>)>,
+}
+
+impl Collector for FacetCounts {
+    type Fruit = Counted;
+    type Child = SegmentFacetCounts;
+
+    fn for_segment(
+        &self,
+        _: tantivy::SegmentOrdinal,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<SegmentFacetCounts> {
+        let mut columns = Vec::with_capacity(self.0.len());
+        for facet in &self.0 {
+            if let Some(column) = segment.fast_fields().str(&format!("f_{facet}"))? {
+                let n = column.num_terms();
+                columns.push((*facet, column, vec![0; n]));
+            }
+        }
+        Ok(SegmentFacetCounts { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
+        let mut out = Counted::new();
+        for fruit in fruits {
+            for (facet, counts) in fruit {
+                let into = out.entry(facet).or_default();
+                for (value, n) in counts {
+                    *into.entry(value).or_default() += n;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for SegmentFacetCounts {
+    type Fruit = Counted;
+
+    fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
+        for (_, column, counts) in &mut self.columns {
+            for ord in column.term_ords(doc) {
+                if let Some(n) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Counted {
+        let mut out = Counted::new();
+        for (facet, column, counts) in self.columns {
+            let mut values = std::collections::BTreeMap::new();
+            let mut value = String::new();
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
+                    values.insert(value.clone(), n);
+                }
+            }
+            out.insert(facet.to_string(), values);
+        }
+        out
+    }
 }
 
 /// A tantivy index; cheap to clone, safe to share. A rebuild builds a new index beside the
@@ -91,7 +172,7 @@ struct Payload {
     position: i32,
 }
 /// The directory name of this shape of documents (see [`super::DOC_SHAPE`]).
-const VERSION: &str = "products-v4";
+const VERSION: &str = "products-v5";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -232,9 +313,9 @@ impl Inner {
                 &former,
             ]),
         );
-        for facet in FACETS {
+        for (facet, field) in &f.facets {
             for value in d.facet_values(facet) {
-                doc.add_facet(f.facets, Facet::from_path([*facet, value.as_str()]));
+                doc.add_text(*field, value);
             }
         }
         doc.add_i64(f.published_at, d.published_at);
@@ -362,13 +443,15 @@ impl Inner {
             if values.is_empty() {
                 continue;
             }
+            let Some((_, field)) = self.fields.facets.iter().find(|(f, _)| f == facet) else {
+                // A facet the index does not have: nothing has its value.
+                must.push((Occur::Must, Box::new(tantivy::query::EmptyQuery)));
+                continue;
+            };
             let any: Vec<(Occur, Box<dyn Query>)> = values
                 .iter()
                 .map(|v| {
-                    let t = Term::from_facet(
-                        self.fields.facets,
-                        &Facet::from_path([facet.as_str(), v.as_str()]),
-                    );
+                    let t = Term::from_field_text(*field, v);
                     (
                         Occur::Should,
                         Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
@@ -388,49 +471,52 @@ impl Inner {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let query = self.query(q);
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for facet in &q.facets {
-            facet_collector.add_facet(Facet::from_path([*facet]));
-        }
-        let (total, facet_counts) = searcher
-            .search(&query, &(Count, facet_collector))
-            .map_err(failed)?;
+        let facet_collector = FacetCounts(
+            self.fields
+                .facets
+                .iter()
+                .filter(|(f, _)| q.facets.contains(f))
+                .map(|(f, _)| *f)
+                .collect(),
+        );
+        // One pass over the matching documents: the count, the facets and the page.
         let limit = q.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(q.offset);
-        let addresses: Vec<DocAddress> = match q.sort {
-            Sort::Relevance => searcher
-                .search(&query, &top.order_by_score())
-                .map_err(failed)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
-            Sort::Newest => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("published_at", Order::Desc),
-                )
-                .map_err(failed)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
-            Sort::PriceAsc => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("price_asc", Order::Asc),
-                )
-                .map_err(failed)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
-            Sort::PriceDesc => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<i64>("price_desc", Order::Desc),
-                )
-                .map_err(failed)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect(),
+        let top = || TopDocs::with_limit(limit).and_offset(q.offset);
+        let by = |field: &'static str, order: Order| top().order_by_fast_field::<i64>(field, order);
+        let (total, facet_counts, addresses): (usize, _, Vec<DocAddress>) = match q.sort {
+            Sort::Relevance => {
+                let (n, f, page) = searcher
+                    .search(&query, &(Count, facet_collector, top().order_by_score()))
+                    .map_err(failed)?;
+                (n, f, page.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::Newest => {
+                let (n, f, page) = searcher
+                    .search(
+                        &query,
+                        &(Count, facet_collector, by("published_at", Order::Desc)),
+                    )
+                    .map_err(failed)?;
+                (n, f, page.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::PriceAsc => {
+                let (n, f, page) = searcher
+                    .search(
+                        &query,
+                        &(Count, facet_collector, by("price_asc", Order::Asc)),
+                    )
+                    .map_err(failed)?;
+                (n, f, page.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::PriceDesc => {
+                let (n, f, page) = searcher
+                    .search(
+                        &query,
+                        &(Count, facet_collector, by("price_desc", Order::Desc)),
+                    )
+                    .map_err(failed)?;
+                (n, f, page.into_iter().map(|(_, a)| a).collect())
+            }
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
@@ -441,13 +527,9 @@ impl Inner {
                 .unwrap_or_default();
             hits.push(serde_json::from_str::<SearchDoc>(json).map_err(failed)?);
         }
-        let mut facets = std::collections::BTreeMap::new();
+        let mut facets = facet_counts;
         for facet in &q.facets {
-            let counts = facet_counts
-                .get(Facet::from_path([*facet]))
-                .filter_map(|(f, n)| f.to_path().last().map(|v| (v.to_string(), n)))
-                .collect();
-            facets.insert(facet.to_string(), counts);
+            facets.entry(facet.to_string()).or_default();
         }
         Ok(SearchResults {
             hits,
