@@ -17,6 +17,24 @@ pub fn name_key(name: &str) -> String {
     fold(&clean(name))
 }
 
+/// Appends `c` folded as [`fold`] folds it: lower-cased, without its diacritics (a
+/// combining mark on its own folds to nothing). For text read a character at a time.
+pub fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    if matches!(c, 'đ' | 'Đ') {
+        out.push('d');
+        return;
+    }
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if !is_combining_mark(d) {
+            out.extend(d.to_lowercase());
+        }
+    });
+}
+
 /// Lower-cases and removes diacritics, `đ` included (it has no decomposition of its own).
 pub fn fold(input: &str) -> String {
     input
@@ -121,6 +139,24 @@ pub enum Scale {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_character_at_a_time_folds_as_the_whole_text_does() {
+        use super::{fold, fold_char};
+        for text in [
+            "Miến dong Na Rì",
+            "ĐŨA TRE Bạch Thông",
+            "Chè Shan tuyết 500g",
+            "Mie\u{0302}\u{0301}n",
+            "Rượu men lá – ½ ×",
+        ] {
+            let mut one = String::new();
+            for c in text.chars() {
+                fold_char(c, &mut one);
+            }
+            assert_eq!(one, fold(text), "{text}");
+        }
+    }
+
     #[test]
     fn numbers_stand_apart_from_their_units_and_sizes_stay_whole() {
         use super::units_apart;

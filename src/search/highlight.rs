@@ -73,40 +73,48 @@ pub fn matches(indexed: &str, word: &Word) -> bool {
     within(indexed, &word.folded, typos)
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// The text, HTML-escaped, with matched words wrapped in `<mark>`.
 pub fn highlight(original: &str, words: &[Word]) -> String {
     let mut out = String::with_capacity(original.len() + 16);
+    // The word being read, as written and folded.
     let mut current = String::new();
-    let flush = |current: &mut String, out: &mut String| {
+    let mut folded = String::new();
+    let flush = |current: &mut String, folded: &mut String, out: &mut String| {
         if current.is_empty() {
             return;
         }
-        let folded = text::fold(current);
-        if words.iter().any(|w| matches(&folded, w)) {
+        if words.iter().any(|w| matches(folded, w)) {
             out.push_str("<mark>");
-            out.push_str(&escape(current));
+            escape_into(out, current);
             out.push_str("</mark>");
         } else {
-            out.push_str(&escape(current));
+            escape_into(out, current);
         }
         current.clear();
+        folded.clear();
     };
     for c in text::clean(original).chars() {
         if c.is_alphanumeric() {
             current.push(c);
+            text::fold_char(c, &mut folded);
         } else {
-            flush(&mut current, &mut out);
-            out.push_str(&escape(&c.to_string()));
+            flush(&mut current, &mut folded, &mut out);
+            escape_into(&mut out, c.encode_utf8(&mut [0; 4]));
         }
     }
-    flush(&mut current, &mut out);
+    flush(&mut current, &mut folded, &mut out);
     out
 }
 
@@ -126,8 +134,11 @@ pub fn snippet(original: &str, words: &[Word], max: usize) -> String {
             while i < chars.len() && chars[i].is_alphanumeric() {
                 i += 1;
             }
-            let word: String = chars[start..i].iter().collect();
-            if words.iter().any(|w| matches(&text::fold(&word), w)) {
+            let mut word = String::new();
+            for &c in &chars[start..i] {
+                text::fold_char(c, &mut word);
+            }
+            if words.iter().any(|w| matches(&word, w)) {
                 start_of_match = start;
                 break;
             }
