@@ -354,6 +354,91 @@ impl MeiliEngine {
     }
 }
 
+/// What ketnoi asks Meilisearch for one search, before it is put into the SDK's request.
+struct Request {
+    text: String,
+    filter: String,
+    facets: Vec<&'static str>,
+    sort: Vec<&'static str>,
+    strategy: MatchingStrategies,
+    offset: usize,
+    limit: usize,
+}
+
+impl Request {
+    fn of(engine: &MeiliEngine, q: &SearchQuery) -> Self {
+        let mut text = q
+            .words
+            .iter()
+            .map(|w| w.folded.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Meilisearch treats the last word as a prefix unless the query ends with a space.
+        if q.words.last().is_some_and(|w| !w.prefix) {
+            text.push(' ');
+        }
+        Request {
+            text,
+            filter: engine.filter(q),
+            facets: ATTRIBUTES
+                .iter()
+                .filter(|(f, _)| q.facets.contains(f))
+                .map(|(_, a)| *a)
+                .collect(),
+            sort: match q.sort {
+                Sort::Relevance => vec![],
+                Sort::Newest => vec!["published_at:desc", "id:desc"],
+                Sort::PriceAsc => vec!["price_asc:asc"],
+                Sort::PriceDesc => vec!["price_desc:desc"],
+            },
+            strategy: match q.strategy {
+                Strategy::All => MatchingStrategies::ALL,
+                Strategy::Last => MatchingStrategies::LAST,
+            },
+            offset: q.offset,
+            limit: q.limit.max(1),
+        }
+    }
+
+    fn build<'a>(
+        &'a self,
+        index: &'a meilisearch_sdk::indexes::Index<TimedHttp>,
+    ) -> meilisearch_sdk::search::SearchQuery<'a, TimedHttp> {
+        let mut request = index.search();
+        request
+            .with_query(&self.text)
+            .with_matching_strategy(self.strategy.clone())
+            .with_facets(Selectors::Some(&self.facets));
+        // Pages give an exact total; an offset that is not a page's start is asked as
+        // such (Meilisearch then estimates the total).
+        if self.offset.is_multiple_of(self.limit) {
+            request
+                .with_page(self.offset / self.limit + 1)
+                .with_hits_per_page(self.limit);
+        } else {
+            request.with_offset(self.offset).with_limit(self.limit);
+        }
+        if !self.filter.is_empty() {
+            request.with_filter(&self.filter);
+        }
+        if !self.sort.is_empty() {
+            request.with_sort(&self.sort);
+        }
+        request
+    }
+}
+
+impl MeiliEngine {
+    /// The index's name and the body ketnoi posts to `/indexes/{index}/search` for `q`:
+    /// to time Meilisearch apart from ketnoi with exactly the same parameters.
+    pub fn search_body(&self, q: &SearchQuery) -> (String, serde_json::Value) {
+        let index = self.client.index(&self.index);
+        let parts = Request::of(self, q);
+        let body = serde_json::to_value(parts.build(&index)).unwrap_or_default();
+        (self.index.clone(), body)
+    }
+}
+
 #[async_trait::async_trait]
 impl SearchEngine for MeiliEngine {
     async fn upsert(&self, docs: Vec<SearchDoc>) -> Result<(), SearchError> {
@@ -394,52 +479,8 @@ impl SearchEngine for MeiliEngine {
         self.ready().await?;
         let started = Instant::now();
         let index = self.client.index(&self.index);
-        let mut text = q
-            .words
-            .iter()
-            .map(|w| w.folded.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        // Meilisearch treats the last word as a prefix unless the query ends with a space.
-        if q.words.last().is_some_and(|w| !w.prefix) {
-            text.push(' ');
-        }
-        let filter = self.filter(q);
-        let facet_attributes: Vec<&str> = ATTRIBUTES
-            .iter()
-            .filter(|(f, _)| q.facets.contains(f))
-            .map(|(_, a)| *a)
-            .collect();
-        let sort: Vec<&str> = match q.sort {
-            Sort::Relevance => vec![],
-            Sort::Newest => vec!["published_at:desc", "id:desc"],
-            Sort::PriceAsc => vec!["price_asc:asc"],
-            Sort::PriceDesc => vec!["price_desc:desc"],
-        };
-        let limit = q.limit.max(1);
-        let mut request = index.search();
-        request
-            .with_query(&text)
-            .with_matching_strategy(match q.strategy {
-                Strategy::All => MatchingStrategies::ALL,
-                Strategy::Last => MatchingStrategies::LAST,
-            })
-            .with_facets(Selectors::Some(&facet_attributes));
-        // Pages give an exact total; an offset that is not a page's start is asked as
-        // such (Meilisearch then estimates the total).
-        if q.offset.is_multiple_of(limit) {
-            request
-                .with_page(q.offset / limit + 1)
-                .with_hits_per_page(limit);
-        } else {
-            request.with_offset(q.offset).with_limit(limit);
-        }
-        if !filter.is_empty() {
-            request.with_filter(&filter);
-        }
-        if !sort.is_empty() {
-            request.with_sort(&sort);
-        }
+        let parts = Request::of(self, q);
+        let request = parts.build(&index);
         let results = request.execute::<MeiliDoc>().await.map_err(classify)?;
         let mut facets = BTreeMap::new();
         for facet in &q.facets {

@@ -404,7 +404,7 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
     if let Some(v) = fresh(&kept) {
         return Ok(v);
     }
-    use crate::db::entities::{category, product};
+    use crate::db::entities::product;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let products: Vec<(String, Option<String>)> = product::Entity::find()
         .select_only()
@@ -414,6 +414,19 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
         .into_tuple()
         .all(&state.db)
         .await?;
+    let built = std::sync::Arc::new(build_vocabulary(&state.db, &products).await?);
+    *kept = Some((std::time::Instant::now(), built.clone()));
+    Ok(built)
+}
+
+/// The catalogue's words: the published products' names and brands (given), and every
+/// category's names and buyers' words.
+pub async fn build_vocabulary(
+    db: &impl sea_orm::ConnectionTrait,
+    products: &[(String, Option<String>)],
+) -> AppResult<Vocabulary> {
+    use crate::db::entities::category;
+    use sea_orm::{EntityTrait, QuerySelect};
     let categories: Vec<(String, String, String, String)> = category::Entity::find()
         .select_only()
         .column(category::Column::Slug)
@@ -421,7 +434,7 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
         .column(category::Column::NameEn)
         .column(category::Column::SearchTerms)
         .into_tuple()
-        .all(&state.db)
+        .all(db)
         .await?;
     let texts = products
         .iter()
@@ -436,9 +449,7 @@ async fn vocabulary(state: &AppState) -> AppResult<std::sync::Arc<Vocabulary>> {
         phrases.extend(terms.split(',').map(str::trim).filter(|t| !t.is_empty()));
         (slug.as_str(), phrases)
     });
-    let built = std::sync::Arc::new(Vocabulary::from_texts(texts).with_categories(named));
-    *kept = Some((std::time::Instant::now(), built.clone()));
-    Ok(built)
+    Ok(Vocabulary::from_texts(texts).with_categories(named))
 }
 
 /// After words are reordered, only the last may still be a word being typed (as
