@@ -62,7 +62,7 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
     let printer = config.chromium.clone().map(|browser| {
         Arc::new(crate::print::Chromium::new(browser)) as Arc<dyn crate::print::Printer>
     });
-    let state = AppState {
+    let state = AppState::new(crate::context::Context {
         mailer,
         printer,
         clock: crate::clock::Clock::system(),
@@ -77,7 +77,7 @@ pub async fn build_state(db: DatabaseConnection, config: Config) -> anyhow::Resu
         store,
         instance: instance_name()?.into(),
         search_worker: Arc::default(),
-    };
+    });
     // A search engine that does not answer must not hold up the start: the search worker
     // applies the synonyms once it does.
     if let Ok(result) = tokio::time::timeout(

@@ -12,9 +12,36 @@ use crate::db::reference::Reference;
 use crate::search::SearchEngine;
 use crate::storage::BlobStore;
 
-/// Everything a use case may need.
+/// Everything a use case may need, behind one shared pointer: cloned by every extractor
+/// and middleware of every request, so a clone is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Context>);
+
+impl AppState {
+    pub fn new(context: Context) -> Self {
+        AppState(Arc::new(context))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.0
+    }
+}
+
+/// Changing a part (a test swapping the search engine) changes this copy only, as it did
+/// when each part was cloned on its own.
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Context {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// What an [`AppState`] holds.
+#[derive(Clone)]
+pub struct Context {
     pub db: DatabaseConnection,
     pub reference: Arc<Reference>,
     pub config: Arc<Config>,
