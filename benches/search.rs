@@ -793,6 +793,40 @@ async fn run(
     Ok(out)
 }
 
+/// The queries that make the tail: each distinct query's median over its repetitions, the
+/// slowest on the embedded engine first, beside the same query's other columns.
+fn slowest(columns: &[(&str, &[Duration])]) {
+    let all = queries();
+    let mut by_query: std::collections::BTreeMap<&str, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, (_, qs)) in all.iter().enumerate() {
+        by_query.entry(qs.as_str()).or_default().push(i);
+    }
+    let median = |v: &[Duration], at: &[usize]| {
+        let mut t: Vec<Duration> = at.iter().map(|&i| v[i]).collect();
+        t.sort_unstable();
+        t[t.len() / 2].as_secs_f64() * 1e3
+    };
+    let mut rows: Vec<(&str, Vec<f64>)> = by_query
+        .iter()
+        .map(|(q, at)| (*q, columns.iter().map(|(_, v)| median(v, at)).collect()))
+        .collect();
+    rows.sort_by(|a, b| b.1[1].total_cmp(&a.1[1]));
+    print!("\n{:<44}", "slowest queries (median of each, ms)");
+    for (label, _) in columns {
+        print!(" {label:>8}");
+    }
+    println!();
+    for (q, medians) in rows.iter().take(6) {
+        let q: String = q.chars().take(44).collect();
+        print!("{q:<44}");
+        for m in medians {
+            print!(" {m:>8.2}");
+        }
+        println!();
+    }
+}
+
 fn p(v: &[Duration], q: f64) -> f64 {
     let mut v = v.to_vec();
     v.sort_unstable();
@@ -981,6 +1015,7 @@ fn main() -> anyhow::Result<()> {
                 of_medians * 100.0
             );
         }
+        slowest(&[("bare", &bare_times), ("engine", &e.engine), ("API", &e.api)]);
         println!();
         zero_hits("embedded", &e.totals);
         differences("bare tantivy vs embedded (main query)", &bare_totals, &e.main_totals);

@@ -9,9 +9,7 @@ use std::time::Instant;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, Value,
 };
@@ -423,9 +421,8 @@ impl Inner {
             let bucket = 10_000.0 * f32::powi(2.0, i32::try_from(rest.len() - i).unwrap_or(0));
             clauses.push((
                 Occur::Should,
-                Box::new(ConstScoreQuery::new(self.word_query(w), bucket)),
+                Box::new(super::bonus::Bonus::new(self.word_query(w), bucket)),
             ));
-            clauses.push((Occur::Should, self.word_query(w)));
         }
         Some((Occur::Must, Box::new(BooleanQuery::new(clauses))))
     }

@@ -5,6 +5,7 @@
 //! NFC and NFD alike), and highlights are computed here too, so answers read the same
 //! whatever engine produced them.
 
+mod bonus;
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
