@@ -684,6 +684,8 @@ struct Run {
     /// All engine calls within each API request.
     in_api: Vec<Duration>,
     api: Vec<Duration>,
+    /// `GET /healthz` through the same router.
+    floor: Vec<Duration>,
     direct: Vec<Duration>,
     /// Per query: the API's total.
     totals: Vec<u64>,
@@ -764,6 +766,16 @@ async fn run(
             out.main.push(main);
             out.main_totals.push(found);
         }
+    }
+    // The router's own cost: a request that does nothing, through the same layers.
+    for _ in 0..out.api.len() {
+        let t = Instant::now();
+        let response = router
+            .clone()
+            .oneshot(axum::http::Request::get("/healthz").body(axum::body::Body::empty())?)
+            .await?;
+        std::hint::black_box(http_body_util::BodyExt::collect(response.into_body()).await?);
+        out.floor.push(t.elapsed());
     }
     for q in &out.main {
         let t = Instant::now();
@@ -964,6 +976,7 @@ fn main() -> anyhow::Result<()> {
         row("embedded engine", &e.engine);
         row("embedded, engine calls in the API", &e.in_api);
         row("embedded GET /api/v1/search", &e.api);
+        row("GET /healthz, same router (its floor)", &e.floor);
         if let Some(m) = &m {
             row("meilisearch direct (HTTP, same body)", &m.direct);
             row("meilisearch through ketnoi's engine", &m.engine);

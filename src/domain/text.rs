@@ -1,15 +1,44 @@
 //! Vietnamese text: normalisation, diacritic folding and readable URL slugs.
 
-use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+use std::borrow::Cow;
+
+use unicode_normalization::{
+    IsNormalized, UnicodeNormalization, char::is_combining_mark, is_nfc_quick,
+};
 
 /// NFC-normalises and trims; collapses runs of whitespace to one space.
 pub fn clean(input: &str) -> String {
-    input
-        .nfc()
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    cleaned(input).into_owned()
+}
+
+/// [`clean`], borrowing text that is clean already (as stored text is): read for every
+/// search hit, so it only checks before it copies.
+pub fn cleaned(input: &str) -> Cow<'_, str> {
+    let composed = if is_nfc_quick(input.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(input)
+    } else {
+        Cow::Owned(input.nfc().collect::<String>())
+    };
+    if single_spaced(&composed) {
+        return composed;
+    }
+    Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// No whitespace but single spaces between words.
+fn single_spaced(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if c != ' ' || after_space {
+                return false;
+            }
+            after_space = true;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || s.is_empty()
 }
 
 /// A name as it is matched: cleaned and folded (`HTX  Miến Dong` → `htx mien dong`).
@@ -220,5 +249,11 @@ mod tests {
     fn clean_normalises_and_collapses_spaces() {
         let nfd: String = "Hồng  không\thạt ".nfd().collect();
         assert_eq!(clean(&nfd), "Hồng không hạt");
+        for messy in [" Hồng", "Hồng ", "Hồng\nkhông", "", " ", "a  b"] {
+            let expected = messy.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(cleaned(messy), expected, "{messy:?}");
+        }
+        // Clean text is read where it is, not copied.
+        assert!(matches!(cleaned("Hồng không hạt"), Cow::Borrowed(_)));
     }
 }

@@ -7,17 +7,41 @@ use crate::domain::text;
 /// is at most `max`. Only the band of cells within `max` of the diagonal is computed, so the
 /// work is linear in the words' length whatever text a producer or a searcher sends.
 fn within(a: &str, b: &str, max: usize) -> bool {
+    // Folded words are nearly always ASCII: compared as bytes, without collecting them.
+    if a.is_ascii() && b.is_ascii() {
+        return within_seq(a.as_bytes(), b.as_bytes(), max);
+    }
+    if a.chars().count().abs_diff(b.chars().count()) > max {
+        return false;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    within_seq(&a, &b, max)
+}
+
+fn within_seq<T: PartialEq>(a: &[T], b: &[T], max: usize) -> bool {
     if a.len().abs_diff(b.len()) > max {
         return false;
     }
     let far = max + 1;
     let width = b.len() + 1;
-    // Three rolling rows: the one before last (for transpositions), the last, this one.
-    let mut before = vec![far; width];
-    let mut last: Vec<usize> = (0..width).map(|j| j.min(far)).collect();
-    let mut row = vec![far; width];
+    // Three rolling rows: the one before last (for transpositions), the last, this one; on
+    // the stack for words of ordinary length.
+    let mut small = [0usize; 3 * 33];
+    let mut large = Vec::new();
+    let cells: &mut [usize] = if width <= 33 {
+        &mut small[..3 * width]
+    } else {
+        large.resize(3 * width, 0);
+        &mut large
+    };
+    let (before, rest) = cells.split_at_mut(width);
+    let (last, row) = rest.split_at_mut(width);
+    let (mut before, mut last, mut row) = (before, last, row);
+    before.fill(far);
+    for (j, cell) in last.iter_mut().enumerate() {
+        *cell = j.min(far);
+    }
     for i in 1..=a.len() {
         let lo = i.saturating_sub(max).max(1);
         let hi = (i + max).min(b.len());
@@ -45,32 +69,65 @@ fn within(a: &str, b: &str, max: usize) -> bool {
 /// Does an indexed word (folded) match a query word: exactly, by prefix when typing, or
 /// within the typos allowed?
 pub fn matches(indexed: &str, word: &Word) -> bool {
-    if indexed == word.folded || word.synonyms.iter().any(|s| s == indexed) {
-        return true;
-    }
-    // A word of several (`mien dong`, split from `miendong`, or a synonym such as `bun
-    // tau`): each of its words is marked.
-    if word.folded.contains(' ') || word.synonyms.iter().any(|s| s.contains(' ')) {
-        return std::iter::once(&word.folded)
+    Matcher::new(word).matches(indexed)
+}
+
+/// A query word made ready to be compared with every word of a text.
+struct Matcher<'a> {
+    /// Indexed words it matches as they are: the word and its synonyms, or, for a word of
+    /// several (`mien dong`, split from `miendong`, or a synonym such as `bun tau`), each of
+    /// their words.
+    whole: Vec<&'a str>,
+    /// Only whole words (a word of several).
+    several: bool,
+    folded: &'a str,
+    prefix: bool,
+    typos: usize,
+    chars: usize,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(word: &'a Word) -> Self {
+        let several = word.folded.contains(' ') || word.synonyms.iter().any(|s| s.contains(' '));
+        let whole = std::iter::once(&word.folded)
             .chain(&word.synonyms)
-            .any(|phrase| phrase.split(' ').any(|w| w == indexed));
-    }
-    if word.prefix && indexed.starts_with(&word.folded) {
-        return true;
-    }
-    let typos = usize::from(word.typos());
-    if typos == 0 {
-        return false;
-    }
-    if word.prefix {
-        // A prefix within the typo budget: compare with the start of the indexed word.
-        let len = word.folded.chars().count();
-        let head: String = indexed.chars().take(len).collect();
-        if within(&head, &word.folded, typos) {
-            return true;
+            .flat_map(|phrase| phrase.split(' '))
+            .collect();
+        Matcher {
+            whole,
+            several,
+            folded: &word.folded,
+            prefix: word.prefix,
+            typos: usize::from(word.typos()),
+            chars: word.folded.chars().count(),
         }
     }
-    within(indexed, &word.folded, typos)
+
+    fn matches(&self, indexed: &str) -> bool {
+        if self.whole.contains(&indexed) {
+            return true;
+        }
+        if self.several {
+            return false;
+        }
+        if self.prefix && indexed.starts_with(self.folded) {
+            return true;
+        }
+        if self.typos == 0 {
+            return false;
+        }
+        if self.prefix {
+            // A prefix within the typo budget: compare with the start of the indexed word.
+            let head = match indexed.char_indices().nth(self.chars) {
+                Some((at, _)) => &indexed[..at],
+                None => indexed,
+            };
+            if within(head, self.folded, self.typos) {
+                return true;
+            }
+        }
+        within(indexed, self.folded, self.typos)
+    }
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -87,6 +144,40 @@ fn escape_into(out: &mut String, s: &str) {
 
 /// The text, HTML-escaped, with matched words wrapped in `<mark>`.
 pub fn highlight(original: &str, words: &[Word]) -> String {
+    Highlighter::new(words).highlight(original)
+}
+
+/// About `max` characters of the text around its first match, highlighted.
+pub fn snippet(original: &str, words: &[Word], max: usize) -> String {
+    Highlighter::new(words).snippet(original, max)
+}
+
+/// The query's words made ready once, for every text of every hit.
+pub struct Highlighter<'a> {
+    words: Vec<Matcher<'a>>,
+}
+
+impl<'a> Highlighter<'a> {
+    pub fn new(words: &'a [Word]) -> Self {
+        Highlighter {
+            words: words.iter().map(Matcher::new).collect(),
+        }
+    }
+
+    /// The text, HTML-escaped, with matched words wrapped in `<mark>`.
+    pub fn highlight(&self, original: &str) -> String {
+        marked(&text::cleaned(original), &self.words)
+    }
+
+    /// About `max` characters of the text around its first match, highlighted.
+    pub fn snippet(&self, original: &str, max: usize) -> String {
+        snippet_of(original, &self.words, max)
+    }
+}
+
+/// [`highlight`] of text already cleaned.
+fn marked(cleaned: &str, words: &[Matcher]) -> String {
+    let original = cleaned;
     let mut out = String::with_capacity(original.len() + 16);
     // The word being read, as written and folded.
     let mut current = String::new();
@@ -95,7 +186,7 @@ pub fn highlight(original: &str, words: &[Word]) -> String {
         if current.is_empty() {
             return;
         }
-        if words.iter().any(|w| matches(folded, w)) {
+        if words.iter().any(|w| w.matches(folded)) {
             out.push_str("<mark>");
             escape_into(out, current);
             out.push_str("</mark>");
@@ -105,7 +196,7 @@ pub fn highlight(original: &str, words: &[Word]) -> String {
         current.clear();
         folded.clear();
     };
-    for c in text::clean(original).chars() {
+    for c in original.chars() {
         if c.is_alphanumeric() {
             current.push(c);
             text::fold_char(c, &mut folded);
@@ -118,27 +209,27 @@ pub fn highlight(original: &str, words: &[Word]) -> String {
     out
 }
 
-/// About `max` characters of the text around its first match, highlighted.
-pub fn snippet(original: &str, words: &[Word], max: usize) -> String {
-    let cleaned = text::clean(original);
-    let chars: Vec<char> = cleaned.chars().collect();
-    if chars.len() <= max {
-        return highlight(&cleaned, words);
+fn snippet_of(original: &str, words: &[Matcher], max: usize) -> String {
+    let cleaned = text::cleaned(original);
+    if cleaned.chars().count() <= max {
+        return marked(&cleaned, words);
     }
+    let chars: Vec<char> = cleaned.chars().collect();
     // Find the first matching word's position.
     let mut start_of_match = 0;
     let mut i = 0;
+    let mut word = String::new();
     while i < chars.len() {
         if chars[i].is_alphanumeric() {
             let start = i;
             while i < chars.len() && chars[i].is_alphanumeric() {
                 i += 1;
             }
-            let mut word = String::new();
+            word.clear();
             for &c in &chars[start..i] {
                 text::fold_char(c, &mut word);
             }
-            if words.iter().any(|w| matches(&word, w)) {
+            if words.iter().any(|w| w.matches(&word)) {
                 start_of_match = start;
                 break;
             }
@@ -159,7 +250,7 @@ pub fn snippet(original: &str, words: &[Word], max: usize) -> String {
         }
         piece.push('…');
     }
-    let mut out = highlight(&piece, words);
+    let mut out = marked(&piece, words);
     if from > 0 {
         out.insert(0, '…');
     }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::context::AppState;
 use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
-use crate::search::highlight::{highlight, snippet};
+use crate::search::highlight::Highlighter;
 use crate::search::vocabulary::Vocabulary;
 use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, Strategy, Word, words};
 
@@ -639,7 +639,12 @@ fn respond(
     page: u64,
     per_page: u64,
 ) -> SearchResponse {
-    let hits = results.hits.iter().map(|d| hit(d, query)).collect();
+    let highlighter = Highlighter::new(&query.words);
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|d| hit(d, &highlighter))
+        .collect();
     SearchResponse {
         hits,
         total: results.total,
@@ -651,36 +656,37 @@ fn respond(
     }
 }
 
-fn hit(d: &SearchDoc, query: &SearchQuery) -> SearchHit {
+fn hit(d: SearchDoc, highlighter: &Highlighter) -> SearchHit {
+    let highlights = Highlights {
+        name: highlighter.highlight(&d.name),
+        brand: d.brand.as_deref().map(|b| highlighter.highlight(b)),
+        description: highlighter.snippet(&d.description, 160),
+    };
     SearchHit {
         id: d.id,
-        slug: d.slug.clone(),
         url: format!("/san-pham/{}", d.slug),
+        slug: d.slug,
         thumbnail: d.cover.as_ref().map(|c| c.thumbnail.clone()),
-        cover: d.cover.clone(),
-        verified_documents: d.verified_documents.clone(),
-        name: d.name.clone(),
-        brand: d.brand.clone(),
-        category: d.category.clone(),
+        cover: d.cover,
+        verified_documents: d.verified_documents,
+        name: d.name,
+        brand: d.brand,
+        category: d.category,
         enterprise: HitEnterprise {
             id: d.enterprise_id,
-            name: d.enterprise_name.clone(),
+            name: d.enterprise_name,
         },
-        commune: d.commune.clone(),
+        commune: d.commune,
         commune_code: d.commune_code,
-        province: d.province.clone(),
+        province: d.province,
         province_code: d.province_code,
-        trademark_status: d.trademark_status.clone(),
-        packaging_status: d.packaging_status.clone(),
+        trademark_status: d.trademark_status,
+        packaging_status: d.packaging_status,
         ocop_stars: d.ocop_stars,
-        unit: d.unit.clone(),
+        unit: d.unit,
         price_min_vnd: d.price_min_vnd,
         price_max_vnd: d.price_max_vnd,
-        highlights: Highlights {
-            name: highlight(&d.name, &query.words),
-            brand: d.brand.as_deref().map(|b| highlight(b, &query.words)),
-            description: snippet(&d.description, &query.words, 160),
-        },
+        highlights,
     }
 }
 
