@@ -564,6 +564,59 @@ async fn the_category_word_ranks_the_categorys_products_first() {
     }
 }
 
+/// A query typed with accents ranks first the products holding every accented word as typed
+/// (in their name, categories, place or producer): `chè` (tea) before `chế` (to process),
+/// though both fold to `che`. Nothing is found or lost by it, totals and counts stay whole,
+/// pages follow on, and a sort the buyer chose is kept as chosen.
+#[tokio::test]
+async fn typed_accents_rank_products_spelled_as_typed_first() {
+    let mut green = doc(92, "Trà xanh Thái Nguyên", "che", "che-bien-nong-lam-san");
+    green.category_names = vec!["Chè".into(), "Chế biến nông – lâm sản".into()];
+    green.price_min_vnd = Some(200_000);
+    let mut compost = doc(
+        93,
+        "Chế phẩm vi sinh ủ phân",
+        "phan-bon",
+        "vat-tu-nong-nghiep",
+    );
+    compost.category_names = vec!["Phân bón".into(), "Vật tư nông nghiệp".into()];
+    compost.price_min_vnd = Some(50_000);
+    for e in engines().await {
+        let e = e.as_ref();
+        e.upsert(vec![green.clone(), compost.clone()])
+            .await
+            .expect("index");
+        // The tea named so, the tea of the category Chè, then the compost named Chế.
+        assert_eq!(ids(e, q("chè ")).await, [3, 92, 93], "{}", e.name());
+        assert_eq!(ids(e, q("chế ")).await, [93, 92, 3], "{}", e.name());
+        // Typed without accents, or still being typed: the same products, none set apart.
+        for text in ["che ", "chè"] {
+            let mut found = ids(e, q(text)).await;
+            found.sort_unstable();
+            assert_eq!(found, [3, 92, 93], "{}: {text:?}", e.name());
+        }
+        // A sort the buyer chose stays as chosen.
+        let mut by_price = q("chè ");
+        by_price.sort = Sort::PriceAsc;
+        assert_eq!(ids(e, by_price).await, [93, 92, 3], "{}", e.name());
+        // Totals and counts are the whole answer's; pages follow on across the two parts.
+        let whole = e.search(&q("chè ")).await.expect("search");
+        assert_eq!(whole.total, 3, "{}", e.name());
+        let categories = &whole.facets["category"];
+        assert_eq!(categories.get("che"), Some(&2), "{}", e.name());
+        assert_eq!(categories.get("phan-bon"), Some(&1), "{}", e.name());
+        for (offset, limit, page) in [(1, 1, vec![92]), (2, 1, vec![93]), (1, 2, vec![92, 93])] {
+            let mut query = q("chè ");
+            query.offset = offset;
+            query.limit = limit;
+            let answer = e.search(&query).await.expect("search");
+            let found: Vec<i32> = answer.hits.iter().map(|h| h.id).collect();
+            assert_eq!(found, page, "{}: {offset}+{limit}", e.name());
+            assert_eq!(answer.total, 3, "{}: {offset}+{limit}", e.name());
+        }
+    }
+}
+
 /// A slip in a 4-letter syllable of a query of several words, read by ketnoi before either
 /// engine sees the query (`ketnoi::search::slips`): read as the catalogue's word one edit
 /// away when the other words anchor it, and only then.

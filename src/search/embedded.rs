@@ -1,7 +1,8 @@
 //! The embedded engine: a tantivy index in the data directory (or in memory for tests).
 //!
 //! Text fields hold folded words (no diacritics); `*_exact` fields hold the words as written,
-//! so an exact match ranks above a folded one, and both above a typo.
+//! so an exact match ranks above a folded one, and both above a typo. A query typed with
+//! accents ranks first the documents holding every accented word as typed (`accented`).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,9 @@ use std::time::Instant;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, Value,
 };
@@ -30,6 +33,8 @@ struct Fields {
     brand: Field,
     brand_exact: Field,
     other: Field,
+    /// The words written with diacritics, coded ([`SearchDoc::accented_words`]).
+    accented: Field,
     /// One field per facet (`f_<facet>`): its values as single terms (to filter) and as a
     /// column (to count).
     facets: Vec<(&'static str, Field)>,
@@ -48,6 +53,7 @@ fn schema() -> (Schema, Fields) {
         brand: b.add_text_field("brand", TEXT),
         brand_exact: b.add_text_field("brand_exact", TEXT),
         other: b.add_text_field("other", TEXT),
+        accented: b.add_text_field("accented", STRING),
         facets: FACETS
             .iter()
             .map(|f| (*f, b.add_text_field(&format!("f_{f}"), STRING | FAST)))
@@ -170,7 +176,7 @@ struct Payload {
     position: i32,
 }
 /// The directory name of this shape of documents (see [`super::DOC_SHAPE`]).
-const VERSION: &str = "products-v5";
+const VERSION: &str = "products-v6";
 
 fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(e.to_string())
@@ -311,6 +317,9 @@ impl Inner {
                 &former,
             ]),
         );
+        for word in d.accented_words() {
+            doc.add_text(f.accented, word);
+        }
         for (facet, field) in &f.facets {
             for value in d.facet_values(facet) {
                 doc.add_text(*field, value);
@@ -456,6 +465,29 @@ impl Inner {
                 })
                 .collect();
             must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let accented = q.accented_words();
+        if !accented.is_empty() {
+            // Documents with every accented word as typed come first: a score above the
+            // sum of the `last` strategy's steps, as Meilisearch asks for them first.
+            let every: Vec<(Occur, Box<dyn Query>)> = accented
+                .iter()
+                .map(|w| {
+                    let t = Term::from_field_text(self.fields.accented, w);
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            let above = 10_000.0 * f32::powi(2.0, i32::try_from(q.words.len() + 1).unwrap_or(0));
+            must.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(every)),
+                    above,
+                )),
+            ));
         }
         if must.is_empty() {
             Box::new(AllQuery)

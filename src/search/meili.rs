@@ -52,6 +52,8 @@ struct MeiliDoc {
     name_folded: String,
     brand_folded: String,
     other_folded: String,
+    /// The words written with diacritics, coded (filtered on, never searched).
+    accented: Vec<String>,
     price_asc: i64,
     price_desc: i64,
 }
@@ -79,6 +81,7 @@ impl From<SearchDoc> for MeiliDoc {
             name_folded: folded(&doc.name),
             brand_folded: doc.brand.as_deref().map(folded).unwrap_or_default(),
             other_folded: folded(&other),
+            accented: doc.accented_words(),
             price_asc: doc.price_min_vnd.or(doc.price_max_vnd).unwrap_or(i64::MAX),
             price_desc: doc.price_max_vnd.or(doc.price_min_vnd).unwrap_or(i64::MIN),
             doc,
@@ -280,7 +283,11 @@ impl MeiliEngine {
                 .map_err(classify)?;
             self.wait(task).await?;
         }
-        let filterable: Vec<&str> = ATTRIBUTES.iter().map(|(_, a)| *a).collect();
+        let filterable: Vec<&str> = ATTRIBUTES
+            .iter()
+            .map(|(_, a)| *a)
+            .chain(["accented"])
+            .collect();
         let settings = Settings::new()
             .with_searchable_attributes(["name_folded", "brand_folded", "other_folded"])
             .with_filterable_attributes(filterable)
@@ -355,6 +362,7 @@ impl MeiliEngine {
 }
 
 /// What ketnoi asks Meilisearch for one search, before it is put into the SDK's request.
+#[derive(Clone)]
 struct Request {
     text: String,
     filter: String,
@@ -365,7 +373,37 @@ struct Request {
     limit: usize,
 }
 
+/// All of `conditions`, each already a filter expression (parenthesised where it has an OR).
+fn all_of(conditions: &[&str]) -> String {
+    conditions
+        .iter()
+        .filter(|c| !c.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 impl Request {
+    /// The documents holding every accented word as typed, then the others: Meilisearch
+    /// folds accents in documents and queries alike, so the two are asked apart, each
+    /// ranked as Meilisearch ranks, the first shown before the second.
+    fn split(&self, accented: &[String]) -> (Request, Request) {
+        let every = accented
+            .iter()
+            .map(|w| format!("accented = {}", quote(w)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let with = Request {
+            filter: all_of(&[&self.filter, &every]),
+            ..self.clone()
+        };
+        let without = Request {
+            filter: all_of(&[&self.filter, &format!("NOT ({every})")]),
+            ..self.clone()
+        };
+        (with, without)
+    }
+
     fn of(engine: &MeiliEngine, q: &SearchQuery) -> Self {
         let mut text = q
             .words
@@ -428,14 +466,81 @@ impl Request {
     }
 }
 
+/// Documents found, how many in all, and the facet counts of one request.
+type Answer = (
+    Vec<SearchDoc>,
+    u64,
+    std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
+);
+
 impl MeiliEngine {
-    /// The index's name and the body ketnoi posts to `/indexes/{index}/search` for `q`:
-    /// to time Meilisearch apart from ketnoi with exactly the same parameters.
-    pub fn search_body(&self, q: &SearchQuery) -> (String, serde_json::Value) {
+    /// The index's name and the bodies ketnoi posts to `/indexes/{index}/search` for `q`,
+    /// at the same time (two for a query typed with accents, the first page of each): to
+    /// time Meilisearch apart from ketnoi with exactly the same parameters.
+    pub fn search_bodies(&self, q: &SearchQuery) -> (String, Vec<serde_json::Value>) {
         let index = self.client.index(&self.index);
-        let parts = Request::of(self, q);
-        let body = serde_json::to_value(parts.build(&index)).unwrap_or_default();
-        (self.index.clone(), body)
+        let whole = Request::of(self, q);
+        let accented = q.accented_words();
+        let parts = if accented.is_empty() {
+            vec![whole]
+        } else {
+            let (with, without) = whole.split(&accented);
+            vec![with, without]
+        };
+        let bodies = parts
+            .iter()
+            .map(|p| serde_json::to_value(p.build(&index)).unwrap_or_default())
+            .collect();
+        (self.index.clone(), bodies)
+    }
+
+    async fn ask(&self, request: &Request) -> Result<Answer, SearchError> {
+        let index = self.client.index(&self.index);
+        let results = request
+            .build(&index)
+            .execute::<MeiliDoc>()
+            .await
+            .map_err(classify)?;
+        Ok((
+            results.hits.into_iter().map(|h| h.result.doc).collect(),
+            results
+                .total_hits
+                .or(results.estimated_total_hits)
+                .unwrap_or(0) as u64,
+            results.facet_distribution.unwrap_or_default(),
+        ))
+    }
+
+    /// The page of `whole` when the documents with every accented word come first: the
+    /// first page asks both parts at once; a later one needs to know how many the first
+    /// part has before it knows where the second part's share of the page starts.
+    async fn ask_accented_first(
+        &self,
+        whole: Request,
+        accented: &[String],
+    ) -> Result<Answer, SearchError> {
+        let (with, mut without) = whole.split(accented);
+        let ((mut hits, with_total, mut counts), (rest, without_total, rest_counts)) =
+            if whole.offset == 0 {
+                tokio::try_join!(self.ask(&with), self.ask(&without))?
+            } else {
+                let first = self.ask(&with).await?;
+                let before = usize::try_from(first.1).unwrap_or(usize::MAX);
+                without.offset = whole.offset.saturating_sub(before);
+                // Asked even when the page is full: its total and counts are the page's.
+                without.limit = whole.limit.saturating_sub(first.0.len()).max(1);
+                let second = self.ask(&without).await?;
+                (first, second)
+            };
+        hits.extend(rest);
+        hits.truncate(whole.limit);
+        for (attribute, values) in rest_counts {
+            let into = counts.entry(attribute).or_default();
+            for (value, n) in values {
+                *into.entry(value).or_default() += n;
+            }
+        }
+        Ok((hits, with_total + without_total, counts))
     }
 }
 
@@ -478,30 +583,28 @@ impl SearchEngine for MeiliEngine {
     async fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.ready().await?;
         let started = Instant::now();
-        let index = self.client.index(&self.index);
-        let parts = Request::of(self, q);
-        let request = parts.build(&index);
-        let results = request.execute::<MeiliDoc>().await.map_err(classify)?;
+        let whole = Request::of(self, q);
+        let accented = q.accented_words();
+        let (hits, total, distribution) = if accented.is_empty() {
+            self.ask(&whole).await?
+        } else {
+            self.ask_accented_first(whole, &accented).await?
+        };
         let mut facets = BTreeMap::new();
         for facet in &q.facets {
             let attribute = ATTRIBUTES
                 .iter()
                 .find(|(f, _)| f == facet)
                 .map_or(*facet, |(_, a)| *a);
-            let counts = results
-                .facet_distribution
-                .as_ref()
-                .and_then(|d| d.get(attribute))
+            let counts = distribution
+                .get(attribute)
                 .map(|m| m.iter().map(|(k, v)| (k.clone(), *v as u64)).collect())
                 .unwrap_or_default();
             facets.insert(facet.to_string(), counts);
         }
         Ok(SearchResults {
-            total: results
-                .total_hits
-                .or(results.estimated_total_hits)
-                .unwrap_or(0) as u64,
-            hits: results.hits.into_iter().map(|h| h.result.doc).collect(),
+            total,
+            hits,
             facets,
             engine_ms: started.elapsed().as_secs_f64() * 1000.0,
         })

@@ -5,6 +5,7 @@
 //! NFC and NFD alike), and highlights are computed here too, so answers read the same
 //! whatever engine produced them.
 
+mod accents;
 mod bonus;
 pub mod embedded;
 pub mod highlight;
@@ -68,7 +69,7 @@ pub struct SearchDoc {
 /// The shape of search documents: raised whenever what is indexed changes, so every
 /// index is rebuilt from the database (an embedded index into a new directory, a shared
 /// Meilisearch index as a new consumer of the change log, built then followed).
-pub const DOC_SHAPE: u32 = 5;
+pub const DOC_SHAPE: u32 = 6;
 
 /// A word every document of a category (and of its parent category) holds, never shown:
 /// a query that names the category and a place carries it right after the category's
