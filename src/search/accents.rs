@@ -82,10 +82,11 @@ impl SearchDoc {
 
 impl SearchQuery {
     /// The query's words typed with diacritics, coded, when results are ranked by
-    /// relevance: documents holding every one of them as typed come first (a sort the
-    /// buyer chose is kept as chosen). A word still being typed is not one of them.
+    /// relevance and shown: documents holding every one of them as typed come first (a
+    /// sort the buyer chose is kept as chosen; a count needs no order). A word still being
+    /// typed is not one of them.
     pub fn accented_words(&self) -> Vec<String> {
-        if self.sort != Sort::Relevance {
+        if self.sort != Sort::Relevance || self.limit == 0 {
             return Vec::new();
         }
         let mut words = BTreeSet::new();
@@ -126,10 +127,14 @@ mod tests {
     fn a_query_codes_its_finished_accented_words_only_when_ranked_by_relevance() {
         let mut q = SearchQuery {
             words: super::super::words("Chè Bắc dong kạ"),
+            limit: 24,
             ..Default::default()
         };
         assert_eq!(q.accented_words(), ["bawcs", "chef"]);
         q.sort = Sort::PriceAsc;
+        assert!(q.accented_words().is_empty());
+        q.sort = Sort::Relevance;
+        q.limit = 0;
         assert!(q.accented_words().is_empty());
     }
 }

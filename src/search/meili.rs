@@ -292,12 +292,14 @@ impl MeiliEngine {
             .with_searchable_attributes(["name_folded", "brand_folded", "other_folded"])
             .with_filterable_attributes(filterable)
             .with_sortable_attributes(["published_at", "price_asc", "price_desc", "id"])
+            // A sort the buyer chose orders every result, as on the embedded engine; without
+            // one the `sort` rule does nothing and relevance decides.
             .with_ranking_rules([
+                "sort",
                 "words",
                 "typo",
                 "proximity",
                 "attribute",
-                "sort",
                 "exactness",
             ])
             .with_typo_tolerance(TypoToleranceSettings {

@@ -494,7 +494,8 @@ async fn word_counts(state: &AppState, words: &[Word]) -> AppResult<Vec<u64>> {
     let asks = words.iter().map(|w| {
         let query = SearchQuery {
             words: vec![w.clone()],
-            limit: 1,
+            // Only the count is read.
+            limit: 0,
             ..Default::default()
         };
         async move { run(state, &query).await.map(|r| r.total) }
