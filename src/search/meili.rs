@@ -3,6 +3,8 @@
 //! The app creates and configures its index itself. Documents carry folded copies of their
 //! text and queries are folded the same way, so matching is the same as the embedded
 //! engine's whatever Meilisearch's own normaliser does with Vietnamese (`đ` especially).
+//! A query typed with accents is asked in two parts, the documents holding every accented
+//! word as typed (a filter on their coded words) and the rest, and answered in that order.
 //! Every write waits for its task and treats a failed task as an error: the SDK's
 //! `wait_for_completion` returns `Ok` for a task that failed.
 
