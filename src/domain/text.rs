@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use unicode_normalization::{
-    IsNormalized, UnicodeNormalization, char::is_combining_mark, is_nfc_quick,
+    IsNormalized, UnicodeNormalization,
+    char::{canonical_combining_class, is_combining_mark},
+    is_nfc_quick,
 };
 
 /// NFC-normalises and trims; collapses runs of whitespace to one space.
@@ -14,6 +16,9 @@ pub fn clean(input: &str) -> String {
 /// [`clean`], borrowing text that is clean already (as stored text is): read for every
 /// search hit, so it only checks before it copies.
 pub fn cleaned(input: &str) -> Cow<'_, str> {
+    if plainly_clean(input) {
+        return Cow::Borrowed(input);
+    }
     let composed = if is_nfc_quick(input.chars()) == IsNormalized::Yes {
         Cow::Borrowed(input)
     } else {
@@ -23,6 +28,27 @@ pub fn cleaned(input: &str) -> Cow<'_, str> {
         return composed;
     }
     Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Text [`cleaned`] leaves as it is, told without the Unicode tables when it is written in
+/// ASCII and the characters of [`table`] (as stored text nearly always is): every character
+/// [`Reading::settled`], and no whitespace but single spaces between words. `false` says
+/// only that the general path must decide.
+fn plainly_clean(s: &str) -> bool {
+    let mut after_space = true;
+    for c in s.chars() {
+        if c == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if reading(c).settled {
+            after_space = false;
+        } else {
+            return false;
+        }
+    }
+    !after_space || s.is_empty()
 }
 
 /// No whitespace but single spaces between words.
@@ -49,10 +75,19 @@ pub fn name_key(name: &str) -> String {
 /// Appends `c` folded as [`fold`] folds it: lower-cased, without its diacritics (a
 /// combining mark on its own folds to nothing). For text read a character at a time.
 pub fn fold_char(c: char, out: &mut String) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
-        return;
+    match tabled(c).and_then(|r| r.folded) {
+        Some(f) => out.push(f),
+        None => fold_char_general(c, out),
     }
+}
+
+/// [`char::is_alphanumeric`]: what search reads as part of a word.
+pub fn alphanumeric(c: char) -> bool {
+    tabled(c).map_or_else(|| c.is_alphanumeric(), |r| r.word)
+}
+
+/// [`fold_char`] of a character outside ASCII, from the Unicode tables.
+fn fold_char_general(c: char, out: &mut String) {
     if matches!(c, 'đ' | 'Đ') {
         out.push('d');
         return;
@@ -62,6 +97,99 @@ pub fn fold_char(c: char, out: &mut String) {
             out.extend(d.to_lowercase());
         }
     });
+}
+
+/// How search reads a character of a text: every search hit's text is read a character at
+/// a time, and for ASCII and the characters of [`table`] (the Latin letters Vietnamese is
+/// written with, punctuation, the đồng sign) this is told without the Unicode tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// [`char::is_alphanumeric`]: part of a word.
+    pub word: bool,
+    /// Not whitespace, and NFC whatever stands beside it: ASCII, or a starter (combining
+    /// class 0) whose NFC quick check is Yes.
+    pub settled: bool,
+    /// [`fold_char`]'s one character, `None` where it gives none or several.
+    folded: Option<char>,
+}
+
+impl Reading {
+    /// From the Unicode tables (once for each character of [`table`]).
+    fn of(c: char) -> Reading {
+        let mut one = String::new();
+        fold_char_general(c, &mut one);
+        let mut folded = one.chars();
+        Reading {
+            folded: match (folded.next(), folded.next()) {
+                (Some(f), None) => Some(f),
+                _ => None,
+            },
+            ..Reading::untabled(c)
+        }
+    }
+
+    /// From the Unicode tables, leaving the folding to [`fold_char_general`].
+    fn untabled(c: char) -> Reading {
+        Reading {
+            word: c.is_alphanumeric(),
+            settled: !c.is_whitespace()
+                && (c.is_ascii()
+                    || (canonical_combining_class(c) == 0
+                        && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)),
+            folded: None,
+        }
+    }
+
+    /// Appends `c`, read this way, folded.
+    pub fn fold_onto(self, c: char, out: &mut String) {
+        match self.folded {
+            Some(f) => out.push(f),
+            None => fold_char_general(c, out),
+        }
+    }
+}
+
+/// The blocks [`table`] holds: Latin-1 Supplement, Latin Extended-A and -B; Latin Extended
+/// Additional; General Punctuation and Currency Symbols.
+const TABLED: [std::ops::Range<u32>; 3] = [0x80..0x250, 0x1E00..0x1F00, 0x2000..0x20D0];
+
+/// [`Reading::of`] each character of [`TABLED`], worked out once.
+fn table() -> &'static [Reading] {
+    static TABLE: std::sync::OnceLock<Vec<Reading>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        TABLED
+            .into_iter()
+            .flatten()
+            .map(|c| Reading::of(char::from_u32(c).unwrap_or('\u{fffd}')))
+            .collect()
+    })
+}
+
+/// How search reads `c` ([`Reading`]).
+#[inline]
+pub fn reading(c: char) -> Reading {
+    tabled(c).unwrap_or_else(|| Reading::untabled(c))
+}
+
+/// [`reading`] of ASCII and the characters of [`table`].
+#[inline]
+fn tabled(c: char) -> Option<Reading> {
+    if c.is_ascii() {
+        return Some(Reading {
+            word: c.is_ascii_alphanumeric(),
+            settled: !c.is_whitespace(),
+            folded: Some(c.to_ascii_lowercase()),
+        });
+    }
+    let code = u32::from(c);
+    let mut offset = 0;
+    for block in TABLED {
+        if block.contains(&code) {
+            return Some(table()[offset + (code - block.start) as usize]);
+        }
+        offset += block.len();
+    }
+    None
 }
 
 /// Lower-cases and removes diacritics, `đ` included (it has no decomposition of its own).
@@ -184,6 +312,86 @@ mod tests {
             }
             assert_eq!(one, fold(text), "{text}");
         }
+    }
+
+    /// [`cleaned`] as it was before its fast path: the Unicode tables for every character.
+    fn cleaned_by_the_tables(input: &str) -> Cow<'_, str> {
+        let composed = if is_nfc_quick(input.chars()) == IsNormalized::Yes {
+            Cow::Borrowed(input)
+        } else {
+            Cow::Owned(input.nfc().collect::<String>())
+        };
+        if single_spaced(&composed) {
+            return composed;
+        }
+        Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    #[test]
+    fn tabled_characters_read_as_the_unicode_tables_say() {
+        use super::{fold_char, fold_char_general, reading};
+        // Every character of the blocks the fast path knows, and around them.
+        for c in (0..0x300).chain(0x1d00..0x2100).filter_map(char::from_u32) {
+            let (mut fast, mut general) = (String::new(), String::new());
+            fold_char(c, &mut fast);
+            if c.is_ascii() {
+                general.push(c.to_ascii_lowercase());
+            } else {
+                fold_char_general(c, &mut general);
+            }
+            assert_eq!(fast, general, "{c:?}");
+            assert_eq!(super::alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+            assert_eq!(reading(c).word, c.is_alphanumeric(), "{c:?}");
+            let mut read = String::new();
+            reading(c).fold_onto(c, &mut read);
+            assert_eq!(read, general, "{c:?}");
+            for text in [
+                format!("{c}"),
+                format!("a{c}b"),
+                format!("Miến {c} dong"),
+                format!("{c}\u{0301}"),
+                format!("e\u{0302}{c}"),
+            ] {
+                let (fast, tables) = (cleaned(&text), cleaned_by_the_tables(&text));
+                assert_eq!(fast, tables, "{text:?}");
+                assert_eq!(
+                    matches!(fast, Cow::Borrowed(_)),
+                    matches!(tables, Cow::Borrowed(_)),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cleaning_reads_ascii_vietnamese_and_decomposed_text_alike() {
+        let nfd: String = "Miến dong Na Rì".nfd().collect();
+        for text in [
+            "Miến dong Na Rì",
+            "Mien dong Na Ri",
+            nfd.as_str(),
+            "ĐŨA TRE  Bạch Thông",
+            " Hồng không hạt",
+            "Hồng không hạt ",
+            "Hồng\u{a0}không",
+            "Hồng\u{85}không",
+            "Hồng\u{b}không",
+            "Hồng\u{2003}không",
+            "tab\there",
+            "Rượu men lá – ½ × 😀",
+            "Ǆ ǅ ǆ İ ẞ ŉ",
+            "",
+            " ",
+        ] {
+            assert_eq!(cleaned(text), cleaned_by_the_tables(text), "{text:?}");
+        }
+        let long = "Miến dong Na Rì được làm từ củ dong riềng. ".repeat(50);
+        assert_eq!(cleaned(&long), cleaned_by_the_tables(&long));
+        assert_eq!(
+            cleaned(long.trim_end()),
+            cleaned_by_the_tables(long.trim_end())
+        );
+        assert!(matches!(cleaned(long.trim_end()), Cow::Borrowed(_)));
     }
 
     #[test]
