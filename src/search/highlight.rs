@@ -84,6 +84,17 @@ struct Matcher<'a> {
     prefix: bool,
     typos: usize,
     chars: usize,
+    /// [`letters`] of `folded`.
+    letters: u64,
+}
+
+/// The characters of a word as a set of 64 (two characters may share one): a character
+/// one word has and the other has not costs an edit (deleted, or changed into another),
+/// distinct characters distinct edits, so the number of such characters, either way, is
+/// at most the distance between the words.
+fn letters(word: &str) -> u64 {
+    word.chars()
+        .fold(0, |set, c| set | 1 << (u32::from(c) % 64))
 }
 
 impl<'a> Matcher<'a> {
@@ -100,7 +111,15 @@ impl<'a> Matcher<'a> {
             prefix: word.prefix,
             typos: usize::from(word.typos()),
             chars: word.folded.chars().count(),
+            letters: letters(&word.folded),
         }
+    }
+
+    /// Whether a word with these [`letters`] may be within the typos allowed: false rules
+    /// it out without measuring the distance.
+    fn may_be_within(&self, letters: u64) -> bool {
+        (letters & !self.letters).count_ones() as usize <= self.typos
+            && (self.letters & !letters).count_ones() as usize <= self.typos
     }
 
     fn matches(&self, indexed: &str) -> bool {
@@ -122,23 +141,24 @@ impl<'a> Matcher<'a> {
                 Some((at, _)) => &indexed[..at],
                 None => indexed,
             };
-            if within(head, self.folded, self.typos) {
+            if self.near(head) {
                 return true;
             }
         }
-        within(indexed, self.folded, self.typos)
+        self.near(indexed)
     }
-}
 
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
+    /// Whether `word` is within the typos allowed of the query word. Folded words are
+    /// nearly always ASCII: their lengths, then their letters, rule most words out before
+    /// the distance is measured.
+    fn near(&self, word: &str) -> bool {
+        if self.folded.is_ascii() && word.is_ascii() {
+            let (a, b) = (word.as_bytes(), self.folded.as_bytes());
+            return a.len().abs_diff(b.len()) <= self.typos
+                && self.may_be_within(letters(word))
+                && within_seq(a, b, self.typos);
         }
+        within(word, self.folded, self.typos)
     }
 }
 
@@ -166,7 +186,7 @@ impl<'a> Highlighter<'a> {
 
     /// The text, HTML-escaped, with matched words wrapped in `<mark>`.
     pub fn highlight(&self, original: &str) -> String {
-        marked(&text::cleaned(original), &self.words)
+        marked_clean(original, &self.words)
     }
 
     /// About `max` characters of the text around its first match, highlighted.
@@ -175,84 +195,154 @@ impl<'a> Highlighter<'a> {
     }
 }
 
-/// [`highlight`] of text already cleaned.
-fn marked(cleaned: &str, words: &[Matcher]) -> String {
-    let original = cleaned;
+/// [`highlight`]: text already clean (as stored text is) is cleaned as it is marked, in one
+/// reading; other text is cleaned first.
+fn marked_clean(original: &str, words: &[Matcher]) -> String {
     let mut out = String::with_capacity(original.len() + 16);
-    // The word being read, as written and folded.
-    let mut current = String::new();
-    let mut folded = String::new();
-    let flush = |current: &mut String, folded: &mut String, out: &mut String| {
-        if current.is_empty() {
-            return;
-        }
-        if words.iter().any(|w| w.matches(folded)) {
-            out.push_str("<mark>");
-            escape_into(out, current);
-            out.push_str("</mark>");
-        } else {
-            escape_into(out, current);
-        }
-        current.clear();
-        folded.clear();
-    };
-    for c in original.chars() {
-        if c.is_alphanumeric() {
-            current.push(c);
-            text::fold_char(c, &mut folded);
-        } else {
-            flush(&mut current, &mut folded, &mut out);
-            escape_into(&mut out, c.encode_utf8(&mut [0; 4]));
-        }
+    if !marked_into::<true>(&mut out, original, words) {
+        out.clear();
+        marked_into::<false>(&mut out, &text::cleaned(original), words);
     }
-    flush(&mut current, &mut folded, &mut out);
     out
 }
 
+/// [`highlight`] of text already cleaned.
+fn marked(cleaned: &str, words: &[Matcher]) -> String {
+    let mut out = String::with_capacity(cleaned.len() + 16);
+    marked_into::<false>(&mut out, cleaned, words);
+    out
+}
+
+/// [`marked`], appended to `out`. A word is letters and digits only, so it is copied as it
+/// is written: escaping would leave it unchanged. `CLEAN`: `written` may not be clean, and the
+/// answer is whether it was; when it was not, `out` holds a part of the text's marking.
+fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matcher]) -> bool {
+    // Where the word being read starts, and the word folded.
+    let mut start = None;
+    let mut folded = String::new();
+    let mut after_space = true;
+    let flush = |word: &str, folded: &mut String, out: &mut String| {
+        if words.iter().any(|w| w.matches(folded)) {
+            out.push_str("<mark>");
+            out.push_str(word);
+            out.push_str("</mark>");
+        } else {
+            out.push_str(word);
+        }
+        folded.clear();
+    };
+    for (at, c) in written.char_indices() {
+        let read = text::reading(c);
+        if CLEAN {
+            // As `text::cleaned` would leave it: see `text::plainly_clean`.
+            if c == ' ' {
+                if after_space {
+                    return false;
+                }
+                after_space = true;
+            } else if read.settled {
+                after_space = false;
+            } else {
+                return false;
+            }
+        }
+        if read.word {
+            start.get_or_insert(at);
+            read.fold_onto(c, &mut folded);
+        } else {
+            if let Some(from) = start.take() {
+                flush(&written[from..at], &mut folded, out);
+            }
+            escape_char(out, c);
+        }
+    }
+    if CLEAN && after_space && !written.is_empty() {
+        return false;
+    }
+    if let Some(from) = start {
+        flush(&written[from..], &mut folded, out);
+    }
+    true
+}
+
+fn escape_char(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        c => out.push(c),
+    }
+}
+
+/// The first word of `cleaned` a query word matches: its first character's index, and
+/// where it starts.
+fn first_match(cleaned: &str, words: &[Matcher]) -> Option<(usize, usize)> {
+    let mut start = None;
+    let mut folded = String::new();
+    for (i, (at, c)) in cleaned.char_indices().enumerate() {
+        let read = text::reading(c);
+        if read.word {
+            start.get_or_insert((i, at));
+            read.fold_onto(c, &mut folded);
+        } else if let Some(word) = start.take() {
+            if words.iter().any(|w| w.matches(&folded)) {
+                return Some(word);
+            }
+            folded.clear();
+        }
+    }
+    start.filter(|_| words.iter().any(|w| w.matches(&folded)))
+}
+
+/// About `max` characters around the first match: from the start of a word at most a
+/// quarter of `max` before it, to the last whole word within `max` characters. Read in
+/// place: only the words up to the first match are folded, only the piece shown is marked.
 fn snippet_of(original: &str, words: &[Matcher], max: usize) -> String {
+    // Short text is shown whole; text already clean has as many characters cleaned.
+    if original.len() <= max || original.chars().count() <= max {
+        let mut out = String::with_capacity(original.len() + 16);
+        if marked_into::<true>(&mut out, original, words) {
+            return out;
+        }
+    }
     let cleaned = text::cleaned(original);
-    if cleaned.chars().count() <= max {
+    // A character is at least a byte: short text is shown whole without counting.
+    if cleaned.len() <= max || cleaned.chars().count() <= max {
         return marked(&cleaned, words);
     }
-    let chars: Vec<char> = cleaned.chars().collect();
-    // Find the first matching word's position.
-    let mut start_of_match = 0;
-    let mut i = 0;
-    let mut word = String::new();
-    while i < chars.len() {
-        if chars[i].is_alphanumeric() {
-            let start = i;
-            while i < chars.len() && chars[i].is_alphanumeric() {
-                i += 1;
-            }
-            word.clear();
-            for &c in &chars[start..i] {
-                text::fold_char(c, &mut word);
-            }
-            if words.iter().any(|w| w.matches(&word)) {
-                start_of_match = start;
-                break;
-            }
-        } else {
-            i += 1;
+    let cleaned: &str = &cleaned;
+    let (at, at_byte) = first_match(cleaned, words).unwrap_or((0, 0));
+    // A quarter of `max` characters back, then back to the start of a word.
+    let mut before = cleaned[..at_byte].char_indices().rev().peekable();
+    let mut from = at_byte;
+    for _ in 0..at.min(max / 4) {
+        if let Some((b, _)) = before.next() {
+            from = b;
         }
     }
-    let from = start_of_match.saturating_sub(max / 4);
-    let from = (0..=from)
-        .rev()
-        .find(|&k| k == 0 || chars[k - 1].is_whitespace())
-        .unwrap_or(0);
-    let to = (from + max).min(chars.len());
-    let mut piece: String = chars[from..to].iter().collect();
-    if to < chars.len() {
-        if let Some(cut) = piece.rfind(char::is_whitespace) {
-            piece.truncate(cut);
+    while let Some(&(b, c)) = before.peek() {
+        if c.is_whitespace() {
+            break;
         }
-        piece.push('…');
+        from = b;
+        before.next();
     }
-    let mut out = marked(&piece, words);
+    let rest = &cleaned[from..];
+    let mut out = String::with_capacity(max * 2 + 32);
     if from > 0 {
-        out.insert(0, '…');
+        out.push('…');
+    }
+    // Cut after `max` characters, at the last space, when there is more.
+    let cut = rest.char_indices().nth(max).map(|(to, _)| {
+        let piece = &rest[..to];
+        piece
+            .rfind(char::is_whitespace)
+            .map_or(piece, |at| &piece[..at])
+    });
+    marked_into::<false>(&mut out, cut.unwrap_or(rest), words);
+    if cut.is_some() {
+        out.push('…');
     }
     out
 }
@@ -306,6 +396,41 @@ mod tests {
     }
 
     #[test]
+    fn words_the_letters_rule_out_are_never_within_the_typos() {
+        // Every word of up to five letters from a small alphabet, against query words.
+        let mut all = vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|w| ['a', 'b', 'n', 'ư'].map(|c| format!("{w}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        for query in ["banan", "nabab", "aaaaa", "ưnaba", "bananab", "ab"] {
+            let word = Word {
+                exact: query.into(),
+                folded: query.into(),
+                prefix: false,
+                synonyms: Vec::new(),
+            };
+            let m = Matcher::new(&word);
+            for typos in 0..=2 {
+                let m = Matcher {
+                    typos,
+                    ..Matcher::new(&word)
+                };
+                for w in &all {
+                    if within(w, query, typos) {
+                        assert!(m.may_be_within(letters(w)), "{w} {query} {typos}");
+                    }
+                }
+            }
+            assert_eq!(m.letters, letters(query));
+        }
+    }
+
+    #[test]
     fn long_words_in_text_or_query_are_compared_without_blowing_up() {
         let long = "a".repeat(20_000);
         let query = words(&format!("{} ", "a".repeat(199)));
@@ -314,6 +439,167 @@ mod tests {
         assert!(!highlight(&text, &query).contains("<mark>"));
         let near = format!("x {} y", "a".repeat(200));
         assert!(highlight(&near, &query).contains("<mark>"));
+    }
+
+    /// [`marked`] as it was first written: each word copied, folded and escaped.
+    fn marked_by_copy(original: &str, words: &[Matcher]) -> String {
+        let mut out = String::new();
+        let mut current = String::new();
+        let mut folded = String::new();
+        let escape = |out: &mut String, s: &str| {
+            for c in s.chars() {
+                escape_char(out, c);
+            }
+        };
+        let flush = |current: &mut String, folded: &mut String, out: &mut String| {
+            if current.is_empty() {
+                return;
+            }
+            if words.iter().any(|w| w.matches(folded)) {
+                out.push_str("<mark>");
+                escape(out, current);
+                out.push_str("</mark>");
+            } else {
+                escape(out, current);
+            }
+            current.clear();
+            folded.clear();
+        };
+        for c in original.chars() {
+            if c.is_alphanumeric() {
+                current.push(c);
+                let folded_now: String = crate::domain::text::fold(&c.to_string());
+                folded.push_str(&folded_now);
+            } else {
+                flush(&mut current, &mut folded, &mut out);
+                escape(&mut out, c.encode_utf8(&mut [0; 4]));
+            }
+        }
+        flush(&mut current, &mut folded, &mut out);
+        out
+    }
+
+    /// [`snippet_of`] as it was first written: the whole text cleaned and read as
+    /// characters.
+    fn snippet_by_chars(original: &str, words: &[Matcher], max: usize) -> String {
+        let cleaned = crate::domain::text::clean(original);
+        if cleaned.chars().count() <= max {
+            return marked_by_copy(&cleaned, words);
+        }
+        let chars: Vec<char> = cleaned.chars().collect();
+        let mut start_of_match = 0;
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_alphanumeric() {
+                let start = i;
+                while i < chars.len() && chars[i].is_alphanumeric() {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let word = crate::domain::text::fold(&word);
+                if words.iter().any(|w| w.matches(&word)) {
+                    start_of_match = start;
+                    break;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        let from = start_of_match.saturating_sub(max / 4);
+        let from = (0..=from)
+            .rev()
+            .find(|&k| k == 0 || chars[k - 1].is_whitespace())
+            .unwrap_or(0);
+        let to = (from + max).min(chars.len());
+        let mut piece: String = chars[from..to].iter().collect();
+        if to < chars.len() {
+            if let Some(cut) = piece.rfind(char::is_whitespace) {
+                piece.truncate(cut);
+            }
+            piece.push('…');
+        }
+        let mut out = marked_by_copy(&piece, words);
+        if from > 0 {
+            out.insert(0, '…');
+        }
+        out
+    }
+
+    #[test]
+    fn highlights_and_snippets_read_in_place_as_they_did_copied() {
+        use unicode_normalization::UnicodeNormalization;
+        let story = "Sản phẩm truyền thống của vùng núi phía Bắc, được làm thủ công từ \
+            nguyên liệu địa phương <100% tự nhiên> & \"sạch\". Miến dong dai, không hóa chất. \
+            Đóng gói 500g, giao hàng toàn quốc.";
+        let nfd: String = story.nfd().collect();
+        let spaced = story.replace(' ', " \t ");
+        let long = format!(
+            "{} Chè Shan tuyết cổ thụ. {}",
+            story.repeat(6),
+            story.repeat(3)
+        );
+        let far = format!("{}mien", "x ".repeat(400));
+        let queries = [
+            "mien ",
+            "chè shan tuyet ",
+            "tuyest ",
+            "mie",
+            "khongnung ",
+            "dong na r",
+            "zzz ",
+            "",
+        ];
+        let texts = [
+            story,
+            nfd.as_str(),
+            spaced.as_str(),
+            long.as_str(),
+            far.as_str(),
+            "Miến dong Na Rì <loại 1>",
+            "ĐŨA TRE Bạch Thông",
+            "mien",
+            "  ",
+            "",
+            "Miến…dong",
+            "x\u{301}yz mien \u{301}abc",
+            "Giá 50.000₫ – “Miến” dong",
+            "Hồng\u{a0}không hạt",
+            " Miến dong",
+            "Miến dong ",
+            "Miến  dong",
+            "Trà 🍵 Shan tuyết",
+            "茶 mien",
+        ];
+        for q in queries {
+            let w = words(q);
+            let matchers: Vec<Matcher> = w.iter().map(Matcher::new).collect();
+            for text in texts {
+                let cleaned = crate::domain::text::clean(text);
+                let expected = marked_by_copy(&cleaned, &matchers);
+                assert_eq!(marked(&cleaned, &matchers), expected, "{q:?} in {text:?}");
+                assert_eq!(marked_clean(text, &matchers), expected, "{q:?} in {text:?}");
+                for max in [1, 4, 10, 40, 160, 240, 5000] {
+                    assert_eq!(
+                        snippet_of(text, &matchers, max),
+                        snippet_by_chars(text, &matchers, max),
+                        "{q:?} in {text:?}, {max}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_match_beyond_the_window_starts_the_snippet() {
+        let text = format!(
+            "{}Miến dong Na Rì. {}",
+            "Sản phẩm tốt. ".repeat(40),
+            "Đóng gói. ".repeat(40)
+        );
+        let s = snippet(&text, &words("mien "), 160);
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("<mark>Miến</mark>"), "{s}");
+        assert!(s.chars().count() <= 160 + 2 + "<mark></mark>".len());
     }
 
     #[test]
