@@ -16,10 +16,33 @@ use crate::services::search::{self, SearchParams, SearchResponse};
 pub async fn search_products(
     State(state): State<AppState>,
     params: Result<axum_extra::extract::Query<SearchParams>, axum_extra::extract::QueryRejection>,
-) -> ApiResult<axum::Json<SearchResponse>> {
+) -> ApiResult<Answer> {
     let axum_extra::extract::Query(params) =
         params.map_err(|_| AppError::BadRequest(Code::RequestMalformed))?;
-    Ok(axum::Json(search::search(&state, &params).await?))
+    Ok(Answer(search::search(&state, &params).await?))
+}
+
+/// A search's answer as JSON, exactly as `axum::Json` writes it, into a buffer sized for
+/// its hits at once rather than grown from 128 bytes as it is written.
+pub struct Answer(SearchResponse);
+
+impl axum::response::IntoResponse for Answer {
+    fn into_response(self) -> axum::response::Response {
+        use bytes::BufMut;
+        // A hit is about a kilobyte of JSON.
+        let mut buf = bytes::BytesMut::with_capacity(2048 + 1280 * self.0.hits.len()).writer();
+        match serde_json::to_writer(&mut buf, &self.0) {
+            Ok(()) => (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                buf.into_inner().freeze(),
+            )
+                .into_response(),
+            Err(_) => axum::Json(self.0).into_response(),
+        }
+    }
 }
 
 /// The commune facet searched by name, for a commune picker: communes where the search
