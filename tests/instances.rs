@@ -582,15 +582,22 @@ async fn killed_twenty_times_in_a_stream_of_writes_the_database_and_index_agree(
             written = ack + 2;
         }
 
-        // The database holds the last acknowledged name, or the one in flight at the kill.
+        // The database holds the last acknowledged name, or the one in flight at the kill:
+        // read on a connection of its own, as a process started now would read it (the
+        // test app's pool is shared with its own background work).
         let stored = {
             use sea_orm::EntityTrait;
-            ketnoi::db::entities::enterprise::Entity::find_by_id(i32::try_from(eid).expect("id"))
-                .one(&app.db)
-                .await
-                .expect("database")
-                .expect("the enterprise")
-                .name
+            let db = ketnoi::db::connect(&url).await.expect("database");
+            let name = ketnoi::db::entities::enterprise::Entity::find_by_id(
+                i32::try_from(eid).expect("id"),
+            )
+            .one(&db)
+            .await
+            .expect("database")
+            .expect("the enterprise")
+            .name;
+            db.close().await.expect("closed");
+            name
         };
         if let Some(ack) = last_acknowledged {
             assert!(
