@@ -111,8 +111,10 @@ fn a_search_engine_that_never_answers_does_not_stop_the_site() {
         }
         kept
     });
-    let (server, took) = start(&["--demo", "--search-url", &url], Duration::from_secs(20));
-    assert!(took < Duration::from_secs(15), "started in {took:?}");
+    let (server, took) = start(&["--demo", "--search-url", &url], Duration::from_secs(40));
+    // Loading the demo takes its own time on a busy machine; what matters is that the start
+    // never waits out the search engine's 30-second request deadline.
+    assert!(took < Duration::from_secs(28), "started in {took:?}");
     let (status, _) = get(&server.addr, "/san-pham", Duration::from_secs(10)).expect("browse");
     assert_eq!(status, 200, "the catalogue is served without search");
     let asked = Instant::now();
