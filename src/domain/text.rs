@@ -19,6 +19,11 @@ pub fn cleaned(input: &str) -> Cow<'_, str> {
     if plainly_clean(input) {
         return Cow::Borrowed(input);
     }
+    cleaned_by_the_tables(input)
+}
+
+/// [`cleaned`] without its fast path: the Unicode tables for every character.
+fn cleaned_by_the_tables(input: &str) -> Cow<'_, str> {
     let composed = if is_nfc_quick(input.chars()) == IsNormalized::Yes {
         Cow::Borrowed(input)
     } else {
@@ -312,19 +317,6 @@ mod tests {
             }
             assert_eq!(one, fold(text), "{text}");
         }
-    }
-
-    /// [`cleaned`] as it was before its fast path: the Unicode tables for every character.
-    fn cleaned_by_the_tables(input: &str) -> Cow<'_, str> {
-        let composed = if is_nfc_quick(input.chars()) == IsNormalized::Yes {
-            Cow::Borrowed(input)
-        } else {
-            Cow::Owned(input.nfc().collect::<String>())
-        };
-        if single_spaced(&composed) {
-            return composed;
-        }
-        Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     #[test]
