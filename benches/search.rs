@@ -539,7 +539,10 @@ mod bare {
         }
 
         /// Total, the page's documents and the counted facets.
-        pub fn search(&self, q: &SearchQuery) -> anyhow::Result<(u64, Vec<SearchDoc>, usize)> {
+        pub fn search(
+            &self,
+            q: &SearchQuery,
+        ) -> anyhow::Result<(u64, Vec<ketnoi::search::Hit>, usize)> {
             let searcher = self.reader.searcher();
             let query = self.query(q);
             let counted = FacetCounts(

@@ -21,7 +21,8 @@ use tantivy::{
 };
 
 use super::{
-    FACETS, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy, Word,
+    FACETS, Hit, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy,
+    Word,
 };
 use crate::domain::text;
 
@@ -554,7 +555,7 @@ impl Inner {
                 .get_first(self.fields.doc)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default();
-            hits.push(serde_json::from_str::<SearchDoc>(json).map_err(failed)?);
+            hits.push(serde_json::from_str::<Hit>(json).map_err(failed)?);
         }
         let mut facets = facet_counts;
         for facet in &q.facets {
@@ -767,6 +768,26 @@ mod tests {
     #[test]
     fn the_directory_follows_the_document_shape() {
         assert_eq!(VERSION, format!("products-v{}", crate::search::DOC_SHAPE));
+    }
+
+    #[tokio::test]
+    async fn a_hit_carries_what_the_answer_shows_of_its_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = EmbeddedEngine::open(dir.path()).unwrap();
+        let mut d = doc(1, "Chè xanh");
+        d.brand = Some("Tân Cương".into());
+        d.description = "Chè búp sao tay.".into();
+        d.enterprise_description = "Hợp tác xã chè".into();
+        d.verified_documents = vec!["trademark_certificate".into()];
+        d.former_places = vec!["Huyện Phú Lương".into()];
+        engine.upsert(vec![d.clone()]).await.unwrap();
+        let query = SearchQuery {
+            words: words("che "),
+            limit: 10,
+            ..Default::default()
+        };
+        let hits = engine.search(&query).await.unwrap().hits;
+        assert_eq!(hits, [Hit::from(d)]);
     }
 
     #[tokio::test]

@@ -20,7 +20,10 @@ use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::{Deserialize, Serialize};
 
-use super::{SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy};
+use super::{
+    HIT_FIELDS, Hit, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort,
+    Strategy,
+};
 use crate::domain::text;
 
 /// Our facet names and the document attributes that hold them.
@@ -450,7 +453,8 @@ impl Request {
         request
             .with_query(&self.text)
             .with_matching_strategy(self.strategy.clone())
-            .with_facets(Selectors::Some(&self.facets));
+            .with_facets(Selectors::Some(&self.facets))
+            .with_attributes_to_retrieve(Selectors::Some(HIT_FIELDS));
         // Pages give an exact total; an offset that is not a page's start is asked as
         // such (Meilisearch then estimates the total).
         if self.offset.is_multiple_of(self.limit) {
@@ -472,7 +476,7 @@ impl Request {
 
 /// Documents found, how many in all, and the facet counts of one request.
 type Answer = (
-    Vec<SearchDoc>,
+    Vec<Hit>,
     u64,
     std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
 );
@@ -502,11 +506,11 @@ impl MeiliEngine {
         let index = self.client.index(&self.index);
         let results = request
             .build(&index)
-            .execute::<MeiliDoc>()
+            .execute::<Hit>()
             .await
             .map_err(classify)?;
         Ok((
-            results.hits.into_iter().map(|h| h.result.doc).collect(),
+            results.hits.into_iter().map(|h| h.result).collect(),
             results
                 .total_hits
                 .or(results.estimated_total_hits)

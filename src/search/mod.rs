@@ -66,6 +66,87 @@ pub struct SearchDoc {
     pub former_provinces: Vec<i32>,
 }
 
+/// A product as a search answer carries it: what a hit shows and highlights. Engines read
+/// only these fields of a found document; the rest (its categories' and places' names, the
+/// producer's own text, the coded words) is for finding it, and never leaves the index.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub brand: Option<String>,
+    /// Read for its snippet.
+    pub description: String,
+    pub category: String,
+    pub enterprise_id: i32,
+    pub enterprise_name: String,
+    pub commune_code: i32,
+    pub commune: String,
+    pub province_code: i32,
+    pub province: String,
+    pub trademark_status: String,
+    pub packaging_status: String,
+    pub ocop_stars: Option<u8>,
+    pub unit: String,
+    pub price_min_vnd: Option<i64>,
+    pub price_max_vnd: Option<i64>,
+    #[serde(default)]
+    pub cover: Option<crate::domain::photo::PhotoView>,
+    #[serde(default)]
+    pub verified_documents: Vec<String>,
+}
+
+/// The names of [`Hit`]'s fields, as an engine is asked for them.
+pub const HIT_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "brand",
+    "description",
+    "category",
+    "enterprise_id",
+    "enterprise_name",
+    "commune_code",
+    "commune",
+    "province_code",
+    "province",
+    "trademark_status",
+    "packaging_status",
+    "ocop_stars",
+    "unit",
+    "price_min_vnd",
+    "price_max_vnd",
+    "cover",
+    "verified_documents",
+];
+
+impl From<SearchDoc> for Hit {
+    fn from(d: SearchDoc) -> Self {
+        Hit {
+            id: d.id,
+            slug: d.slug,
+            name: d.name,
+            brand: d.brand,
+            description: d.description,
+            category: d.category,
+            enterprise_id: d.enterprise_id,
+            enterprise_name: d.enterprise_name,
+            commune_code: d.commune_code,
+            commune: d.commune,
+            province_code: d.province_code,
+            province: d.province,
+            trademark_status: d.trademark_status,
+            packaging_status: d.packaging_status,
+            ocop_stars: d.ocop_stars,
+            unit: d.unit,
+            price_min_vnd: d.price_min_vnd,
+            price_max_vnd: d.price_max_vnd,
+            cover: d.cover,
+            verified_documents: d.verified_documents,
+        }
+    }
+}
+
 /// The shape of search documents: raised whenever what is indexed changes, so every
 /// index is rebuilt from the database (an embedded index into a new directory, a shared
 /// Meilisearch index as a new consumer of the change log, built then followed).
@@ -279,8 +360,8 @@ pub fn words(query: &str) -> Vec<Word> {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SearchResults {
-    /// Matching documents of the requested page, best first.
-    pub hits: Vec<SearchDoc>,
+    /// Matching products of the requested page, best first.
+    pub hits: Vec<Hit>,
     pub total: u64,
     /// Facet → value → number of matching documents.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
@@ -357,4 +438,46 @@ pub trait SearchEngine: Send + Sync {
     async fn set_synonyms(&self, groups: Vec<Vec<String>>) -> Result<(), SearchError>;
     /// A short name for logs and the status page.
     fn name(&self) -> &'static str;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_fields_name_every_field_of_a_hit() {
+        let hit = Hit {
+            id: 1,
+            slug: "mien-dong".into(),
+            name: "Miến dong".into(),
+            brand: None,
+            description: String::new(),
+            category: "mien-dong".into(),
+            enterprise_id: 2,
+            enterprise_name: "HTX".into(),
+            commune_code: 3,
+            commune: "Côn Minh".into(),
+            province_code: 4,
+            province: "Thái Nguyên".into(),
+            trademark_status: "registered".into(),
+            packaging_status: "packaged".into(),
+            ocop_stars: None,
+            unit: "kg".into(),
+            price_min_vnd: None,
+            price_max_vnd: None,
+            cover: None,
+            verified_documents: Vec::new(),
+        };
+        let json = serde_json::to_value(&hit).expect("json");
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut named = HIT_FIELDS.to_vec();
+        fields.sort_unstable();
+        named.sort_unstable();
+        assert_eq!(fields, named);
+    }
 }

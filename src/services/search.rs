@@ -12,7 +12,7 @@ use crate::domain::{Code, Invalid};
 use crate::error::{AppError, AppResult};
 use crate::search::highlight::Highlighter;
 use crate::search::vocabulary::Vocabulary;
-use crate::search::{FACETS, SearchDoc, SearchQuery, SearchResults, Sort, Strategy, Word, words};
+use crate::search::{FACETS, Hit, SearchQuery, SearchResults, Sort, Strategy, Word, words};
 
 /// The query string of `GET /api/v1/search` and of the search page. Each facet takes several
 /// values, repeated (`category=a&category=b`) or comma-separated.
@@ -657,7 +657,7 @@ fn respond(
     }
 }
 
-fn hit(d: SearchDoc, highlighter: &Highlighter) -> SearchHit {
+fn hit(d: Hit, highlighter: &Highlighter) -> SearchHit {
     let highlights = Highlights {
         name: highlighter.highlight(&d.name),
         brand: d.brand.as_deref().map(|b| highlighter.highlight(b)),
