@@ -9,6 +9,9 @@
 //! afresh), plus start-up time and resident memory.
 //! `BENCH_PRODUCTS`, `BENCH_REQUESTS` and `BENCH_CONCURRENCY` change the sizes.
 
+mod common;
+use common::{pct, rss_mib};
+
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -174,22 +177,6 @@ async fn load(
     let elapsed = started.elapsed();
     all.sort_unstable();
     Ok((elapsed, all, size))
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn main() -> anyhow::Result<()> {

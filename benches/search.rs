@@ -26,6 +26,9 @@
 //! thousands of letters long, the longest query allowed), so that their ratio shows the
 //! work stays bounded.
 
+mod common;
+use common::{pct, rss_mib};
+
 use std::time::{Duration, Instant};
 
 use ketnoi::search::embedded::EmbeddedEngine;
@@ -291,11 +294,6 @@ fn queries() -> Vec<(usize, String)> {
         ));
     }
     all
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 /// Median time of `f` over `runs` runs, in microseconds.
@@ -853,17 +851,6 @@ fn p(v: &[Duration], q: f64) -> f64 {
     let mut v = v.to_vec();
     v.sort_unstable();
     pct(&v, q)
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn zero_hits(label: &str, totals: &[u64]) {

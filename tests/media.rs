@@ -33,12 +33,9 @@ async fn producer_product(app: &mut TestApp) -> (i64, i64) {
 }
 
 async fn publish(app: &mut TestApp, pid: i64, producer: &str) {
-    app.sign_in(producer).await;
-    app.post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
-        .await;
-    app.sign_in_new("staff", "canbo-duyet@example.vn").await;
-    let r = app.review(pid, json!({"decision": "approve"})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let staff = "canbo-duyet@example.vn";
+    app.sign_in_new("staff", staff).await;
+    app.submit_and_approve(pid, producer, staff).await;
 }
 
 fn variant<'a>(photo: &'a Value, width: u64, format: &str) -> &'a Value {

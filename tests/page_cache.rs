@@ -28,7 +28,7 @@ async fn published() -> (TestApp, i64, i64, String, String) {
         .producer_with_enterprise(PRODUCER, "HTX Miến dong Na Rì")
         .await;
     let pid = app.create_product(eid, "Miến dong Na Rì").await;
-    approve_new(&mut app, pid).await;
+    app.submit_and_approve(pid, PRODUCER, STAFF).await;
     let product = app.get(&format!("/api/v1/products/{pid}")).await.json();
     let enterprise = app.get(&format!("/api/v1/enterprises/{eid}")).await.json();
     app.clear_cookies();
@@ -39,18 +39,6 @@ async fn published() -> (TestApp, i64, i64, String, String) {
         product["url"].as_str().expect("url").to_string(),
         enterprise["url"].as_str().expect("url").to_string(),
     )
-}
-
-/// The producer submits, staff approve what they see.
-async fn approve_new(app: &mut TestApp, pid: i64) {
-    app.sign_in(PRODUCER).await;
-    let r = app
-        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    app.sign_in(STAFF).await;
-    let r = app.review(pid, json!({"decision": "approve"})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test]
@@ -125,7 +113,7 @@ async fn a_visitor_gets_the_kept_page_with_a_validator_and_an_approved_edit_at_o
         .as_i64()
         .expect("enterprise");
     let other = app.create_product(eid, "Miến dong Côn Minh").await;
-    approve_new(&mut app, other).await;
+    app.submit_and_approve(other, PRODUCER, STAFF).await;
     app.clear_cookies();
     assert!(
         app.get(&enterprise_url)
@@ -174,7 +162,7 @@ async fn a_draft_or_a_signed_in_view_is_never_kept() {
 
     // Published: visitors get the kept page; the producer still gets their own.
     app.sign_in_new("staff", STAFF).await;
-    approve_new(&mut app, pid).await;
+    app.submit_and_approve(pid, PRODUCER, STAFF).await;
     app.clear_cookies();
     let public = app.get(&url).await;
     assert_eq!(public.status, StatusCode::OK);
@@ -252,7 +240,7 @@ async fn the_public_listing_is_kept_until_the_catalogue_changes() {
     let mine = app.get("/api/v1/products?mine=true").await;
     assert_eq!(mine.json()["total"], 2);
     assert!(mine.headers.get(header::ETAG).is_none());
-    approve_new(&mut app, other).await;
+    app.submit_and_approve(other, PRODUCER, STAFF).await;
     assert_eq!(
         app.get("/api/v1/products?per_page=5").await.json()["total"],
         2,

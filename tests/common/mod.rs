@@ -549,6 +549,18 @@ impl TestApp {
             .await
     }
 
+    /// The producer submits the product, then staff approve it as they see it.
+    pub async fn submit_and_approve(&mut self, pid: i64, producer: &str, staff: &str) {
+        self.sign_in(producer).await;
+        let r = self
+            .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        self.sign_in(staff).await;
+        let r = self.review(pid, json!({"decision": "approve"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+
     pub async fn create_product(&mut self, enterprise_id: i64, name: &str) -> i64 {
         let mut body = product_body(name);
         body["enterprise_id"] = json!(enterprise_id);
