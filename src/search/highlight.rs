@@ -199,7 +199,9 @@ impl<'a> Highlighter<'a> {
 /// reading; other text is cleaned first.
 fn marked_clean(original: &str, words: &[Matcher]) -> String {
     let mut out = String::with_capacity(original.len() + 16);
-    if !marked_into::<true>(&mut out, original, words) {
+    // Space at either end is not clean: known at once, not after marking the whole text.
+    let ends_clean = !original.starts_with(' ') && !original.ends_with(' ');
+    if !(ends_clean && marked_into::<true>(&mut out, original, words)) {
         out.clear();
         marked_into::<false>(&mut out, &text::cleaned(original), words);
     }
