@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
@@ -690,10 +691,21 @@ impl SearchEngine for EmbeddedEngine {
             };
             {
                 let mut writer = fresh.writer.lock().map_err(failed)?;
+                // Built as one segment: a query reads each segment's dictionary apart (every
+                // prefix and typo automaton runs once per segment), so a catalogue left in
+                // the many segments bulk indexing writes is slower to search. Nothing merges
+                // meanwhile, then everything is merged once, before the index is swapped in.
+                writer.set_merge_policy(Box::new(NoMergePolicy));
                 for d in &docs {
                     writer.add_document(fresh.document(d)?).map_err(failed)?;
                 }
                 fresh.commit_at(&mut writer, position)?;
+                let segments = fresh.index.searchable_segment_ids().map_err(failed)?;
+                if segments.len() > 1 {
+                    writer.merge(&segments).wait().map_err(failed)?;
+                    fresh.reader.reload().map_err(failed)?;
+                }
+                writer.set_merge_policy(Box::new(LogMergePolicy::default()));
             }
             let old_name = engine
                 .base
@@ -768,6 +780,25 @@ mod tests {
     #[test]
     fn the_directory_follows_the_document_shape() {
         assert_eq!(VERSION, format!("products-v{}", crate::search::DOC_SHAPE));
+    }
+
+    #[tokio::test]
+    async fn a_rebuilt_index_is_searched_as_one_segment_at_its_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = EmbeddedEngine::open(dir.path()).unwrap();
+        let docs: Vec<SearchDoc> = (1..=3_000)
+            .map(|i| doc(i, &format!("Chè xanh số {i}")))
+            .collect();
+        engine.rebuild(docs, 9).await.unwrap();
+        let inner = engine.current.read().unwrap().clone();
+        assert_eq!(inner.index.searchable_segment_ids().unwrap().len(), 1);
+        assert_eq!(engine.position().await.unwrap(), Some(9));
+        let query = SearchQuery {
+            words: words("che "),
+            limit: 1,
+            ..Default::default()
+        };
+        assert_eq!(engine.search(&query).await.unwrap().total, 3_000);
     }
 
     #[tokio::test]
