@@ -175,7 +175,8 @@ fn a_client_that_never_finishes_its_headers_is_let_go() {
 
 #[test]
 fn an_upload_nobody_may_make_is_refused_before_its_body_is_sent() {
-    let (server, _) = start(&["--demo"], Duration::from_secs(20));
+    // The demo is only what it talks to: it may take its time to start on a busy machine.
+    let (server, _) = start(&["--demo"], Duration::from_secs(60));
     let mut upload = TcpStream::connect(&server.addr).expect("connect");
     // Headers of a 10 MB photo, and no body at all: the answer must not wait for it.
     write!(
