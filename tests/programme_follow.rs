@@ -339,13 +339,7 @@ async fn plain_product(app: &mut TestApp, enterprise: i64) -> i64 {
     let r = app.post_json("/api/v1/products", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let pid = r.json()["id"].as_i64().expect("id");
-    let r = app
-        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    app.sign_in(STAFF).await;
-    let r = app.review(pid, json!({"decision": "approve"})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.submit_and_approve(pid, PRODUCER, STAFF).await;
     pid
 }
 
