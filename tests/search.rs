@@ -886,3 +886,54 @@ async fn a_slip_in_a_short_syllable_is_read_when_the_other_words_anchor_it() {
             .contains("<mark>Miến</mark> <mark>dong</mark> <mark>Côn</mark> <mark>Minh</mark>")
     );
 }
+
+/// Staff setting several categories' words at once: every change is kept. (On SQLite a
+/// transaction that reads before it writes cannot take the write lock once another writer
+/// has committed after its read: it must take the lock when it begins.)
+#[tokio::test]
+async fn category_words_set_at_once_are_all_kept() {
+    use ketnoi::services::category_terms::{NewTerms, set};
+    use ketnoi::services::{Actor, SignedIn};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let mut app = TestApp::new().await;
+    let id = app.sign_in_new("staff", "canbo@example.vn").await;
+    let staff = Actor::User(SignedIn {
+        id,
+        role: ketnoi::domain::Role::parse("staff").expect("role"),
+        full_name: "Cán bộ".into(),
+        email: None,
+        phone: None,
+    });
+    let slugs: Vec<String> = ketnoi::db::entities::category::Entity::find()
+        .order_by_asc(ketnoi::db::entities::category::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("categories")
+        .into_iter()
+        .map(|c| c.slug)
+        .take(8)
+        .collect();
+    assert_eq!(slugs.len(), 8);
+    let sets = slugs.iter().enumerate().map(|(i, slug)| {
+        let (state, staff) = (&app.state, &staff);
+        async move {
+            let terms = NewTerms {
+                terms: format!("từ thử {i}"),
+            };
+            set(state, staff, slug, &terms).await
+        }
+    });
+    for (slug, kept) in slugs.iter().zip(futures_util::future::join_all(sets).await) {
+        assert!(kept.is_ok(), "{slug}: {kept:?}");
+    }
+    let listed = app.get("/api/v1/search/category-terms").await.json();
+    for (i, slug) in slugs.iter().enumerate() {
+        let category = listed
+            .as_array()
+            .expect("categories")
+            .iter()
+            .find(|c| c["slug"] == slug.as_str())
+            .expect("listed");
+        assert_eq!(category["terms"], json!([format!("từ thử {i}")]), "{slug}");
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -102,12 +102,14 @@ pub async fn set(
 ) -> AppResult<Vec<String>> {
     actor.require_staff()?;
     let terms = parse(&input.terms)?;
-    let txn = state.db.begin().await?;
-    let row = category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let txn = crate::db::write_txn(&state.db).await?;
+    let row = crate::db::locked(
+        &txn,
+        category::Entity::find().filter(category::Column::Slug.eq(slug)),
+    )
+    .one(&txn)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let before = split(&row.search_terms);
     if before == terms {
         return Ok(terms);
