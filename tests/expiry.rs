@@ -256,13 +256,7 @@ async fn an_ocop_rating_reminds_36_months_after_its_certificate_and_then_leaves_
         lapses.format("%Y-%m-%d").to_string()
     );
     assert_eq!(product["ocop_current"], true);
-    let r = app
-        .post_json(&format!("/api/v1/products/{pid}/submit"), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    app.sign_in(STAFF).await;
-    let r = app.review(pid, json!({"decision": "approve"})).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.submit_and_approve(pid, PRODUCER, STAFF).await;
     app.index().await;
     let found = app.get("/api/v1/search?q=&ocop_stars=4").await.json();
     assert_eq!(found["total"], 1, "{found}");
