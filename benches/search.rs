@@ -700,6 +700,11 @@ struct Run {
     api: Vec<Duration>,
     /// `GET /healthz` through the same router.
     floor: Vec<Duration>,
+    /// The search service called without HTTP, less its engine calls: reading the query,
+    /// highlighting, facet labels.
+    service: Vec<Duration>,
+    /// Writing the service's answer as JSON.
+    json: Vec<Duration>,
     direct: Vec<Duration>,
     /// Per query: the API's total.
     totals: Vec<u64>,
@@ -741,6 +746,7 @@ async fn run(
         .collect();
     let vocabulary = ketnoi::services::search::build_vocabulary(&db, &names).await?;
     *state.vocabulary.write().await = Some((Instant::now(), Arc::new(vocabulary)));
+    let service = state.clone();
     let router = ketnoi::router::router(state);
     let http = reqwest::Client::new();
 
@@ -778,6 +784,25 @@ async fn run(
             out.main.push(main);
             out.main_totals.push(found);
         }
+    }
+    // The API's own time in parts: the service without HTTP (less its engine calls), and
+    // writing its answer.
+    for (_, qs) in &all {
+        let uri: axum::http::Uri = format!("/api/v1/search?{qs}").parse()?;
+        let axum_extra::extract::Query(params) = axum_extra::extract::Query::<
+            ketnoi::services::search::SearchParams,
+        >::try_from_uri(&uri)?;
+        recording.take();
+        let t = Instant::now();
+        let answer = ketnoi::services::search::search(&service, &params)
+            .await
+            .map_err(|e| anyhow::anyhow!("{qs}: {e:?}"))?;
+        let took = t.elapsed();
+        let engine: Duration = recording.take().iter().map(|(_, d, _)| *d).sum();
+        out.service.push(took.saturating_sub(engine));
+        let t = Instant::now();
+        std::hint::black_box(serde_json::to_vec(&answer)?);
+        out.json.push(t.elapsed());
     }
     // The router's own cost: a request that does nothing, through the same layers.
     for _ in 0..out.api.len() {
@@ -985,6 +1010,8 @@ fn main() -> anyhow::Result<()> {
         row("embedded, engine calls in the API", &e.in_api);
         row("embedded GET /api/v1/search", &e.api);
         row("GET /healthz, same router (its floor)", &e.floor);
+        row("search service, less its engine calls", &e.service);
+        row("its answer written as JSON", &e.json);
         if let Some(m) = &m {
             row("meilisearch direct (HTTP, same body)", &m.direct);
             row("meilisearch through ketnoi's engine", &m.engine);
@@ -1016,6 +1043,20 @@ fn main() -> anyhow::Result<()> {
             "embedded: the API adds {:.0}% to the engine's time at the median request ({:.0}% p50 to p50)",
             median * 100.0,
             of_medians * 100.0
+        );
+        let own: Vec<Duration> = e
+            .api
+            .iter()
+            .zip(&e.in_api)
+            .map(|(a, i)| a.saturating_sub(*i))
+            .collect();
+        let us = |v: &[Duration]| p(v, 0.5) * 1000.0;
+        println!(
+            "embedded: the API's own time at p50 {:.0} µs: the service {:.0}, JSON {:.0}, HTTP and the rest {:.0}",
+            us(&own),
+            us(&e.service),
+            us(&e.json),
+            us(&own) - us(&e.service) - us(&e.json)
         );
         if let Some(m) = &m {
             println!(
