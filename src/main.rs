@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_serve(&args, &cli.global).map_err(|e| anyhow::anyhow!(e))?;
             let state = app::build_state(conn.clone(), config).await?;
             ketnoi::jobs::spawn_housekeeping(state.clone());
+            ketnoi::http::metrics::spawn_upkeep();
             ketnoi::jobs::spawn_import_runner(state.clone());
             if args.demo {
                 load_demo(&state).await?;

@@ -56,6 +56,27 @@ pub async fn record(request: Request, next: Next) -> Response {
     response
 }
 
+/// How often latency samples are folded into their histograms.
+const UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the latency samples recorded since the last time into their histograms. A sample
+/// waits in a queue until then, and without a scraper (`/metrics` needs a token) nothing
+/// else empties it: the queue would grow with every request the server answers.
+pub fn upkeep() {
+    handle().run_upkeep();
+}
+
+/// Runs [`upkeep`] every few seconds for as long as the server runs.
+pub fn spawn_upkeep() {
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(UPKEEP);
+        loop {
+            tick.tick().await;
+            upkeep();
+        }
+    });
+}
+
 fn authorised(state: &AppState, headers: &HeaderMap) -> Option<bool> {
     let token = state.config.metrics_token.as_deref()?;
     let given = headers
