@@ -218,23 +218,35 @@ fn marked(cleaned: &str, words: &[Matcher]) -> String {
 /// [`marked`], appended to `out`. A word is letters and digits only, so it is copied as it
 /// is written: escaping would leave it unchanged. `CLEAN`: `written` may not be clean, and the
 /// answer is whether it was; when it was not, `out` holds a part of the text's marking.
+///
+/// Text is copied in pieces as long as possible: between two marked words or characters to
+/// escape, everything is copied at once.
 fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matcher]) -> bool {
     // Where the word being read starts, and the word folded.
     let mut start = None;
     let mut folded = String::new();
     let mut after_space = true;
-    let flush = |word: &str, folded: &mut String, out: &mut String| {
-        if words.iter().any(|w| w.matches(folded)) {
-            out.push_str("<mark>");
-            out.push_str(word);
-            out.push_str("</mark>");
-        } else {
-            out.push_str(word);
-        }
-        folded.clear();
-    };
+    // What is read but not yet copied starts here.
+    let mut copied = 0;
+    // A word read from `from` to `to`: marked when a query word matches it.
+    let word_ends =
+        |from: usize, to: usize, folded: &mut String, copied: &mut usize, out: &mut String| {
+            if words.iter().any(|w| w.matches(folded)) {
+                out.push_str(&written[*copied..from]);
+                out.push_str("<mark>");
+                out.push_str(&written[from..to]);
+                out.push_str("</mark>");
+                *copied = to;
+            }
+            folded.clear();
+        };
     for (at, c) in written.char_indices() {
-        let read = text::reading(c);
+        // ASCII, most of any text, is read without the tables.
+        let read = (!c.is_ascii()).then(|| text::reading(c));
+        let (word, settled) = match read {
+            None => (c.is_ascii_alphanumeric(), !c.is_whitespace()),
+            Some(read) => (read.word, read.settled),
+        };
         if CLEAN {
             // As `text::cleaned` would leave it: see `text::plainly_clean`.
             if c == ' ' {
@@ -242,38 +254,47 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
                     return false;
                 }
                 after_space = true;
-            } else if read.settled {
+            } else if settled {
                 after_space = false;
             } else {
                 return false;
             }
         }
-        if read.word {
+        if word {
             start.get_or_insert(at);
-            read.fold_onto(c, &mut folded);
-        } else {
-            if let Some(from) = start.take() {
-                flush(&written[from..at], &mut folded, out);
+            match read {
+                None => folded.push(c.to_ascii_lowercase()),
+                Some(read) => read.fold_onto(c, &mut folded),
             }
-            escape_char(out, c);
+            continue;
+        }
+        if let Some(from) = start.take() {
+            word_ends(from, at, &mut folded, &mut copied, out);
+        }
+        if let Some(escaped) = escaped(c) {
+            out.push_str(&written[copied..at]);
+            out.push_str(escaped);
+            copied = at + 1;
         }
     }
     if CLEAN && after_space && !written.is_empty() {
         return false;
     }
     if let Some(from) = start {
-        flush(&written[from..], &mut folded, out);
+        word_ends(from, written.len(), &mut folded, &mut copied, out);
     }
+    out.push_str(&written[copied..]);
     true
 }
 
-fn escape_char(out: &mut String, c: char) {
+/// What HTML-escaping writes for `c`, when it changes it.
+fn escaped(c: char) -> Option<&'static str> {
     match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        c => out.push(c),
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        _ => None,
     }
 }
 
@@ -443,6 +464,13 @@ mod tests {
         assert!(highlight(&near, &query).contains("<mark>"));
     }
 
+    fn escape_char(out: &mut String, c: char) {
+        match escaped(c) {
+            Some(e) => out.push_str(e),
+            None => out.push(c),
+        }
+    }
+
     /// [`marked`] as it was first written: each word copied, folded and escaped.
     fn marked_by_copy(original: &str, words: &[Matcher]) -> String {
         let mut out = String::new();
@@ -571,6 +599,9 @@ mod tests {
             "Miến  dong",
             "Trà 🍵 Shan tuyết",
             "茶 mien",
+            "A&B \"Miến\" <dong>&amp;",
+            "Miến\u{b}dong\u{c}na\rrì",
+            "<mien>",
         ];
         for q in queries {
             let w = words(q);
