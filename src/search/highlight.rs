@@ -241,12 +241,7 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
             folded.clear();
         };
     for (at, c) in written.char_indices() {
-        // ASCII, most of any text, is read without the tables.
-        let read = (!c.is_ascii()).then(|| text::reading(c));
-        let (word, settled) = match read {
-            None => (c.is_ascii_alphanumeric(), !c.is_whitespace()),
-            Some(read) => (read.word, read.settled),
-        };
+        let read = text::reading(c);
         if CLEAN {
             // As `text::cleaned` would leave it: see `text::plainly_clean`.
             if c == ' ' {
@@ -254,18 +249,15 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
                     return false;
                 }
                 after_space = true;
-            } else if settled {
+            } else if read.settled {
                 after_space = false;
             } else {
                 return false;
             }
         }
-        if word {
+        if read.word {
             start.get_or_insert(at);
-            match read {
-                None => folded.push(c.to_ascii_lowercase()),
-                Some(read) => read.fold_onto(c, &mut folded),
-            }
+            read.fold_onto(c, &mut folded);
             continue;
         }
         if let Some(from) = start.take() {
