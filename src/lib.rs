@@ -26,3 +26,9 @@ pub mod search;
 pub mod services;
 pub mod sheet;
 pub mod storage;
+
+/// The allocator of every program built on ketnoi: the server, and the tests and benches that
+/// measure it. mimalloc hands out and takes back the many small strings of a search's answer
+/// faster than the system's allocator, and keeps less memory resident.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -86,6 +86,86 @@ struct Matcher<'a> {
     chars: usize,
     /// [`letters`] of `folded`.
     letters: u64,
+    /// Which ASCII words it may match at all ([`Lengths`]).
+    lengths: Lengths,
+}
+
+/// The byte lengths (bits 0–63) and first bytes (bits 0–127) of the ASCII words a query
+/// word may match: a word of a text, nearly always folded to ASCII, is most often ruled
+/// out by these two alone, without comparing it.
+#[derive(Clone, Copy, Debug)]
+struct Lengths {
+    /// Lengths matched as written or as a prefix: only with one of `firsts`.
+    written: u64,
+    firsts: u128,
+    /// Lengths within the typos allowed (any first letter).
+    typed: u64,
+}
+
+/// Lengths of `n` bytes or more, of the 64 a mask holds.
+fn at_least(n: usize) -> u64 {
+    u32::try_from(n)
+        .ok()
+        .and_then(|n| u64::MAX.checked_shl(n))
+        .unwrap_or(0)
+}
+
+/// Lengths from `lo` to `hi` bytes.
+fn between(lo: usize, hi: usize) -> u64 {
+    at_least(lo) & !at_least(hi.saturating_add(1))
+}
+
+impl Lengths {
+    fn of(m: &Matcher) -> Lengths {
+        let mut lengths = Lengths {
+            written: 0,
+            firsts: 0,
+            typed: 0,
+        };
+        for w in &m.whole {
+            lengths.written(w, false);
+        }
+        if !m.several && m.prefix {
+            if m.folded.is_empty() {
+                // Every word starts with nothing.
+                lengths.typed = u64::MAX;
+            }
+            lengths.written(m.folded, true);
+        }
+        if !m.several && m.typos > 0 {
+            // The whole word within the typos, or (typing) its first letters.
+            lengths.typed |= between(m.chars.saturating_sub(m.typos), m.chars + m.typos);
+            if m.prefix {
+                lengths.typed |= at_least(m.chars.saturating_sub(m.typos));
+            }
+        }
+        lengths
+    }
+
+    /// Admits `w` as written, and with `longer`, every word it starts.
+    fn written(&mut self, w: &str, longer: bool) {
+        if let Some(&first) = w.as_bytes().first()
+            && w.is_ascii()
+        {
+            self.written |= if longer {
+                at_least(w.len())
+            } else {
+                between(w.len(), w.len())
+            };
+            self.firsts |= 1 << first;
+        }
+    }
+
+    /// False when an ASCII word of `len` bytes starting with `first` cannot match.
+    fn admit(self, len: usize, first: u8) -> bool {
+        let Some(bit) = u32::try_from(len).ok().and_then(|l| 1u64.checked_shl(l)) else {
+            // 64 bytes or more: compared in full.
+            return true;
+        };
+        self.typed & bit != 0
+            || (self.written & bit != 0
+                && self.firsts & 1u128.checked_shl(u32::from(first)).unwrap_or(0) != 0)
+    }
 }
 
 /// The characters of a word as a set of 64 (two characters may share one): a character
@@ -104,7 +184,7 @@ impl<'a> Matcher<'a> {
             .chain(&word.synonyms)
             .flat_map(|phrase| phrase.split(' '))
             .collect();
-        Matcher {
+        let mut m = Matcher {
             whole,
             several,
             folded: &word.folded,
@@ -112,7 +192,14 @@ impl<'a> Matcher<'a> {
             typos: usize::from(word.typos()),
             chars: word.folded.chars().count(),
             letters: letters(&word.folded),
-        }
+            lengths: Lengths {
+                written: u64::MAX,
+                firsts: u128::MAX,
+                typed: u64::MAX,
+            },
+        };
+        m.lengths = Lengths::of(&m);
+        m
     }
 
     /// Whether a word with these [`letters`] may be within the typos allowed: false rules
@@ -123,6 +210,11 @@ impl<'a> Matcher<'a> {
     }
 
     fn matches(&self, indexed: &str) -> bool {
+        any_matches(std::slice::from_ref(self), indexed)
+    }
+
+    /// [`Matcher::matches`], comparing the word whatever its length.
+    fn compared(&self, indexed: &str) -> bool {
         if self.whole.contains(&indexed) {
             return true;
         }
@@ -162,6 +254,17 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// Whether any of `words` matches an indexed word. Its length and first letter, read once,
+/// rule most query words out ([`Lengths`]).
+fn any_matches(words: &[Matcher], indexed: &str) -> bool {
+    match indexed.as_bytes().first() {
+        Some(&first) if indexed.is_ascii() => words
+            .iter()
+            .any(|w| w.lengths.admit(indexed.len(), first) && w.compared(indexed)),
+        _ => words.iter().any(|w| w.compared(indexed)),
+    }
+}
+
 /// The text, HTML-escaped, with matched words wrapped in `<mark>`.
 pub fn highlight(original: &str, words: &[Word]) -> String {
     Highlighter::new(words).highlight(original)
@@ -195,10 +298,17 @@ impl<'a> Highlighter<'a> {
     }
 }
 
+/// Room for the marks of a few words (`<mark></mark>` is 13 bytes) beyond the text, so a
+/// highlighted text is written without growing its buffer.
+const ROOM: usize = 64;
+
+/// Room for a folded word: longer words grow it.
+const WORD: usize = 32;
+
 /// [`highlight`]: text already clean (as stored text is) is cleaned as it is marked, in one
 /// reading; other text is cleaned first.
 fn marked_clean(original: &str, words: &[Matcher]) -> String {
-    let mut out = String::with_capacity(original.len() + 16);
+    let mut out = String::with_capacity(original.len() + ROOM);
     // Space at either end is not clean: known at once, not after marking the whole text.
     let ends_clean = !original.starts_with(' ') && !original.ends_with(' ');
     if !(ends_clean && marked_into::<true>(&mut out, original, words)) {
@@ -210,7 +320,7 @@ fn marked_clean(original: &str, words: &[Matcher]) -> String {
 
 /// [`highlight`] of text already cleaned.
 fn marked(cleaned: &str, words: &[Matcher]) -> String {
-    let mut out = String::with_capacity(cleaned.len() + 16);
+    let mut out = String::with_capacity(cleaned.len() + ROOM);
     marked_into::<false>(&mut out, cleaned, words);
     out
 }
@@ -224,14 +334,14 @@ fn marked(cleaned: &str, words: &[Matcher]) -> String {
 fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matcher]) -> bool {
     // Where the word being read starts, and the word folded.
     let mut start = None;
-    let mut folded = String::new();
+    let mut folded = String::with_capacity(WORD);
     let mut after_space = true;
     // What is read but not yet copied starts here.
     let mut copied = 0;
     // A word read from `from` to `to`: marked when a query word matches it.
     let word_ends =
         |from: usize, to: usize, folded: &mut String, copied: &mut usize, out: &mut String| {
-            if words.iter().any(|w| w.matches(folded)) {
+            if any_matches(words, folded) {
                 out.push_str(&written[*copied..from]);
                 out.push_str("<mark>");
                 out.push_str(&written[from..to]);
@@ -294,20 +404,20 @@ fn escaped(c: char) -> Option<&'static str> {
 /// where it starts.
 fn first_match(cleaned: &str, words: &[Matcher]) -> Option<(usize, usize)> {
     let mut start = None;
-    let mut folded = String::new();
+    let mut folded = String::with_capacity(WORD);
     for (i, (at, c)) in cleaned.char_indices().enumerate() {
         let read = text::reading(c);
         if read.word {
             start.get_or_insert((i, at));
             read.fold_onto(c, &mut folded);
         } else if let Some(word) = start.take() {
-            if words.iter().any(|w| w.matches(&folded)) {
+            if any_matches(words, &folded) {
                 return Some(word);
             }
             folded.clear();
         }
     }
-    start.filter(|_| words.iter().any(|w| w.matches(&folded)))
+    start.filter(|_| any_matches(words, &folded))
 }
 
 /// About `max` characters around the first match: from the start of a word at most a
@@ -316,7 +426,7 @@ fn first_match(cleaned: &str, words: &[Matcher]) -> Option<(usize, usize)> {
 fn snippet_of(original: &str, words: &[Matcher], max: usize) -> String {
     // Short text is shown whole; text already clean has as many characters cleaned.
     if original.len() <= max || original.chars().count() <= max {
-        let mut out = String::with_capacity(original.len() + 16);
+        let mut out = String::with_capacity(original.len() + ROOM);
         if marked_into::<true>(&mut out, original, words) {
             return out;
         }
@@ -443,6 +553,60 @@ mod tests {
             }
             assert_eq!(m.letters, letters(query));
         }
+    }
+
+    #[test]
+    fn lengths_and_first_letters_never_rule_out_a_match() {
+        // Every word of up to six letters from a small alphabet, and longer ones.
+        let mut all = vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..6 {
+            last = last
+                .iter()
+                .flat_map(|w| ['a', 'b', 'n', 'đ'].map(|c| format!("{w}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all.extend([
+            "a".repeat(63),
+            "a".repeat(64),
+            "a".repeat(70),
+            "ab".repeat(40),
+        ]);
+        let word = |folded: &str, prefix: bool, synonyms: &[&str]| Word {
+            exact: folded.into(),
+            folded: folded.into(),
+            prefix,
+            synonyms: synonyms.iter().map(|s| (*s).to_string()).collect(),
+        };
+        let queries = [
+            word("ban", false, &[]),
+            word("ban", true, &[]),
+            word("banan", false, &[]),
+            word("banan", true, &[]),
+            word("bananab", true, &["nab", "đa"]),
+            word("nabanaban", false, &[]),
+            word("b", true, &[]),
+            word("", true, &[]),
+            word("đan", true, &[]),
+            word("đanab", false, &["ab"]),
+            word("ab na", false, &[]),
+            word("baa", true, &["ab na", "nn"]),
+            word(&"a".repeat(62), true, &[]),
+            word(&"a".repeat(65), false, &[]),
+        ];
+        let mut admitted = 0;
+        for q in &queries {
+            let m = Matcher::new(q);
+            for w in &all {
+                assert_eq!(m.matches(w), m.compared(w), "{w:?} against {q:?}");
+                admitted += usize::from(
+                    w.is_ascii() && !w.is_empty() && m.lengths.admit(w.len(), w.as_bytes()[0]),
+                );
+            }
+        }
+        // The test is worth something only if most words are ruled out before comparing.
+        assert!(admitted < queries.len() * all.len() / 2, "{admitted}");
     }
 
     #[test]

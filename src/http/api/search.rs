@@ -32,14 +32,20 @@ impl axum::response::IntoResponse for Answer {
         // A hit is about a kilobyte of JSON.
         let mut buf = bytes::BytesMut::with_capacity(2048 + 1280 * self.0.hits.len()).writer();
         match serde_json::to_writer(&mut buf, &self.0) {
-            Ok(()) => (
-                [(
+            Ok(()) => {
+                let mut response = axum::response::Response::new(axum::body::Body::from(
+                    buf.into_inner().freeze(),
+                ));
+                // Room for the headers the layers add (request id, security headers, the
+                // form token cookie, `Vary`) without growing the map on the way out.
+                let headers = response.headers_mut();
+                headers.reserve(16);
+                headers.insert(
                     axum::http::header::CONTENT_TYPE,
                     axum::http::HeaderValue::from_static("application/json"),
-                )],
-                buf.into_inner().freeze(),
-            )
-                .into_response(),
+                );
+                response
+            }
             Err(_) => axum::Json(self.0).into_response(),
         }
     }
