@@ -742,6 +742,21 @@ async fn index(engine: &dyn SearchEngine, docs: &[SearchDoc], label: &str) -> an
     Ok(())
 }
 
+/// `GET /api/v1/search?{qs}` through `router`: the answer's body, which must be a 200.
+async fn get_search(router: &axum::Router, qs: &str) -> anyhow::Result<axum::body::Bytes> {
+    let response = router
+        .clone()
+        .oneshot(
+            axum::http::Request::get(format!("/api/v1/search?{qs}"))
+                .body(axum::body::Body::empty())?,
+        )
+        .await?;
+    anyhow::ensure!(response.status() == 200, "{qs}: {}", response.status());
+    Ok(http_body_util::BodyExt::collect(response.into_body())
+        .await?
+        .to_bytes())
+}
+
 async fn run(
     engine: Arc<dyn SearchEngine>,
     docs: &[SearchDoc],
@@ -782,17 +797,7 @@ async fn run(
         for (_, qs) in list {
             recording.take();
             let t = Instant::now();
-            let response = router
-                .clone()
-                .oneshot(
-                    axum::http::Request::get(format!("/api/v1/search?{qs}"))
-                        .body(axum::body::Body::empty())?,
-                )
-                .await?;
-            anyhow::ensure!(response.status() == 200, "{qs}: {}", response.status());
-            let body = http_body_util::BodyExt::collect(response.into_body())
-                .await?
-                .to_bytes();
+            let body = get_search(&router, qs).await?;
             let a = t.elapsed();
             let calls = recording.take();
             if pass == 0 {
@@ -834,19 +839,7 @@ async fn run(
     for pass in 0..2 {
         for (_, qs) in &all {
             let t = Instant::now();
-            let response = replaying
-                .clone()
-                .oneshot(
-                    axum::http::Request::get(format!("/api/v1/search?{qs}"))
-                        .body(axum::body::Body::empty())?,
-                )
-                .await?;
-            anyhow::ensure!(response.status() == 200, "{qs}: {}", response.status());
-            std::hint::black_box(
-                http_body_util::BodyExt::collect(response.into_body())
-                    .await?
-                    .to_bytes(),
-            );
+            std::hint::black_box(get_search(&replaying, qs).await?);
             if pass == 1 {
                 out.replayed.push(t.elapsed());
             }
