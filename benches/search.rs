@@ -9,8 +9,8 @@
 //!
 //! - **bare tantivy**: a plain tantivy index of the same documents, folded the same way, each
 //!   word matched exactly, with typos and as a prefix over the same three fields, the same
-//!   filters, the same eight facets counted and the page's documents read — the floor the
-//!   embedded engine is held to;
+//!   filters, the same eight facets counted (from tantivy's own columns) and the page's
+//!   documents read — the reference the embedded engine is held to;
 //! - **embedded engine**: ketnoi's engine asked the API's main query directly;
 //! - **embedded, engine calls in the API** and **embedded GET /api/v1/search**: the engine's
 //!   time within each request (all its calls) and the whole request (query reading,

@@ -8,8 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::StrColumn;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
@@ -21,6 +20,7 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
+use super::counting::{Tables, field_name};
 use super::{
     FACETS, Hit, SearchDoc, SearchEngine, SearchError, SearchQuery, SearchResults, Sort, Strategy,
     Word,
@@ -58,7 +58,7 @@ fn schema() -> (Schema, Fields) {
         accented: b.add_text_field("accented", STRING),
         facets: FACETS
             .iter()
-            .map(|f| (*f, b.add_text_field(&format!("f_{f}"), STRING | FAST)))
+            .map(|f| (*f, b.add_text_field(&field_name(f), STRING | FAST)))
             .collect(),
         published_at: b.add_i64_field("published_at", FAST),
         price_asc: b.add_i64_field("price_asc", FAST),
@@ -72,82 +72,8 @@ struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-}
-
-/// Counts the values of the given facets among the matching documents, from each facet's
-/// column: per segment an array indexed by the value's number, named once at the end.
-struct FacetCounts(Vec<&'static str>);
-
-type Counted = std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>;
-
-struct SegmentFacetCounts {
-    columns: Vec<(&'static str, StrColumn, Vec<u64>)>,
-}
-
-impl Collector for FacetCounts {
-    type Fruit = Counted;
-    type Child = SegmentFacetCounts;
-
-    fn for_segment(
-        &self,
-        _: tantivy::SegmentOrdinal,
-        segment: &tantivy::SegmentReader,
-    ) -> tantivy::Result<SegmentFacetCounts> {
-        let mut columns = Vec::with_capacity(self.0.len());
-        for facet in &self.0 {
-            if let Some(column) = segment.fast_fields().str(&format!("f_{facet}"))? {
-                let n = column.num_terms();
-                columns.push((*facet, column, vec![0; n]));
-            }
-        }
-        Ok(SegmentFacetCounts { columns })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Counted>) -> tantivy::Result<Counted> {
-        let mut out = Counted::new();
-        for fruit in fruits {
-            for (facet, counts) in fruit {
-                let into = out.entry(facet).or_default();
-                for (value, n) in counts {
-                    *into.entry(value).or_default() += n;
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl SegmentCollector for SegmentFacetCounts {
-    type Fruit = Counted;
-
-    fn collect(&mut self, doc: tantivy::DocId, _: tantivy::Score) {
-        for (_, column, counts) in &mut self.columns {
-            for ord in column.term_ords(doc) {
-                if let Some(n) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
-                    *n += 1;
-                }
-            }
-        }
-    }
-
-    fn harvest(self) -> Counted {
-        let mut out = Counted::new();
-        for (facet, column, counts) in self.columns {
-            let mut values = std::collections::BTreeMap::new();
-            let mut value = String::new();
-            for (ord, n) in counts.into_iter().enumerate() {
-                if n > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                    values.insert(value.clone(), n);
-                }
-            }
-            out.insert(facet.to_string(), values);
-        }
-        out
-    }
+    /// The facet values of the segments the reader holds, to count them.
+    tables: Tables,
 }
 
 /// A tantivy index; cheap to clone, safe to share. A rebuild builds a new index beside the
@@ -250,11 +176,14 @@ impl EmbeddedEngine {
             .try_into()
             .map_err(failed)?;
         let writer = index.writer(50_000_000).map_err(failed)?;
+        let tables = Tables::new(FACETS);
+        tables.follow(&reader.searcher()).map_err(failed)?;
         Ok(Inner {
             index: index.clone(),
             reader,
             writer: Mutex::new(writer),
             fields,
+            tables,
         })
     }
 
@@ -502,14 +431,7 @@ impl Inner {
         let started = Instant::now();
         let searcher = self.reader.searcher();
         let query = self.query(q);
-        let facet_collector = FacetCounts(
-            self.fields
-                .facets
-                .iter()
-                .filter(|(f, _)| q.facets.contains(f))
-                .map(|(f, _)| *f)
-                .collect(),
-        );
+        let facet_collector = self.tables.counter(&q.facets);
         // One pass over the matching documents: the count, the facets and the page.
         let limit = q.limit.max(1);
         let top = || TopDocs::with_limit(limit).and_offset(q.offset);
@@ -576,7 +498,7 @@ impl Inner {
             self.commit_at(writer, position)
         } else {
             writer.commit().map_err(failed)?;
-            self.reader.reload().map_err(failed)
+            self.reload()
         }
     }
 
@@ -586,7 +508,13 @@ impl Inner {
         let mut prepared = writer.prepare_commit().map_err(failed)?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(failed)?;
-        self.reader.reload().map_err(failed)
+        self.reload()
+    }
+
+    /// Takes up what was committed, with the facet tables of its new segments.
+    fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload().map_err(failed)?;
+        self.tables.follow(&self.reader.searcher()).map_err(failed)
     }
 
     fn position(&self) -> Result<Option<i32>, SearchError> {
@@ -703,7 +631,7 @@ impl SearchEngine for EmbeddedEngine {
                 let segments = fresh.index.searchable_segment_ids().map_err(failed)?;
                 if segments.len() > 1 {
                     writer.merge(&segments).wait().map_err(failed)?;
-                    fresh.reader.reload().map_err(failed)?;
+                    fresh.reload()?;
                 }
                 writer.set_merge_policy(Box::new(LogMergePolicy::default()));
             }
@@ -799,6 +727,107 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(engine.search(&query).await.unwrap().total, 3_000);
+    }
+
+    /// Every facet's values among `docs` matching `keep`, counted one document at a time.
+    fn counted(
+        docs: &[SearchDoc],
+        keep: impl Fn(&SearchDoc) -> bool,
+    ) -> super::super::counting::Counted {
+        let mut out = super::super::counting::Counted::new();
+        for facet in crate::search::DEFAULT_FACETS {
+            let values = out.entry((*facet).to_string()).or_default();
+            for d in docs.iter().filter(|d| keep(d)) {
+                for v in d.facet_values(facet) {
+                    *values.entry(v).or_default() += 1;
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn facet_counts_follow_every_segment_edit_and_deletion() {
+        let engine = EmbeddedEngine::in_memory().unwrap();
+        let product = |id: i32| {
+            let mut d = doc(
+                id,
+                if id % 2 == 0 {
+                    "Chè xanh"
+                } else {
+                    "Miến dong"
+                },
+            );
+            d.province_code = id % 3;
+            d.commune_code = 100 + id % 7;
+            d.categories = if id % 2 == 0 {
+                vec!["che".into(), "che-bien-nong-lam-san".into()]
+            } else {
+                vec!["mien-dong".into(), "che-bien-nong-lam-san".into()]
+            };
+            d.certifications = match id % 4 {
+                0 => Vec::new(),
+                1 => vec!["organic".into()],
+                _ => vec!["organic".into(), "haccp".into()],
+            };
+            d.ocop_stars = (id % 5 > 2).then(|| u8::try_from(id % 5).unwrap());
+            d.former_provinces = if id % 3 == 0 { vec![6] } else { Vec::new() };
+            d
+        };
+        // Four commits, four segments, each with its own table.
+        let mut docs: Vec<SearchDoc> = Vec::new();
+        for batch in 0..4 {
+            let part: Vec<SearchDoc> = (1..=50).map(|i| product(batch * 50 + i)).collect();
+            engine.upsert(part.clone()).await.unwrap();
+            docs.extend(part);
+        }
+        // An edit moves a product to another province and certifies it; one is withdrawn.
+        let mut edited = docs.iter().find(|d| d.id == 12).unwrap().clone();
+        edited.province_code = 2;
+        edited.certifications = vec!["vietgap".into()];
+        engine.upsert(vec![edited.clone()]).await.unwrap();
+        engine.delete(vec![7]).await.unwrap();
+        docs.retain(|d| d.id != 12 && d.id != 7);
+        docs.push(edited);
+        let inner = engine.inner().unwrap();
+        assert!(inner.index.searchable_segment_ids().unwrap().len() > 1);
+
+        let ask = |text: &str, filters: &[(&str, &str)]| SearchQuery {
+            words: words(text),
+            filters: filters
+                .iter()
+                .map(|(f, v)| ((*f).to_string(), vec![(*v).to_string()]))
+                .collect(),
+            facets: crate::search::DEFAULT_FACETS.to_vec(),
+            limit: 1,
+            ..Default::default()
+        };
+        let all = engine.search(&ask("", &[])).await.unwrap();
+        assert_eq!(all.total, 199);
+        assert_eq!(all.facets, counted(&docs, |_| true));
+        let tea = engine.search(&ask("che xanh", &[])).await.unwrap();
+        assert_eq!(tea.facets, counted(&docs, |d| d.id % 2 == 0));
+        let organic = engine
+            .search(&ask("mien ", &[("certification", "organic")]))
+            .await
+            .unwrap();
+        let expected = counted(&docs, |d| {
+            d.id % 2 == 1 && d.certifications.contains(&"organic".to_string())
+        });
+        assert_eq!(organic.facets, expected);
+        assert_eq!(
+            organic.facets["province"].values().sum::<u64>(),
+            organic.total
+        );
+        // Only what was asked is counted.
+        let none = engine
+            .search(&SearchQuery {
+                facets: vec!["province"],
+                ..ask("che ", &[])
+            })
+            .await
+            .unwrap();
+        assert_eq!(none.facets.keys().collect::<Vec<_>>(), ["province"]);
     }
 
     #[tokio::test]

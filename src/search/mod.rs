@@ -7,6 +7,7 @@
 
 mod accents;
 mod bonus;
+mod counting;
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
