@@ -8,7 +8,8 @@
 //! of exactly the queries the API sent (the same words, strategy, filters and counted facets):
 //!
 //! - **bare tantivy**: a plain tantivy index of the same documents, folded the same way, each
-//!   word matched exactly, with typos and as a prefix over the same three fields, the same
+//!   word matched exactly, with typos (the first letter's counting as two, as ketnoi's and
+//!   Meilisearch's do) and as a prefix over the same three fields, the same
 //!   filters, the same eight facets counted (from tantivy's own columns) and the page's
 //!   documents read — the reference the embedded engine is held to;
 //! - **embedded engine**: ketnoi's engine asked the API's main query directly;
@@ -429,6 +430,7 @@ mod bare {
     use std::collections::{BTreeMap, HashMap};
 
     use ketnoi::domain::text::fold;
+    use ketnoi::search::fuzzy::Fuzzy;
     use ketnoi::search::{SearchDoc, SearchQuery, Sort, Strategy, Word};
     use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
     use tantivy::columnar::StrColumn;
@@ -509,16 +511,17 @@ mod bare {
                         Occur::Should,
                         Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
                     ));
+                    // Typos as Meilisearch counts them (the first letter's counts as two).
                     let typos = w.typos();
-                    if w.prefix {
+                    if typos > 0 {
                         any.push((
                             Occur::Should,
-                            Box::new(FuzzyTermQuery::new_prefix(term, typos, true)),
+                            Box::new(Fuzzy::new(field, part, typos, w.prefix)),
                         ));
-                    } else if typos > 0 {
+                    } else if w.prefix {
                         any.push((
                             Occur::Should,
-                            Box::new(FuzzyTermQuery::new(term, typos, true)),
+                            Box::new(FuzzyTermQuery::new_prefix(term, 0, true)),
                         ));
                     }
                 }

@@ -158,6 +158,18 @@ async fn typos_are_forgiven_as_meilisearch_does() {
             "no typo in a 4-letter word: {}",
             e.name()
         );
+        assert_eq!(
+            ids(e.as_ref(), q("thong ")).await,
+            [2],
+            "a typo on the first letter counts as two (`không`, `hồng` are not `thông`): {}",
+            e.name()
+        );
+        assert_eq!(
+            ids(e.as_ref(), q("bach thonh ")).await,
+            [2],
+            "the first letter as typed, one typo after it: {}",
+            e.name()
+        );
     }
 }
 

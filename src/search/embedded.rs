@@ -337,11 +337,7 @@ impl Inner {
                 ));
             }
             if typos > 0 {
-                let fuzzy = if w.prefix {
-                    FuzzyTermQuery::new_prefix(term(field, &w.folded), typos, true)
-                } else {
-                    FuzzyTermQuery::new(term(field, &w.folded), typos, true)
-                };
+                let fuzzy = super::fuzzy::Fuzzy::new(field, &w.folded, typos, w.prefix);
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(Box::new(fuzzy), boost)),

@@ -240,17 +240,28 @@ impl<'a> Matcher<'a> {
         self.near(indexed)
     }
 
-    /// Whether `word` is within the typos allowed of the query word. Folded words are
-    /// nearly always ASCII: their lengths, then their letters, rule most words out before
-    /// the distance is measured.
+    /// Whether `word` is within the typos allowed of the query word, a typo on the first
+    /// letter counting as two (as the engines count it, see `search::fuzzy`): the first
+    /// letter as typed and the rest within the typos, or the whole within one typo fewer.
+    /// Folded words are nearly always ASCII: their lengths, then their letters, rule most
+    /// words out before the distance is measured.
     fn near(&self, word: &str) -> bool {
+        let typos = self.typos;
         if self.folded.is_ascii() && word.is_ascii() {
             let (a, b) = (word.as_bytes(), self.folded.as_bytes());
-            return a.len().abs_diff(b.len()) <= self.typos
+            return a.len().abs_diff(b.len()) <= typos
                 && self.may_be_within(letters(word))
-                && within_seq(a, b, self.typos);
+                && ((a.first() == b.first() && within_seq(&a[1..], &b[1..], typos))
+                    || (typos >= 2 && within_seq(a, b, typos - 1)));
         }
-        within(word, self.folded, self.typos)
+        fn first(s: &str) -> Option<(&str, &str)> {
+            s.chars().next().map(|c| s.split_at(c.len_utf8()))
+        }
+        let kept = match (first(word), first(self.folded)) {
+            (Some((a, rest_a)), Some((b, rest_b))) => a == b && within(rest_a, rest_b, typos),
+            _ => false,
+        };
+        kept || (typos >= 2 && within(word, self.folded, typos - 1))
     }
 }
 
@@ -493,6 +504,17 @@ mod tests {
         assert_eq!(
             highlight("Chè Shan tuyết", &w),
             "Chè Shan <mark>tuyết</mark>"
+        );
+        // A typo on the first letter counts as two, as the engines count it.
+        let w = words("thong ");
+        assert_eq!(
+            highlight("Đũa Bạch Thông, không hong khô, thon", &w),
+            "Đũa Bạch <mark>Thông</mark>, không hong khô, <mark>thon</mark>"
+        );
+        let w = words("tuyetsonla ");
+        assert_eq!(
+            highlight("Ruyetsonla Ruyetsomla", &w),
+            "<mark>Ruyetsonla</mark> Ruyetsomla"
         );
     }
 

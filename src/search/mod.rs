@@ -9,6 +9,7 @@ mod accents;
 mod bonus;
 mod counting;
 pub mod embedded;
+pub mod fuzzy;
 pub mod highlight;
 pub mod meili;
 pub mod slips;
