@@ -151,31 +151,8 @@ impl tantivy_fst::Automaton for FirstLetter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::vocabulary::distance;
     use tantivy_fst::Automaton;
-
-    /// Edits between two words, an exchange of neighbours counting as one.
-    fn edits(a: &[char], b: &[char]) -> usize {
-        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-        for (i, row) in d.iter_mut().enumerate() {
-            row[0] = i;
-        }
-        for (j, cell) in d[0].iter_mut().enumerate() {
-            *cell = j;
-        }
-        for i in 1..=a.len() {
-            for j in 1..=b.len() {
-                let cost = usize::from(a[i - 1] != b[j - 1]);
-                let mut best = (d[i - 1][j] + 1)
-                    .min(d[i][j - 1] + 1)
-                    .min(d[i - 1][j - 1] + cost);
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                    best = best.min(d[i - 2][j - 2] + 1);
-                }
-                d[i][j] = best;
-            }
-        }
-        d[a.len()][b.len()]
-    }
 
     /// The rule, written plainly: the first letter as typed and the rest within the typos,
     /// or any first letter and the whole within the typos less the two it costs. Whole
@@ -186,8 +163,11 @@ mod tests {
         let t: Vec<char> = term.chars().collect();
         let n = usize::from(typos);
         if !prefix {
-            return (w.first() == t.first() && !t.is_empty() && edits(&w[1..], &t[1..]) <= n)
-                || (n >= 2 && edits(&w, &t) < n);
+            let rest = |s: &[char]| s.iter().skip(1).collect::<String>();
+            return (w.first() == t.first()
+                && !t.is_empty()
+                && distance(&rest(&w), &rest(&t)) <= n)
+                || (n >= 2 && distance(word, term) < n);
         }
         let close = |query: &[char], text: &[char], typos: u8| {
             let query: String = query.iter().collect();
