@@ -369,6 +369,58 @@ async fn a_guest_who_guesses_another_guests_key_reads_nothing_of_theirs() {
     );
 }
 
+#[tokio::test]
+async fn api_reads_set_no_cookie_and_a_guests_first_write_brings_its_token() {
+    let mut app = TestApp::new().await;
+    for path in [
+        "/api/v1/search?q=mien",
+        "/api/v1/categories",
+        "/api/v1/products",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+        assert!(
+            r.headers.get(axum::http::header::SET_COOKIE).is_none(),
+            "{path} answers JSON to anyone: no cookie"
+        );
+    }
+    // A page may hold a form: it still brings the browser its token.
+    let page = app.get("/dang-nhap").await;
+    assert!(
+        page.headers
+            .get_all(axum::http::header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("ketnoi_csrf=")),
+        "{:?}",
+        page.headers
+    );
+    // A guest whose first call is a keyed write gets the token with it, and its retry,
+    // sending that cookie back, is the same request.
+    app.clear_cookies();
+    let mut body = linkage();
+    body["contact_name"] = json!("Chị Lan");
+    body["contact_phone"] = json!("0987 654 321");
+    let keyed = || {
+        let mut r = json_request("POST", "/api/v1/requests", &body);
+        r.headers_mut()
+            .insert("idempotency-key", "lead-2026-12-06-001".parse().unwrap());
+        r
+    };
+    let first = app.send(keyed()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(
+        first
+            .headers
+            .get_all(axum::http::header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").starts_with("ketnoi_csrf=")),
+        "the write brings the token its retry needs"
+    );
+    let retry = app.send(keyed()).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.json()["id"], first.json()["id"]);
+}
+
 fn registration(login: &str) -> axum::http::Request<axum::body::Body> {
     json_request(
         "POST",

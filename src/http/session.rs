@@ -119,6 +119,12 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             })
             .await;
     }
+    // An API read answers with JSON, never a form: it neither needs nor issues a token
+    // (a client gets one with its session, or with its first write).
+    if !unsafe_method && req.uri().path().starts_with("/api/") {
+        req.extensions_mut().insert(lang);
+        return i18n::REQUEST_LANG.scope(lang, next.run(req)).await;
+    }
     // Without the browser's own signals, a request that carries a session must prove it
     // comes from the session's holder: the form token, or its copy in `X-CSRF-Token`.
     let browser_signals =
