@@ -559,6 +559,16 @@ impl SearchEngine for EmbeddedEngine {
     }
 
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        // A search is a few milliseconds of work whose answer the asking task reads at
+        // once (highlighted and written out). On a runtime with several workers it runs on
+        // the asking thread, this worker's other tasks handed to another, so its answer is
+        // still in this core's caches; elsewhere it waits for a thread of the blocking pool.
+        if tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            let inner = self.inner()?;
+            return tokio::task::block_in_place(|| inner.search(query));
+        }
         let query = query.clone();
         self.blocking(move |inner| inner.search(&query)).await
     }
@@ -844,6 +854,62 @@ mod tests {
         };
         let hits = engine.search(&query).await.unwrap().hits;
         assert_eq!(hits, [Hit::from(d)]);
+    }
+
+    /// On a runtime with several workers a search runs on the asking thread: searches
+    /// asked at once all answer, and the worker's other tasks go on meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn searches_on_a_runtime_of_several_workers_answer_and_keep_it_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = EmbeddedEngine::open(dir.path()).unwrap();
+        let docs: Vec<SearchDoc> = (1..=2_000)
+            .map(|i| doc(i, &format!("Chè xanh số {i}")))
+            .collect();
+        engine.rebuild(docs, 1).await.unwrap();
+        let ticks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let ticking = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let asks = (0..16).map(|i| {
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let query = SearchQuery {
+                    words: words(if i % 2 == 0 { "che xanh " } else { "so 7 " }),
+                    limit: 5,
+                    ..Default::default()
+                };
+                engine.search(&query).await.map(|r| r.total)
+            })
+        });
+        let totals: Vec<u64> = futures_util::future::join_all(asks)
+            .await
+            .into_iter()
+            .map(|t| t.unwrap().unwrap())
+            .collect();
+        for (i, total) in totals.iter().enumerate() {
+            let expected = if i % 2 == 0 { 2_000 } else { 1 };
+            assert_eq!(*total, expected, "search {i}");
+        }
+        let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
+        let query = SearchQuery {
+            words: words("che "),
+            limit: 1,
+            ..Default::default()
+        };
+        for _ in 0..20 {
+            engine.search(&query).await.unwrap();
+        }
+        assert!(
+            ticks.load(std::sync::atomic::Ordering::Relaxed) > before,
+            "the other task went on"
+        );
+        ticking.abort();
     }
 
     #[tokio::test]
