@@ -163,8 +163,7 @@ impl Lengths {
             return true;
         };
         self.typed & bit != 0
-            || (self.written & bit != 0
-                && self.firsts & 1u128.checked_shl(u32::from(first)).unwrap_or(0) != 0)
+            || (self.written & bit != 0 && first < 128 && (self.firsts >> first) & 1 != 0)
     }
 }
 
@@ -361,16 +360,49 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
             }
             folded.clear();
         };
-    for (at, c) in written.char_indices() {
-        let read = text::reading(c);
-        if CLEAN {
-            // As `text::cleaned` would leave it: see `text::plainly_clean`.
-            if c == ' ' {
-                if after_space {
+    let mut at = 0;
+    while let Some(&byte) = written.as_bytes().get(at) {
+        if byte.is_ascii() {
+            // Read from the byte alone, as `text::reading` reads it.
+            let class = ASCII_CLASSES[usize::from(byte)];
+            if CLEAN {
+                if byte == b' ' {
+                    if after_space {
+                        return false;
+                    }
+                    after_space = true;
+                } else if class & SETTLED != 0 {
+                    after_space = false;
+                } else {
                     return false;
                 }
-                after_space = true;
-            } else if read.settled {
+            }
+            if class & IN_WORD != 0 {
+                start.get_or_insert(at);
+                folded.push(char::from(byte.to_ascii_lowercase()));
+            } else {
+                if let Some(from) = start.take() {
+                    word_ends(from, at, &mut folded, &mut copied, out);
+                }
+                if class & ESCAPED != 0
+                    && let Some(escaped) = escaped(char::from(byte))
+                {
+                    out.push_str(&written[copied..at]);
+                    out.push_str(escaped);
+                    copied = at + 1;
+                }
+            }
+            at += 1;
+            continue;
+        }
+        let Some(c) = written[at..].chars().next() else {
+            break;
+        };
+        let read = text::reading(c);
+        if CLEAN {
+            // As `text::cleaned` would leave it: see `text::plainly_clean`. Not ASCII, so
+            // not a space.
+            if read.settled {
                 after_space = false;
             } else {
                 return false;
@@ -379,16 +411,10 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
         if read.word {
             start.get_or_insert(at);
             read.fold_onto(c, &mut folded);
-            continue;
-        }
-        if let Some(from) = start.take() {
+        } else if let Some(from) = start.take() {
             word_ends(from, at, &mut folded, &mut copied, out);
         }
-        if let Some(escaped) = escaped(c) {
-            out.push_str(&written[copied..at]);
-            out.push_str(escaped);
-            copied = at + 1;
-        }
+        at += c.len_utf8();
     }
     if CLEAN && after_space && !written.is_empty() {
         return false;
@@ -399,6 +425,34 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
     out.push_str(&written[copied..]);
     true
 }
+
+/// How [`marked_into`] reads an ASCII byte: part of a word; settled ([`text::Reading`]);
+/// escaped.
+const IN_WORD: u8 = 1;
+const SETTLED: u8 = 2;
+const ESCAPED: u8 = 4;
+
+const ASCII_CLASSES: [u8; 128] = {
+    let mut classes = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_alphanumeric() {
+            class |= IN_WORD;
+        }
+        // `char::is_whitespace` of ASCII: tab to carriage return, and space.
+        if !(c == b' ' || (c >= 0x09 && c <= 0x0d)) {
+            class |= SETTLED;
+        }
+        if matches!(c, b'&' | b'<' | b'>' | b'"') {
+            class |= ESCAPED;
+        }
+        classes[b] = class;
+        b += 1;
+    }
+    classes
+};
 
 /// What HTML-escaping writes for `c`, when it changes it.
 fn escaped(c: char) -> Option<&'static str> {
@@ -780,6 +834,8 @@ mod tests {
             "A&B \"Miến\" <dong>&amp;",
             "Miến\u{b}dong\u{c}na\rrì",
             "<mien>",
+            "MIEN DONG 500G, mien\u{1}dong",
+            "mien\u{7f}dong 'Na' Ri_",
         ];
         for q in queries {
             let w = words(q);
