@@ -9,6 +9,11 @@ use super::{
     Certification, Code, Invalid, Num, long_text, optional_text, required_text, string_enum,
 };
 
+/// Where a product's public page is: `/san-pham/{slug}`.
+pub fn page_path(slug: &str) -> String {
+    ["/san-pham/", slug].concat()
+}
+
 string_enum! {
     /// Packaging (bao bì, nhãn mác): sold loose, simple bag or label, or designed.
     PackagingStatus {

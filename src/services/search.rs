@@ -665,7 +665,7 @@ fn hit(d: Hit, highlighter: &Highlighter) -> SearchHit {
     };
     SearchHit {
         id: d.id,
-        url: ["/san-pham/", d.slug.as_str()].concat(),
+        url: crate::domain::product::page_path(&d.slug),
         slug: d.slug,
         thumbnail: d.cover.as_ref().map(|c| c.thumbnail.clone()),
         cover: d.cover,

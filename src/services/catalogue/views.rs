@@ -245,7 +245,7 @@ impl ProductView {
         ProductView {
             id: m.id,
             slug: m.slug.clone(),
-            url: format!("/san-pham/{}", m.slug),
+            url: crate::domain::product::page_path(&m.slug),
             status: m.status,
             rejection_reason: if show_pending {
                 m.rejection_reason.clone()

@@ -59,7 +59,7 @@ impl LinkRef {
             id: p.id,
             name: p.name.clone(),
             url: (p.status == crate::domain::ProductStatus::Published)
-                .then(|| format!("/san-pham/{}", p.slug)),
+                .then(|| crate::domain::product::page_path(&p.slug)),
         }
     }
 }

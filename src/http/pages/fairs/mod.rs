@@ -37,7 +37,7 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// What a QR code opens: a product page or a booth page, with the fair attached.
 pub fn product_qr_url(base: &str, fair: &FairView, p: &ProductView) -> String {
-    format!("{base}/san-pham/{}?hoi-cho={}&qr=1", p.slug, fair.slug)
+    format!("{base}{}?hoi-cho={}&qr=1", p.url, fair.slug)
 }
 
 pub fn booth_qr_url(base: &str, fair: &FairView, booth: &str) -> String {
