@@ -384,16 +384,20 @@ async fn api_reads_set_no_cookie_and_a_guests_first_write_brings_its_token() {
             "{path} answers JSON to anyone: no cookie"
         );
     }
-    // A page may hold a form: it still brings the browser its token.
-    let page = app.get("/dang-nhap").await;
-    assert!(
-        page.headers
-            .get_all(axum::http::header::SET_COOKIE)
-            .iter()
-            .any(|v| v.to_str().unwrap_or("").starts_with("ketnoi_csrf=")),
-        "{:?}",
-        page.headers
-    );
+    // A page may hold a form, the API's reference too: it still brings the browser its
+    // token.
+    for path in ["/dang-nhap", "/api/docs"] {
+        app.clear_cookies();
+        let page = app.get(path).await;
+        assert!(
+            page.headers
+                .get_all(axum::http::header::SET_COOKIE)
+                .iter()
+                .any(|v| v.to_str().unwrap_or("").starts_with("ketnoi_csrf=")),
+            "{path}: {:?}",
+            page.headers
+        );
+    }
     // A guest whose first call is a keyed write gets the token with it, and its retry,
     // sending that cookie back, is the same request.
     app.clear_cookies();

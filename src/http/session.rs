@@ -120,8 +120,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
             .await;
     }
     // An API read answers with JSON, never a form: it neither needs nor issues a token
-    // (a client gets one with its session, or with its first write).
-    if !unsafe_method && req.uri().path().starts_with("/api/") {
+    // (a client gets one with its session, or with its first write). The API's reference
+    // (`/api/docs`) is a page like any other.
+    if !unsafe_method && req.uri().path().starts_with("/api/v1/") {
         req.extensions_mut().insert(lang);
         return i18n::REQUEST_LANG.scope(lang, next.run(req)).await;
     }
