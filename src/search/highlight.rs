@@ -384,9 +384,7 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
                 if let Some(from) = start.take() {
                     word_ends(from, at, &mut folded, &mut copied, out);
                 }
-                if class & ESCAPED != 0
-                    && let Some(escaped) = escaped(char::from(byte))
-                {
+                if let Some(escaped) = escaped(char::from(byte)) {
                     out.push_str(&written[copied..at]);
                     out.push_str(escaped);
                     copied = at + 1;
@@ -426,29 +424,22 @@ fn marked_into<const CLEAN: bool>(out: &mut String, written: &str, words: &[Matc
     true
 }
 
-/// How [`marked_into`] reads an ASCII byte: part of a word; settled ([`text::Reading`]);
-/// escaped.
+/// How [`marked_into`] reads an ASCII byte, as `text::reading` reads it: part of a word;
+/// settled ([`text::Reading`]).
 const IN_WORD: u8 = 1;
 const SETTLED: u8 = 2;
-const ESCAPED: u8 = 4;
 
 const ASCII_CLASSES: [u8; 128] = {
     let mut classes = [0u8; 128];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        let mut class = 0;
         if c.is_ascii_alphanumeric() {
-            class |= IN_WORD;
+            classes[b] |= IN_WORD;
         }
-        // `char::is_whitespace` of ASCII: tab to carriage return, and space.
-        if !(c == b' ' || (c >= 0x09 && c <= 0x0d)) {
-            class |= SETTLED;
+        if !(c as char).is_whitespace() {
+            classes[b] |= SETTLED;
         }
-        if matches!(c, b'&' | b'<' | b'>' | b'"') {
-            class |= ESCAPED;
-        }
-        classes[b] = class;
         b += 1;
     }
     classes
