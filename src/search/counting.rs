@@ -31,9 +31,41 @@ struct Table {
     facets: Vec<(&'static str, StrColumn, u32)>,
     /// Where each document's numbers start in `values`, then where the last one ends.
     starts: Vec<u32>,
-    values: Vec<u32>,
+    values: Numbers,
     /// How many numbers the facets take together: the length of an array of counts.
     width: u32,
+}
+
+/// The documents' value numbers, two bytes each when every facet's values together number
+/// at most 65,536 (a province's catalogue by far), else four: half the memory a broad query
+/// reads through.
+enum Numbers {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Numbers {
+    fn push(&mut self, value: u32) -> tantivy::Result<()> {
+        match self {
+            Numbers::Narrow(v) => v.push(u16::try_from(value).map_err(|_| too_large("width"))?),
+            Numbers::Wide(v) => v.push(value),
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Numbers::Narrow(v) => v.len(),
+            Numbers::Wide(v) => v.len(),
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Numbers::Narrow(v) => v.shrink_to_fit(),
+            Numbers::Wide(v) => v.shrink_to_fit(),
+        }
+    }
 }
 
 fn too_large(what: &str) -> TantivyError {
@@ -53,12 +85,19 @@ impl Table {
         }
         let docs = segment.max_doc();
         let mut starts = Vec::with_capacity(docs as usize + 1);
-        let mut values = Vec::with_capacity(docs as usize * columns.len());
+        let capacity = docs as usize * columns.len();
+        let mut values = if width <= 1 << 16 {
+            Numbers::Narrow(Vec::with_capacity(capacity))
+        } else {
+            Numbers::Wide(Vec::with_capacity(capacity))
+        };
         starts.push(0);
         for doc in 0..docs {
             for (_, column, first) in &columns {
-                // An ordinal is below its column's number of values, so within `width`.
-                values.extend(column.term_ords(doc).map(|ord| first + ord as u32));
+                for ord in column.term_ords(doc) {
+                    // An ordinal is below its column's number of values, so within `width`.
+                    values.push(first + ord as u32)?;
+                }
             }
             starts.push(u32::try_from(values.len()).map_err(|_| too_large("values"))?);
         }
@@ -71,15 +110,12 @@ impl Table {
         })
     }
 
-    /// The numbers of one document's values.
-    fn of(&self, doc: DocId) -> &[u32] {
+    /// Where one document's numbers are in `values`.
+    fn range(&self, doc: DocId) -> std::ops::Range<usize> {
         let doc = doc as usize;
         match (self.starts.get(doc), self.starts.get(doc + 1)) {
-            (Some(&from), Some(&to)) => self
-                .values
-                .get(from as usize..to as usize)
-                .unwrap_or_default(),
-            _ => &[],
+            (Some(&from), Some(&to)) => from as usize..to as usize,
+            _ => 0..0,
         }
     }
 }
@@ -203,10 +239,24 @@ impl SegmentCollector for SegmentFacetCounts {
     type Fruit = Counted;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(table) = &self.table {
-            for &value in table.of(doc) {
-                if let Some(n) = self.counts.get_mut(value as usize) {
-                    *n += 1;
+        let Some(table) = &self.table else {
+            return;
+        };
+        let range = table.range(doc);
+        let mut add = |value: usize| {
+            if let Some(n) = self.counts.get_mut(value) {
+                *n += 1;
+            }
+        };
+        match &table.values {
+            Numbers::Narrow(values) => {
+                for &value in values.get(range).unwrap_or_default() {
+                    add(usize::from(value));
+                }
+            }
+            Numbers::Wide(values) => {
+                for &value in values.get(range).unwrap_or_default() {
+                    add(value as usize);
                 }
             }
         }
@@ -233,5 +283,63 @@ impl SegmentCollector for SegmentFacetCounts {
             out.insert((*facet).to_string(), values);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::collector::Count;
+    use tantivy::query::AllQuery;
+    use tantivy::schema::{FAST, STRING, Schema};
+    use tantivy::{Index, TantivyDocument};
+
+    const FACETS: &[&str] = &["category", "certification"];
+
+    /// Counts every document's facets with the tables as read, then with the same numbers
+    /// four bytes wide: both layouts must count alike.
+    #[test]
+    fn narrow_and_wide_tables_count_alike() {
+        let mut schema = Schema::builder();
+        let category = schema.add_text_field(&field_name("category"), STRING | FAST);
+        let certification = schema.add_text_field(&field_name("certification"), STRING | FAST);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for i in 0..60 {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(category, ["mat-ong", "che", "mien-dong"][i % 3]);
+            // None, one or two values: rows of every length.
+            for c in ["ocop", "vietgap"].iter().take(i % 3) {
+                doc.add_text(certification, c);
+            }
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let tables = Tables::new(FACETS);
+        tables.follow(&searcher).unwrap();
+        let count = |tables: &Tables| searcher.search(&AllQuery, &(Count, tables.counter(FACETS)));
+
+        let (n, narrow) = count(&tables).unwrap();
+        assert_eq!(n, 60);
+        assert_eq!(narrow["category"]["mat-ong"], 20);
+        assert_eq!(narrow["certification"]["ocop"], 40);
+        assert_eq!(narrow["certification"]["vietgap"], 20);
+        assert!(
+            tables
+                .locked()
+                .values()
+                .all(|t| matches!(t.values, Numbers::Narrow(_)))
+        );
+
+        for table in tables.locked().values_mut() {
+            let table = Arc::get_mut(table).expect("only the tables hold it");
+            if let Numbers::Narrow(values) = &table.values {
+                table.values = Numbers::Wide(values.iter().map(|&v| u32::from(v)).collect());
+            }
+        }
+        let (_, wide) = count(&tables).unwrap();
+        assert_eq!(wide, narrow);
     }
 }
