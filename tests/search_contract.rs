@@ -215,6 +215,28 @@ async fn facets_filter_and_count() {
         assert_eq!(r.facets["province"]["19"], 5);
         assert_eq!(r.facets["province"]["4"], 1);
         assert_eq!(r.facets["enterprise"]["1"], 6);
+        // No page asked for: the same count and facets, and no hits.
+        let counted = e
+            .search(&SearchQuery {
+                limit: 0,
+                ..query.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (counted.total, &counted.facets, counted.hits.len()),
+            (r.total, &r.facets, 0),
+            "{}",
+            e.name()
+        );
+        let mut worded = q("mien");
+        worded.limit = 0;
+        let counted = e.search(&worded).await.unwrap();
+        worded.limit = 20;
+        let listed = e.search(&worded).await.unwrap();
+        assert!(counted.total > 0 && counted.hits.is_empty(), "{}", e.name());
+        assert_eq!(counted.total, listed.total, "{}", e.name());
+        assert_eq!(counted.facets, listed.facets, "{}", e.name());
         // OR within a facet, AND across facets.
         query
             .filters

@@ -429,10 +429,16 @@ impl Inner {
         let query = self.query(q);
         let facet_collector = self.tables.counter(&q.facets);
         // One pass over the matching documents: the count, the facets and the page.
-        let limit = q.limit.max(1);
-        let top = || TopDocs::with_limit(limit).and_offset(q.offset);
+        let top = || TopDocs::with_limit(q.limit.max(1)).and_offset(q.offset);
         let by = |field: &'static str, order: Order| top().order_by_fast_field::<i64>(field, order);
         let (total, facet_counts, addresses): (usize, _, Vec<DocAddress>) = match q.sort {
+            // No page asked for (a word's count, facets alone): nothing is scored.
+            _ if q.limit == 0 => {
+                let (n, f) = searcher
+                    .search(&query, &(Count, facet_collector))
+                    .map_err(failed)?;
+                (n, f, Vec::new())
+            }
             Sort::Relevance => {
                 let (n, f, page) = searcher
                     .search(&query, &(Count, facet_collector, top().order_by_score()))

@@ -593,11 +593,14 @@ impl SearchEngine for MeiliEngine {
         let started = Instant::now();
         let whole = Request::of(self, q);
         let accented = q.accented_words();
-        let (hits, total, distribution) = if accented.is_empty() {
+        let (mut hits, total, distribution) = if accented.is_empty() {
             self.ask(&whole).await?
         } else {
             self.ask_accented_first(whole, &accented).await?
         };
+        // A page of at least one is asked for (its total is exact); none is answered when
+        // none was wanted, as the embedded engine answers.
+        hits.truncate(q.limit);
         let mut facets = BTreeMap::new();
         for facet in &q.facets {
             let attribute = ATTRIBUTES
