@@ -902,19 +902,42 @@ mod tests {
             let expected = if i % 2 == 0 { 2_000 } else { 1 };
             assert_eq!(*total, expected, "search {i}");
         }
+        // Searches that never yield, one per worker: the workers' other tasks still go on,
+        // as each search hands its worker on while it runs.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let hogs: Vec<_> = (0..2)
+            .map(|_| {
+                let (engine, stop) = (engine.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let query = SearchQuery {
+                        words: words("che "),
+                        limit: 1,
+                        ..Default::default()
+                    };
+                    let mut searched = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        engine.search(&query).await.unwrap();
+                        searched += 1;
+                    }
+                    searched
+                })
+            })
+            .collect();
         let before = ticks.load(std::sync::atomic::Ordering::Relaxed);
-        let query = SearchQuery {
-            words: words("che "),
-            limit: 1,
-            ..Default::default()
-        };
-        for _ in 0..20 {
-            engine.search(&query).await.unwrap();
+        // Waited for on this thread, not the runtime's timers: workers that were held would
+        // hold those too.
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while ticks.load(std::sync::atomic::Ordering::Relaxed) < before + 100
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        assert!(
-            ticks.load(std::sync::atomic::Ordering::Relaxed) > before,
-            "the other task went on"
-        );
+        let went_on = ticks.load(std::sync::atomic::Ordering::Relaxed) >= before + 100;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for hog in hogs {
+            hog.await.unwrap();
+        }
+        assert!(went_on, "the other task went on");
         ticking.abort();
     }
 
