@@ -546,6 +546,26 @@ async fn a_named_place_ranks_its_products_first_and_the_page_says_so() {
         .json();
     assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
     assert_eq!(r["understood"]["place"]["kind"], "province");
+    // A slip in a long word of the name still names the place, and the page says how
+    // the word was read.
+    let r = app
+        .get("/api/v1/search?q=mien+dong+quagn+ninh")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Quảng Ninh", "{r}");
+    assert_eq!(r["understood"]["category"]["without"], "quang ninh", "{r}");
+    assert_eq!(
+        r["understood"]["corrected"],
+        json!([{"typed": "quagn", "read": "quang"}])
+    );
+    let page = app.get("/tim-kiem?q=mien+dong+quagn+ninh").await;
+    assert!(
+        page.body
+            .contains("Đã hiểu <q>quagn</q> là <strong>quang</strong>"),
+        "{}",
+        page.body
+    );
     // The former province is a facet and a filter.
     let r = app.get("/api/v1/search?q=mien").await.json();
     assert_eq!(r["facets"]["former_province"]["6"], 1, "{r}");

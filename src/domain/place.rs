@@ -2,9 +2,9 @@
 //! (`Xã Na Rì`, `Thái Nguyên`), or the pre-2025 commune, district and province most survey
 //! files still give, mapped to the commune that took it over on 1 July 2025.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::text::fold;
+use super::text::{edit_distance, fold};
 
 /// A commune of the 2025 list.
 #[derive(Clone, Debug)]
@@ -71,6 +71,15 @@ pub struct PlaceIndex {
     /// Places a buyer may name in a search, by [`place_key`]: today's provinces, former
     /// provinces and former districts (names of two syllables or more).
     mentionable: HashMap<String, Mention>,
+    /// The first word of each mentionable name: a search's words that start none are
+    /// passed over without building a name from them.
+    first_words: HashSet<String>,
+    /// The words of each mentionable name with a word long enough to forgive a slip in,
+    /// and its key.
+    spellings: Vec<(Vec<String>, String)>,
+    /// A name's first word and its last word → its place in `spellings`. A name of two
+    /// words or more typed with one slip still has one of them as written.
+    by_end: HashMap<String, Vec<usize>>,
     /// Former province code → its name.
     former_province_names: HashMap<i32, String>,
 }
@@ -92,6 +101,23 @@ pub struct Mention {
     /// For a former district, its former province.
     pub within: Option<String>,
 }
+
+/// A place named by consecutive words of a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Named<'a> {
+    /// The first word (a kind word before the name, when there is one).
+    pub from: usize,
+    /// How many words.
+    pub len: usize,
+    pub place: &'a Mention,
+    /// A word of the name typed with one slip: its position among the words, and the
+    /// name's word (folded).
+    pub slip: Option<(usize, &'a str)>,
+}
+
+/// The shortest word of a place's name in which a slip is forgiven, as the engines
+/// forgive one typo from 5 letters.
+const SLIP_LETTERS: usize = 5;
 
 /// Kind words a buyer may type before a place's name.
 const KIND_WORDS: &[&str] = &["tinh", "huyen", "thanh pho", "tp", "quan", "thi xa", "tx"];
@@ -196,6 +222,19 @@ impl PlaceIndex {
                 });
             }
         }
+        let mut spellings = Vec::new();
+        let mut by_end: HashMap<String, Vec<usize>> = HashMap::new();
+        for key in mentionable.keys() {
+            let words: Vec<String> = key.split(' ').map(str::to_string).collect();
+            if !words.iter().any(|w| w.chars().count() >= SLIP_LETTERS) {
+                continue;
+            }
+            let at = spellings.len();
+            let (first, last) = (words[0].clone(), words[words.len() - 1].clone());
+            by_end.entry(first).or_default().push(at);
+            by_end.entry(last).or_default().push(at);
+            spellings.push((words, key.clone()));
+        }
         let mut former_province_names: HashMap<i32, String> = HashMap::new();
         for f in &formers {
             former_province_names
@@ -203,7 +242,14 @@ impl PlaceIndex {
                 .or_insert_with(|| f.province.clone());
         }
         PlaceIndex {
+            first_words: mentionable
+                .keys()
+                .filter_map(|k| k.split(' ').next())
+                .map(str::to_string)
+                .collect(),
             mentionable,
+            spellings,
+            by_end,
             former_province_names,
             keys: communes.iter().map(|c| place_key(&c.name)).collect(),
             by_code: communes
@@ -223,15 +269,34 @@ impl PlaceIndex {
         }
     }
 
-    /// The place named by consecutive words of a search (folded): `(first word, number of
-    /// words, place)`, the longest name first, a kind word before it (`huyen`, `tinh`)
-    /// counted with it.
-    pub fn mentioned(&self, words: &[&str]) -> Option<(usize, usize, &Mention)> {
-        let mut best: Option<(usize, usize, &Mention)> = None;
+    /// The place named by consecutive words of a search (folded), the longest name first,
+    /// a kind word before it (`huyen`, `tinh`) counted with it. A name typed as written
+    /// wins; failing that, a name typed with one slip (a letter added, left out or
+    /// changed, or two swapped) in one of its words of 5 letters or more (`bach thogn`),
+    /// when only one name is that near.
+    pub fn mentioned(&self, words: &[&str]) -> Option<Named<'_>> {
+        self.longest(words, |window| {
+            if !self.first_words.contains(window[0]) {
+                return None;
+            }
+            self.mentionable
+                .get(&window.join(" "))
+                .map(|place| (place, None))
+        })
+        .or_else(|| self.longest(words, |window| self.with_slip(window)))
+    }
+
+    /// The longest window of `words` that `find` reads as a place, with the kind word
+    /// before it.
+    fn longest<'a>(
+        &'a self,
+        words: &[&str],
+        find: impl Fn(&[&str]) -> Option<(&'a Mention, Option<(usize, &'a str)>)>,
+    ) -> Option<Named<'a>> {
+        let mut best: Option<Named<'a>> = None;
         for start in 0..words.len() {
             for len in (2..=4.min(words.len() - start)).rev() {
-                let key = words[start..start + len].join(" ");
-                let Some(place) = self.mentionable.get(&key) else {
+                let Some((place, slip)) = find(&words[start..start + len]) else {
                     continue;
                 };
                 // A kind word just before ("huyện Na Rì") belongs to the mention.
@@ -243,13 +308,47 @@ impl PlaceIndex {
                     Some(n) => (start - n, len + n),
                     None => (start, len),
                 };
-                if best.is_none_or(|(_, l, _)| span > l) {
-                    best = Some((from, span, place));
+                if best.is_none_or(|b| span > b.len) {
+                    best = Some(Named {
+                        from,
+                        len: span,
+                        place,
+                        slip: slip.map(|(i, word)| (start + i, word)),
+                    });
                 }
                 break;
             }
         }
         best
+    }
+
+    /// The one name `window` spells with a single slip, and where the slip is.
+    fn with_slip(&self, window: &[&str]) -> Option<(&Mention, Option<(usize, &str)>)> {
+        let ends = [window[0], window[window.len() - 1]];
+        let mut found: Option<(usize, usize)> = None;
+        for &at in ends.iter().filter_map(|w| self.by_end.get(*w)).flatten() {
+            let (name, _) = &self.spellings[at];
+            if name.len() != window.len() {
+                continue;
+            }
+            let mut differ = (0..name.len()).filter(|&i| name[i] != window[i]);
+            let (Some(i), None) = (differ.next(), differ.next()) else {
+                continue;
+            };
+            if name[i].chars().count() < SLIP_LETTERS
+                || !window[i].chars().all(char::is_alphabetic)
+                || edit_distance(window[i], &name[i]) != 1
+            {
+                continue;
+            }
+            match found {
+                Some((other, _)) if other != at => return None,
+                _ => found = Some((at, i)),
+            }
+        }
+        let (at, i) = found?;
+        let (name, key) = &self.spellings[at];
+        Some((&self.mentionable[key], Some((i, name[i].as_str()))))
     }
 
     /// A province as it was before 1 July 2025, by its former code.
@@ -610,5 +709,53 @@ mod tests {
             .resolve("Con Minhh", None, Some("Thái Nguyên"))
             .unwrap_err();
         assert_eq!(err.suggestions.first(), Some(&101));
+    }
+
+    /// `(from, len, name, slip)` of a place a query names.
+    type Read<'a> = (usize, usize, &'a str, Option<(usize, &'a str)>);
+
+    fn named<'a>(ix: &'a PlaceIndex, query: &str) -> Option<Read<'a>> {
+        let words: Vec<&str> = query.split(' ').collect();
+        ix.mentioned(&words)
+            .map(|n| (n.from, n.len, n.place.name.as_str(), n.slip))
+    }
+
+    #[test]
+    fn a_search_names_a_place_as_written_or_with_one_slip_in_a_long_word() {
+        let ix = index();
+        assert_eq!(
+            named(&ix, "mien dong huyen na ri"),
+            Some((2, 3, "Huyện Na Rì", None))
+        );
+        assert_eq!(
+            named(&ix, "che thai nguyne"),
+            Some((1, 2, "Tỉnh Thái Nguyên", Some((2, "nguyen"))))
+        );
+        assert_eq!(
+            named(&ix, "che tinh thai ngyen"),
+            Some((1, 3, "Tỉnh Thái Nguyên", Some((3, "nguyen"))))
+        );
+        // A name as written wins over one with a slip, wherever it is.
+        assert_eq!(
+            named(&ix, "thai nguyenn bac kan"),
+            Some((2, 2, "Tỉnh Bắc Kạn", None))
+        );
+        // No slip in a word under 5 letters, nor two slips, nor two edits in one word.
+        assert_eq!(named(&ix, "che thia nguyen"), None);
+        assert_eq!(named(&ix, "mien bac kna"), None);
+        assert_eq!(named(&ix, "che thia nguyne"), None);
+        assert_eq!(named(&ix, "che thai ngyune"), None);
+        assert_eq!(named(&ix, "che thai nguye1"), None);
+    }
+
+    #[test]
+    fn a_slip_two_names_are_as_near_to_names_neither() {
+        let provinces = vec![(1, "Tỉnh Bắc Giang".into()), (2, "Tỉnh Bắc Khang".into())];
+        let ix = PlaceIndex::new(Vec::new(), &provinces, Vec::new());
+        assert_eq!(named(&ix, "mien bac ghang"), None);
+        assert_eq!(
+            named(&ix, "mien bac giangg"),
+            Some((1, 2, "Tỉnh Bắc Giang", Some((2, "giang"))))
+        );
     }
 }

@@ -151,7 +151,7 @@ impl tantivy_fst::Automaton for FirstLetter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::vocabulary::distance;
+    use crate::domain::text::edit_distance as distance;
     use tantivy_fst::Automaton;
 
     /// The rule, written plainly: the first letter as typed and the rest within the typos,

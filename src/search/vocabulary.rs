@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::text;
+use crate::domain::text::{self, edit_distance as distance};
 
 /// A vocabulary and when it was read, as the app keeps it.
 pub type Kept = Option<(std::time::Instant, std::sync::Arc<Vocabulary>)>;
@@ -156,31 +156,6 @@ impl Vocabulary {
         near.sort_unstable();
         near.into_iter().map(|(_, w)| w).collect()
     }
-}
-
-/// Edits (insert, delete, replace, or swap two neighbours) from `a` to `b`.
-pub(super) fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]

@@ -264,6 +264,28 @@ pub async fn search_with(
         corrected: slip.into_iter().collect(),
         ..Default::default()
     };
+    // A place the buyer named (below); a slip in its name is read as the name's word, and
+    // said, as a slip in any other word is.
+    let named = {
+        let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+        state.reference.places.mentioned(&folded)
+    }
+    .filter(|n| n.len < query.words.len());
+    if let Some((at, read)) = named.and_then(|n| n.slip) {
+        let typed = std::mem::replace(
+            &mut query.words[at],
+            Word {
+                exact: read.to_string(),
+                folded: read.to_string(),
+                prefix: false,
+                synonyms: Vec::new(),
+            },
+        );
+        understood.corrected.push(crate::search::slips::Correction {
+            typed: typed.exact,
+            read: read.to_string(),
+        });
+    }
     // A category the query names is said, with the way to look only there or drop it.
     let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
     if let Some((from, len, slug)) = vocabulary.category_in(&folded) {
@@ -281,10 +303,9 @@ pub async fn search_with(
     }
     // A place the buyer named ranks products from there first, without leaving out the
     // same products from elsewhere: its words go last, and the engine drops them last.
-    if let Some((from, len, place)) = {
-        let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
-        state.reference.places.mentioned(&folded)
-    } && len < query.words.len()
+    if let Some(crate::domain::place::Named {
+        from, len, place, ..
+    }) = named
     {
         let named: Vec<Word> = query.words.drain(from..from + len).collect();
         understood.place = Some(PlaceMention {
