@@ -591,6 +591,30 @@ async fn a_named_place_ranks_its_products_first_and_the_page_says_so() {
     assert!(page.body.contains("Tỉnh cũ (trước 7/2025)"), "the facet");
 }
 
+/// A word the catalogue has is what the buyer meant, not a slip in a place's name.
+#[tokio::test]
+async fn a_catalogue_word_near_a_place_name_is_not_read_as_the_place() {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    publish(
+        &mut app,
+        &[
+            (eid, "Mật ong quanh năm", "mat-ong"),
+            (eid, "Mật ong rừng", "mat-ong"),
+        ],
+    )
+    .await;
+    // `quanh` (around) is one letter from `quang`, and the catalogue has it.
+    let r = app.get("/api/v1/search?q=mat+ong+quanh+ninh").await.json();
+    assert_eq!(r["understood"]["place"], serde_json::Value::Null, "{r}");
+    assert_eq!(r["understood"]["corrected"], json!([]), "{r}");
+    // A word the catalogue does not have, as near, is read as the place.
+    let r = app.get("/api/v1/search?q=mat+ong+quagn+ninh").await.json();
+    assert_eq!(r["understood"]["place"]["name"], "Quảng Ninh", "{r}");
+}
+
 /// One word nothing in the catalogue has does not empty the answer: the search goes on
 /// without it and says which; words that never meet in one product show the products with
 /// the most of them.

@@ -115,8 +115,9 @@ pub struct Named<'a> {
     pub slip: Option<(usize, &'a str)>,
 }
 
-/// The shortest word of a place's name in which a slip is forgiven, as the engines
-/// forgive one typo from 5 letters.
+/// The shortest word, of a place's name and as typed, in which a slip is forgiven, as the
+/// engines forgive one typo in a word typed with 5 letters or more (`quan nam` is not
+/// `quang nam`).
 const SLIP_LETTERS: usize = 5;
 
 /// Kind words a buyer may type before a place's name.
@@ -272,8 +273,8 @@ impl PlaceIndex {
     /// The place named by consecutive words of a search (folded), the longest name first,
     /// a kind word before it (`huyen`, `tinh`) counted with it. A name typed as written
     /// wins; failing that, a name typed with one slip (a letter added, left out or
-    /// changed, or two swapped) in one of its words of 5 letters or more (`bach thogn`),
-    /// when only one name is that near.
+    /// changed, or two swapped) in one of its words of 5 letters or more, typed with 5 or
+    /// more (`bach thogn`), when only one name is that near.
     pub fn mentioned(&self, words: &[&str]) -> Option<Named<'_>> {
         self.longest(words, |window| {
             if !self.first_words.contains(window[0]) {
@@ -336,6 +337,7 @@ impl PlaceIndex {
                 continue;
             };
             if name[i].chars().count() < SLIP_LETTERS
+                || window[i].chars().count() < SLIP_LETTERS
                 || !window[i].chars().all(char::is_alphabetic)
                 || edit_distance(window[i], &name[i]) != 1
             {
@@ -753,6 +755,8 @@ mod tests {
         let provinces = vec![(1, "Tỉnh Bắc Giang".into()), (2, "Tỉnh Bắc Khang".into())];
         let ix = PlaceIndex::new(Vec::new(), &provinces, Vec::new());
         assert_eq!(named(&ix, "mien bac ghang"), None);
+        // Typed with 4 letters: too short to be read as a slip.
+        assert_eq!(named(&ix, "mien bac gian"), None);
         assert_eq!(
             named(&ix, "mien bac giangg"),
             Some((1, 2, "Tỉnh Bắc Giang", Some((2, "giang"))))

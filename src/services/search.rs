@@ -265,12 +265,16 @@ pub async fn search_with(
         ..Default::default()
     };
     // A place the buyer named (below); a slip in its name is read as the name's word, and
-    // said, as a slip in any other word is.
+    // said, as a slip in any other word is. A word the catalogue has is meant as typed.
     let named = {
         let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
         state.reference.places.mentioned(&folded)
     }
-    .filter(|n| n.len < query.words.len());
+    .filter(|n| n.len < query.words.len())
+    .filter(|n| {
+        n.slip
+            .is_none_or(|(at, _)| !vocabulary.contains(&query.words[at].folded))
+    });
     if let Some((at, read)) = named.and_then(|n| n.slip) {
         let typed = std::mem::replace(
             &mut query.words[at],
