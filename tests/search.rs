@@ -472,6 +472,18 @@ async fn two_places(app: &mut TestApp) {
     .await;
 }
 
+/// A producer's enterprise with the given products (name, category) published and indexed;
+/// the app is left signed out.
+async fn one_producer(products: &[(&str, &str)]) -> TestApp {
+    let mut app = TestApp::new().await;
+    let (_, eid) = app
+        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
+        .await;
+    let products: Vec<(i64, &str, &str)> = products.iter().map(|(n, c)| (eid, *n, *c)).collect();
+    publish(&mut app, &products).await;
+    app
+}
+
 /// A second enterprise, in the given commune, registered by the signed-in producer.
 async fn enterprise_in(app: &mut TestApp, name: &str, commune: i64) -> i64 {
     let mut body = common::enterprise_body(name);
@@ -594,17 +606,10 @@ async fn a_named_place_ranks_its_products_first_and_the_page_says_so() {
 /// A word the catalogue has is what the buyer meant, not a slip in a place's name.
 #[tokio::test]
 async fn a_catalogue_word_near_a_place_name_is_not_read_as_the_place() {
-    let mut app = TestApp::new().await;
-    let (_, eid) = app
-        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
-        .await;
-    publish(
-        &mut app,
-        &[
-            (eid, "Mật ong quanh năm", "mat-ong"),
-            (eid, "Mật ong rừng", "mat-ong"),
-        ],
-    )
+    let mut app = one_producer(&[
+        ("Mật ong quanh năm", "mat-ong"),
+        ("Mật ong rừng", "mat-ong"),
+    ])
     .await;
     // `quanh` (around) is one letter from `quang`, and the catalogue has it.
     let r = app.get("/api/v1/search?q=mat+ong+quanh+ninh").await.json();
@@ -648,19 +653,12 @@ async fn an_unknown_word_does_not_empty_the_answer() {
 /// staff add (producers cannot), indexed with every product of the category at once.
 #[tokio::test]
 async fn words_buyers_use_for_a_category_find_its_products() {
-    let mut app = TestApp::new().await;
-    let (_, eid) = app
-        .producer_with_enterprise("p@example.vn", "HTX Côn Minh")
-        .await;
-    publish(
-        &mut app,
-        &[
-            (eid, "Gạch block 6 lỗ", "gach-khong-nung"),
-            (eid, "Tinh dầu hồi", "tinh-dau-gia-vi"),
-            (eid, "Mật ong rừng", "mat-ong"),
-            (eid, "Miến dong sợi nhỏ", "mien-dong"),
-        ],
-    )
+    let mut app = one_producer(&[
+        ("Gạch block 6 lỗ", "gach-khong-nung"),
+        ("Tinh dầu hồi", "tinh-dau-gia-vi"),
+        ("Mật ong rừng", "mat-ong"),
+        ("Miến dong sợi nhỏ", "mien-dong"),
+    ])
     .await;
     app.sign_in("canbo@example.vn").await;
     for (q, expected) in [
