@@ -262,6 +262,17 @@ pub struct Word {
 }
 
 impl Word {
+    /// The catalogue's word (folded) read in place of a word typed with a slip: exactly
+    /// that, with no synonyms yet.
+    pub fn read_as(folded: &str, prefix: bool) -> Word {
+        Word {
+            exact: folded.to_string(),
+            folded: folded.to_string(),
+            prefix,
+            synonyms: Vec::new(),
+        }
+    }
+
     /// Typos forgiven, as Meilisearch does by default: none under 5 letters, one from 5,
     /// two from 9.
     pub fn typos(&self) -> u8 {

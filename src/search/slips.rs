@@ -100,12 +100,7 @@ where
     if ask(others, 1).await?.total == 0 {
         return Ok(None);
     }
-    let read_as = |near: &str| Word {
-        exact: near.to_string(),
-        folded: near.to_string(),
-        prefix: words[at].prefix,
-        synonyms: Vec::new(),
-    };
+    let read_as = |near: &str| Word::read_as(near, words[at].prefix);
     let tries = near.iter().map(|n| {
         let mut tried = words.to_vec();
         tried[at] = read_as(n);

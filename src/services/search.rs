@@ -276,15 +276,7 @@ pub async fn search_with(
             .is_none_or(|(at, _)| !vocabulary.contains(&query.words[at].folded))
     });
     if let Some((at, read)) = named.and_then(|n| n.slip) {
-        let typed = std::mem::replace(
-            &mut query.words[at],
-            Word {
-                exact: read.to_string(),
-                folded: read.to_string(),
-                prefix: false,
-                synonyms: Vec::new(),
-            },
-        );
+        let typed = std::mem::replace(&mut query.words[at], Word::read_as(read, false));
         understood.corrected.push(crate::search::slips::Correction {
             typed: typed.exact,
             read: read.to_string(),
