@@ -326,23 +326,21 @@ impl Inner {
             }
         }
         let typos = w.typos();
+        // A word being typed: its completions, above its typos (three halves of the field's
+        // boost more), read together when it may have typos.
         for (field, boost) in [(f.name, 2.0), (f.brand, 1.5), (f.other, 0.5)] {
-            if w.prefix {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(FuzzyTermQuery::new_prefix(term(field, &w.folded), 0, true)),
-                        boost * 1.5,
-                    )),
-                ));
-            }
-            if typos > 0 {
-                let fuzzy = super::fuzzy::Fuzzy::new(field, &w.folded, typos, w.prefix);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(fuzzy), boost)),
-                ));
-            }
+            let query: Box<dyn Query> = match (typos > 0, w.prefix) {
+                (true, true) => Box::new(
+                    super::fuzzy::Fuzzy::new(field, &w.folded, typos, true).written_first(1.5),
+                ),
+                (true, false) => Box::new(super::fuzzy::Fuzzy::new(field, &w.folded, typos, false)),
+                (false, true) => Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new_prefix(term(field, &w.folded), 0, true)),
+                    1.5,
+                )),
+                (false, false) => continue,
+            };
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
         }
         Box::new(BooleanQuery::new(clauses))
     }
