@@ -603,6 +603,44 @@ async fn a_named_place_ranks_its_products_first_and_the_page_says_so() {
     assert!(page.body.contains("Tỉnh cũ (trước 7/2025)"), "the facet");
 }
 
+/// Most of the province's names are of short words (`Na Rì`, `Bắc Kạn`), shorter than the
+/// engines forgive a typo in: a slip in one is read as the place only when the query's
+/// other words find products from there.
+#[tokio::test]
+async fn a_slip_in_a_short_word_of_a_place_is_read_where_the_other_words_find_its_products() {
+    let mut app = TestApp::new().await;
+    two_places(&mut app).await;
+    let r = app.get("/api/v1/search?q=mien+dong+bac+kna").await.json();
+    assert_eq!(names(&r)[0], "Miến dong sợi nhỏ", "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Tỉnh Bắc Kạn", "{r}");
+    assert_eq!(
+        r["understood"]["corrected"],
+        json!([{"typed": "kna", "read": "kan"}])
+    );
+    let r = app.get("/api/v1/search?q=mat+ong+na+rii").await.json();
+    assert_eq!(names(&r), ["Mật ong rừng"], "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Huyện Na Rì", "{r}");
+    let page = app.get("/tim-kiem?q=mien+dong+bac+kna").await;
+    assert!(
+        page.body
+            .contains("Đã hiểu <q>kna</q> là <strong>kan</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("ở Bắc Kạn (tỉnh cũ)"), "{}", page.body);
+    // No honey from Quảng Ninh: `nihn` is not read as `ninh`, nor the place named.
+    let r = app.get("/api/v1/search?q=mat+ong+quang+nihn").await.json();
+    assert_eq!(r["understood"]["place"], serde_json::Value::Null, "{r}");
+    assert_eq!(r["understood"]["corrected"], json!([]), "{r}");
+    // Miến dong is there: the same slip is read.
+    let r = app
+        .get("/api/v1/search?q=mien+dong+quang+nihn")
+        .await
+        .json();
+    assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Quảng Ninh", "{r}");
+}
+
 /// A word the catalogue has is what the buyer meant, not a slip in a place's name.
 #[tokio::test]
 async fn a_catalogue_word_near_a_place_name_is_not_read_as_the_place() {

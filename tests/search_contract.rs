@@ -729,3 +729,79 @@ async fn a_slip_in_a_short_syllable_is_read_where_the_other_words_anchor_it() {
         assert_eq!(read("mein dogn ").await, (None, vec![]), "{name}");
     }
 }
+
+/// A slip in a short word of a place's name (`bac kna`) is read before either engine sees
+/// the query, and only when the query so read finds products there
+/// (`ketnoi::search::slips::anchored`): the same answer from both engines.
+#[tokio::test]
+async fn a_slip_in_a_short_word_of_a_place_is_read_where_the_query_finds_products() {
+    use ketnoi::domain::place::{FormerCommune, PlaceIndex};
+    use ketnoi::search::slips::anchored;
+    let former = |district: &str, province: &str, code| FormerCommune {
+        commune_code: 1,
+        name: "Xã Côn Minh".into(),
+        district: district.into(),
+        province: province.into(),
+        province_code: code,
+    };
+    let places = PlaceIndex::new(
+        Vec::new(),
+        &[(4, "Tỉnh Quảng Ninh".into())],
+        vec![former("Huyện Na Rì", "Tỉnh Bắc Kạn", 6)],
+    );
+    for e in engines().await {
+        let name = e.name();
+        let engine = e.as_ref();
+        // The place as read, and whether the query anchors it.
+        let read = async |typed: &str| {
+            let query = q(typed);
+            let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+            let named = places.mentioned(&folded).expect("a place");
+            assert!(named.short, "{typed}");
+            let slip = named.slip.expect("a slip");
+            let found = anchored(&query.words, slip, &query.filters, |query| async move {
+                engine.search(&query).await
+            })
+            .await
+            .expect("search");
+            (named.place.name.clone(), slip.1.to_string(), found)
+        };
+        // Product 2 is from Quảng Ninh, the honey (7) from Bắc Kạn.
+        assert_eq!(
+            read("dua tre quang nihn").await,
+            ("Tỉnh Quảng Ninh".into(), "ninh".into(), true),
+            "{name}"
+        );
+        assert_eq!(
+            read("mat ong quang nihn").await,
+            ("Tỉnh Quảng Ninh".into(), "ninh".into(), false),
+            "{name}"
+        );
+        assert_eq!(
+            read("mat ong bac kna").await,
+            ("Tỉnh Bắc Kạn".into(), "kan".into(), true),
+            "{name}"
+        );
+        assert_eq!(
+            read("dua tre bac kna").await,
+            ("Tỉnh Bắc Kạn".into(), "kan".into(), false),
+            "{name}"
+        );
+        assert_eq!(
+            read("mat ong huyen na rii").await,
+            ("Huyện Na Rì".into(), "ri".into(), true),
+            "{name}"
+        );
+        // Within the query's filters: no honey among Bắc Kạn's tea.
+        let mut query = q("mat ong bac kna");
+        query.filters = BTreeMap::from([("category".into(), vec!["che".into()])]);
+        let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
+        let slip = places.mentioned(&folded).and_then(|n| n.slip).expect("a slip");
+        let found = anchored(&query.words, slip, &query.filters, |query| async move {
+            engine.search(&query).await
+        })
+        .await
+        .expect("search");
+        assert!(!found, "{name}");
+    }
+}

@@ -74,8 +74,7 @@ pub struct PlaceIndex {
     /// The first word of each mentionable name: a search's words that start none are
     /// passed over without building a name from them.
     first_words: HashSet<String>,
-    /// The words of each mentionable name with a word long enough to forgive a slip in,
-    /// and its key.
+    /// The words of each mentionable name, and its key.
     spellings: Vec<(Vec<String>, String)>,
     /// A name's first word and its last word → its place in `spellings`. A name of two
     /// words or more typed with one slip still has one of them as written.
@@ -113,12 +112,20 @@ pub struct Named<'a> {
     /// A word of the name typed with one slip: its position among the words, and the
     /// name's word (folded).
     pub slip: Option<(usize, &'a str)>,
+    /// The slip is in a word shorter than the engines forgive a typo in (`bac kna`, `na
+    /// rii`): such a word has many neighbours, and the name is to be taken only when the
+    /// query's other words, with the name, find products.
+    pub short: bool,
 }
 
 /// The shortest word, of a place's name and as typed, in which a slip is forgiven, as the
 /// engines forgive one typo in a word typed with 5 letters or more (`quan nam` is not
 /// `quang nam`).
 const SLIP_LETTERS: usize = 5;
+
+/// The shortest word in which a slip is read at all, when the search anchors it (see
+/// [`Named::short`]): most of the province's names are of 2 and 3 letters (`Na Rì`).
+const SHORT_SLIP_LETTERS: usize = 2;
 
 /// Kind words a buyer may type before a place's name.
 const KIND_WORDS: &[&str] = &["tinh", "huyen", "thanh pho", "tp", "quan", "thi xa", "tx"];
@@ -227,9 +234,6 @@ impl PlaceIndex {
         let mut by_end: HashMap<String, Vec<usize>> = HashMap::new();
         for key in mentionable.keys() {
             let words: Vec<String> = key.split(' ').map(str::to_string).collect();
-            if !words.iter().any(|w| w.chars().count() >= SLIP_LETTERS) {
-                continue;
-            }
             let at = spellings.len();
             let (first, last) = (words[0].clone(), words[words.len() - 1].clone());
             by_end.entry(first).or_default().push(at);
@@ -274,7 +278,9 @@ impl PlaceIndex {
     /// a kind word before it (`huyen`, `tinh`) counted with it. A name typed as written
     /// wins; failing that, a name typed with one slip (a letter added, left out or
     /// changed, or two swapped) in one of its words of 5 letters or more, typed with 5 or
-    /// more (`bach thogn`), when only one name is that near.
+    /// more (`bach thogn`), when only one name is that near; failing that, one with a slip
+    /// in a shorter word (`bac kna`), when only one name is that near, marked
+    /// [`Named::short`].
     pub fn mentioned(&self, words: &[&str]) -> Option<Named<'_>> {
         self.longest(words, |window| {
             if !self.first_words.contains(window[0]) {
@@ -284,7 +290,14 @@ impl PlaceIndex {
                 .get(&window.join(" "))
                 .map(|place| (place, None))
         })
-        .or_else(|| self.longest(words, |window| self.with_slip(window)))
+        .or_else(|| self.longest(words, |window| self.with_slip(window, SLIP_LETTERS)))
+        .or_else(|| {
+            self.longest(words, |window| self.with_slip(window, SHORT_SLIP_LETTERS))
+                .map(|named| Named {
+                    short: true,
+                    ..named
+                })
+        })
     }
 
     /// The longest window of `words` that `find` reads as a place, with the kind word
@@ -315,6 +328,7 @@ impl PlaceIndex {
                         len: span,
                         place,
                         slip: slip.map(|(i, word)| (start + i, word)),
+                        short: false,
                     });
                 }
                 break;
@@ -323,8 +337,13 @@ impl PlaceIndex {
         best
     }
 
-    /// The one name `window` spells with a single slip, and where the slip is.
-    fn with_slip(&self, window: &[&str]) -> Option<(&Mention, Option<(usize, &str)>)> {
+    /// The one name `window` spells with a single slip in a word of `letters` or more, as
+    /// typed and in the name, and where the slip is.
+    fn with_slip(
+        &self,
+        window: &[&str],
+        letters: usize,
+    ) -> Option<(&Mention, Option<(usize, &str)>)> {
         let ends = [window[0], window[window.len() - 1]];
         let mut found: Option<(usize, usize)> = None;
         for &at in ends.iter().filter_map(|w| self.by_end.get(*w)).flatten() {
@@ -336,8 +355,8 @@ impl PlaceIndex {
             let (Some(i), None) = (differ.next(), differ.next()) else {
                 continue;
             };
-            if name[i].chars().count() < SLIP_LETTERS
-                || window[i].chars().count() < SLIP_LETTERS
+            if name[i].chars().count() < letters
+                || window[i].chars().count() < letters
                 || !window[i].chars().all(char::is_alphabetic)
                 || edit_distance(window[i], &name[i]) != 1
             {
@@ -716,10 +735,57 @@ mod tests {
     /// `(from, len, name, slip)` of a place a query names.
     type Read<'a> = (usize, usize, &'a str, Option<(usize, &'a str)>);
 
+    /// A place read as written or through a slip the engines would forgive too.
     fn named<'a>(ix: &'a PlaceIndex, query: &str) -> Option<Read<'a>> {
+        read(ix, query, false)
+    }
+
+    /// A place read through a slip in a short word, which the search must anchor.
+    fn short<'a>(ix: &'a PlaceIndex, query: &str) -> Option<Read<'a>> {
+        read(ix, query, true)
+    }
+
+    fn read<'a>(ix: &'a PlaceIndex, query: &str, short: bool) -> Option<Read<'a>> {
         let words: Vec<&str> = query.split(' ').collect();
         ix.mentioned(&words)
+            .filter(|n| n.short == short)
             .map(|n| (n.from, n.len, n.place.name.as_str(), n.slip))
+    }
+
+    #[test]
+    fn a_slip_in_a_short_word_of_a_name_is_offered_for_the_search_to_anchor() {
+        let ix = index();
+        assert_eq!(
+            short(&ix, "mien bac kna"),
+            Some((1, 2, "Tỉnh Bắc Kạn", Some((2, "kan"))))
+        );
+        assert_eq!(
+            short(&ix, "mien dong na rii"),
+            Some((2, 2, "Huyện Na Rì", Some((3, "ri"))))
+        );
+        assert_eq!(
+            short(&ix, "mien dong huyen na ti"),
+            Some((2, 3, "Huyện Na Rì", Some((4, "ri"))))
+        );
+        // A name as written, or with a slip the engines forgive, wins.
+        assert_eq!(short(&ix, "na rii bac kan"), None);
+        assert_eq!(
+            named(&ix, "na rii bac kan"),
+            Some((2, 2, "Tỉnh Bắc Kạn", None))
+        );
+        assert_eq!(short(&ix, "na rii thai nguyne"), None);
+        // Not in a word of one letter, nor two slips, nor a digit.
+        assert_eq!(short(&ix, "mien bac k"), None);
+        assert_eq!(short(&ix, "mien bca kna"), None);
+        assert_eq!(short(&ix, "mien na r1"), None);
+        // Two names as near: neither.
+        let provinces = vec![(1, "Tỉnh Bắc Kạn".into()), (2, "Tỉnh Bắc Hạn".into())];
+        let ix = PlaceIndex::new(Vec::new(), &provinces, Vec::new());
+        assert_eq!(short(&ix, "mien bac xan"), None);
+        assert_eq!(
+            short(&ix, "mien bac kna"),
+            Some((1, 2, "Tỉnh Bắc Kạn", Some((2, "kan"))))
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! with unrelated products, so ketnoi reads the slip itself, before either engine sees the
 //! query, and only where the other words anchor it. Both engines then get the same words.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use serde::Serialize;
@@ -122,4 +123,35 @@ where
     };
     words[at] = read_as(read);
     Ok(Some(correction))
+}
+
+/// Whether `words`, with the word at `slip.0` read as `slip.1`, find products (within
+/// `filters`): a slip in a short word of a place's name (`bac kna`,
+/// [`crate::domain::place::Named::short`]) is read only then, as such a word has many
+/// neighbours. `search` asks the engine for a count.
+pub async fn anchored<F, Fut, E>(
+    words: &[Word],
+    slip: (usize, &str),
+    filters: &BTreeMap<String, Vec<String>>,
+    search: F,
+) -> Result<bool, E>
+where
+    F: FnOnce(SearchQuery) -> Fut,
+    Fut: Future<Output = Result<SearchResults, E>>,
+{
+    let (at, read) = slip;
+    let mut words = words.to_vec();
+    let Some(word) = words.get_mut(at) else {
+        return Ok(false);
+    };
+    *word = Word::read_as(read, false);
+    let found = search(SearchQuery {
+        words,
+        filters: filters.clone(),
+        // Only the count is read.
+        limit: 0,
+        ..Default::default()
+    })
+    .await?;
+    Ok(found.total > 0)
 }

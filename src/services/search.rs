@@ -275,6 +275,22 @@ pub async fn search_with(
         n.slip
             .is_none_or(|(at, _)| !vocabulary.contains(&query.words[at].folded))
     });
+    // A slip in a short word (`bac kna`) is read only when the query so read finds
+    // products: the name's other words and the query's anchor it.
+    let named = match named {
+        Some(
+            n @ crate::domain::place::Named {
+                short: true,
+                slip: Some(slip),
+                ..
+            },
+        ) => crate::search::slips::anchored(&query.words, slip, &query.filters, |q| async move {
+            run(state, &q).await
+        })
+        .await?
+        .then_some(n),
+        named => named,
+    };
     if let Some((at, read)) = named.and_then(|n| n.slip) {
         let typed = std::mem::replace(&mut query.words[at], Word::read_as(read, false));
         understood.corrected.push(crate::search::slips::Correction {
