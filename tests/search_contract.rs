@@ -759,7 +759,7 @@ async fn a_slip_in_a_short_word_of_a_place_is_read_where_the_query_finds_product
                 query.filters = BTreeMap::from([("category".into(), vec![slug.into()])]);
             }
             let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
-            let named = places.mentioned(&folded).expect("a place");
+            let named = places.mentioned(&folded, |_| true).expect("a place");
             assert!(named.short, "{typed}");
             let slip = named.slip.expect("a slip");
             let found = anchored(&query.words, slip, &query.filters, |query| async move {

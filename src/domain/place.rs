@@ -280,8 +280,9 @@ impl PlaceIndex {
     /// changed, or two swapped) in one of its words of 5 letters or more, typed with 5 or
     /// more (`bach thogn`), when only one name is that near; failing that, one with a slip
     /// in a shorter word (`bac kna`), when only one name is that near, marked
-    /// [`Named::short`].
-    pub fn mentioned(&self, words: &[&str]) -> Option<Named<'_>> {
+    /// [`Named::short`]. Only a word `may_slip` allows is read as a slip (a word the
+    /// catalogue has is meant as typed).
+    pub fn mentioned(&self, words: &[&str], may_slip: impl Fn(&str) -> bool) -> Option<Named<'_>> {
         self.longest(words, |window| {
             if !self.first_words.contains(window[0]) {
                 return None;
@@ -290,13 +291,22 @@ impl PlaceIndex {
                 .get(&window.join(" "))
                 .map(|place| (place, None))
         })
-        .or_else(|| self.longest(words, |window| self.with_slip(window, SLIP_LETTERS)))
         .or_else(|| {
-            self.longest(words, |window| self.with_slip(window, SHORT_SLIP_LETTERS))
-                .map(|named| Named {
-                    short: true,
-                    ..named
-                })
+            // Most searches have no word that may be a slip: no name is looked for.
+            if !words.iter().any(|w| may_slip(w)) {
+                return None;
+            }
+            let slips = |letters| {
+                let may_slip = &may_slip;
+                move |window: &[&str]| self.with_slip(window, letters, may_slip)
+            };
+            self.longest(words, slips(SLIP_LETTERS)).or_else(|| {
+                self.longest(words, slips(SHORT_SLIP_LETTERS))
+                    .map(|named| Named {
+                        short: true,
+                        ..named
+                    })
+            })
         })
     }
 
@@ -343,6 +353,7 @@ impl PlaceIndex {
         &self,
         window: &[&str],
         letters: usize,
+        may_slip: &impl Fn(&str) -> bool,
     ) -> Option<(&Mention, Option<(usize, &str)>)> {
         let ends = [window[0], window[window.len() - 1]];
         let mut found: Option<(usize, usize)> = None;
@@ -358,6 +369,7 @@ impl PlaceIndex {
             if name[i].chars().count() < letters
                 || window[i].chars().count() < letters
                 || !window[i].chars().all(char::is_alphabetic)
+                || !may_slip(window[i])
                 || edit_distance(window[i], &name[i]) != 1
             {
                 continue;
@@ -747,7 +759,7 @@ mod tests {
 
     fn read<'a>(ix: &'a PlaceIndex, query: &str, short: bool) -> Option<Read<'a>> {
         let words: Vec<&str> = query.split(' ').collect();
-        ix.mentioned(&words)
+        ix.mentioned(&words, |_| true)
             .filter(|n| n.short == short)
             .map(|n| (n.from, n.len, n.place.name.as_str(), n.slip))
     }
@@ -774,6 +786,10 @@ mod tests {
             Some((2, 2, "Tỉnh Bắc Kạn", None))
         );
         assert_eq!(short(&ix, "na rii thai nguyne"), None);
+        // A word the catalogue has is meant as typed.
+        let known = |w: &str| w != "kna" && w != "nguyne";
+        assert!(ix.mentioned(&["mien", "bac", "kna"], known).is_none());
+        assert!(ix.mentioned(&["che", "thai", "nguyne"], known).is_none());
         // Not in a word of one letter, nor two slips, nor a digit.
         assert_eq!(short(&ix, "mien bac k"), None);
         assert_eq!(short(&ix, "mien bca kna"), None);

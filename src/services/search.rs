@@ -268,13 +268,12 @@ pub async fn search_with(
     // said, as a slip in any other word is. A word the catalogue has is meant as typed.
     let named = {
         let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
-        state.reference.places.mentioned(&folded)
+        state
+            .reference
+            .places
+            .mentioned(&folded, |w| !vocabulary.contains(w))
     }
-    .filter(|n| n.len < query.words.len())
-    .filter(|n| {
-        n.slip
-            .is_none_or(|(at, _)| !vocabulary.contains(&query.words[at].folded))
-    });
+    .filter(|n| n.len < query.words.len());
     // A slip in a short word (`bac kna`) is read only when the query so read finds
     // products: the name's other words and the query's anchor it.
     let named = match named {
