@@ -617,6 +617,11 @@ async fn a_slip_in_a_short_word_of_a_place_is_read_where_the_other_words_find_it
         r["understood"]["corrected"],
         json!([{"typed": "kna", "read": "kan"}])
     );
+    // Its last word being typed: the place, and no slip to speak of.
+    let r = app.get("/api/v1/search?q=mien+dong+binh+lie").await.json();
+    assert_eq!(names(&r)[0], "Miến dong Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["place"]["name"], "Huyện Bình Liêu", "{r}");
+    assert_eq!(r["understood"]["corrected"], json!([]), "{r}");
     let r = app.get("/api/v1/search?q=mat+ong+na+rii").await.json();
     assert_eq!(names(&r), ["Mật ong rừng"], "{r}");
     assert_eq!(r["understood"]["place"]["name"], "Huyện Na Rì", "{r}");

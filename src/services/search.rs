@@ -292,10 +292,13 @@ pub async fn search_with(
     };
     if let Some((at, read)) = named.and_then(|n| n.slip) {
         let typed = std::mem::replace(&mut query.words[at], Word::read_as(read, false));
-        understood.corrected.push(crate::search::slips::Correction {
-            typed: typed.exact,
-            read: read.to_string(),
-        });
+        // The name's word being typed (`bac ka`) is no slip: nothing to say.
+        if !(typed.prefix && read.starts_with(typed.folded.as_str())) {
+            understood.corrected.push(crate::search::slips::Correction {
+                typed: typed.exact,
+                read: read.to_string(),
+            });
+        }
     }
     // A category the query names is said, with the way to look only there or drop it.
     let folded: Vec<&str> = query.words.iter().map(|w| w.folded.as_str()).collect();
