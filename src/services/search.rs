@@ -292,7 +292,7 @@ pub async fn search_with(
     };
     if let Some((at, read)) = named.and_then(|n| n.slip) {
         let typed = std::mem::replace(&mut query.words[at], Word::read_as(read, false));
-        // The name's word being typed (`bac ka`) is no slip: nothing to say.
+        // The name's word being typed (`binh lie`) is no slip: nothing to say.
         if !(typed.prefix && read.starts_with(typed.folded.as_str())) {
             understood.corrected.push(crate::search::slips::Correction {
                 typed: typed.exact,
